@@ -1,0 +1,103 @@
+// Home: the storage a library syncs through (a folder, memory, later S3,
+// WebDAV, rclone remotes and the hub).
+//
+// A home stores opaque, sealed objects under slash-separated paths such as
+// "log/<device>/<seq>". It never sees plaintext. Every path has exactly one
+// writer device, so the only operation that must be atomic against a
+// concurrent writer is Create (create-once). Only "heads/<device>" objects
+// are ever replaced.
+//
+// Thread safety: implementations must allow concurrent calls from several
+// threads (and several processes for shared homes such as folders).
+#ifndef COVEN_HOME_H_
+#define COVEN_HOME_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coven/bytes.h"
+#include "coven/status.h"
+
+namespace coven::home {
+
+/// One entry of a listing.
+struct ObjectInfo {
+  std::string path;        ///< Full path relative to the home root.
+  std::uint64_t size = 0;  ///< Stored size in bytes.
+};
+
+/// One page of a listing, in ascending byte order of path.
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  /// True when more objects follow; pass the last path as `start_after`.
+  bool truncated = false;
+};
+
+/// What a home can do natively. The sync engine and the tests adapt to it.
+struct Capabilities {
+  /// Create() is atomic against a concurrent creator of the same path.
+  bool atomic_create = true;
+  /// GetRange() reads only the requested bytes.
+  bool range_reads = true;
+  /// List() honours start_after and max_keys server-side.
+  bool paged_listing = true;
+};
+
+/// Abstract object store. All paths are relative, '/'-separated, made of
+/// [a-z0-9._-] segments; implementations reject anything else with
+/// kInvalidArgument.
+class Home {
+ public:
+  virtual ~Home() = default;
+
+  /// Stores `data` at `path` if nothing is there yet.
+  /// Returns OK on success; kAlreadyExists if the path is occupied (whatever
+  /// its content: the caller decides whether an identical object counts as
+  /// its own earlier attempt); kUnavailable on a transient failure, after
+  /// which the object may or may not exist.
+  virtual Status Create(std::string_view path, ByteView data) = 0;
+
+  /// Stores `data` at `path`, replacing any previous object atomically
+  /// (readers see the old or the new bytes, never a mix). Used for heads only.
+  virtual Status Replace(std::string_view path, ByteView data) = 0;
+
+  /// Reads the whole object. kNotFound if absent.
+  virtual Result<Bytes> Get(std::string_view path) = 0;
+
+  /// Reads `length` bytes from `offset`. kNotFound if absent; kOutOfRange if
+  /// the range extends past the end of the object.
+  virtual Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
+                                 std::uint64_t length) = 0;
+
+  /// Lists objects whose path starts with `prefix` and sorts after
+  /// `start_after` (empty: from the start), at most `max_keys` of them.
+  virtual Result<ListPage> List(std::string_view prefix,
+                                std::string_view start_after,
+                                std::size_t max_keys) = 0;
+
+  /// Removes the object. Removing an absent object succeeds.
+  virtual Status Delete(std::string_view path) = 0;
+
+  /// Native capabilities of this home.
+  virtual Capabilities capabilities() const = 0;
+
+  /// A short description for error messages, e.g. "folder home /data/x".
+  /// Never contains credentials.
+  virtual std::string Describe() const = 0;
+};
+
+using HomeRef = std::shared_ptr<Home>;
+
+/// Lists every object under `prefix` by following pages.
+Result<std::vector<ObjectInfo>> ListAll(Home& home, std::string_view prefix,
+                                        std::string_view start_after = {});
+
+/// True if `path` is a valid home path (see Home).
+bool IsValidPath(std::string_view path);
+
+}  // namespace coven::home
+
+#endif  // COVEN_HOME_H_

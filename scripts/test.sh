@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: installs dependencies, builds the release and
+# the ASan+UBSan configurations, runs the test suites, then runs each libFuzzer
+# target briefly over its seed corpus.
+#
+#   scripts/test.sh              # the default run (what CI runs)
+#   COVEN_SEEDS=10000 scripts/test.sh    # more property-test seeds
+#   COVEN_FUZZ_SECONDS=3600 scripts/test.sh   # longer fuzzing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+jobs="$(nproc)"
+
+echo "== release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+echo "== release tests"
+ctest --test-dir build -j "$jobs" --output-on-failure
+
+if [ "${COVEN_SKIP_SANITIZE:-0}" != "1" ]; then
+  echo "== ASan+UBSan build"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCOVEN_SANITIZE=ON -DCOVEN_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-asan -j "$jobs"
+  echo "== ASan+UBSan tests"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  COVEN_SEEDS="${COVEN_ASAN_SEEDS:-200}" \
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure
+fi
+
+if [ -x scripts/fuzz.sh ] && [ "${COVEN_SKIP_FUZZ:-0}" != "1" ]; then
+  echo "== fuzz (brief)"
+  bash scripts/fuzz.sh "${COVEN_FUZZ_SECONDS:-30}"
+fi
+echo "== all tests passed"
