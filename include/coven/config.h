@@ -1,0 +1,76 @@
+// Configuration of one device's view of one library.
+//
+// Mirrors coven::config in the reference example: Config::with_defaults(
+// library_dir, device_name, CloudHomeConfig{provider, account_email,
+// container}). Tests inject the home, entropy and clock here (Options-style)
+// so that a multi-device scenario runs in one process from a seed.
+#ifndef COVEN_CONFIG_H_
+#define COVEN_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coven/entropy.h"
+#include "coven/home.h"
+#include "coven/status.h"
+
+namespace coven::config {
+
+/// Where a library's home lives.
+enum class CloudProvider {
+  kLocal,        ///< A folder (local disk, NAS mount, a synced folder).
+  kS3,           ///< Any S3-compatible service.
+  kGoogleDrive,  ///< Through rclone.
+  kDropbox,      ///< Through rclone.
+  kOneDrive,     ///< Through rclone.
+  kICloud,       ///< Through rclone (needs rclone >= 1.69).
+};
+
+/// Names the home. For kLocal, `container` is the folder path.
+struct CloudHomeConfig {
+  CloudProvider provider = CloudProvider::kLocal;
+  std::optional<std::string> account_email;
+  std::optional<std::string> container;
+};
+
+/// Everything a SyncManager needs to know. Plain value; copy freely.
+struct Config {
+  std::string library_dir;  ///< Holds library.json and (unless dev_mode) keys.
+  std::string device_name;  ///< Human label for this device.
+  std::optional<CloudHomeConfig> cloud_home;
+
+  /// Tables to sync; empty means coven::sync::session::synced_tables().
+  std::vector<std::string> synced_tables;
+
+  std::int64_t sync_interval_ms = 30'000;     ///< Background poll period.
+  std::int64_t max_clock_drift_ms = 300'000;  ///< Refuse stamps further ahead.
+  std::int64_t retry_base_ms = 500;           ///< First retry backoff.
+  std::int64_t retry_max_ms = 60'000;         ///< Backoff ceiling.
+  std::uint64_t max_object_bytes = 64ull << 20;  ///< Larger objects: refused.
+  std::size_t max_rows_per_object = 200'000;  ///< Flush splits above this.
+
+  /// Injected storage: when set, used instead of cloud_home (tests, custom
+  /// homes).
+  home::HomeRef home;
+  /// Injected randomness; null means SystemEntropy.
+  EntropyRef entropy;
+
+  /// The reference constructor: defaults for everything else.
+  static Config with_defaults(std::string library_dir, std::string device_name,
+                              std::optional<CloudHomeConfig> cloud_home);
+};
+
+/// Called whenever the manager needs the current configuration.
+using ConfigProvider = std::function<Config()>;
+
+/// Opens the home a Config names (the injected one, or cloud_home).
+/// Errors: kUnimplemented for providers this build cannot reach yet, with the
+/// provider named; folder errors as FolderHome::Open reports them.
+Result<home::HomeRef> OpenHome(const Config& config);
+
+}  // namespace coven::config
+
+#endif  // COVEN_CONFIG_H_

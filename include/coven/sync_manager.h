@@ -1,0 +1,113 @@
+// SyncManager: runs sync for one device of one library
+// (mirrors coven::sync::sync_manager::SyncManager in the reference example).
+//
+//   auto manager = SyncManager::Create(config_provider, key_service,
+//                                      encryption_service, db, clock,
+//                                      observer);
+//   manager->start_sync();     // background loop
+//   manager->trigger_sync();   // after a local write: sync soon
+//   manager->sync_now();       // one round, synchronously
+//   manager->stop();
+//
+// Thread safety: every method is thread-safe. Observer callbacks run on the
+// thread doing the sync round (the background thread, or the caller of
+// sync_now) and must not call stop().
+#ifndef COVEN_SYNC_MANAGER_H_
+#define COVEN_SYNC_MANAGER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coven/changeset.h"
+#include "coven/clock.h"
+#include "coven/config.h"
+#include "coven/db.h"
+#include "coven/encryption.h"
+#include "coven/keys.h"
+#include "coven/status.h"
+
+namespace coven::sync::sync_manager {
+
+using ConfigProvider = config::ConfigProvider;
+
+/// What one round did.
+struct SyncReport {
+  std::size_t flushed_rows = 0;    ///< Local rows captured into the outbox.
+  std::size_t pushed_objects = 0;  ///< Objects uploaded (plus the head).
+  std::size_t pulled_objects = 0;  ///< Remote objects applied.
+  std::size_t applied_rows = 0;    ///< Rows changed by remote objects.
+  std::size_t quarantined = 0;     ///< Objects rejected this round.
+  std::size_t requests = 0;        ///< Calls made to the home.
+  /// Non-fatal problems: held authors, unreadable heads, constraint clashes.
+  std::vector<std::string> problems;
+};
+
+/// A rejected object, kept aside with the reason.
+struct QuarantinedObject {
+  std::string path;
+  std::string reason;
+};
+
+/// A snapshot of the manager's state.
+struct SyncStatus {
+  bool running = false;               ///< Background loop active.
+  std::string device_id;              ///< 16 hex digits.
+  std::size_t pending_objects = 0;    ///< Sealed, not yet uploaded.
+  std::int64_t last_success_ms = 0;   ///< 0 if never.
+  std::string last_error;             ///< Empty after a clean round.
+  std::vector<std::string> problems;  ///< From the last round.
+  std::vector<QuarantinedObject> quarantined;
+};
+
+/// Receives events. Default implementations do nothing.
+class SyncObserver {
+ public:
+  virtual ~SyncObserver() = default;
+  /// Rows changed by objects from other devices (refresh your UI).
+  virtual void on_rows_changed(const std::vector<changeset::RowChange>& rows) {}
+  /// A round finished (successfully or not).
+  virtual void on_round(const SyncReport& report, const Status& status) {}
+};
+
+class SyncManager {
+ public:
+  /// Validates the synced tables, opens the home and starts capturing writes
+  /// on the db's write connection. Errors: kFailedPrecondition for a table
+  /// that cannot sync (the message says why), home errors, key errors.
+  /// `db`, `clock` and `observer` are shared; `observer` may be null.
+  static Result<std::unique_ptr<SyncManager>> Create(
+      ConfigProvider config_provider, keys::KeyService key_service,
+      encryption::EncryptionService encryption_service,
+      std::shared_ptr<db::SyncDb> db, clock::ClockRef clock,
+      std::shared_ptr<SyncObserver> observer = nullptr);
+
+  /// Stops the loop and flushes captured writes to the outbox.
+  ~SyncManager();
+
+  /// Starts the background loop (idempotent). It syncs at once, then every
+  /// Config::sync_interval_ms, sooner after trigger_sync(), and backs off
+  /// exponentially with jitter while the home fails.
+  void start_sync();
+  /// Asks the loop for a round as soon as possible (no-op if not started).
+  void trigger_sync();
+  /// Runs one round on the calling thread: flush, push, pull, push.
+  /// Errors: the first fatal error (transient home errors are retryable).
+  Result<SyncReport> sync_now();
+  /// Captures local writes into the durable outbox without any network call.
+  Result<std::size_t> flush();
+  /// Stops the loop and waits for it; flushes captured writes. Idempotent.
+  Status stop();
+  /// A snapshot of the current state.
+  SyncStatus status();
+
+ private:
+  struct Impl;
+  explicit SyncManager(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace coven::sync::sync_manager
+
+#endif  // COVEN_SYNC_MANAGER_H_

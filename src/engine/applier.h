@@ -1,0 +1,88 @@
+// Applies remote changesets with row-level last-writer-wins (docs/merge.md).
+//
+// Every incoming changeset is first validated by an iterator pass that never
+// touches the database (SQLite 3.40.1's apply can crash on malformed input).
+// Then sqlite3changeset_apply_v2 runs inside the caller's transaction with a
+// conflict handler that compares `_updated_at` stamps:
+//   INSERT (a whole row) over an existing row: newer stamp wins; the handler
+//     rewrites the row with an UPDATE (never REPLACE, which would delete and
+//     re-insert and fire ON DELETE CASCADE) and omits the change.
+//   INSERT over a tombstone at least as new: dropped before apply.
+//   DELETE: removes the row only if the deletion stamp is newer than the
+//     row's; the tombstone is kept either way (max stamp).
+// Rows whose parent row is missing (a concurrent parent delete) are parked,
+// not lost, and restored when the parent returns.
+//
+// Thread safety: none; the caller holds the SyncDb write mutex.
+#ifndef COVEN_ENGINE_APPLIER_H_
+#define COVEN_ENGINE_APPLIER_H_
+
+#include <sqlite3.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "coven/bytes.h"
+#include "coven/changeset.h"
+#include "coven/hlc.h"
+#include "coven/status.h"
+#include "db/sql.h"
+#include "engine/hlc_clock.h"
+#include "engine/stamp_context.h"
+#include "engine/table_schema.h"
+
+namespace coven::engine {
+
+struct ApplyStats {
+  std::size_t records = 0;
+  std::size_t applied = 0;
+  std::vector<changeset::RowChange> changes;
+  std::vector<std::string> notes;  ///< Constraint clashes and similar.
+};
+
+class Applier {
+ public:
+  Applier(sqlite3* db, const std::vector<TableSchema>* tables,
+          StampContext* stamps, HlcClock* hlc);
+
+  /// Checks a changeset without touching the database: only INSERT/DELETE
+  /// records of synced tables with the local column count and primary key,
+  /// every value defined, TEXT ids, valid `_updated_at` stamps by `author`
+  /// within [hlc_min, hlc_max]. kInvalidArgument names the first problem;
+  /// kFailedPrecondition when stamps are too far in the future (hold, retry).
+  Status Validate(ByteView changeset, std::uint64_t author, const Hlc& hlc_min,
+                  const Hlc& hlc_max);
+
+  /// Applies a validated changeset inside the caller's transaction.
+  /// Foreign keys must be switched off by the caller for the duration (so
+  /// cascades do not fire); call ReconcileParked afterwards.
+  Result<ApplyStats> Apply(ByteView changeset);
+
+  /// Parks rows that lost their parent and restores parked rows whose parent
+  /// is back. Only when the host enforces foreign keys.
+  Status ReconcileParked(std::vector<changeset::RowChange>* changes);
+
+  // Used by the conflict handler.
+  int OnConflict(int type, sqlite3_changeset_iter* it);
+
+ private:
+  const TableSchema* Find(const char* table) const;
+  Result<db::Stmt*> UpdateStatement(const TableSchema& table);
+  Result<Bytes> DropDominated(ByteView changeset, bool* changed);
+
+  sqlite3* db_;
+  const std::vector<TableSchema>* tables_;
+  StampContext* stamps_;
+  HlcClock* hlc_;
+  std::map<std::string, db::Stmt> updates_;
+  // Per Apply call:
+  Status handler_error_;
+  std::map<std::string, std::set<std::string>> omitted_;  // table -> ids
+  std::vector<std::string> notes_;
+};
+
+}  // namespace coven::engine
+
+#endif  // COVEN_ENGINE_APPLIER_H_

@@ -1,0 +1,284 @@
+// SyncEngine::Pull: heads -> log objects -> verify -> validate -> apply.
+#include "db/sql.h"
+#include "engine/sync_engine.h"
+
+namespace coven::engine {
+
+namespace {
+
+struct Cursor {
+  std::uint64_t seq = 0;
+  crypto::Hash256 hash{};
+  std::optional<crypto::PublicKey> public_key;
+};
+
+Result<Cursor> LoadCursor(sqlite3* db, std::uint64_t author) {
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(db, "SELECT seq, hash, public_key FROM sync_cursors "
+                            "WHERE author = ?"));
+  stmt.Bind(1, DeviceIdToHex(author));
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  Cursor cursor;
+  if (!row) return cursor;
+  cursor.seq = static_cast<std::uint64_t>(stmt.ColumnInt(0));
+  Bytes hash = stmt.ColumnBlob(1);
+  if (hash.size() == 32) std::copy(hash.begin(), hash.end(), cursor.hash.begin());
+  Bytes key = stmt.ColumnBlob(2);
+  if (key.size() == 32) {
+    crypto::PublicKey pk;
+    std::copy(key.begin(), key.end(), pk.begin());
+    cursor.public_key = pk;
+  }
+  return cursor;
+}
+
+Status SaveCursor(sqlite3* db, std::uint64_t author, std::uint64_t seq,
+                  const crypto::Hash256& hash, const crypto::PublicKey* key) {
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(db,
+                        "INSERT INTO sync_cursors(author, seq, hash, public_key) "
+                        "VALUES(?1, ?2, ?3, coalesce(?4, x'')) ON "
+                        "CONFLICT(author) DO UPDATE SET seq = ?2, hash = ?3, "
+                        "public_key = coalesce(?4, public_key)"));
+  stmt.Bind(1, DeviceIdToHex(author)).Bind(2, static_cast<std::int64_t>(seq));
+  stmt.BindBlob(3, hash);
+  if (key != nullptr) {
+    stmt.BindBlob(4, *key);
+  } else {
+    stmt.BindNull(4);
+  }
+  return stmt.Run();
+}
+
+bool IsZero(const crypto::Hash256& h) {
+  for (auto b : h) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status SyncEngine::Pull(RoundReport* report) {
+  ++report->requests;
+  COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> heads,
+                         home::ListAll(*home_, "heads/"));
+  std::uint64_t last_author = 0;
+  bool first = true;
+  for (const home::ObjectInfo& info : heads) {
+    auto author = DeviceIdFromHex(std::string_view(info.path).substr(6));
+    if (!author || info.path.size() != 22) {
+      report->problems.push_back("ignored " + info.path +
+                                 ": not a head written by coven");
+      continue;
+    }
+    if (*author == device_ || (!first && *author == last_author)) continue;
+    first = false;
+    last_author = *author;
+    ++report->requests;
+    Result<Bytes> head_bytes = home_->Get(info.path);
+    if (!head_bytes.ok()) {
+      report->problems.push_back("reading " + info.path + ": " +
+                                 head_bytes.status().ToString());
+      continue;
+    }
+    object::ObjectHeader header;
+    Result<Bytes> opened = object::Open(
+        info.path, *head_bytes,
+        [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
+          if (id == identity_.library_key.id()) return identity_.library_key;
+          return std::nullopt;
+        },
+        &header);
+    if (!opened.ok()) {
+      report->problems.push_back("head " + info.path + " rejected: " +
+                                 opened.status().message());
+      continue;
+    }
+    if (header.kind != object::ObjectKind::kHead ||
+        header.author_device != *author ||
+        header.library_id != identity_.library_id) {
+      report->problems.push_back("head " + info.path +
+                                 " rejected: it does not describe this "
+                                 "library's device " + DeviceIdToHex(*author));
+      continue;
+    }
+    Status pulled = PullAuthor(*author, header.seq, report);
+    if (!pulled.ok()) return pulled;
+  }
+  return Status::Ok();
+}
+
+Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
+                              RoundReport* report) {
+  Cursor cursor;
+  {
+    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+    COVEN_ASSIGN_OR_RETURN(cursor, LoadCursor(conn_, author));
+  }
+  const std::string who = "device " + DeviceIdToHex(author);
+  if (head_seq < cursor.seq) {
+    report->problems.push_back(
+        who + ": the home shows seq " + std::to_string(head_seq) +
+        " but this device already applied seq " + std::to_string(cursor.seq) +
+        " (the home was rolled back or restored from an old copy)");
+    return Status::Ok();
+  }
+  std::vector<changeset::RowChange> changes;
+  for (std::uint64_t seq = cursor.seq + 1; seq <= head_seq; ++seq) {
+    const std::string path = LogPath(author, seq);
+    ++report->requests;
+    Result<Bytes> object = home_->Get(path);
+    if (!object.ok()) {
+      report->problems.push_back(who + ": " + path + " not readable yet (" +
+                                 object.status().ToString() + "); will retry");
+      break;
+    }
+    object::ObjectHeader header;
+    object::OpenLimits limits;
+    limits.max_object_bytes = options_.max_object_bytes;
+    Result<Bytes> payload = object::Open(
+        path, *object,
+        [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
+          if (id == identity_.library_key.id()) return identity_.library_key;
+          return std::nullopt;
+        },
+        &header, limits);
+    if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
+      report->problems.push_back(who + ": " + path +
+                                 " is sealed with a library key this device "
+                                 "does not have; waiting");
+      break;
+    }
+    Status verdict = payload.status();
+    if (verdict.ok()) {
+      if (header.kind != object::ObjectKind::kLog || header.author_device != author ||
+          header.seq != seq) {
+        verdict = InvalidArgumentError(
+            "its header names another position (device " +
+            DeviceIdToHex(header.author_device) + " seq " +
+            std::to_string(header.seq) + "): a replayed or misplaced object");
+      } else if (header.library_id != identity_.library_id) {
+        verdict = InvalidArgumentError("it belongs to another library");
+      } else if (cursor.public_key && *cursor.public_key != header.author_public_key) {
+        verdict = UnauthenticatedError("it is signed by a different key than "
+                                       "earlier objects of this device");
+      } else if (!IsZero(cursor.hash) && header.prev_hash != cursor.hash) {
+        verdict = InvalidArgumentError(
+            "it does not continue this device's chain (prev hash mismatch: a "
+            "forked or replayed history)");
+      }
+    }
+    if (verdict.ok() && header.schema_version != schema_version_) {
+      report->problems.push_back(
+          who + " writes with a different schema (version " +
+          std::to_string(header.schema_version) + ", here " +
+          std::to_string(schema_version_) +
+          "); update the app on the older device. Waiting");
+      break;
+    }
+    if (verdict.ok()) {
+      verdict = applier_->Validate(*payload, author, header.hlc_min, header.hlc_max);
+      if (verdict.code() == StatusCode::kFailedPrecondition) {
+        report->problems.push_back(who + ": " + path + " held: " + verdict.message());
+        break;
+      }
+    }
+    if (verdict.ok()) {
+      Status applied = ApplyObject(author, seq, path, header, *object, *payload,
+                                   &changes, report);
+      if (applied.ok()) {
+        cursor.seq = seq;
+        cursor.hash = object::ObjectHash(*object);
+        cursor.public_key = header.author_public_key;
+        continue;
+      }
+      if (applied.IsRetryable()) {
+        report->problems.push_back(who + ": applying " + path + ": " +
+                                   applied.ToString() + "; will retry");
+        break;
+      }
+      verdict = applied;
+    }
+    COVEN_RETURN_IF_ERROR(Quarantine(author, seq, path, verdict, *object, report));
+    cursor.seq = seq;
+    cursor.hash = crypto::Hash256{};
+  }
+  if (!changes.empty() && listener_) listener_(changes);
+  return Status::Ok();
+}
+
+Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
+                               const std::string& path,
+                               const object::ObjectHeader& header,
+                               const Bytes& object, const Bytes& payload,
+                               std::vector<changeset::RowChange>* changes,
+                               RoundReport* report) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  if (!sqlite3_get_autocommit(conn_)) {
+    return UnavailableError("the host has a write transaction open");
+  }
+  // Local writes go out first, and no session may watch the apply.
+  COVEN_ASSIGN_OR_RETURN(std::size_t flushed, FlushLocked());
+  report->flushed_rows += flushed;
+  capture_->Detach();
+  COVEN_ASSIGN_OR_RETURN(db::Stmt fk, db::Stmt::Prepare(conn_, "PRAGMA foreign_keys"));
+  COVEN_ASSIGN_OR_RETURN(bool fk_row, fk.Step());
+  const bool fk_on = fk_row && fk.ColumnInt(0) != 0;
+  fk.Reset();
+  if (fk_on) COVEN_RETURN_IF_ERROR(db::Exec(conn_, "PRAGMA foreign_keys=OFF"));
+
+  Status status = [&]() -> Status {
+    COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
+    COVEN_ASSIGN_OR_RETURN(ApplyStats stats, applier_->Apply(payload));
+    std::vector<changeset::RowChange> local = std::move(stats.changes);
+    if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&local));
+    COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq, object::ObjectHash(object),
+                                     &header.author_public_key));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
+    COVEN_RETURN_IF_ERROR(txn.Commit());
+    ++report->pulled_objects;
+    report->applied_rows += local.size();
+    for (const std::string& note : stats.notes) {
+      report->problems.push_back(path + ": " + note);
+    }
+    changes->insert(changes->end(), local.begin(), local.end());
+    return Status::Ok();
+  }();
+  if (fk_on) db::Exec(conn_, "PRAGMA foreign_keys=ON").IgnoreError();
+  Status attached = capture_->Attach();
+  if (!status.ok()) return status.Annotate("applying " + path);
+  return attached;
+}
+
+Status SyncEngine::Quarantine(std::uint64_t author, std::uint64_t seq,
+                              const std::string& path, const Status& reason,
+                              const Bytes& object, RoundReport* report) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  const std::string message = "object " + path + " from " + home_->Describe() +
+                              " rejected and quarantined: " + reason.message();
+  COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(conn_, "INSERT OR REPLACE INTO _coven_quarantine(path, "
+                               "author, seq, reason, object, at_ms) VALUES(?, "
+                               "?, ?, ?, ?, ?)"));
+  stmt.Bind(1, path).Bind(2, DeviceIdToHex(author)).Bind(3, static_cast<std::int64_t>(seq));
+  stmt.Bind(4, message);
+  if (object.size() <= (1u << 20)) {
+    stmt.BindBlob(5, object);
+  } else {
+    stmt.BindNull(5);
+  }
+  stmt.Bind(6, clock_->NowMillis());
+  COVEN_RETURN_IF_ERROR(stmt.Run());
+  COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq, crypto::Hash256{}, nullptr));
+  COVEN_RETURN_IF_ERROR(txn.Commit());
+  ++report->quarantined;
+  report->problems.push_back(message);
+  return Status::Ok();
+}
+
+}  // namespace coven::engine

@@ -1,0 +1,239 @@
+#include "engine/sync_engine.h"
+
+#include <cstdio>
+
+#include "db/sql.h"
+
+namespace coven::engine {
+
+std::string LogPath(std::uint64_t device, std::uint64_t seq) {
+  return "log/" + DeviceIdToHex(device) + "/" + DeviceIdToHex(seq);
+}
+
+std::string HeadPath(std::uint64_t device) {
+  return "heads/" + DeviceIdToHex(device);
+}
+
+namespace {
+
+Status RequireIdle(sqlite3* db, const char* what) {
+  if (!sqlite3_get_autocommit(db)) {
+    return UnavailableError(std::string(what) +
+                            ": the host has a write transaction open; retry "
+                            "after it commits");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
+    std::shared_ptr<db::SyncDb> db, home::HomeRef home, Identity identity,
+    clock::ClockRef clock, EngineOptions options) {
+  COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
+  std::unique_ptr<SyncEngine> engine(new SyncEngine());
+  engine->db_ = std::move(db);
+  engine->conn_ = engine->db_->raw_write_handle();
+  engine->home_ = std::move(home);
+  engine->identity_ = std::move(identity);
+  engine->clock_ = std::move(clock);
+  engine->options_ = std::move(options);
+  engine->device_ = crypto::DeviceIdFor(engine->identity_.signer.public_key());
+  sqlite3* conn = engine->conn_;
+
+  std::lock_guard<std::recursive_mutex> lock(engine->db_->write_mutex());
+  COVEN_RETURN_IF_ERROR(RequireIdle(conn, "starting sync"));
+  COVEN_ASSIGN_OR_RETURN(engine->tables_,
+                         LoadSyncedSchema(conn, engine->options_.tables));
+  engine->schema_version_ = SchemaFingerprint(engine->tables_);
+
+  // One database belongs to one library and one device.
+  const std::string library_hex = HexEncode(engine->identity_.library_id);
+  const std::string device_hex = DeviceIdToHex(engine->device_);
+  COVEN_ASSIGN_OR_RETURN(auto stored_library, db::GetState(conn, "library_id"));
+  COVEN_ASSIGN_OR_RETURN(auto stored_device, db::GetState(conn, "device_id"));
+  if (stored_library && *stored_library != library_hex) {
+    return FailedPreconditionError(
+        "this database already syncs library " + *stored_library +
+        ", not " + library_hex + "; use a separate database per library");
+  }
+  if (stored_device && *stored_device != device_hex) {
+    return FailedPreconditionError(
+        "this database belongs to device " + *stored_device +
+        " but the device key is " + device_hex +
+        "; the key file was replaced or the database was copied from another "
+        "device (copying a database between devices is not supported)");
+  }
+  engine->bootstrap_ = !stored_device.has_value();
+
+  engine->hlc_ = std::make_unique<HlcClock>(engine->clock_, engine->device_,
+                                            engine->options_.max_clock_drift_ms);
+  // Seed the clock above every stamp already stored.
+  COVEN_ASSIGN_OR_RETURN(auto high_water, db::GetState(conn, "hlc_high_water"));
+  if (high_water) {
+    if (auto h = Hlc::FromText(*high_water)) engine->hlc_->Seed(*h);
+  }
+  std::vector<std::string> max_queries = {
+      "SELECT max(hlc) FROM _coven_tombstones"};
+  for (const TableSchema& t : engine->tables_) {
+    max_queries.push_back("SELECT max(_updated_at) FROM main." +
+                          db::QuoteIdentifier(t.name));
+  }
+  for (const std::string& sql : max_queries) {
+    COVEN_ASSIGN_OR_RETURN(db::Stmt stmt, db::Stmt::Prepare(conn, sql));
+    COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row && !stmt.ColumnIsNull(0)) {
+      if (auto h = Hlc::FromText(stmt.ColumnText(0))) engine->hlc_->Seed(*h);
+    }
+  }
+
+  engine->capture_ = std::make_unique<Capture>(conn, engine->tables_,
+                                               engine->hlc_.get(), &engine->stamps_);
+  engine->applier_ = std::make_unique<Applier>(conn, &engine->tables_,
+                                               &engine->stamps_, engine->hlc_.get());
+  COVEN_RETURN_IF_ERROR(engine->capture_->Install());
+
+  COVEN_ASSIGN_OR_RETURN(auto open_flag, db::GetState(conn, "capture_open"));
+  engine->need_recovery_ =
+      engine->bootstrap_ || (open_flag.has_value() && *open_flag == "1");
+  {
+    COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn, "library_id", library_hex));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn, "device_id", device_hex));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn, "capture_open", "1"));
+    COVEN_RETURN_IF_ERROR(txn.Commit());
+  }
+  COVEN_RETURN_IF_ERROR(engine->capture_->Attach());
+  return engine;
+}
+
+SyncEngine::~SyncEngine() {
+  if (capture_ && db_) {
+    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+    capture_->Detach();
+  }
+}
+
+Result<std::size_t> SyncEngine::Flush() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  return FlushLocked();
+}
+
+Result<std::size_t> SyncEngine::FlushLocked() {
+  if (!sqlite3_get_autocommit(conn_)) return std::size_t{0};
+  if (capture_->SessionEmpty() && !need_recovery_) return std::size_t{0};
+  std::optional<Hlc> recover_after;
+  if (need_recovery_) {
+    COVEN_ASSIGN_OR_RETURN(auto flushed, db::GetState(conn_, "flushed_through"));
+    recover_after = Hlc();
+    if (flushed && !bootstrap_) {
+      if (auto h = Hlc::FromText(*flushed)) recover_after = *h;
+    }
+  }
+  Result<db::Transaction> txn = db::Transaction::Begin(conn_);
+  if (!txn.ok()) return txn.status().Annotate("flushing captured changes");
+  // From here the session is consumed: if anything fails, the rows are
+  // recovered from their stamps on the next flush.
+  need_recovery_ = true;
+  COVEN_ASSIGN_OR_RETURN(CapturedChanges captured,
+                         capture_->Collect(recover_after, bootstrap_));
+  if (captured.rows > 0) {
+    COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
+    COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));
+    const std::uint64_t seq = last_seq ? std::stoull(*last_seq) + 1 : 1;
+    object::ObjectHeader header;
+    header.kind = object::ObjectKind::kLog;
+    header.library_id = identity_.library_id;
+    header.key_id = identity_.library_key.id();
+    header.author_device = device_;
+    header.author_public_key = identity_.signer.public_key();
+    header.seq = seq;
+    if (last_hash) {
+      Bytes prev;
+      if (HexDecode(*last_hash, &prev) && prev.size() == 32) {
+        std::copy(prev.begin(), prev.end(), header.prev_hash.begin());
+      }
+    }
+    header.hlc_min = captured.hlc_min;
+    header.hlc_max = captured.hlc_max;
+    header.schema_version = schema_version_;
+    const std::string path = LogPath(device_, seq);
+    COVEN_ASSIGN_OR_RETURN(Bytes sealed,
+                           object::Seal(path, header, captured.changeset,
+                                        identity_.library_key, identity_.signer));
+    if (sealed.size() > options_.max_object_bytes) {
+      return ResourceExhaustedError(
+          "a flush of " + std::to_string(captured.rows) + " rows seals to " +
+          std::to_string(sealed.size()) + " bytes, above max_object_bytes (" +
+          std::to_string(options_.max_object_bytes) +
+          "); raise Config::max_object_bytes or sync more often");
+    }
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt insert,
+        db::Stmt::Prepare(conn_, "INSERT INTO cloud_outbox(seq, path, object, "
+                                 "rows, created_ms) VALUES(?, ?, ?, ?, ?)"));
+    insert.Bind(1, static_cast<std::int64_t>(seq))
+        .Bind(2, path)
+        .BindBlob(3, sealed)
+        .Bind(4, static_cast<std::int64_t>(captured.rows))
+        .Bind(5, clock_->NowMillis());
+    COVEN_RETURN_IF_ERROR(insert.Run());
+    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "local_seq", std::to_string(seq)));
+    COVEN_RETURN_IF_ERROR(
+        db::SetState(conn_, "local_hash", HexEncode(object::ObjectHash(sealed))));
+  }
+  const std::string last = hlc_->Last().ToText();
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "flushed_through", last));
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "hlc_high_water", last));
+  COVEN_RETURN_IF_ERROR(txn->Commit());
+  need_recovery_ = false;
+  bootstrap_ = false;
+  COVEN_RETURN_IF_ERROR(capture_->Attach());
+  return captured.rows;
+}
+
+Status SyncEngine::Close() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_RETURN_IF_ERROR(RequireIdle(conn_, "closing sync"));
+  COVEN_ASSIGN_OR_RETURN(std::size_t rows, FlushLocked());
+  (void)rows;
+  if (need_recovery_) return Status::Ok();  // leave the flag for recovery
+  return db::SetState(conn_, "capture_open", "0");
+}
+
+std::size_t SyncEngine::PendingObjects() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  auto stmt = db::Stmt::Prepare(conn_, "SELECT count(*) FROM cloud_outbox");
+  if (!stmt.ok()) return 0;
+  auto row = stmt->Step();
+  return row.ok() && *row ? static_cast<std::size_t>(stmt->ColumnInt(0)) : 0;
+}
+
+std::vector<QuarantineEntry> SyncEngine::Quarantined() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  std::vector<QuarantineEntry> out;
+  auto stmt = db::Stmt::Prepare(
+      conn_, "SELECT path, reason FROM _coven_quarantine ORDER BY at_ms, path");
+  if (!stmt.ok()) return out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok() || !*row) break;
+    out.push_back({stmt->ColumnText(0), stmt->ColumnText(1)});
+  }
+  return out;
+}
+
+Result<RoundReport> SyncEngine::SyncOnce() {
+  std::lock_guard<std::mutex> round(round_mutex_);
+  RoundReport report;
+  COVEN_ASSIGN_OR_RETURN(report.flushed_rows, Flush());
+  Status pushed = Push(&report);
+  Status pulled = Pull(&report);
+  // Push again so that a flush made during pull (host writes) goes out.
+  if (pushed.ok()) pushed = Push(&report);
+  if (!pushed.ok()) return pushed;
+  if (!pulled.ok()) return pulled;
+  return report;
+}
+
+}  // namespace coven::engine

@@ -1,0 +1,145 @@
+// The sync engine of one device: capture -> outbox -> home -> verify ->
+// apply. SyncManager (include/coven/sync_manager.h) wraps it with a thread.
+//
+// Round: Flush (captured changes become a sealed object in the outbox, in one
+// transaction), Push (outbox objects are created in the home, then the head
+// is replaced), Pull (heads are read; for each author with a newer head, its
+// log objects are fetched in order, verified, validated and applied each in
+// one transaction together with the author's cursor).
+//
+// Thread safety: every public method may be called from any thread; the
+// engine serializes itself and takes the SyncDb write mutex around database
+// work (never around network calls).
+#ifndef COVEN_ENGINE_SYNC_ENGINE_H_
+#define COVEN_ENGINE_SYNC_ENGINE_H_
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coven/changeset.h"
+#include "coven/clock.h"
+#include "coven/db.h"
+#include "coven/home.h"
+#include "coven/status.h"
+#include "crypto/crypto.h"
+#include "engine/applier.h"
+#include "engine/capture.h"
+#include "engine/hlc_clock.h"
+#include "engine/stamp_context.h"
+#include "engine/table_schema.h"
+#include "object/sealed_object.h"
+
+namespace coven::engine {
+
+/// Who this device is inside which library.
+struct Identity {
+  std::array<std::uint8_t, 16> library_id{};
+  crypto::LibraryKey library_key;
+  crypto::SigningKeyPair signer;
+};
+
+struct EngineOptions {
+  std::vector<std::string> tables;
+  std::int64_t max_clock_drift_ms = 300'000;
+  std::uint64_t max_object_bytes = 64ull << 20;
+};
+
+/// What one round did.
+struct RoundReport {
+  std::size_t flushed_rows = 0;
+  std::size_t pushed_objects = 0;
+  std::size_t pulled_objects = 0;
+  std::size_t applied_rows = 0;
+  std::size_t quarantined = 0;
+  std::size_t requests = 0;         ///< Home calls made by this round.
+  std::vector<std::string> problems;  ///< Non-fatal: held authors, bad heads.
+};
+
+/// A quarantined object.
+struct QuarantineEntry {
+  std::string path;
+  std::string reason;
+};
+
+class SyncEngine {
+ public:
+  /// Validates the synced tables, seeds the HLC, installs capture and, after
+  /// an unclean stop, schedules recovery of unflushed writes.
+  static Result<std::unique_ptr<SyncEngine>> Open(
+      std::shared_ptr<db::SyncDb> db, home::HomeRef home, Identity identity,
+      clock::ClockRef clock, EngineOptions options);
+  ~SyncEngine();
+
+  /// Moves captured changes into the outbox. Returns the number of rows.
+  /// Returns 0 without doing anything while the host is inside a transaction.
+  Result<std::size_t> Flush();
+  /// Uploads outbox objects and the head.
+  Status Push(RoundReport* report);
+  /// Fetches, verifies and applies other devices' objects.
+  Status Pull(RoundReport* report);
+  /// Flush + Push + Pull.
+  Result<RoundReport> SyncOnce();
+  /// Final flush; marks the capture closed so the next start skips recovery.
+  Status Close();
+
+  std::uint64_t device_id() const { return device_; }
+  HlcClock& hlc() { return *hlc_; }
+  std::size_t PendingObjects();
+  std::vector<QuarantineEntry> Quarantined();
+
+  /// Called (outside the database mutex) with rows changed by remote objects.
+  void set_change_listener(
+      std::function<void(const std::vector<changeset::RowChange>&)> listener) {
+    listener_ = std::move(listener);
+  }
+
+ private:
+  SyncEngine() = default;
+  Result<std::size_t> FlushLocked();
+  Result<std::optional<crypto::LibraryKey>> KeyFor(const crypto::KeyId& id);
+  Status WriteHead(RoundReport* report);
+  // Pulls one author up to `head_seq`. Returns false when it had to stop.
+  Status PullAuthor(std::uint64_t author, std::uint64_t head_seq,
+                    RoundReport* report);
+  Status ApplyObject(std::uint64_t author, std::uint64_t seq,
+                     const std::string& path, const object::ObjectHeader& header,
+                     const Bytes& object, const Bytes& payload,
+                     std::vector<changeset::RowChange>* changes,
+                     RoundReport* report);
+  Status Quarantine(std::uint64_t author, std::uint64_t seq,
+                    const std::string& path, const Status& reason,
+                    const Bytes& object, RoundReport* report);
+
+  std::shared_ptr<db::SyncDb> db_;
+  sqlite3* conn_ = nullptr;
+  home::HomeRef home_;
+  Identity identity_;
+  clock::ClockRef clock_;
+  EngineOptions options_;
+  std::uint64_t device_ = 0;
+  std::uint32_t schema_version_ = 0;
+  std::vector<TableSchema> tables_;
+  std::unique_ptr<HlcClock> hlc_;
+  StampContext stamps_;
+  std::unique_ptr<Capture> capture_;
+  std::unique_ptr<Applier> applier_;
+  bool need_recovery_ = false;
+  bool bootstrap_ = false;
+  std::mutex round_mutex_;  // one push/pull at a time
+  std::function<void(const std::vector<changeset::RowChange>&)> listener_;
+};
+
+/// "log/<device hex>/<seq hex16>".
+std::string LogPath(std::uint64_t device, std::uint64_t seq);
+/// "heads/<device hex>".
+std::string HeadPath(std::uint64_t device);
+
+}  // namespace coven::engine
+
+#endif  // COVEN_ENGINE_SYNC_ENGINE_H_

@@ -1,0 +1,123 @@
+#include "engine/table_schema.h"
+
+#include <algorithm>
+#include <set>
+
+#include "crypto/crypto.h"
+#include "db/sql.h"
+
+namespace coven::engine {
+
+namespace {
+std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+
+Status Reject(const std::string& table, const std::string& what) {
+  return FailedPreconditionError("synced table `" + table + "`: " + what);
+}
+}  // namespace
+
+Result<TableSchema> LoadTableSchema(sqlite3* db, const std::string& table) {
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt kind,
+      db::Stmt::Prepare(db, "SELECT type, sql FROM sqlite_schema WHERE name = ?"));
+  kind.Bind(1, table);
+  COVEN_ASSIGN_OR_RETURN(bool found, kind.Step());
+  if (!found) {
+    return Reject(table, "no such table; create it before calling "
+                         "set_synced_tables");
+  }
+  std::string sql = Upper(kind.ColumnText(1));
+  if (kind.ColumnText(0) != "table" || sql.find("VIRTUAL TABLE") != std::string::npos) {
+    return Reject(table, "is not an ordinary table (views and virtual tables "
+                         "cannot be captured)");
+  }
+  TableSchema schema;
+  schema.name = table;
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt info,
+      db::Stmt::Prepare(db, "SELECT name, type, \"notnull\", pk FROM "
+                            "pragma_table_info(?) ORDER BY cid"));
+  info.Bind(1, table);
+  int pk_columns = 0;
+  while (true) {
+    COVEN_ASSIGN_OR_RETURN(bool row, info.Step());
+    if (!row) break;
+    ColumnInfo col;
+    col.name = info.ColumnText(0);
+    col.type = Upper(info.ColumnText(1));
+    col.not_null = info.ColumnInt(2) != 0;
+    col.primary_key = info.ColumnInt(3) != 0;
+    if (col.primary_key) ++pk_columns;
+    if (col.name.rfind("_coven_", 0) == 0) {
+      return Reject(table, "column `" + col.name +
+                               "` uses the reserved `_coven_` prefix");
+    }
+    schema.columns.push_back(std::move(col));
+  }
+  if (schema.columns.empty() || schema.columns[0].name != "id" ||
+      !schema.columns[0].primary_key || schema.columns[0].type != "TEXT") {
+    return Reject(table, "column 0 must be `id TEXT PRIMARY KEY` (coven keys "
+                         "rows by a text id that every device agrees on)");
+  }
+  if (pk_columns != 1) {
+    return Reject(table, "the primary key must be the single column `id`");
+  }
+  for (std::size_t i = 0; i < schema.columns.size(); ++i) {
+    if (schema.columns[i].name == "_updated_at") schema.updated_at = static_cast<int>(i);
+  }
+  if (schema.updated_at < 0) {
+    return Reject(table, "missing column `_updated_at TEXT NOT NULL` (the "
+                         "row's HLC stamp; write it with coven_hlc())");
+  }
+  const ColumnInfo& stamp = schema.columns[schema.updated_at];
+  if (stamp.type != "TEXT" || !stamp.not_null) {
+    return Reject(table, "`_updated_at` must be declared TEXT NOT NULL");
+  }
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt fks,
+      db::Stmt::Prepare(db, "SELECT count(*) FROM pragma_foreign_key_list(?)"));
+  fks.Bind(1, table);
+  COVEN_ASSIGN_OR_RETURN(bool fk_row, fks.Step());
+  schema.has_foreign_keys = fk_row && fks.ColumnInt(0) > 0;
+  return schema;
+}
+
+Result<std::vector<TableSchema>> LoadSyncedSchema(
+    sqlite3* db, const std::vector<std::string>& tables) {
+  if (tables.empty()) {
+    return FailedPreconditionError(
+        "no synced tables: call coven::sync::session::set_synced_tables (or "
+        "set Config::synced_tables) with the tables to sync");
+  }
+  std::set<std::string> seen;
+  std::vector<TableSchema> out;
+  for (const std::string& table : tables) {
+    if (!seen.insert(table).second) {
+      return InvalidArgumentError("synced table `" + table + "` listed twice");
+    }
+    COVEN_ASSIGN_OR_RETURN(TableSchema schema, LoadTableSchema(db, table));
+    out.push_back(std::move(schema));
+  }
+  return out;
+}
+
+std::uint32_t SchemaFingerprint(const std::vector<TableSchema>& tables) {
+  crypto::Hasher hasher("coven/schema/v1");
+  for (const TableSchema& table : tables) {
+    std::string line = table.name + "(";
+    for (const ColumnInfo& col : table.columns) {
+      line += col.name + " " + col.type + (col.primary_key ? " PK" : "") + ",";
+    }
+    line += ");";
+    hasher.Update(AsBytes(line));
+  }
+  crypto::Hash256 hash = hasher.Final();
+  return static_cast<std::uint32_t>(hash[0]) << 24 | hash[1] << 16 |
+         hash[2] << 8 | hash[3];
+}
+
+}  // namespace coven::engine

@@ -1,0 +1,47 @@
+// Synced-table schemas: validation and the schema fingerprint that objects
+// carry (schema_version).
+#ifndef COVEN_ENGINE_TABLE_SCHEMA_H_
+#define COVEN_ENGINE_TABLE_SCHEMA_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "coven/status.h"
+
+namespace coven::engine {
+
+struct ColumnInfo {
+  std::string name;
+  std::string type;  ///< Declared type, uppercased.
+  bool not_null = false;
+  bool primary_key = false;
+};
+
+struct TableSchema {
+  std::string name;
+  std::vector<ColumnInfo> columns;
+  int updated_at = -1;  ///< Index of `_updated_at`.
+  bool has_foreign_keys = false;
+};
+
+/// Loads and validates one synced table. Requirements (each violation is
+/// kFailedPrecondition naming the table and the fix): the table exists, is a
+/// regular table (not a view or virtual table), column 0 is `id` with declared
+/// type TEXT and is the only PRIMARY KEY column, a column `_updated_at` of
+/// type TEXT NOT NULL exists, and no column is named with a `_coven_` prefix.
+Result<TableSchema> LoadTableSchema(sqlite3* db, const std::string& table);
+
+/// Loads every table, in order, rejecting duplicates and an empty list.
+Result<std::vector<TableSchema>> LoadSyncedSchema(
+    sqlite3* db, const std::vector<std::string>& tables);
+
+/// A 32-bit fingerprint of the synced tables' names, column names and types,
+/// order-sensitive. Devices exchange objects only with equal fingerprints.
+std::uint32_t SchemaFingerprint(const std::vector<TableSchema>& tables);
+
+}  // namespace coven::engine
+
+#endif  // COVEN_ENGINE_TABLE_SCHEMA_H_

@@ -1,0 +1,183 @@
+#include "coven/sync_manager.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "coven/session.h"
+#include "engine/sync_engine.h"
+
+namespace coven::sync::sync_manager {
+
+struct SyncManager::Impl {
+  ConfigProvider config_provider;
+  config::Config config;
+  std::shared_ptr<SyncObserver> observer;
+  clock::ClockRef clock;
+  EntropyRef entropy;
+  std::unique_ptr<engine::SyncEngine> engine;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool running = false;
+  bool stopping = false;
+  bool triggered = false;
+  std::thread thread;
+  std::int64_t last_success_ms = 0;
+  std::string last_error;
+  std::vector<std::string> problems;
+
+  Result<SyncReport> Round();
+  void Loop();
+};
+
+Result<std::unique_ptr<SyncManager>> SyncManager::Create(
+    ConfigProvider config_provider, keys::KeyService key_service,
+    encryption::EncryptionService encryption_service,
+    std::shared_ptr<db::SyncDb> db, clock::ClockRef clock,
+    std::shared_ptr<SyncObserver> observer) {
+  if (!config_provider) return InvalidArgumentError("config_provider is empty");
+  if (!db) return InvalidArgumentError("db is null");
+  if (!clock) clock = std::make_shared<clock::SystemClock>();
+  auto impl = std::make_unique<Impl>();
+  impl->config_provider = std::move(config_provider);
+  impl->config = impl->config_provider();
+  impl->observer = std::move(observer);
+  impl->clock = clock;
+  impl->entropy = impl->config.entropy ? impl->config.entropy
+                                       : std::make_shared<SystemEntropy>();
+
+  engine::Identity identity;
+  Bytes library_id;
+  if (!HexDecode(key_service.library_id(), &library_id) || library_id.size() != 16) {
+    return InvalidArgumentError("library id `" + key_service.library_id() +
+                                "` is not 32 hex digits");
+  }
+  std::copy(library_id.begin(), library_id.end(), identity.library_id.begin());
+  identity.library_key = crypto::LibraryKey(encryption_service.key().bytes);
+  COVEN_ASSIGN_OR_RETURN(keys::DeviceKey device_key,
+                         key_service.get_or_create_device_key());
+  identity.signer = crypto::SigningKeyPair::FromSeed(device_key.seed);
+
+  COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(impl->config));
+  engine::EngineOptions options;
+  options.tables = impl->config.synced_tables.empty() ? session::synced_tables()
+                                                      : impl->config.synced_tables;
+  options.max_clock_drift_ms = impl->config.max_clock_drift_ms;
+  options.max_object_bytes = impl->config.max_object_bytes;
+  COVEN_ASSIGN_OR_RETURN(impl->engine,
+                         engine::SyncEngine::Open(std::move(db), std::move(home),
+                                                  std::move(identity), clock,
+                                                  std::move(options)));
+  Impl* raw = impl.get();
+  raw->engine->set_change_listener(
+      [raw](const std::vector<changeset::RowChange>& rows) {
+        if (raw->observer) raw->observer->on_rows_changed(rows);
+      });
+  return std::unique_ptr<SyncManager>(new SyncManager(std::move(impl)));
+}
+
+SyncManager::SyncManager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SyncManager::~SyncManager() { stop().IgnoreError(); }
+
+Result<SyncReport> SyncManager::Impl::Round() {
+  Result<engine::RoundReport> round = engine->SyncOnce();
+  SyncReport report;
+  Status status = round.status();
+  if (round.ok()) {
+    report.flushed_rows = round->flushed_rows;
+    report.pushed_objects = round->pushed_objects;
+    report.pulled_objects = round->pulled_objects;
+    report.applied_rows = round->applied_rows;
+    report.quarantined = round->quarantined;
+    report.requests = round->requests;
+    report.problems = round->problems;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (status.ok()) {
+      last_success_ms = clock->NowMillis();
+      last_error.clear();
+      problems = report.problems;
+    } else {
+      last_error = status.ToString();
+    }
+  }
+  if (observer) observer->on_round(report, status);
+  if (!status.ok()) return status;
+  return report;
+}
+
+void SyncManager::Impl::Loop() {
+  std::int64_t backoff = 0;
+  while (true) {
+    Result<SyncReport> result = Round();
+    std::int64_t wait_ms = config.sync_interval_ms;
+    if (!result.ok()) {
+      // Exponential backoff with full jitter, capped.
+      backoff = backoff == 0 ? config.retry_base_ms
+                             : std::min(backoff * 2, config.retry_max_ms);
+      wait_ms = std::min<std::int64_t>(
+          wait_ms, static_cast<std::int64_t>(entropy->Uniform(
+                       static_cast<std::uint64_t>(backoff) + 1)));
+    } else {
+      backoff = 0;
+    }
+    std::unique_lock<std::mutex> lock(mutex);
+    wake.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                  [this] { return stopping || triggered; });
+    if (stopping) return;
+    triggered = false;
+  }
+}
+
+void SyncManager::start_sync() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (impl_->running) return;
+  impl_->running = true;
+  impl_->stopping = false;
+  impl_->thread = std::thread([impl = impl_.get()] { impl->Loop(); });
+}
+
+void SyncManager::trigger_sync() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->triggered = true;
+  impl_->wake.notify_all();
+}
+
+Result<SyncReport> SyncManager::sync_now() { return impl_->Round(); }
+
+Result<std::size_t> SyncManager::flush() { return impl_->engine->Flush(); }
+
+Status SyncManager::stop() {
+  std::thread thread;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->stopping = true;
+    impl_->wake.notify_all();
+    thread = std::move(impl_->thread);
+    impl_->running = false;
+  }
+  if (thread.joinable()) thread.join();
+  return impl_->engine->Close();
+}
+
+SyncStatus SyncManager::status() {
+  SyncStatus out;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    out.running = impl_->running;
+    out.last_success_ms = impl_->last_success_ms;
+    out.last_error = impl_->last_error;
+    out.problems = impl_->problems;
+  }
+  out.device_id = DeviceIdToHex(impl_->engine->device_id());
+  out.pending_objects = impl_->engine->PendingObjects();
+  for (const auto& q : impl_->engine->Quarantined()) {
+    out.quarantined.push_back({q.path, q.reason});
+  }
+  return out;
+}
+
+}  // namespace coven::sync::sync_manager

@@ -1,0 +1,90 @@
+#include "test_device.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "coven/config.h"
+
+namespace coven::testing {
+
+TestLibrary MakeLibrary(std::uint64_t seed) {
+  SeededEntropy entropy(seed ^ 0x11b7a7ULL);
+  std::array<std::uint8_t, 16> id{};
+  entropy.Fill(id);
+  TestLibrary library;
+  library.id_hex = HexEncode(id);
+  entropy.Fill(library.key.bytes);
+  return library;
+}
+
+std::unique_ptr<TestDevice> TestDevice::Create(const TestLibrary& library,
+                                               home::HomeRef home,
+                                               std::uint64_t seed,
+                                               std::shared_ptr<ManualClock> clock,
+                                               Options options) {
+  auto device = std::unique_ptr<TestDevice>(new TestDevice());
+  device->clock_ = clock;
+  auto db = db::SqliteSyncDb::Open(options.db_path);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  if (!db.ok()) return nullptr;
+  device->db_ = *db;
+  device->Exec(kTodoSchema);
+
+  auto entropy = std::make_shared<SeededEntropy>(seed);
+  keys::KeyService key_service(/*dev_mode=*/true, library.id_hex, "", entropy);
+  EXPECT_TRUE(key_service.import_encryption_key(library.key).ok());
+  encryption::EncryptionService encryption(library.key);
+
+  config::Config config = config::Config::with_defaults(
+      "", "device-" + std::to_string(seed), std::nullopt);
+  config.home = std::move(home);
+  config.entropy = entropy;
+  config.synced_tables = options.tables;
+  config.max_clock_drift_ms = options.max_clock_drift_ms;
+  auto manager = sync::sync_manager::SyncManager::Create(
+      [config] { return config; }, key_service, encryption, device->db_, clock);
+  EXPECT_TRUE(manager.ok()) << manager.status().ToString();
+  if (!manager.ok()) return nullptr;
+  device->manager_ = std::move(*manager);
+  return device;
+}
+
+void TestDevice::Exec(const std::string& sql) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  char* err = nullptr;
+  int rc = sqlite3_exec(db(), sql.c_str(), nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "") << " in " << sql;
+  sqlite3_free(err);
+}
+
+std::vector<std::string> TestDevice::Dump(const std::string& table,
+                                          bool with_stamp) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  std::vector<std::string> rows;
+  sqlite3_stmt* stmt = nullptr;
+  std::string sql = "SELECT * FROM " + table + " ORDER BY id";
+  EXPECT_EQ(sqlite3_prepare_v2(db(), sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    std::string row;
+    for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+      if (!with_stamp && std::string(sqlite3_column_name(stmt, c)) == "_updated_at") {
+        continue;
+      }
+      if (c) row += "|";
+      const unsigned char* text = sqlite3_column_text(stmt, c);
+      row += text ? reinterpret_cast<const char*>(text) : "NULL";
+    }
+    rows.push_back(row);
+  }
+  sqlite3_finalize(stmt);
+  return rows;
+}
+
+sync::sync_manager::SyncReport TestDevice::Sync() {
+  auto report = manager_->sync_now();
+  EXPECT_TRUE(report.ok()) << report.status().ToString();
+  return report.ok() ? *report : sync::sync_manager::SyncReport();
+}
+
+}  // namespace coven::testing
