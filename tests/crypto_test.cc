@@ -34,14 +34,14 @@ TEST(CryptoTest, EnsureSodiumSucceedsRepeatedly) {
 TEST(CryptoTest, HashFramesTheLabelByItsLength) {
   // Hash(label, data) = BLAKE2b-256(u32be(|label|) || label || data).
   const std::string_view label = "coven/test/v1";
-  const Bytes data = ToBytes("hello");
-  Bytes framed = {0, 0, 0, static_cast<std::uint8_t>(label.size())};
-  framed.insert(framed.end(), label.begin(), label.end());
-  framed.insert(framed.end(), data.begin(), data.end());
+  const std::string data = "hello";
+  const Bytes framed =
+      ToBytes(std::string(3, '\0') + static_cast<char>(label.size()) +
+              std::string(label) + data);
   Hash256 expected{};
   crypto_generichash(expected.data(), expected.size(), framed.data(),
                      framed.size(), nullptr, 0);
-  EXPECT_EQ(Hash(label, data), expected);
+  EXPECT_EQ(Hash(label, AsBytes(data)), expected);
 }
 
 TEST(CryptoTest, LabelsCannotCollideWithData) {

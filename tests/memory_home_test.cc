@@ -54,7 +54,7 @@ class ScriptedHome final : public Home {
   std::string Describe() const override { return "scripted home"; }
 };
 
-TEST(ListAllTest, FollowsPagesAndDropsRepeats) {
+TEST(HomeListAllTest, FollowsPagesAndDropsRepeats) {
   ScriptedHome home;
   home.pages.push_back({{{"p/a", 1}, {"p/b", 2}, {"p/b", 2}}, true});
   home.pages.push_back({{{"p/b", 2}, {"p/c", 3}}, false});
@@ -66,7 +66,7 @@ TEST(ListAllTest, FollowsPagesAndDropsRepeats) {
   EXPECT_EQ(home.start_afters, (std::vector<std::string>{"p/0", "p/b"}));
 }
 
-TEST(ListAllTest, StuckTruncatedPageIsAnError) {
+TEST(HomeListAllTest, StuckTruncatedPageIsAnError) {
   ScriptedHome home;
   home.pages.push_back({{{"p/a", 1}}, true});
   home.pages.push_back({{{"p/a", 1}}, true});
@@ -75,7 +75,7 @@ TEST(ListAllTest, StuckTruncatedPageIsAnError) {
   EXPECT_THAT(all.status().message(), ::testing::HasSubstr("scripted home"));
 }
 
-TEST(ListAllTest, PropagatesErrors) {
+TEST(HomeListAllTest, PropagatesErrors) {
   ScriptedHome home;
   EXPECT_EQ(ListAll(home, "").status().code(), StatusCode::kInternal);
 }

@@ -1,0 +1,200 @@
+// todos: the shared todo list of the reference example, as a CLI.
+//
+//   todos init  --dir A --home /shared/folder           # first device
+//   todos secret --dir A                                # print join line
+//   todos init  --dir B --home /shared/folder --join LINE
+//   todos add   --dir A "buy milk"
+//   todos list  --dir B
+//
+// Every write is captured by coven on the app's own connection, sealed into
+// the durable outbox, and (unless --offline) synced at once.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "coven/entropy.h"
+#include "coven/library.h"
+#include "todo_store.h"
+
+namespace {
+
+int Fail(const coven::Status& status) {
+  std::cerr << "todos: " << status.message() << "\n";
+  return status.code() == coven::StatusCode::kUnavailable ? 3 : 1;
+}
+
+class Printer : public coven::sync::sync_manager::SyncObserver {
+ public:
+  void on_rows_changed(const std::vector<coven::changeset::RowChange>& rows) override {
+    for (const auto& row : rows) {
+      std::cout << "  <- " << (row.op == coven::changeset::RowChange::Op::kDelete
+                                   ? "deleted " : "updated ")
+                << row.table << "/" << row.id << "\n";
+    }
+  }
+};
+
+// Opens the library, runs `write`, captures it and syncs unless offline.
+int WithLibrary(const std::string& dir, bool offline,
+                const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write) {
+  auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
+                                         std::make_shared<Printer>());
+  if (!lib.ok()) return Fail(lib.status());
+  int code = 0;
+  if (write) {
+    coven::Status status = write(*lib->db);
+    if (!status.ok()) code = Fail(status);
+  }
+  if (code == 0) {
+    if (offline) {
+      auto flushed = lib->manager->flush();
+      if (!flushed.ok()) code = Fail(flushed.status());
+    } else {
+      auto report = lib->manager->sync_now();
+      if (!report.ok()) {
+        std::cerr << "todos: saved locally; sync failed: "
+                  << report.status().message() << "\n";
+      } else if (report->pushed_objects || report->pulled_objects) {
+        std::cout << "  synced: pushed " << report->pushed_objects
+                  << ", applied " << report->pulled_objects << " object(s)\n";
+      }
+      for (const auto& p : report.ok() ? report->problems
+                                       : std::vector<std::string>{}) {
+        std::cout << "  note: " << p << "\n";
+      }
+    }
+  }
+  coven::Status stopped = lib->manager->stop();
+  if (!stopped.ok() && code == 0) code = Fail(stopped);
+  return code;
+}
+
+std::string NewId() {
+  coven::SystemEntropy entropy;
+  std::array<std::uint8_t, 4> raw{};
+  entropy.Fill(raw);
+  return coven::HexEncode(raw);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"todos: a shared todo list synced by coven through a folder home"};
+  app.require_subcommand(1);
+  std::string dir, home, join, title, id;
+  bool offline = false;
+  int code = 0;
+
+  auto* init = app.add_subcommand("init", "Create this device's todo library");
+  init->add_option("--dir", dir, "Library directory")->required();
+  init->add_option("--home", home, "Shared home folder")->required();
+  init->add_option("--join", join, "Join line from `todos secret`");
+  init->add_option("--name", title, "Device label");
+  init->callback([&] {
+    coven::library::LibrarySettings settings;
+    settings.home_folder = home;
+    settings.database = dir + "/todos.db";
+    settings.tables = {"todos", "todo_attachments"};
+    settings.device_name = title.empty() ? dir : title;
+    auto created = coven::library::CreateLibrary(dir, settings, join);
+    if (!created.ok()) {
+      code = Fail(created.status());
+      return;
+    }
+    std::cout << (join.empty() ? "created" : "joined") << " todo library "
+              << created->library_id << "\n";
+    code = WithLibrary(dir, join.empty(), nullptr);
+  });
+
+  auto* secret = app.add_subcommand("secret", "Print the line other devices join with");
+  secret->add_option("--dir", dir, "Library directory")->required();
+  secret->callback([&] {
+    auto line = coven::library::ExportJoinSecret(dir);
+    if (!line.ok()) {
+      code = Fail(line.status());
+      return;
+    }
+    std::cout << *line << "\n";
+  });
+
+  auto add_write = [&](const char* name, const char* help, bool needs_id,
+                       bool needs_title,
+                       std::function<coven::Status(coven::db::SqliteSyncDb&)> fn) {
+    auto* cmd = app.add_subcommand(name, help);
+    cmd->add_option("--dir", dir, "Library directory")->required();
+    cmd->add_flag("--offline", offline, "Save locally without syncing");
+    if (needs_id) cmd->add_option("id", id, "Todo id")->required();
+    if (needs_title) cmd->add_option("title", title, "Title")->required();
+    if (std::string(name) == "add") cmd->add_option("--id", id, "Use this id");
+    cmd->callback([&, fn] { code = WithLibrary(dir, offline, fn); });
+  };
+  add_write("add", "Add a todo", false, true, [&](coven::db::SqliteSyncDb& db) {
+    if (id.empty()) id = NewId();
+    coven::Status s = todos::AddTodo(db, id, title);
+    if (s.ok()) std::cout << "added " << id << ": " << title << "\n";
+    return s;
+  });
+  add_write("edit", "Change a todo's title", true, true,
+            [&](coven::db::SqliteSyncDb& db) {
+              coven::Status s = todos::EditTodo(db, id, title);
+              if (s.ok()) std::cout << "edited " << id << ": " << title << "\n";
+              return s;
+            });
+  add_write("done", "Mark a todo done", true, false, [&](coven::db::SqliteSyncDb& db) {
+    coven::Status s = todos::CompleteTodo(db, id);
+    if (s.ok()) std::cout << "done " << id << "\n";
+    return s;
+  });
+  add_write("rm", "Delete a todo", true, false, [&](coven::db::SqliteSyncDb& db) {
+    coven::Status s = todos::RemoveTodo(db, id);
+    if (s.ok()) std::cout << "removed " << id << "\n";
+    return s;
+  });
+  add_write("sync", "Sync now", false, false, nullptr);
+
+  auto* list = app.add_subcommand("list", "List todos (local, no sync)");
+  list->add_option("--dir", dir, "Library directory")->required();
+  list->callback([&] {
+    code = WithLibrary(dir, true, [&](coven::db::SqliteSyncDb& db) -> coven::Status {
+      auto todos = todos::ListTodos(db);
+      if (!todos.ok()) return todos.status();
+      if (todos->empty()) std::cout << "  (no todos)\n";
+      for (const auto& t : *todos) {
+        std::cout << "  [" << (t.completed ? "x" : " ") << "] " << t.id << "  "
+                  << t.title << "   (" << t.updated_at << ")\n";
+      }
+      return coven::Status::Ok();
+    });
+  });
+
+  double seconds = 0;
+  auto* watch = app.add_subcommand("watch", "Sync every 2 s and print changes");
+  watch->add_option("--dir", dir, "Library directory")->required();
+  watch->add_option("--for", seconds, "Stop after this many seconds");
+  watch->callback([&] {
+    auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
+                                           std::make_shared<Printer>());
+    if (!lib.ok()) {
+      code = Fail(lib.status());
+      return;
+    }
+    static volatile std::sig_atomic_t stop = 0;
+    std::signal(SIGINT, [](int) { stop = 1; });
+    auto start = std::chrono::steady_clock::now();
+    while (!stop && (seconds <= 0 || std::chrono::steady_clock::now() - start <
+                                         std::chrono::duration<double>(seconds))) {
+      auto report = lib->manager->sync_now();
+      if (!report.ok()) std::cout << "  sync failed: " << report.status().message() << "\n";
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+    }
+    lib->manager->stop().IgnoreError();
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return code;
+}

@@ -1,0 +1,64 @@
+// coven sync / coven status
+#include <ctime>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "coven/library.h"
+
+namespace coven::cli {
+
+void RegisterSync(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "sync",
+      "Run one sync round: capture local writes, upload them, download and\n"
+      "apply other devices' changes. Exit code 3 means the home could not be\n"
+      "reached; nothing is lost, run it again later.");
+  auto dir = std::make_shared<std::string>();
+  cmd->add_option("--dir", *dir, "Library directory")->required();
+  cmd->callback([=] {
+    auto lib = library::OpenLibrary(*dir);
+    if (!lib.ok()) {
+      *exit_code = Fail(lib.status());
+      return;
+    }
+    auto report = lib->manager->sync_now();
+    Status stopped = lib->manager->stop();
+    if (!report.ok()) {
+      *exit_code = Fail(report.status());
+      return;
+    }
+    PrintReport(*report);
+    if (!stopped.ok()) *exit_code = Fail(stopped);
+  });
+}
+
+void RegisterStatus(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "status", "Show this device's identity, home, queue and problems.");
+  auto dir = std::make_shared<std::string>();
+  cmd->add_option("--dir", *dir, "Library directory")->required();
+  cmd->callback([=] {
+    auto lib = library::OpenLibrary(*dir);
+    if (!lib.ok()) {
+      *exit_code = Fail(lib.status());
+      return;
+    }
+    auto flushed = lib->manager->flush();
+    auto status = lib->manager->status();
+    std::cout << "library   " << lib->settings.library_id << "\n"
+              << "device    " << status.device_id << " ("
+              << lib->settings.device_name << ")\n"
+              << "home      folder " << lib->settings.home_folder << "\n"
+              << "database  " << lib->settings.database << "\n"
+              << "tables    ";
+    for (const auto& t : lib->settings.tables) std::cout << t << " ";
+    std::cout << "\nqueued    " << status.pending_objects
+              << " object(s) waiting for upload\n";
+    if (!flushed.ok()) std::cout << "capture   " << flushed.status().message() << "\n";
+    std::cout << "quarantined " << status.quarantined.size() << " object(s)\n";
+    for (const auto& q : status.quarantined) std::cout << "  " << q.reason << "\n";
+    lib->manager->stop().IgnoreError();
+  });
+}
+
+}  // namespace coven::cli
