@@ -64,8 +64,9 @@ for name in "${targets[@]}"; do
   rc=$?
   set -e
   runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" |
-          grep -o '[0-9]*$' | tail -1)"
-  rate="$(grep -o 'exec/s: [0-9]*' "$work/log" | tail -1 | grep -o '[0-9]*$')"
+          grep -o '[0-9]*$' | tail -1 || true)"
+  rate="$(grep -o 'exec/s: [0-9]*' "$work/log" | tail -1 |
+          grep -o '[0-9]*$' || true)"
   if [ "$rc" -ne 0 ]; then
     tail -n 60 "$work/log"
     echo "fuzz.sh: $name FAILED (exit $rc); inputs in $artifacts/" >&2

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS _coven_tombstones (
   hlc TEXT NOT NULL,
   PRIMARY KEY (tbl, pk)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS _coven_tombstones_by_hlc ON _coven_tombstones(hlc);
 CREATE TABLE IF NOT EXISTS _coven_parked (
   tbl TEXT NOT NULL,
   pk TEXT NOT NULL,

@@ -125,6 +125,7 @@ bool Capture::SessionEmpty() const {
 }
 
 Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
+                                         const Hlc& tombstones_after,
                                          bool include_foreign) {
   std::map<std::string, PendingTable> pending;
   if (session_ != nullptr) {
@@ -197,16 +198,19 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
         }
       }
     }
+  }
+  {
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt tombs,
         db::Stmt::Prepare(db_, "SELECT tbl, pk, hlc FROM _coven_tombstones "
                                "WHERE hlc > ?"));
-    tombs.Bind(1, floor);
+    tombs.Bind(1, recover_after ? std::min(*recover_after, tombstones_after).ToText()
+                                : tombstones_after.ToText());
     while (true) {
       COVEN_ASSIGN_OR_RETURN(bool row, tombs.Step());
       if (!row) break;
       auto stamp = Hlc::FromText(tombs.ColumnText(2));
-      if (stamp && stamp->device == self && !include_foreign) {
+      if (stamp && stamp->device == self) {
         pending[tombs.ColumnText(0)].deletes.insert(tombs.ColumnText(1));
       }
     }

@@ -70,7 +70,12 @@ class Capture {
   /// caller's write transaction. Leaves no session attached.
   /// `include_foreign` also recovers rows stamped by other devices or not
   /// stamped at all (first start over pre-existing data); they are restamped.
+  /// Deletions are always read from the tombstone table (stamps of this
+  /// device after `tombstones_after`): the session reports nothing for a row
+  /// inserted and deleted between two flushes, yet other devices may hold
+  /// that row and must learn of the deletion.
   Result<CapturedChanges> Collect(std::optional<Hlc> recover_after,
+                                  const Hlc& tombstones_after,
                                   bool include_foreign = false);
   /// True when the session recorded nothing since Attach.
   bool SessionEmpty() const;

@@ -121,22 +121,31 @@ Result<std::size_t> SyncEngine::Flush() {
 
 Result<std::size_t> SyncEngine::FlushLocked() {
   if (!sqlite3_get_autocommit(conn_)) return std::size_t{0};
-  if (capture_->SessionEmpty() && !need_recovery_) return std::size_t{0};
-  std::optional<Hlc> recover_after;
-  if (need_recovery_) {
-    COVEN_ASSIGN_OR_RETURN(auto flushed, db::GetState(conn_, "flushed_through"));
-    recover_after = Hlc();
-    if (flushed && !bootstrap_) {
-      if (auto h = Hlc::FromText(*flushed)) recover_after = *h;
-    }
+  COVEN_ASSIGN_OR_RETURN(auto flushed, db::GetState(conn_, "flushed_through"));
+  Hlc flushed_through;
+  if (flushed) {
+    if (auto h = Hlc::FromText(*flushed)) flushed_through = *h;
   }
+  bool new_tombstones = false;
+  {
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt probe,
+        db::Stmt::Prepare(conn_, "SELECT 1 FROM _coven_tombstones WHERE hlc > ? LIMIT 1"));
+    probe.Bind(1, flushed_through.ToText());
+    COVEN_ASSIGN_OR_RETURN(new_tombstones, probe.Step());
+  }
+  if (capture_->SessionEmpty() && !need_recovery_ && !new_tombstones) {
+    return std::size_t{0};
+  }
+  std::optional<Hlc> recover_after;
+  if (need_recovery_) recover_after = bootstrap_ ? Hlc() : flushed_through;
   Result<db::Transaction> txn = db::Transaction::Begin(conn_);
   if (!txn.ok()) return txn.status().Annotate("flushing captured changes");
   // From here the session is consumed: if anything fails, the rows are
   // recovered from their stamps on the next flush.
   need_recovery_ = true;
   COVEN_ASSIGN_OR_RETURN(CapturedChanges captured,
-                         capture_->Collect(recover_after, bootstrap_));
+                         capture_->Collect(recover_after, flushed_through, bootstrap_));
   if (captured.rows > 0) {
     COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));

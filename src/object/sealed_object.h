@@ -2,17 +2,18 @@
 // Byte layout and rationale: docs/format/object.md.
 //
 //   magic "CVN1" | version u8 | kind u8 | header (fixed fields) |
-//   chunk count u32 | chunks (len u32 | ciphertext+tag) ... |
+//   chunk count u32 | chunks (len u32 | nonce 24 | ciphertext+tag) ... |
 //   Ed25519 signature (64) over BLAKE2b-256("coven/object-signature/v1" ||
-//   path || every preceding byte)
+//   u32 path length || path || every preceding byte)
 //
 // The payload is zstd-compressed, padded (Padme) and encrypted with
 // XChaCha20-Poly1305-IETF in chunks of at most 1 MiB. Each chunk's AAD binds
 // the path, the header bytes, the chunk index and a final-chunk flag, so
 // chunks cannot be reordered, truncated, spliced between objects or moved to
-// another path. Nonces are derived (keyed BLAKE2b over path, chunk index and
-// the chunk's plaintext), so sealing the same input twice gives identical
-// bytes while different plaintexts never share a nonce.
+// another path. Nonces are derived (keyed BLAKE2b over path, chunk index, the
+// chunk's AAD and its plaintext) and stored in front of each chunk, so sealing
+// the same input twice gives identical bytes while different plaintexts never
+// share a nonce.
 //
 // Thread safety: stateless functions; safe from any thread.
 #ifndef COVEN_OBJECT_SEALED_OBJECT_H_

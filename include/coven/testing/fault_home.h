@@ -64,11 +64,17 @@ struct FaultStats {
 /// A Home that forwards to `inner` and injects faults.
 class FaultHome final : public Home {
  public:
-  /// Wraps `inner` (shared ownership). Faults are enabled from the start.
+  /// Wraps `inner` (shared ownership; must not be null). Faults are enabled
+  /// from the start. Every call counts as one operation on the op clock that
+  /// delayed visibility uses.
   FaultHome(HomeRef inner, FaultOptions options);
 
-  /// Like the wrapped home's, plus injected kUnavailable errors and, with
-  /// delayed visibility, kNotFound for a fresh object.
+  /// Each returns what the wrapped home returns, except for injected faults:
+  /// kUnavailable ("injected fault: unavailable (<op> <path>)" before the
+  /// call, "injected fault: lost reply (<op> <path>)" after it), kNotFound
+  /// from Get/GetRange for a hidden fresh object, a repeated entry in a List
+  /// page, an old head from Get. List never returns an empty truncated page
+  /// because of hidden objects.
   Status Create(std::string_view path, ByteView data) override;
   Status Replace(std::string_view path, ByteView data) override;
   Result<Bytes> Get(std::string_view path) override;
