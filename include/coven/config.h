@@ -50,7 +50,6 @@ struct Config {
   std::int64_t retry_base_ms = 500;           ///< First retry backoff.
   std::int64_t retry_max_ms = 60'000;         ///< Backoff ceiling.
   std::uint64_t max_object_bytes = 64ull << 20;  ///< Larger objects: refused.
-  std::size_t max_rows_per_object = 200'000;  ///< Flush splits above this.
 
   /// Injected storage: when set, used instead of cloud_home (tests, custom
   /// homes).
@@ -61,6 +60,11 @@ struct Config {
   /// The reference constructor: defaults for everything else.
   static Config with_defaults(std::string library_dir, std::string device_name,
                               std::optional<CloudHomeConfig> cloud_home);
+
+  /// Overrides fields from COVEN_* environment variables (table in
+  /// README.md). Errors: kInvalidArgument naming the variable whose value is
+  /// not a positive integer.
+  Status apply_env();
 };
 
 /// Called whenever the manager needs the current configuration.

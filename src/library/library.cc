@@ -160,6 +160,7 @@ Result<Library> OpenLibrary(
                               library.settings.home_folder});
   config.synced_tables = library.settings.tables;
   config.sync_interval_ms = library.settings.sync_interval_ms;
+  COVEN_RETURN_IF_ERROR(config.apply_env());
   COVEN_ASSIGN_OR_RETURN(
       library.manager,
       sync::sync_manager::SyncManager::Create(
