@@ -1,0 +1,181 @@
+// Engine behaviour beyond plain convergence: clock drift, table validation,
+// local-only tables, request counts, the background loop, key custody.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "coven/keys.h"
+#include "coven/memory_home.h"
+#include "coven/testing/fault_home.h"
+#include "test_device.h"
+
+namespace coven::testing {
+namespace {
+
+TEST(EngineBehaviourTest, StampsFromTheFarFutureWaitForTheClock) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(3);
+  auto fast = std::make_shared<ManualClock>(1'700'000'000'000 + 10 * 60'000);
+  auto slow = std::make_shared<ManualClock>(1'700'000'000'000);
+  auto a = TestDevice::Create(lib, home, 1, fast);
+  auto b = TestDevice::Create(lib, home, 2, slow);
+  a->Exec("INSERT INTO todos VALUES('t1', 'from the future', 0, coven_hlc())");
+  a->Sync();
+  auto held = b->Sync();
+  EXPECT_EQ(held.pulled_objects, 0u);
+  EXPECT_TRUE(b->Dump("todos").empty());
+  ASSERT_FALSE(held.problems.empty());
+  EXPECT_NE(held.problems[0].find("ahead of this device's clock"), std::string::npos)
+      << held.problems[0];
+  EXPECT_EQ(held.quarantined, 0u);
+  slow->Advance(6 * 60'000);  // now within 5 minutes of the stamp
+  EXPECT_EQ(b->Sync().pulled_objects, 1u);
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+  // B's own next write sorts after the stamp it just saw.
+  b->Exec("UPDATE todos SET title = 'later', _updated_at = coven_hlc() WHERE id = 't1'");
+  b->Sync();
+  a->Sync();
+  EXPECT_EQ(a->Dump("todos", false), std::vector<std::string>{"t1|later|0"});
+}
+
+TEST(EngineBehaviourTest, InvalidSyncedTablesAreRefusedWithAReason) {
+  struct Case {
+    const char* schema;
+    const char* expected;
+  } cases[] = {
+      {"CREATE TABLE t (key TEXT PRIMARY KEY, _updated_at TEXT NOT NULL)",
+       "column 0 must be `id TEXT PRIMARY KEY`"},
+      {"CREATE TABLE t (id INTEGER PRIMARY KEY, _updated_at TEXT NOT NULL)",
+       "column 0 must be `id TEXT PRIMARY KEY`"},
+      {"CREATE TABLE t (id TEXT PRIMARY KEY, title TEXT)", "missing column `_updated_at"},
+      {"CREATE TABLE t (id TEXT PRIMARY KEY, _updated_at TEXT)", "TEXT NOT NULL"},
+      {"CREATE TABLE t (id TEXT, b TEXT, _updated_at TEXT NOT NULL, PRIMARY KEY(id, b))",
+       "single column `id`"},
+      {"CREATE VIEW t AS SELECT 'x' AS id, 'y' AS _updated_at", "not an ordinary table"},
+      {"SELECT 1", "no such table"},
+  };
+  auto lib = MakeLibrary(4);
+  for (const Case& c : cases) {
+    auto db = db::SqliteSyncDb::Open(":memory:");
+    ASSERT_TRUE(db.ok());
+    ASSERT_EQ(sqlite3_exec((*db)->raw_write_handle(), c.schema, nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    keys::KeyService keys(true, lib.id_hex, "", std::make_shared<SeededEntropy>(1));
+    ASSERT_TRUE(keys.import_encryption_key(lib.key).ok());
+    config::Config config = config::Config::with_defaults("", "d", std::nullopt);
+    config.home = home::MemoryHome::Create();
+    config.synced_tables = {"t"};
+    auto manager = sync::sync_manager::SyncManager::Create(
+        [config] { return config; }, keys, encryption::EncryptionService(lib.key), *db,
+        std::make_shared<ManualClock>());
+    ASSERT_FALSE(manager.ok()) << c.schema;
+    EXPECT_EQ(manager.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(manager.status().message().find(c.expected), std::string::npos)
+        << manager.status().message();
+  }
+}
+
+TEST(EngineBehaviourTest, UnlistedTablesStayLocal) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(5);
+  auto clock = std::make_shared<ManualClock>();
+  TestDevice::Options only_todos;
+  only_todos.tables = {"todos"};
+  auto a = TestDevice::Create(lib, home, 1, clock, only_todos);
+  auto b = TestDevice::Create(lib, home, 2, clock, only_todos);
+  a->Exec("PRAGMA foreign_keys=OFF");
+  a->Exec("INSERT INTO todos VALUES('t1', 'shared', 0, coven_hlc())");
+  a->Exec("INSERT INTO todo_notes VALUES('n1', 't1', 'private', coven_hlc())");
+  a->Sync();
+  b->Sync();
+  EXPECT_EQ(b->Dump("todos").size(), 1u);
+  EXPECT_TRUE(b->Dump("todo_notes").empty());
+}
+
+TEST(EngineBehaviourTest, IdlePollReadsOnlyHeads) {
+  auto memory = home::MemoryHome::Create();
+  auto counted = std::make_shared<home::FaultHome>(memory, home::FaultOptions{});
+  auto lib = MakeLibrary(6);
+  auto clock = std::make_shared<ManualClock>();
+  std::vector<std::unique_ptr<TestDevice>> others;
+  for (int i = 0; i < 4; ++i) {
+    others.push_back(TestDevice::Create(lib, memory, 10 + i, clock));
+    others.back()->Exec("INSERT INTO todos VALUES('t" + std::to_string(i) +
+                        "', 'x', 0, coven_hlc())");
+    others.back()->Sync();
+  }
+  auto reader = TestDevice::Create(lib, counted, 1, clock);
+  EXPECT_EQ(reader->Sync().pulled_objects, 4u);
+  const auto before = counted->stats();
+  auto idle = reader->Sync();
+  const auto after = counted->stats();
+  EXPECT_EQ(idle.pulled_objects, 0u);
+  EXPECT_EQ(after.lists - before.lists, 1u);        // one listing of heads/
+  EXPECT_EQ(after.gets - before.gets, 4u);          // one small GET per device
+  EXPECT_EQ(after.creates - before.creates, 0u);
+  EXPECT_EQ(after.replaces - before.replaces, 0u);  // head unchanged: not rewritten
+  EXPECT_EQ(idle.requests, 5u);
+}
+
+TEST(EngineBehaviourTest, BackgroundLoopDeliversAfterTrigger) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(8);
+  auto clock = std::make_shared<ManualClock>();
+  auto a = TestDevice::Create(lib, home, 1, clock);
+  auto b = TestDevice::Create(lib, home, 2, clock);
+  a->manager().start_sync();
+  b->manager().start_sync();
+  a->Exec("INSERT INTO todos VALUES('t1', 'background', 0, coven_hlc())");
+  a->manager().trigger_sync();
+  bool delivered = false;
+  for (int i = 0; i < 200 && !delivered; ++i) {
+    b->manager().trigger_sync();
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    delivered = b->Dump("todos").size() == 1;
+  }
+  EXPECT_TRUE(delivered);
+  EXPECT_TRUE(a->manager().status().running);
+  EXPECT_TRUE(a->manager().stop().ok());
+  EXPECT_TRUE(b->manager().stop().ok());
+  EXPECT_FALSE(a->manager().status().running);
+}
+
+TEST(EngineBehaviourTest, KeyFilesAreOwnerOnlyAndLooseOnesAreRefused) {
+  char tmpl[] = "/tmp/coven-keys-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string library_id(32, 'a');
+  {
+    keys::KeyService keys(false, library_id, dir);
+    auto key = keys.get_or_create_encryption_key();
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    ASSERT_TRUE(keys.get_or_create_device_key().ok());
+    struct stat st {};
+    ASSERT_EQ(stat((dir + "/library-" + library_id + ".key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    ASSERT_EQ(stat((dir + "/device.key").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    // A second service reads the same key.
+    keys::KeyService again(false, library_id, dir);
+    EXPECT_EQ(again.get_or_create_encryption_key()->bytes, key->bytes);
+  }
+  chmod((dir + "/device.key").c_str(), 0644);
+  keys::KeyService loose(false, library_id, dir);
+  auto refused = loose.get_or_create_device_key();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("chmod 600"), std::string::npos);
+  std::ofstream(dir + "/library-" + std::string(32, 'b') + ".key") << "not hex\n";
+  chmod((dir + "/library-" + std::string(32, 'b') + ".key").c_str(), 0600);
+  keys::KeyService damaged(false, std::string(32, 'b'), dir);
+  EXPECT_EQ(damaged.get_or_create_encryption_key().status().code(), StatusCode::kDataLoss);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace coven::testing
