@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "changeset/changeset_iter.h"
 #include "changeset/changeset_writer.h"
 #include "db/sql.h"
 
@@ -45,12 +46,6 @@ void CovenDeleteStampFunction(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_null(ctx);
 }
 
-// Which rows of one table a flush must ship.
-struct PendingTable {
-  std::set<std::string> upserts;     // pk -> row exists now
-  std::set<std::string> deletes;     // pk -> row gone, tombstone expected
-  std::set<std::string> unstamped;   // updates that did not change the stamp
-};
 
 std::string ValueText(sqlite3_value* value) {
   const unsigned char* text = sqlite3_value_text(value);
@@ -60,6 +55,13 @@ std::string ValueText(sqlite3_value* value) {
 }
 
 }  // namespace
+
+// Which rows of one table a flush must ship, besides the session's inserts.
+struct Capture::PendingTable {
+  std::set<std::string> upserts;    // ids whose live row must be read
+  std::set<std::string> deletes;    // ids deleted: ship their tombstone
+  std::set<std::string> unstamped;  // updates that did not change the stamp
+};
 
 Capture::Capture(sqlite3* db, std::vector<TableSchema> tables, HlcClock* hlc,
                  StampContext* stamps)
@@ -124,62 +126,121 @@ bool Capture::SessionEmpty() const {
   return session_ == nullptr || sqlite3session_isempty(session_);
 }
 
+Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
+                               changeset::ChangesetWriter* writer,
+                               CapturedChanges* out) {
+  // Generating the changeset re-reads every touched row; a larger page cache
+  // for the duration avoids re-reading pages from disk for big flushes.
+  const bool big = sqlite3session_memory_used(session_) > (1 << 20);
+  std::string saved_cache;
+  if (big) {
+    COVEN_ASSIGN_OR_RETURN(db::Stmt cache, db::Stmt::Prepare(db_, "PRAGMA cache_size"));
+    COVEN_ASSIGN_OR_RETURN(bool row, cache.Step());
+    if (row) saved_cache = cache.ColumnText(0);
+    COVEN_RETURN_IF_ERROR(db::Exec(db_, "PRAGMA cache_size = -65536"));
+  }
+  int size = 0;
+  void* data = nullptr;
+  int rc = sqlite3session_changeset(session_, &size, &data);
+  Detach();
+  if (big && !saved_cache.empty()) {
+    db::Exec(db_, "PRAGMA cache_size = " + saved_cache).IgnoreError();
+  }
+  if (rc != SQLITE_OK) {
+    sqlite3_free(data);
+    return db::SqliteError(db_, rc, "reading captured changes (if the schema "
+                                    "changed, restart the sync manager)");
+  }
+  std::unique_ptr<void, decltype(&sqlite3_free)> owned(data, sqlite3_free);
+  if (size == 0) return Status::Ok();
+  const std::uint64_t self = hlc_->device();
+  changeset::ChangesetIter it(ByteView(static_cast<std::uint8_t*>(data), size));
+  const TableSchema* table = nullptr;
+  std::string last_name;
+  bool first = true;
+  std::optional<db::Stmt> restamp;
+  while (true) {
+    COVEN_ASSIGN_OR_RETURN(bool row, it.Next());
+    if (!row) break;
+    // Compare names, not pointers: the iterator may reuse its name buffer.
+    if (first || last_name != it.table()) {
+      first = false;
+      last_name = it.table();
+      table = nullptr;
+      for (const TableSchema& t : tables_) {
+        if (t.name == last_name) table = &t;
+      }
+      if (table == nullptr) continue;
+      writer->BeginTable(table->name, static_cast<int>(table->columns.size()));
+      restamp.reset();
+    }
+    if (table == nullptr) continue;
+    const bool insert = it.op() == SQLITE_INSERT;
+    sqlite3_value* pk = insert ? it.New(0) : it.Old(0);
+    if (pk == nullptr) continue;
+    std::string id = ValueText(pk);
+    PendingTable& p = (*pending)[table->name];
+    if (!insert) {
+      // Updates carry only the changed columns: read the whole row later.
+      // Deletes need their tombstone stamp.
+      if (it.op() == SQLITE_DELETE) {
+        p.deletes.insert(id);
+      } else {
+        p.upserts.insert(id);
+        if (it.New(table->updated_at) == nullptr) p.unstamped.insert(id);
+      }
+      continue;
+    }
+    // Fast path: an INSERT record already holds the whole live row.
+    p.upserts.erase(id);
+    p.deletes.erase(id);
+    if (sqlite3_value_type(pk) != SQLITE_TEXT) {
+      out->warnings.push_back("table " + table->name + ": row id " + id +
+                              " is not TEXT; it does not sync");
+      continue;
+    }
+    sqlite3_value* stamp_value = it.New(table->updated_at);
+    std::optional<Hlc> stamp =
+        stamp_value && sqlite3_value_type(stamp_value) == SQLITE_TEXT
+            ? Hlc::FromText(ValueText(stamp_value))
+            : std::nullopt;
+    if (!stamp || stamp->device != self) {
+      stamp = hlc_->Now();
+      if (!restamp) {
+        COVEN_ASSIGN_OR_RETURN(
+            restamp, db::Stmt::Prepare(db_, "UPDATE main." +
+                                                db::QuoteIdentifier(table->name) +
+                                                " SET _updated_at = ? WHERE id = ?"));
+      }
+      restamp->Bind(1, stamp->ToText()).Bind(2, id);
+      COVEN_RETURN_IF_ERROR(restamp->Run());
+    }
+    writer->BeginInsert();
+    for (int c = 0; c < static_cast<int>(table->columns.size()); ++c) {
+      if (c == table->updated_at) {
+        writer->AddText(stamp->ToText());
+      } else {
+        writer->AddValue(it.New(c));
+      }
+    }
+    NoteStamp(*stamp, out);
+  }
+  return Status::Ok();
+}
+
+void Capture::NoteStamp(const Hlc& stamp, CapturedChanges* out) {
+  if (out->rows == 0 || stamp < out->hlc_min) out->hlc_min = stamp;
+  if (out->rows == 0 || stamp > out->hlc_max) out->hlc_max = stamp;
+  ++out->rows;
+}
+
 Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
                                          const Hlc& tombstones_after,
                                          bool include_foreign) {
   std::map<std::string, PendingTable> pending;
-  if (session_ != nullptr) {
-    int size = 0;
-    void* data = nullptr;
-    int rc = sqlite3session_changeset(session_, &size, &data);
-    Detach();
-    if (rc != SQLITE_OK) {
-      sqlite3_free(data);
-      return db::SqliteError(db_, rc, "reading captured changes (if the schema "
-                                      "changed, restart the sync manager)");
-    }
-    sqlite3_changeset_iter* it = nullptr;
-    if (size > 0) {
-      rc = sqlite3changeset_start(&it, size, data);
-      if (rc != SQLITE_OK) {
-        sqlite3_free(data);
-        return db::SqliteError(db_, rc, "iterating captured changes");
-      }
-      while (sqlite3changeset_next(it) == SQLITE_ROW) {
-        const char* table_name;
-        int columns, op, indirect;
-        sqlite3changeset_op(it, &table_name, &columns, &op, &indirect);
-        sqlite3_value* pk = nullptr;
-        if (op == SQLITE_INSERT) {
-          sqlite3changeset_new(it, 0, &pk);
-        } else {
-          sqlite3changeset_old(it, 0, &pk);
-        }
-        if (pk == nullptr) continue;
-        PendingTable& table = pending[table_name];
-        std::string id = ValueText(pk);
-        if (op == SQLITE_DELETE) {
-          table.deletes.insert(id);
-        } else {
-          table.upserts.insert(id);
-          if (op == SQLITE_UPDATE) {
-            int stamp_col = -1;
-            for (const TableSchema& t : tables_) {
-              if (t.name == table_name) stamp_col = t.updated_at;
-            }
-            sqlite3_value* stamp = nullptr;
-            if (stamp_col >= 0) sqlite3changeset_new(it, stamp_col, &stamp);
-            if (stamp == nullptr) table.unstamped.insert(id);
-          }
-        }
-      }
-      rc = sqlite3changeset_finalize(it);
-    }
-    sqlite3_free(data);
-    if (rc != SQLITE_OK) return db::SqliteError(db_, rc, "reading captured changes");
-  }
-
   const std::uint64_t self = hlc_->device();
+  // 1. Keys the session cannot know: rows written before a crash, and rows
+  //    inserted and deleted between two flushes (tombstones).
   if (recover_after.has_value()) {
     const std::string floor = recover_after->ToText();
     for (const TableSchema& table : tables_) {
@@ -216,19 +277,19 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
     }
   }
 
+  // 2. The session: inserts are written straight from it.
   CapturedChanges out;
   changeset::ChangesetWriter writer;
-  bool any_stamp = false;
-  auto note_stamp = [&](const Hlc& h) {
-    if (!any_stamp || h < out.hlc_min) out.hlc_min = h;
-    if (!any_stamp || h > out.hlc_max) out.hlc_max = h;
-    any_stamp = true;
-  };
+  if (session_ != nullptr) {
+    COVEN_RETURN_IF_ERROR(CollectSession(&pending, &writer, &out));
+  }
 
+  // 3. Everything else, from the live tables and the tombstones.
   for (const TableSchema& table : tables_) {
     auto found = pending.find(table.name);
     if (found == pending.end()) continue;
     PendingTable& p = found->second;
+    if (p.upserts.empty() && p.deletes.empty()) continue;
     const int ncol = static_cast<int>(table.columns.size());
     const std::string quoted = "main." + db::QuoteIdentifier(table.name);
     COVEN_ASSIGN_OR_RETURN(db::Stmt read,
@@ -284,9 +345,7 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
           restamp.Bind(1, stamp_text).Bind(2, id);
           COVEN_RETURN_IF_ERROR(restamp.Run());
         }
-        note_stamp(*stamp);
-        out.changes.push_back({table.name, id, changeset::RowChange::Op::kUpsert,
-                               stamp->ToText(), false});
+        NoteStamp(*stamp, &out);
       } else {
         read.Reset();
         tomb.Bind(1, table.name).Bind(2, id);
@@ -311,13 +370,10 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
             writer.AddNull();
           }
         }
-        note_stamp(*stamp);
-        out.changes.push_back({table.name, id, changeset::RowChange::Op::kDelete,
-                               stamp->ToText(), false});
+        NoteStamp(*stamp, &out);
       }
     }
   }
-  out.rows = writer.record_count();
   out.changeset = out.rows > 0 ? writer.Finish() : Bytes();
   return out;
 }

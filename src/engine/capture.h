@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,7 @@
 #include "coven/changeset.h"
 #include "coven/hlc.h"
 #include "coven/status.h"
+#include "changeset/changeset_writer.h"
 #include "engine/hlc_clock.h"
 #include "engine/stamp_context.h"
 #include "engine/table_schema.h"
@@ -42,7 +44,6 @@ struct CapturedChanges {
   std::size_t rows = 0;
   Hlc hlc_min;
   Hlc hlc_max;
-  std::vector<changeset::RowChange> changes;
   std::vector<std::string> warnings;  ///< Rows that cannot sync, and why.
 };
 
@@ -81,6 +82,12 @@ class Capture {
   bool SessionEmpty() const;
 
  private:
+  struct PendingTable;
+  Status CollectSession(std::map<std::string, PendingTable>* pending,
+                        changeset::ChangesetWriter* writer,
+                        CapturedChanges* out);
+  static void NoteStamp(const Hlc& stamp, CapturedChanges* out);
+
   sqlite3* db_;
   std::vector<TableSchema> tables_;
   HlcClock* hlc_;
