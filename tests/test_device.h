@@ -50,6 +50,8 @@ class TestDevice {
     std::string db_path = ":memory:";
     std::vector<std::string> tables = {"todos", "todo_notes"};
     std::int64_t max_clock_drift_ms = 300'000;
+    /// Config::max_object_bytes: larger incoming objects are quarantined.
+    std::uint64_t max_object_bytes = 64ull << 20;
   };
 
   static std::unique_ptr<TestDevice> Create(const TestLibrary& library,

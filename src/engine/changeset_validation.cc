@@ -1,5 +1,7 @@
 // Applier::Validate: the iterator pass every incoming changeset goes through
 // before SQLite's apply sees it.
+#include <algorithm>
+
 #include "changeset/changeset_iter.h"
 #include "engine/applier.h"
 
@@ -9,6 +11,91 @@ namespace {
 Status Bad(const std::string& what) {
   return InvalidArgumentError("invalid changeset: " + what);
 }
+
+// Reads a varint as SQLite's session module does (big-endian groups of seven
+// bits, the ninth byte whole). False if the data ends first.
+bool ReadVarint(ByteView data, std::size_t* pos, std::uint64_t* out) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 9; ++i) {
+    if (*pos >= data.size()) return false;
+    const std::uint8_t b = data[(*pos)++];
+    if (i == 8) {
+      v = v << 8 | b;
+      break;
+    }
+    v = v << 7 | (b & 0x7f);
+    if ((b & 0x80) == 0) break;
+  }
+  *out = v;
+  return true;
+}
+
+// Walks the changeset framing with every length checked against the bytes
+// left, before SQLite's iterator sees it: SQLite 3.40.1's
+// sqlite3changeset_next never returns on a table header cut off before the
+// NUL ending its name (a valid changeset followed by a lone 'T' is enough),
+// and reads past the end of a header cut inside its column count. Accepts
+// only what coven writes: 'T' sections of INSERT and DELETE records.
+Status CheckFraming(ByteView data) {
+  std::uint64_t ncol = 0;
+  std::size_t pos = 0;
+  std::size_t at = 0;
+  auto bad = [&](const std::string& what) {
+    return Bad(what + " at byte " + std::to_string(at));
+  };
+  while (pos < data.size()) {
+    at = pos;
+    const std::uint8_t kind = data[pos++];
+    if (kind == 'P') return bad("patchset section (patchsets are refused)");
+    if (kind == 'T') {
+      if (!ReadVarint(data, &pos, &ncol)) return bad("table header cut off");
+      if (ncol == 0 || ncol > 65536) {
+        return bad("table header declaring " + std::to_string(ncol) +
+                   " columns");
+      }
+      const auto nul =
+          data.size() - pos < ncol
+              ? data.end()
+              : std::find(data.begin() + pos + ncol, data.end(), 0);
+      if (nul == data.end()) {
+        return bad("table header cut off (its name has no end)");
+      }
+      pos = static_cast<std::size_t>(nul - data.begin()) + 1;
+      continue;
+    }
+    if (ncol == 0) return bad("record before any table header");
+    if (kind != SQLITE_INSERT && kind != SQLITE_DELETE) {
+      return bad("record kind " + std::to_string(kind) +
+                 " (only whole-row INSERT and DELETE records are accepted)");
+    }
+    if (pos++ >= data.size()) return bad("record cut off");  // indirect flag
+    for (std::uint64_t c = 0; c < ncol; ++c) {
+      if (pos >= data.size()) return bad("record cut off");
+      const std::uint8_t type = data[pos++];
+      std::uint64_t length = 0;
+      switch (type) {
+        case 0:  // undefined: the iterator pass names the column
+        case SQLITE_NULL:
+          break;
+        case SQLITE_INTEGER:
+        case SQLITE_FLOAT:
+          if (data.size() - pos < 8) return bad("record cut off");
+          pos += 8;
+          break;
+        case SQLITE_TEXT:
+        case SQLITE_BLOB:
+          if (!ReadVarint(data, &pos, &length) || length > data.size() - pos) {
+            return bad("record cut off");
+          }
+          pos += length;
+          break;
+        default:
+          return bad("value of unknown type " + std::to_string(type));
+      }
+    }
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 Status Applier::Validate(ByteView data, std::uint64_t author,
@@ -16,6 +103,7 @@ Status Applier::Validate(ByteView data, std::uint64_t author,
   if (data.empty()) return Bad("empty");
   // Changesets only: a patchset ('P') lacks the old values LWW needs.
   if (data[0] != 'T') return Bad("not a changeset (patchsets are refused)");
+  COVEN_RETURN_IF_ERROR(CheckFraming(data));
   changeset::ChangesetIter it(data);
   std::size_t records = 0;
   bool too_far_ahead = false;
