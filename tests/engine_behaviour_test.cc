@@ -145,6 +145,32 @@ TEST(EngineBehaviourTest, BackgroundLoopDeliversAfterTrigger) {
   EXPECT_FALSE(a->manager().status().running);
 }
 
+TEST(EngineBehaviourTest, LocalApplyFailureHoldsTheObjectInsteadOfLosingIt) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(9);
+  auto clock = std::make_shared<ManualClock>();
+  auto a = TestDevice::Create(lib, home, 1, clock);
+  auto b = TestDevice::Create(lib, home, 2, clock);
+  // A host trigger that fails (its audit table is missing) makes apply fail.
+  b->Exec("CREATE TABLE audit_log (id TEXT)");
+  b->Exec("CREATE TRIGGER audit AFTER INSERT ON todos BEGIN "
+          "INSERT INTO audit_log VALUES (NEW.id); END;");
+  b->Exec("DROP TABLE audit_log");
+  a->Exec("INSERT INTO todos VALUES('t1', 'kept', 0, coven_hlc())");
+  a->Sync();
+  auto held = b->Sync();
+  EXPECT_EQ(held.quarantined, 0u);
+  EXPECT_EQ(held.pulled_objects, 0u);
+  ASSERT_FALSE(held.problems.empty());
+  EXPECT_NE(held.problems.back().find("applying changeset: SQL logic error"), std::string::npos)
+      << held.problems.back();
+  EXPECT_NE(held.problems.back().find("retried next round"), std::string::npos);
+  EXPECT_TRUE(b->Dump("todos").empty());
+  b->Exec("CREATE TABLE audit_log (id TEXT)");
+  EXPECT_EQ(b->Sync().pulled_objects, 1u);
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+}
+
 TEST(EngineBehaviourTest, KeyFilesAreOwnerOnlyAndLooseOnesAreRefused) {
   char tmpl[] = "/tmp/coven-keys-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);

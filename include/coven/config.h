@@ -50,6 +50,8 @@ struct Config {
   std::int64_t retry_base_ms = 500;           ///< First retry backoff.
   std::int64_t retry_max_ms = 60'000;         ///< Backoff ceiling.
   std::uint64_t max_object_bytes = 64ull << 20;  ///< Larger objects: refused.
+  /// Largest decompressed payload accepted (bounds memory on hostile input).
+  std::uint64_t max_payload_bytes = 256ull << 20;
 
   /// Injected storage: when set, used instead of cloud_home (tests, custom
   /// homes).

@@ -7,7 +7,13 @@ namespace coven::db {
 Status SqliteError(sqlite3* db, int rc, std::string_view context) {
   std::string message(context);
   message += ": ";
-  message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  // After a rollback the connection's message may already be reset ("not an
+  // error"); the code's own description is better then.
+  const char* detail = db ? sqlite3_errmsg(db) : nullptr;
+  if (detail == nullptr || std::string_view(detail) == "not an error") {
+    detail = sqlite3_errstr(rc);
+  }
+  message += detail;
   message += " (sqlite code " + std::to_string(rc) + ")";
   switch (rc & 0xff) {
     case SQLITE_BUSY:

@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -60,6 +61,10 @@ class Applier {
   /// cascades do not fire); call ReconcileParked afterwards.
   Result<ApplyStats> Apply(ByteView changeset);
 
+  /// Whether Apply lists the rows it changed (ApplyStats::changes). Off saves
+  /// a pass over large changesets when nobody listens.
+  void set_collect_changes(bool collect) { collect_changes_ = collect; }
+
   /// Parks rows that lost their parent and restores parked rows whose parent
   /// is back. Only when the host enforces foreign keys.
   Status ReconcileParked(std::vector<changeset::RowChange>* changes);
@@ -77,6 +82,11 @@ class Applier {
   StampContext* stamps_;
   HlcClock* hlc_;
   std::map<std::string, db::Stmt> updates_;
+  bool collect_changes_ = true;
+  // DELETE records seen by the last Validate (SIZE_MAX: unknown).
+  std::size_t validated_deletes_ = SIZE_MAX;
+  std::size_t validated_records_ = 0;
+  Hlc validated_newest_;
   // Per Apply call:
   Status handler_error_;
   std::map<std::string, std::set<std::string>> omitted_;  // table -> ids

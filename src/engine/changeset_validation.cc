@@ -100,18 +100,21 @@ Status CheckFraming(ByteView data) {
 
 Status Applier::Validate(ByteView data, std::uint64_t author,
                          const Hlc& hlc_min, const Hlc& hlc_max) {
+  validated_deletes_ = SIZE_MAX;
   if (data.empty()) return Bad("empty");
   // Changesets only: a patchset ('P') lacks the old values LWW needs.
   if (data[0] != 'T') return Bad("not a changeset (patchsets are refused)");
   COVEN_RETURN_IF_ERROR(CheckFraming(data));
   changeset::ChangesetIter it(data);
   std::size_t records = 0;
+  std::size_t deletes = 0;
   bool too_far_ahead = false;
   Hlc newest;
   while (true) {
     COVEN_ASSIGN_OR_RETURN(bool row, it.Next());
     if (!row) break;
     ++records;
+    if (it.op() == SQLITE_DELETE) ++deletes;
     const TableSchema* table = Find(it.table());
     if (table == nullptr) {
       return Bad(std::string("table `") + it.table() + "` is not synced here");
@@ -168,6 +171,9 @@ Status Applier::Validate(ByteView data, std::uint64_t author,
     }
   }
   if (records == 0) return Bad("no records");
+  validated_deletes_ = deletes;
+  validated_records_ = records;
+  validated_newest_ = newest;
   if (too_far_ahead) return hlc_->Observe(newest);
   return Status::Ok();
 }

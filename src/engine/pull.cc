@@ -139,6 +139,7 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     object::ObjectHeader header;
     object::OpenLimits limits;
     limits.max_object_bytes = options_.max_object_bytes;
+    limits.max_payload_bytes = options_.max_payload_bytes;
     Result<Bytes> payload = object::Open(
         path, *object,
         [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
@@ -195,12 +196,13 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
         cursor.public_key = header.author_public_key;
         continue;
       }
-      if (applied.IsRetryable()) {
-        report->problems.push_back(who + ": applying " + path + ": " +
-                                   applied.ToString() + "; will retry");
-        break;
-      }
-      verdict = applied;
+      // The object passed every check, so an apply failure is local (a host
+      // trigger, a full disk, a busy database): keep the author waiting and
+      // retry next round rather than throw a valid object away.
+      report->problems.push_back(who + ": applying " + path + " failed here: " +
+                                 applied.ToString() +
+                                 "; the object is kept and retried next round");
+      break;
     }
     COVEN_RETURN_IF_ERROR(Quarantine(author, seq, path, verdict, *object, report));
     cursor.seq = seq;
@@ -267,7 +269,7 @@ Status SyncEngine::Quarantine(std::uint64_t author, std::uint64_t seq,
                                "?, ?, ?, ?, ?)"));
   stmt.Bind(1, path).Bind(2, DeviceIdToHex(author)).Bind(3, static_cast<std::int64_t>(seq));
   stmt.Bind(4, message);
-  if (object.size() <= (1u << 20)) {
+  if (object.size() <= (64u << 10)) {  // evidence, bounded
     stmt.BindBlob(5, object);
   } else {
     stmt.BindNull(5);

@@ -48,6 +48,7 @@ struct EngineOptions {
   std::vector<std::string> tables;
   std::int64_t max_clock_drift_ms = 300'000;
   std::uint64_t max_object_bytes = 64ull << 20;
+  std::uint64_t max_payload_bytes = 256ull << 20;  ///< After decompression.
 };
 
 /// What one round did.
@@ -97,6 +98,7 @@ class SyncEngine {
   void set_change_listener(
       std::function<void(const std::vector<changeset::RowChange>&)> listener) {
     listener_ = std::move(listener);
+    applier_->set_collect_changes(static_cast<bool>(listener_));
   }
 
  private:

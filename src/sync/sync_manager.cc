@@ -65,15 +65,20 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
                                                       : impl->config.synced_tables;
   options.max_clock_drift_ms = impl->config.max_clock_drift_ms;
   options.max_object_bytes = impl->config.max_object_bytes;
+  options.max_payload_bytes = impl->config.max_payload_bytes;
   COVEN_ASSIGN_OR_RETURN(impl->engine,
                          engine::SyncEngine::Open(std::move(db), std::move(home),
                                                   std::move(identity), clock,
                                                   std::move(options)));
   Impl* raw = impl.get();
-  raw->engine->set_change_listener(
-      [raw](const std::vector<changeset::RowChange>& rows) {
-        if (raw->observer) raw->observer->on_rows_changed(rows);
-      });
+  if (raw->observer) {
+    raw->engine->set_change_listener(
+        [raw](const std::vector<changeset::RowChange>& rows) {
+          raw->observer->on_rows_changed(rows);
+        });
+  } else {
+    raw->engine->set_change_listener(nullptr);
+  }
   return std::unique_ptr<SyncManager>(new SyncManager(std::move(impl)));
 }
 
