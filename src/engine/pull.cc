@@ -1,4 +1,6 @@
 // SyncEngine::Pull: heads -> log objects -> verify -> validate -> apply.
+#include <algorithm>
+
 #include "db/sql.h"
 #include "engine/sync_engine.h"
 
@@ -236,13 +238,15 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
     COVEN_ASSIGN_OR_RETURN(ApplyStats stats, applier_->Apply(payload));
     std::vector<changeset::RowChange> local = std::move(stats.changes);
+    stats.changes.clear();
     if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&local));
     COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq, object::ObjectHash(object),
                                      &header.author_public_key));
     COVEN_RETURN_IF_ERROR(db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
     COVEN_RETURN_IF_ERROR(txn.Commit());
     ++report->pulled_objects;
-    report->applied_rows += local.size();
+    // Rows changed: the applied records plus parked rows restored or moved.
+    report->applied_rows += std::max(stats.applied, local.size());
     for (const std::string& note : stats.notes) {
       report->problems.push_back(path + ": " + note);
     }
