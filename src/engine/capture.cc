@@ -159,6 +159,7 @@ Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
   std::string last_name;
   bool first = true;
   std::optional<db::Stmt> restamp;
+  PendingTable* p = nullptr;
   while (true) {
     COVEN_ASSIGN_OR_RETURN(bool row, it.Next());
     if (!row) break;
@@ -173,38 +174,42 @@ Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
       if (table == nullptr) continue;
       writer->BeginTable(table->name, static_cast<int>(table->columns.size()));
       restamp.reset();
+      p = nullptr;
     }
     if (table == nullptr) continue;
     const bool insert = it.op() == SQLITE_INSERT;
     sqlite3_value* pk = insert ? it.New(0) : it.Old(0);
     if (pk == nullptr) continue;
     std::string id = ValueText(pk);
-    PendingTable& p = (*pending)[table->name];
+    if (p == nullptr) p = &(*pending)[table->name];
     if (!insert) {
       // Updates carry only the changed columns: read the whole row later.
       // Deletes need their tombstone stamp.
       if (it.op() == SQLITE_DELETE) {
-        p.deletes.insert(id);
+        p->deletes.insert(id);
       } else {
-        p.upserts.insert(id);
-        if (it.New(table->updated_at) == nullptr) p.unstamped.insert(id);
+        p->upserts.insert(id);
+        if (it.New(table->updated_at) == nullptr) p->unstamped.insert(id);
       }
       continue;
     }
     // Fast path: an INSERT record already holds the whole live row.
-    p.upserts.erase(id);
-    p.deletes.erase(id);
+    if (!p->upserts.empty()) p->upserts.erase(id);
+    if (!p->deletes.empty()) p->deletes.erase(id);
     if (sqlite3_value_type(pk) != SQLITE_TEXT) {
       out->warnings.push_back("table " + table->name + ": row id " + id +
                               " is not TEXT; it does not sync");
       continue;
     }
     sqlite3_value* stamp_value = it.New(table->updated_at);
-    std::optional<Hlc> stamp =
-        stamp_value && sqlite3_value_type(stamp_value) == SQLITE_TEXT
-            ? Hlc::FromText(ValueText(stamp_value))
-            : std::nullopt;
-    if (!stamp || stamp->device != self) {
+    std::optional<Hlc> stamp;
+    if (stamp_value && sqlite3_value_type(stamp_value) == SQLITE_TEXT) {
+      stamp = Hlc::FromText(std::string_view(
+          reinterpret_cast<const char*>(sqlite3_value_text(stamp_value)),
+          sqlite3_value_bytes(stamp_value)));
+    }
+    const bool restamped = !stamp || stamp->device != self;
+    if (restamped) {
       stamp = hlc_->Now();
       if (!restamp) {
         COVEN_ASSIGN_OR_RETURN(
@@ -217,7 +222,7 @@ Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
     }
     writer->BeginInsert();
     for (int c = 0; c < static_cast<int>(table->columns.size()); ++c) {
-      if (c == table->updated_at) {
+      if (c == table->updated_at && restamped) {
         writer->AddText(stamp->ToText());
       } else {
         writer->AddValue(it.New(c));
