@@ -63,6 +63,14 @@ bool IsZero(const crypto::Hash256& h) {
 
 }  // namespace
 
+object::KeyLookup SyncEngine::KeyLookup() const {
+  // One library key until membership brings key rotation.
+  return [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
+    if (id == identity_.library_key.id()) return identity_.library_key;
+    return std::nullopt;
+  };
+}
+
 Status SyncEngine::Pull(RoundReport* report) {
   ++report->requests;
   COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> heads,
@@ -89,10 +97,7 @@ Status SyncEngine::Pull(RoundReport* report) {
     object::ObjectHeader header;
     Result<Bytes> opened = object::Open(
         info.path, *head_bytes,
-        [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
-          if (id == identity_.library_key.id()) return identity_.library_key;
-          return std::nullopt;
-        },
+        KeyLookup(),
         &header);
     if (!opened.ok()) {
       report->problems.push_back("head " + info.path + " rejected: " +
@@ -144,10 +149,7 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     limits.max_payload_bytes = options_.max_payload_bytes;
     Result<Bytes> payload = object::Open(
         path, *object,
-        [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
-          if (id == identity_.library_key.id()) return identity_.library_key;
-          return std::nullopt;
-        },
+        KeyLookup(),
         &header, limits);
     if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
       report->problems.push_back(who + ": " + path +

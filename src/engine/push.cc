@@ -85,19 +85,9 @@ Status SyncEngine::WriteHead(RoundReport* report) {
     pushed_seq = *seq;
     pushed_hash = *hash;
   }
-  object::ObjectHeader header;
-  header.kind = object::ObjectKind::kHead;
-  header.library_id = identity_.library_id;
-  header.key_id = identity_.library_key.id();
-  header.author_device = device_;
-  header.author_public_key = identity_.signer.public_key();
-  header.seq = std::stoull(pushed_seq);
-  Bytes prev;
-  if (HexDecode(pushed_hash, &prev) && prev.size() == 32) {
-    std::copy(prev.begin(), prev.end(), header.prev_hash.begin());
-  }
-  header.hlc_min = header.hlc_max = Hlc{};
-  header.schema_version = schema_version_;
+  // A head names the latest stored log object: its seq and hash.
+  object::ObjectHeader header =
+      OwnHeader(object::ObjectKind::kHead, std::stoull(pushed_seq), pushed_hash);
   const std::string path = HeadPath(device_);
   COVEN_ASSIGN_OR_RETURN(Bytes sealed,
                          object::Seal(path, header, Bytes(), identity_.library_key,

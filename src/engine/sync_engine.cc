@@ -150,22 +150,10 @@ Result<std::size_t> SyncEngine::FlushLocked() {
     COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));
     const std::uint64_t seq = last_seq ? std::stoull(*last_seq) + 1 : 1;
-    object::ObjectHeader header;
-    header.kind = object::ObjectKind::kLog;
-    header.library_id = identity_.library_id;
-    header.key_id = identity_.library_key.id();
-    header.author_device = device_;
-    header.author_public_key = identity_.signer.public_key();
-    header.seq = seq;
-    if (last_hash) {
-      Bytes prev;
-      if (HexDecode(*last_hash, &prev) && prev.size() == 32) {
-        std::copy(prev.begin(), prev.end(), header.prev_hash.begin());
-      }
-    }
+    object::ObjectHeader header = OwnHeader(object::ObjectKind::kLog, seq,
+                                            last_hash.value_or(""));
     header.hlc_min = captured.hlc_min;
     header.hlc_max = captured.hlc_max;
-    header.schema_version = schema_version_;
     const std::string path = LogPath(device_, seq);
     COVEN_ASSIGN_OR_RETURN(Bytes sealed,
                            object::Seal(path, header, captured.changeset,
@@ -199,6 +187,24 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   bootstrap_ = false;
   COVEN_RETURN_IF_ERROR(capture_->Attach());
   return captured.rows;
+}
+
+object::ObjectHeader SyncEngine::OwnHeader(object::ObjectKind kind,
+                                           std::uint64_t seq,
+                                           const std::string& prev_hash_hex) const {
+  object::ObjectHeader header;
+  header.kind = kind;
+  header.library_id = identity_.library_id;
+  header.key_id = identity_.library_key.id();
+  header.author_device = device_;
+  header.author_public_key = identity_.signer.public_key();
+  header.seq = seq;
+  Bytes prev;
+  if (HexDecode(prev_hash_hex, &prev) && prev.size() == header.prev_hash.size()) {
+    std::copy(prev.begin(), prev.end(), header.prev_hash.begin());
+  }
+  header.schema_version = schema_version_;
+  return header;
 }
 
 Status SyncEngine::Close() {

@@ -104,7 +104,10 @@ class SyncEngine {
  private:
   SyncEngine() = default;
   Result<std::size_t> FlushLocked();
-  Result<std::optional<crypto::LibraryKey>> KeyFor(const crypto::KeyId& id);
+  /// A header for an object of this device (stamp range left empty).
+  object::ObjectHeader OwnHeader(object::ObjectKind kind, std::uint64_t seq,
+                                 const std::string& prev_hash_hex) const;
+  object::KeyLookup KeyLookup() const;
   Status WriteHead(RoundReport* report);
   // Pulls one author up to `head_seq`. Returns false when it had to stop.
   Status PullAuthor(std::uint64_t author, std::uint64_t head_seq,
