@@ -36,10 +36,10 @@ namespace {
 
 // Text that compresses about like app rows (words, hex ids, numbers).
 coven::Bytes RowLikeBytes(std::size_t size) {
-  static const char* const kWords[] = {"apple", "river", "stone", "garden",
-                                       "window", "paper", "silver", "market",
-                                       "buy", "call", "check", "report",
-                                       "meeting", "notes", "draft", "the"};
+  static const char* const kWords[] = {"apple",   "river", "stone",  "garden",
+                                       "window",  "paper", "silver", "market",
+                                       "buy",     "call",  "check",  "report",
+                                       "meeting", "notes", "draft",  "the"};
   coven::Bytes out;
   out.reserve(size + 64);
   std::uint64_t x = 88172645463325252ULL;
@@ -120,7 +120,8 @@ void BM_Seal(benchmark::State& state) {
   const coven::Bytes payload = RowLikeBytes(1 << 20);
   std::size_t sealed_size = 0;
   for (auto _ : state) {
-    auto sealed = coven::object::Seal(s.path, s.header, payload, s.key, s.signer);
+    auto sealed =
+        coven::object::Seal(s.path, s.header, payload, s.key, s.signer);
     if (!sealed.ok()) state.SkipWithError("seal failed");
     sealed_size = sealed->size();
     benchmark::DoNotOptimize(sealed);
@@ -157,7 +158,8 @@ BENCHMARK(BM_Open)->Unit(benchmark::kMillisecond);
 void BM_ChangesetWrite(benchmark::State& state) {
   const int rows = static_cast<int>(state.range(0));
   const std::string title = "Check garden report";
-  const std::string body = "the silver market meeting notes about winter budget";
+  const std::string body =
+      "the silver market meeting notes about winter budget";
   const std::string stamp =
       coven::Hlc{1'732'272'000'123ULL, 42, 0x1a2b3c4d5e6f7a8bULL}.ToText();
   std::size_t bytes = 0;
@@ -182,7 +184,10 @@ void BM_ChangesetWrite(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * rows);
   state.counters["changeset_bytes"] = static_cast<double>(bytes);
 }
-BENCHMARK(BM_ChangesetWrite)->Arg(1000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ChangesetWrite)
+    ->Arg(1000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond);
 
 // Flush of N rows captured by the session (the rows are written with the
 // timer paused; only SyncManager::flush() is timed).
@@ -220,8 +225,8 @@ void BM_Flush(benchmark::State& state) {
     config.entropy = entropy;
     config.synced_tables = {"items"};
     auto manager = coven::sync::sync_manager::SyncManager::Create(
-        [config] { return config; }, keys, coven::encryption::EncryptionService(key),
-        *db, nullptr);
+        [config] { return config; }, keys,
+        coven::encryption::EncryptionService(key), *db, nullptr);
     if (!manager.ok()) {
       state.SkipWithError(manager.status().ToString().c_str());
       return;

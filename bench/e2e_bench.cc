@@ -97,7 +97,8 @@ void CheckStatus(const coven::Status& status, const std::string& what) {
 using Clock = std::chrono::steady_clock;
 
 double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(Clock::now() - start)
+      .count();
 }
 
 double ThreadCpuMs() {
@@ -156,25 +157,25 @@ std::uint64_t FileSize(const fs::path& p) {
 // Deterministic rows.
 
 const char* const kWords[] = {
-    "apple",   "river",   "stone",   "garden",  "window",  "paper",   "silver",
-    "market",  "orange",  "travel",  "letter",  "winter",  "summer",  "candle",
-    "forest",  "bridge",  "castle",  "dinner",  "engine",  "flower",  "guitar",
-    "harbor",  "island",  "jacket",  "kitchen", "ladder",  "mirror",  "needle",
-    "ocean",   "pencil",  "quartz",  "rocket",  "saddle",  "ticket",  "umbrella",
-    "valley",  "wallet",  "yellow",  "zipper",  "anchor",  "basket",  "carpet",
-    "desert",  "falcon",  "goblet",  "hammer",  "insect",  "jungle",  "kettle",
-    "lemon",   "meadow",  "nickel",  "oyster",  "parrot",  "quiver",  "rabbit",
-    "salmon",  "tunnel",  "velvet",  "walnut",  "blue",    "red",     "green",
-    "small",   "large",   "quick",   "quiet",   "bright",  "dark",    "warm",
-    "cold",    "soft",    "sharp",   "round",   "heavy",   "light",   "fresh",
-    "old",     "new",     "early",   "late",    "first",   "last",    "best",
-    "the",     "a",       "of",      "and",     "to",      "in",      "for",
-    "with",    "on",      "at",      "from",    "by",      "about",   "into",
-    "buy",     "call",    "check",   "clean",   "cook",    "fix",     "mail",
-    "meet",    "move",    "order",   "pack",    "paint",   "plan",    "read",
-    "return",  "send",    "sort",    "visit",   "wash",    "write",   "review",
-    "monday",  "friday",  "weekend", "morning", "evening", "office",  "school",
-    "project", "report",  "budget",  "invoice", "meeting", "notes",   "draft",
+    "apple",   "river",  "stone",   "garden",  "window",  "paper",  "silver",
+    "market",  "orange", "travel",  "letter",  "winter",  "summer", "candle",
+    "forest",  "bridge", "castle",  "dinner",  "engine",  "flower", "guitar",
+    "harbor",  "island", "jacket",  "kitchen", "ladder",  "mirror", "needle",
+    "ocean",   "pencil", "quartz",  "rocket",  "saddle",  "ticket", "umbrella",
+    "valley",  "wallet", "yellow",  "zipper",  "anchor",  "basket", "carpet",
+    "desert",  "falcon", "goblet",  "hammer",  "insect",  "jungle", "kettle",
+    "lemon",   "meadow", "nickel",  "oyster",  "parrot",  "quiver", "rabbit",
+    "salmon",  "tunnel", "velvet",  "walnut",  "blue",    "red",    "green",
+    "small",   "large",  "quick",   "quiet",   "bright",  "dark",   "warm",
+    "cold",    "soft",   "sharp",   "round",   "heavy",   "light",  "fresh",
+    "old",     "new",    "early",   "late",    "first",   "last",   "best",
+    "the",     "a",      "of",      "and",     "to",      "in",     "for",
+    "with",    "on",     "at",      "from",    "by",      "about",  "into",
+    "buy",     "call",   "check",   "clean",   "cook",    "fix",    "mail",
+    "meet",    "move",   "order",   "pack",    "paint",   "plan",   "read",
+    "return",  "send",   "sort",    "visit",   "wash",    "write",  "review",
+    "monday",  "friday", "weekend", "morning", "evening", "office", "school",
+    "project", "report", "budget",  "invoice", "meeting", "notes",  "draft",
 };
 constexpr std::size_t kWordCount = sizeof(kWords) / sizeof(kWords[0]);
 
@@ -196,7 +197,9 @@ struct SplitMix {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
   }
-  std::size_t Below(std::size_t n) { return static_cast<std::size_t>(Next() % n); }
+  std::size_t Below(std::size_t n) {
+    return static_cast<std::size_t>(Next() % n);
+  }
 };
 
 std::string Words(SplitMix& rng, std::size_t count) {
@@ -222,16 +225,18 @@ std::vector<Row> GenerateRows(std::size_t n) {
     row.title[0] = static_cast<char>(std::toupper(row.title[0]));
     if (rng.Below(20) != 0) row.body = Words(rng, 5 + rng.Below(6));
     row.qty = static_cast<std::int64_t>(rng.Below(1000));
-    const std::int64_t cents = 99 + static_cast<std::int64_t>(rng.Below(99'900));
+    const std::int64_t cents =
+        99 + static_cast<std::int64_t>(rng.Below(99'900));
     row.price = static_cast<double>(cents) / 100.0;
     std::snprintf(buf, sizeof(buf), "%lld.%02lld",
                   static_cast<long long>(cents / 100),
                   static_cast<long long>(cents % 100));
     row.price_text = buf;
     // Same 38-character layout as coven's HLC text form.
-    std::snprintf(buf, sizeof(buf), "%015llu-%05u-%016llx",
-                  static_cast<unsigned long long>(1'732'272'000'000ULL + i / 40),
-                  static_cast<unsigned>(i % 40), 0x5eedbe0c4a11ce55ULL);
+    std::snprintf(
+        buf, sizeof(buf), "%015llu-%05u-%016llx",
+        static_cast<unsigned long long>(1'732'272'000'000ULL + i / 40),
+        static_cast<unsigned>(i % 40), 0x5eedbe0c4a11ce55ULL);
     row.stamp = buf;
     rows.push_back(std::move(row));
   }
@@ -320,10 +325,10 @@ struct Inserter {
 sqlite3* OpenPlain(const fs::path& path, const Options& o) {
   sqlite3* db = nullptr;
   // The flags and settings of SqliteSyncDb::Open, except `synchronous`.
-  Check(sqlite3_open_v2(path.c_str(), &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_FULLMUTEX,
-                        nullptr) == SQLITE_OK,
+  Check(sqlite3_open_v2(
+            path.c_str(), &db,
+            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+            nullptr) == SQLITE_OK,
         "open " + path.string());
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
@@ -417,8 +422,9 @@ std::uint64_t CompactedSize(const fs::path& path) {
   Check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) ==
             SQLITE_OK,
         "reopen " + path.string());
-  Exec(db, "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA "
-           "wal_checkpoint(TRUNCATE);");
+  Exec(db,
+       "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA "
+       "wal_checkpoint(TRUNCATE);");
   sqlite3_close(db);
   return FileSize(path);
 }
@@ -465,7 +471,8 @@ std::vector<std::pair<char, std::string>> RunShell(const Options& o,
   std::vector<std::pair<char, std::string>> out;
   while (std::getline(in, line)) {
     all += line + "\n";
-    if (line.size() > 2 && (line[0] == 'T' || line[0] == 'V') && line[1] == ':') {
+    if (line.size() > 2 && (line[0] == 'T' || line[0] == 'V') &&
+        line[1] == ':') {
       out.emplace_back(line[0], line.substr(2));
     }
   }
@@ -483,7 +490,8 @@ constexpr const char* kMark =
     "SELECT 'T:' || CAST(round((julianday('now') - 2440587.5) * 86400000.0) "
     "AS INTEGER);\n";
 
-std::vector<double> Intervals(const std::vector<std::pair<char, std::string>>& lines) {
+std::vector<double> Intervals(
+    const std::vector<std::pair<char, std::string>>& lines) {
   std::vector<double> t;
   for (const auto& [kind, value] : lines) {
     if (kind == 'T') t.push_back(std::stod(value));
@@ -493,7 +501,8 @@ std::vector<double> Intervals(const std::vector<std::pair<char, std::string>>& l
   return d;
 }
 
-std::vector<std::string> Values(const std::vector<std::pair<char, std::string>>& lines) {
+std::vector<std::string> Values(
+    const std::vector<std::pair<char, std::string>>& lines) {
   std::vector<std::string> v;
   for (const auto& [kind, value] : lines) {
     if (kind == 'V') v.push_back(value);
@@ -678,7 +687,8 @@ void ShellBulk(Context& c, const fs::path& dir, bool with_sync, bool last_run) {
   const fs::path db = dir / (who + ".db");
   std::string s = ShellPrelude(c, with_sync);
   s += kMark;
-  s += "BEGIN;\nINSERT INTO items SELECT * FROM temp.staging ORDER BY rowid;\nCOMMIT;\n";
+  s += "BEGIN;\nINSERT INTO items SELECT * FROM temp.staging ORDER BY "
+       "rowid;\nCOMMIT;\n";
   s += kMark;
   s += "SELECT 'V:' || count(*) FROM items;\n";
   if (with_sync) {
@@ -702,8 +712,9 @@ void ShellBulk(Context& c, const fs::path& dir, bool with_sync, bool last_run) {
             static_cast<double>(FileSize(dir / "sqlite_sync.payload")));
     // Apply into a second database.
     const fs::path db_b = dir / "sqlite_sync_b.db";
-    std::string t = ".bail on\n.load '" + c.o.sqlite_sync + "'\n" + Pragmas(c.o) +
-                    "\n" + kSchema + "\nSELECT 'V:' || cloudsync_init('items');\n";
+    std::string t = ".bail on\n.load '" + c.o.sqlite_sync + "'\n" +
+                    Pragmas(c.o) + "\n" + kSchema +
+                    "\nSELECT 'V:' || cloudsync_init('items');\n";
     t += kMark;
     t += "SELECT 'V:' || cloudsync_payload_load('" +
          (dir / "sqlite_sync.payload").string() + "');\n";
@@ -719,7 +730,8 @@ void ShellBulk(Context& c, const fs::path& dir, bool with_sync, bool last_run) {
           "sqlite-sync B row count " + vb.at(2));
     if (last_run) {
       c.once["sqlite_sync.a_db_bytes"] = static_cast<double>(CompactedSize(db));
-      c.once["sqlite_sync.b_db_bytes"] = static_cast<double>(CompactedSize(db_b));
+      c.once["sqlite_sync.b_db_bytes"] =
+          static_cast<double>(CompactedSize(db_b));
     }
   } else if (last_run) {
     c.once["shell.plain.db_bytes"] = static_cast<double>(CompactedSize(db));
@@ -778,7 +790,8 @@ Verdict Judge(double ratio, double goal, bool at_least = false) {
   if (std::isnan(ratio)) return {"not measured", false};
   bool met = at_least ? ratio >= goal : ratio <= goal;
   if (met) return {"**met**", true};
-  double by = at_least ? (goal - ratio) / goal * 100 : (ratio - goal) / goal * 100;
+  double by =
+      at_least ? (goal - ratio) / goal * 100 : (ratio - goal) / goal * 100;
   return {"**missed** by " + Fmt(by, 0) + "%", false};
 }
 
@@ -806,7 +819,8 @@ void Report(Context& c) {
     auto at = [&](const std::string& k) { return s.values.at(k).at(i); };
     r.Add("bulk", at("cpp.coven.bulk_ms") / at("cpp.plain.bulk_ms"));
     r.Add("singles", at("cpp.coven.singles_ms") / at("cpp.plain.singles_ms"));
-    r.Add("bulk_cpu", at("cpp.coven.bulk_cpu_ms") / at("cpp.plain.bulk_cpu_ms"));
+    r.Add("bulk_cpu",
+          at("cpp.coven.bulk_cpu_ms") / at("cpp.plain.bulk_cpu_ms"));
     r.Add("singles_cpu",
           at("cpp.coven.singles_cpu_ms") / at("cpp.plain.singles_cpu_ms"));
     r.Add("bulk_plus_flush_cpu",
@@ -818,13 +832,15 @@ void Report(Context& c) {
         at("coven.flush_ms") + at("coven.push_ms") + at("coven.pull_apply_ms");
     r.Add("total_ms", total);
     r.Add("rows_s", n / (total / 1000.0));
-    r.Add("bulk_plus_flush",
-          (at("cpp.coven.bulk_ms") + at("coven.flush_ms")) / at("cpp.plain.bulk_ms"));
+    r.Add("bulk_plus_flush", (at("cpp.coven.bulk_ms") + at("coven.flush_ms")) /
+                                 at("cpp.plain.bulk_ms"));
     if (s.Has("shell.sqlite_sync.bulk_ms")) {
-      r.Add("ss_bulk", at("shell.sqlite_sync.bulk_ms") / at("shell.shell_plain.bulk_ms"));
-      r.Add("ss_singles",
-            at("shell.sqlite_sync.singles_ms") / at("shell.shell_plain.singles_ms"));
-      const double ss_total = at("sqlite_sync.encode_ms") + at("sqlite_sync.apply_ms");
+      r.Add("ss_bulk",
+            at("shell.sqlite_sync.bulk_ms") / at("shell.shell_plain.bulk_ms"));
+      r.Add("ss_singles", at("shell.sqlite_sync.singles_ms") /
+                              at("shell.shell_plain.singles_ms"));
+      const double ss_total =
+          at("sqlite_sync.encode_ms") + at("sqlite_sync.apply_ms");
       r.Add("ss_total_ms", ss_total);
       r.Add("ss_rows_s", n / (ss_total / 1000.0));
       r.Add("speedup", (n / (total / 1000.0)) / (n / (ss_total / 1000.0)));
@@ -839,8 +855,9 @@ void Report(Context& c) {
      << " as CSV, " << Fmt(c.csv_bytes / n, 0) << " B/row); single-row "
      << "transactions: " << c.o.singles << "; repetitions: " << runs
      << "; connection: journal_mode=WAL, synchronous=" << c.o.synchronous
-     << (c.o.cache_mb > 0 ? ", cache_size=" + std::to_string(c.o.cache_mb) + " MB"
-                          : std::string(", default page cache"))
+     << (c.o.cache_mb > 0
+             ? ", cache_size=" + std::to_string(c.o.cache_mb) + " MB"
+             : std::string(", default page cache"))
      << ". Times are medians (ms); ratios are medians of per-repetition ratios "
         "(range in brackets).\n\n";
 
@@ -850,23 +867,26 @@ void Report(Context& c) {
         "|---|---:|---:|---:|---:|---:|---|\n";
   {
     auto v = Judge2(r.Med("bulk"), r.Med("bulk_cpu"), 1.5);
-    md << "| coven vs plain, C++: " << c.rows.size() << "-row bulk transaction | "
-       << Fmt(s.Med("cpp.plain.bulk_ms")) << " | " << Fmt(s.Med("cpp.coven.bulk_ms"))
-       << " | " << Fmt(r.Med("bulk"), 2) << "x [" << range(r, "bulk") << "] | "
-       << Fmt(r.Med("bulk_cpu"), 2) << "x | <= 1.5x (stretch 1.3x) | " << v.text
-       << (r.Med("bulk") <= 1.3 && r.Med("bulk_cpu") <= 1.3 ? "; stretch met" : "")
+    md << "| coven vs plain, C++: " << c.rows.size()
+       << "-row bulk transaction | " << Fmt(s.Med("cpp.plain.bulk_ms")) << " | "
+       << Fmt(s.Med("cpp.coven.bulk_ms")) << " | " << Fmt(r.Med("bulk"), 2)
+       << "x [" << range(r, "bulk") << "] | " << Fmt(r.Med("bulk_cpu"), 2)
+       << "x | <= 1.5x (stretch 1.3x) | " << v.text
+       << (r.Med("bulk") <= 1.3 && r.Med("bulk_cpu") <= 1.3 ? "; stretch met"
+                                                            : "")
        << " |\n";
     auto w = Judge2(r.Med("singles"), r.Med("singles_cpu"), 1.2);
-    md << "| coven vs plain, C++: " << c.o.singles << " single-row transactions | "
-       << Fmt(s.Med("cpp.plain.singles_ms")) << " | "
-       << Fmt(s.Med("cpp.coven.singles_ms")) << " | " << Fmt(r.Med("singles"), 2)
-       << "x [" << range(r, "singles") << "] | " << Fmt(r.Med("singles_cpu"), 2)
-       << "x | <= 1.2x | " << w.text << " |\n";
+    md << "| coven vs plain, C++: " << c.o.singles
+       << " single-row transactions | " << Fmt(s.Med("cpp.plain.singles_ms"))
+       << " | " << Fmt(s.Med("cpp.coven.singles_ms")) << " | "
+       << Fmt(r.Med("singles"), 2) << "x [" << range(r, "singles") << "] | "
+       << Fmt(r.Med("singles_cpu"), 2) << "x | <= 1.2x | " << w.text << " |\n";
     md << "| coven vs plain, C++: bulk transaction + its later flush | "
        << Fmt(s.Med("cpp.plain.bulk_ms")) << " | "
        << Fmt(s.Med("cpp.coven.bulk_ms") + s.Med("coven.flush_ms")) << " | "
-       << Fmt(r.Med("bulk_plus_flush"), 2) << "x [" << range(r, "bulk_plus_flush")
-       << "] | " << Fmt(r.Med("bulk_plus_flush_cpu"), 2) << "x | (info) | |\n";
+       << Fmt(r.Med("bulk_plus_flush"), 2) << "x ["
+       << range(r, "bulk_plus_flush") << "] | "
+       << Fmt(r.Med("bulk_plus_flush_cpu"), 2) << "x | (info) | |\n";
   }
   if (ss) {
     md << "| sqlite-sync vs plain, shell: " << c.rows.size()
@@ -882,7 +902,8 @@ void Report(Context& c) {
        << "] | | (reference) | |\n";
   }
   md << "\nCross-check of the two plain baselines (same rows, same settings): "
-        "C++ bulk " << Fmt(s.Med("cpp.plain.bulk_ms")) << " ms";
+        "C++ bulk "
+     << Fmt(s.Med("cpp.plain.bulk_ms")) << " ms";
   if (ss) {
     md << ", shell bulk " << Fmt(s.Med("shell.shell_plain.bulk_ms"))
        << " ms; C++ singles " << Fmt(s.Med("cpp.plain.singles_ms"))
@@ -904,10 +925,12 @@ void Report(Context& c) {
      << Fmt(s.Med("coven.pull_apply_ms")) << " ("
      << Fmt(s.Med("coven.pull_apply_cpu_ms")) << ") | "
      << (ss ? Fmt(s.Med("sqlite_sync.apply_ms")) : "n/a") << " |\n";
-  md << "| total | " << Fmt(r.Med("total_ms")) << " (" << Fmt(r.Med("total_cpu_ms"))
-     << ") | " << (ss ? Fmt(r.Med("ss_total_ms")) : "n/a") << " |\n";
+  md << "| total | " << Fmt(r.Med("total_ms")) << " ("
+     << Fmt(r.Med("total_cpu_ms")) << ") | "
+     << (ss ? Fmt(r.Med("ss_total_ms")) : "n/a") << " |\n";
   md << "| throughput | " << Fmt(r.Med("rows_s") / 1000, 0) << "k rows/s | "
-     << (ss ? Fmt(r.Med("ss_rows_s") / 1000, 1) + "k rows/s" : "n/a") << " |\n\n";
+     << (ss ? Fmt(r.Med("ss_rows_s") / 1000, 1) + "k rows/s" : "n/a")
+     << " |\n\n";
   {
     auto v = Judge(r.Med("rows_s"), 200'000, true);
     md << "- Goal >= 200k rows/s: " << Fmt(r.Med("rows_s") / 1000, 0)
@@ -926,7 +949,8 @@ void Report(Context& c) {
      << Fmt(c.csv_bytes / static_cast<double>(c.zstd3_bytes), 2) << "x |\n";
   md << "| zstd level 3 of the raw rows | " << FmtBytes(c.zstd3_bytes)
      << " | 1.00x |\n";
-  md << "| coven: everything stored in the home (" << Fmt(s.Med("coven.home_files"), 0)
+  md << "| coven: everything stored in the home ("
+     << Fmt(s.Med("coven.home_files"), 0)
      << " files: sealed log object + head) | " << FmtBytes(home) << " | "
      << Fmt(home / c.zstd3_bytes, 2) << "x |\n";
   if (ss) {
@@ -944,13 +968,16 @@ void Report(Context& c) {
     }
   }
   md << "\n### Database size (after sync; WAL checkpointed, VACUUM)\n\n";
-  md << "| Database | bytes | vs plain SQLite with the same rows |\n|---|---:|---:|\n";
+  md << "| Database | bytes | vs plain SQLite with the same rows "
+        "|\n|---|---:|---:|\n";
   const double plain = c.once["cpp.plain.db_bytes"];
   md << "| plain SQLite (C++) | " << FmtBytes(plain) << " | 1.00x |\n";
-  md << "| coven device A (wrote the rows) | " << FmtBytes(c.once["coven.a_db_bytes"])
-     << " | " << Fmt(c.once["coven.a_db_bytes"] / plain, 3) << "x |\n";
-  md << "| coven device B (applied them) | " << FmtBytes(c.once["coven.b_db_bytes"])
-     << " | " << Fmt(c.once["coven.b_db_bytes"] / plain, 3) << "x |\n";
+  md << "| coven device A (wrote the rows) | "
+     << FmtBytes(c.once["coven.a_db_bytes"]) << " | "
+     << Fmt(c.once["coven.a_db_bytes"] / plain, 3) << "x |\n";
+  md << "| coven device B (applied them) | "
+     << FmtBytes(c.once["coven.b_db_bytes"]) << " | "
+     << Fmt(c.once["coven.b_db_bytes"] / plain, 3) << "x |\n";
   if (ss) {
     const double sp = c.once["shell.plain.db_bytes"];
     md << "| plain SQLite (shell) | " << FmtBytes(sp) << " | 1.00x |\n";
@@ -960,7 +987,9 @@ void Report(Context& c) {
        << " | " << Fmt(c.once["sqlite_sync.b_db_bytes"] / sp, 2) << "x |\n";
   }
   {
-    const double worst = std::max(c.once["coven.a_db_bytes"], c.once["coven.b_db_bytes"]) / plain;
+    const double worst =
+        std::max(c.once["coven.a_db_bytes"], c.once["coven.b_db_bytes"]) /
+        plain;
     auto v = Judge(worst, 1.1);
     md << "\n- Goal coven database <= 1.1x plain: " << Fmt(worst, 3)
        << "x (larger of A and B) -> " << v.text << "\n";
@@ -1055,7 +1084,8 @@ int main(int argc, char** argv) {
   c.o = ParseArgs(argc, argv);
   if (c.o.workdir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/coven-bench-XXXXXX";
+    std::string templ =
+        std::string(tmp && *tmp ? tmp : "/tmp") + "/coven-bench-XXXXXX";
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     Check(mkdtemp(buf.data()) != nullptr, "mkdtemp failed");
@@ -1074,12 +1104,15 @@ int main(int argc, char** argv) {
   c.csv_bytes = csv.size();
   {
     std::string out(ZSTD_compressBound(csv.size()), '\0');
-    std::size_t z = ZSTD_compress(out.data(), out.size(), csv.data(), csv.size(), 3);
+    std::size_t z =
+        ZSTD_compress(out.data(), out.size(), csv.data(), csv.size(), 3);
     Check(!ZSTD_isError(z), "zstd failed");
     c.zstd3_bytes = z;
   }
   const bool ss = !c.o.sqlite_sync.empty();
-  if (ss) Check(fs::exists(c.o.sqlite_sync + ".so"), c.o.sqlite_sync + ".so not found");
+  if (ss)
+    Check(fs::exists(c.o.sqlite_sync + ".so"),
+          c.o.sqlite_sync + ".so not found");
 
   for (int run = 0; run < c.o.runs; ++run) {
     const bool last = run + 1 == c.o.runs;
@@ -1100,9 +1133,12 @@ int main(int argc, char** argv) {
       PlainSingles(c, dir);
     }
     if (last) {
-      c.once["coven.a_db_bytes"] = static_cast<double>(CompactedSize(dir / "coven-a.db"));
-      c.once["coven.b_db_bytes"] = static_cast<double>(CompactedSize(dir / "coven-b.db"));
-      c.once["cpp.plain.db_bytes"] = static_cast<double>(CompactedSize(dir / "plain.db"));
+      c.once["coven.a_db_bytes"] =
+          static_cast<double>(CompactedSize(dir / "coven-a.db"));
+      c.once["coven.b_db_bytes"] =
+          static_cast<double>(CompactedSize(dir / "coven-b.db"));
+      c.once["cpp.plain.db_bytes"] =
+          static_cast<double>(CompactedSize(dir / "plain.db"));
     }
     if (ss) {
       if (run % 2 == 0) {

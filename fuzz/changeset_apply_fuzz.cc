@@ -45,13 +45,15 @@ struct World {
     clock = std::make_shared<coven::testing::ManualClock>(1'700'000'100'000);
     hlc = std::make_unique<coven::engine::HlcClock>(clock, 9, 300'000);
     tables = *coven::engine::LoadSyncedSchema(db, {"todos", "todo_notes"});
-    applier = std::make_unique<coven::engine::Applier>(db, &tables, &stamps, hlc.get());
+    applier = std::make_unique<coven::engine::Applier>(db, &tables, &stamps,
+                                                       hlc.get());
   }
 };
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
   static World* world = new World();
   coven::ByteView input(data, size);
   coven::Hlc lo;

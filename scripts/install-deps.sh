@@ -9,7 +9,7 @@ packages=(
   libsodium-dev libzstd-dev zstd
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format
 )
 
 SUDO=""

@@ -37,7 +37,8 @@ std::string Query1(TestDevice& d, const std::string& sql) {
   return out;
 }
 
-std::string RowDump(TestDevice& d, const std::string& table, const std::string& id) {
+std::string RowDump(TestDevice& d, const std::string& table,
+                    const std::string& id) {
   for (const std::string& row : d.Dump(table)) {
     if (row.rfind(id + "|", 0) == 0) return row;
   }
@@ -60,7 +61,8 @@ class Simulation {
       homes_.push_back(std::make_shared<home::FaultHome>(memory_, faults));
       // Skew: each device's clock is off by up to +-2 minutes.
       std::int64_t skew = static_cast<std::int64_t>(rng_() % 240'000) - 120'000;
-      clocks_.push_back(std::make_shared<ManualClock>(1'700'000'000'000 + skew));
+      clocks_.push_back(
+          std::make_shared<ManualClock>(1'700'000'000'000 + skew));
       devices_.push_back(TestDevice::Create(library_, homes_.back(),
                                             seed * 1000 + i, clocks_.back()));
     }
@@ -79,7 +81,10 @@ class Simulation {
       ++step;
       for (int i = 0; i < kReplicas; ++i) {
         auto n = devices_[i]->Dump("_coven_tombstones ORDER BY tbl --").size();
-        if (n < tomb_counts_[i]) std::cerr << "!!! step " << step << " replica " << i << " lost tombstones " << tomb_counts_[i] << " -> " << n << "\n";
+        if (n < tomb_counts_[i])
+          std::cerr << "!!! step " << step << " replica " << i
+                    << " lost tombstones " << tomb_counts_[i] << " -> " << n
+                    << "\n";
         tomb_counts_[i] = n;
       }
     }
@@ -99,13 +104,16 @@ class Simulation {
         break;
       }
       case 2:  // one column
-        d.Exec("UPDATE todos SET title = 'edit-" + std::to_string(rng_() % 1000) +
+        d.Exec("UPDATE todos SET title = 'edit-" +
+               std::to_string(rng_() % 1000) +
                "', _updated_at = coven_hlc() WHERE id = '" + todo + "'");
         RecordUpsert(d, "todos", todo);
         break;
       case 3:  // another column of the same rows
-        d.Exec("UPDATE todos SET completed = 1 - completed, _updated_at = "
-               "coven_hlc() WHERE id = '" + todo + "'");
+        d.Exec(
+            "UPDATE todos SET completed = 1 - completed, _updated_at = "
+            "coven_hlc() WHERE id = '" +
+            todo + "'");
         RecordUpsert(d, "todos", todo);
         break;
       case 4: {  // delete a todo (cascades to its visible notes)
@@ -119,7 +127,8 @@ class Simulation {
         d.Exec("DELETE FROM todos WHERE id = '" + todo + "'");
         if (existed) {
           RecordDelete(d, "todos", todo);
-          for (const std::string& c : children) RecordDelete(d, "todo_notes", c);
+          for (const std::string& c : children)
+            RecordDelete(d, "todo_notes", c);
         }
         break;
       }
@@ -142,10 +151,16 @@ class Simulation {
       default: {  // sync (failures are injected faults: retried later)
         auto r = d.manager().sync_now();
         if (std::getenv("COVEN_TRACE")) {
-          std::cerr << "step sync " << who << " " << d.manager().status().device_id << " pending " << d.manager().status().pending_objects << ": " << r.status().ToString();
-          if (r.ok()) std::cerr << " pushed " << r->pushed_objects << " pulled " << r->pulled_objects << " flushed " << r->flushed_rows;
+          std::cerr << "step sync " << who << " "
+                    << d.manager().status().device_id << " pending "
+                    << d.manager().status().pending_objects << ": "
+                    << r.status().ToString();
+          if (r.ok())
+            std::cerr << " pushed " << r->pushed_objects << " pulled "
+                      << r->pulled_objects << " flushed " << r->flushed_rows;
           std::cerr << "\n";
-          if (r.ok()) for (auto& p : r->problems) std::cerr << "   " << p << "\n";
+          if (r.ok())
+            for (auto& p : r->problems) std::cerr << "   " << p << "\n";
         }
         break;
       }
@@ -158,12 +173,18 @@ class Simulation {
       for (int i = 0; i < kReplicas; ++i) {
         clocks_[i]->Advance(1000);
         auto report = devices_[i]->manager().sync_now();
-        ASSERT_TRUE(report.ok()) << "seed " << seed_ << ": " << report.status().ToString();
+        ASSERT_TRUE(report.ok())
+            << "seed " << seed_ << ": " << report.status().ToString();
         ASSERT_EQ(report->quarantined, 0u) << "seed " << seed_;
         if (std::getenv("COVEN_TRACE")) {
-          std::cerr << "heal " << round << " dev " << i << " pushed " << report->pushed_objects << " pulled " << report->pulled_objects << " flushed " << report->flushed_rows << "\n";
-          for (const auto& p : report->problems) std::cerr << "    " << p << "\n";
-          for (const auto& p : report->problems) std::cerr << i << ": " << p << "\n";
+          std::cerr << "heal " << round << " dev " << i << " pushed "
+                    << report->pushed_objects << " pulled "
+                    << report->pulled_objects << " flushed "
+                    << report->flushed_rows << "\n";
+          for (const auto& p : report->problems)
+            std::cerr << "    " << p << "\n";
+          for (const auto& p : report->problems)
+            std::cerr << i << ": " << p << "\n";
         }
       }
     }
@@ -172,10 +193,17 @@ class Simulation {
   void Check() {
     if (std::getenv("COVEN_TRACE")) {
       for (int i = 0; i < kReplicas; ++i) {
-        for (auto& r : devices_[i]->Dump("sync_cursors ORDER BY author --", true)) std::cerr << "   cursor " << r.substr(0, 20) << "\n";
-        if (i == 0) { auto all = home::ListAll(*memory_, ""); for (auto& o : *all) std::cerr << "  home " << o.path << "\n"; }
+        for (auto& r :
+             devices_[i]->Dump("sync_cursors ORDER BY author --", true))
+          std::cerr << "   cursor " << r.substr(0, 20) << "\n";
+        if (i == 0) {
+          auto all = home::ListAll(*memory_, "");
+          for (auto& o : *all) std::cerr << "  home " << o.path << "\n";
+        }
         std::cerr << "replica " << i << " tombs:";
-        for (auto& r : devices_[i]->Dump("_coven_tombstones ORDER BY tbl, pk --")) std::cerr << " [" << r << "]";
+        for (auto& r :
+             devices_[i]->Dump("_coven_tombstones ORDER BY tbl, pk --"))
+          std::cerr << " [" << r << "]";
         std::cerr << "\n";
       }
     }
@@ -183,14 +211,17 @@ class Simulation {
     std::vector<std::string> notes = model_.Visible("todo_notes", "todos");
     for (int i = 0; i < kReplicas; ++i) {
       EXPECT_EQ(devices_[i]->Dump("todos"), todos)
-          << "seed " << seed_ << " replica " << i << " todos differ from the model";
+          << "seed " << seed_ << " replica " << i
+          << " todos differ from the model";
       EXPECT_EQ(devices_[i]->Dump("todo_notes"), notes)
-          << "seed " << seed_ << " replica " << i << " notes differ from the model";
+          << "seed " << seed_ << " replica " << i
+          << " notes differ from the model";
     }
   }
 
  private:
-  void RecordUpsert(TestDevice& d, const std::string& table, const std::string& id) {
+  void RecordUpsert(TestDevice& d, const std::string& table,
+                    const std::string& id) {
     std::string row = RowDump(d, table, id);
     if (std::getenv("COVEN_TRACE")) std::cerr << "upsert " << row << "\n";
     if (row.empty()) return;  // the update matched no row
@@ -203,11 +234,15 @@ class Simulation {
     model_.Write(table, id, stamp, row, parent);
   }
 
-  void RecordDelete(TestDevice& d, const std::string& table, const std::string& id) {
-    std::string stamp = Query1(d, "SELECT hlc FROM _coven_tombstones WHERE tbl = '" +
-                                      table + "' AND pk = '" + id + "'");
-    ASSERT_FALSE(stamp.empty()) << "seed " << seed_ << ": no tombstone for " << id;
-    if (std::getenv("COVEN_TRACE")) std::cerr << "delete " << table << "/" << id << " " << stamp << "\n";
+  void RecordDelete(TestDevice& d, const std::string& table,
+                    const std::string& id) {
+    std::string stamp =
+        Query1(d, "SELECT hlc FROM _coven_tombstones WHERE tbl = '" + table +
+                      "' AND pk = '" + id + "'");
+    ASSERT_FALSE(stamp.empty())
+        << "seed " << seed_ << ": no tombstone for " << id;
+    if (std::getenv("COVEN_TRACE"))
+      std::cerr << "delete " << table << "/" << id << " " << stamp << "\n";
     model_.Write(table, id, stamp, std::nullopt);
   }
 
@@ -248,7 +283,8 @@ TEST(ConvergencePropertyTest, RandomHistoriesMatchTheModel) {
   for (int s = 1; s <= seeds; ++s) {
     RunSeed(static_cast<std::uint64_t>(s), 60);
     if (::testing::Test::HasFailure()) {
-      ADD_FAILURE() << "failing seed: " << s << " (rerun with COVEN_SEED=" << s << ")";
+      ADD_FAILURE() << "failing seed: " << s << " (rerun with COVEN_SEED=" << s
+                    << ")";
       return;
     }
   }

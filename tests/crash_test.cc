@@ -34,7 +34,8 @@ struct Paths {
 };
 
 std::unique_ptr<TestDevice> OpenDevice(const Paths& p, const TestLibrary& lib,
-                                       std::uint64_t seed, const std::string& db,
+                                       std::uint64_t seed,
+                                       const std::string& db,
                                        std::shared_ptr<ManualClock> clock) {
   auto home = home::FolderHome::Open(p.home);
   if (!home.ok()) return nullptr;
@@ -59,15 +60,22 @@ std::unique_ptr<TestDevice> OpenDevice(const Paths& p, const TestLibrary& lib,
     a->Exec("INSERT INTO todos VALUES('" + key + "', 'row " + key +
             "', 0, coven_hlc())");
     if (id % 3 == 0) {
-      a->Exec("UPDATE todos SET completed = 1, _updated_at = coven_hlc() WHERE id = 'r" +
-              std::to_string(id - 1) + "'");
+      a->Exec(
+          "UPDATE todos SET completed = 1, _updated_at = coven_hlc() WHERE id "
+          "= 'r" +
+          std::to_string(id - 1) + "'");
     }
     std::string line = std::to_string(id) + "\n";
     if (write(fd, line.data(), line.size()) < 0) _exit(4);
     switch (rng() % 4) {
-      case 0: a->manager().sync_now().status().IgnoreError(); break;
-      case 1: b->manager().sync_now().status().IgnoreError(); break;
-      default: break;
+      case 0:
+        a->manager().sync_now().status().IgnoreError();
+        break;
+      case 1:
+        b->manager().sync_now().status().IgnoreError();
+        break;
+      default:
+        break;
     }
   }
 }
@@ -79,8 +87,10 @@ std::set<int> ReadCommitted(int fd) {
   ssize_t n;
   while ((n = read(fd, chunk, sizeof(chunk))) > 0) buffer.append(chunk, n);
   std::size_t start = 0;
-  for (std::size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
-    if (buffer[start] != 'R') ids.insert(std::atoi(buffer.substr(start, nl - start).c_str()));
+  for (std::size_t nl; (nl = buffer.find('\n', start)) != std::string::npos;
+       start = nl + 1) {
+    if (buffer[start] != 'R')
+      ids.insert(std::atoi(buffer.substr(start, nl - start).c_str()));
   }
   return ids;
 }
@@ -116,8 +126,9 @@ TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
     kill(pid, SIGKILL);
     int wstatus = 0;
     waitpid(pid, &wstatus, 0);
-    ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited early with "
-                                      << WEXITSTATUS(wstatus) << " in round " << round;
+    ASSERT_TRUE(WIFSIGNALED(wstatus))
+        << "child exited early with " << WEXITSTATUS(wstatus) << " in round "
+        << round;
     std::set<int> ids = ReadCommitted(pipefd[0]);
     close(pipefd[0]);
     committed.insert(ids.begin(), ids.end());
@@ -127,13 +138,15 @@ TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
     next_id += 1000;
 
     // Check invariants with fresh connections (recovery runs on open).
-    auto clock = std::make_shared<ManualClock>(1'700'000'000'000 + next_id * 10);
+    auto clock =
+        std::make_shared<ManualClock>(1'700'000'000'000 + next_id * 10);
     auto a = OpenDevice(p, lib, 1, p.a_db, clock);
     auto b = OpenDevice(p, lib, 2, p.b_db, clock);
     ASSERT_TRUE(a && b);
     b->Exec(kReceiverLog);
     std::set<std::string> a_rows;
-    for (const std::string& row : a->Dump("todos")) a_rows.insert(row.substr(0, row.find('|')));
+    for (const std::string& row : a->Dump("todos"))
+      a_rows.insert(row.substr(0, row.find('|')));
     for (int id : committed) {
       ASSERT_TRUE(a_rows.count("r" + std::to_string(id)))
           << "committed row r" << id << " lost after kill in round " << round;
@@ -142,29 +155,35 @@ TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
       std::string author = row.substr(0, row.find('|'));
       std::string rest = row.substr(row.find('|') + 1);
       std::int64_t seq = std::atoll(rest.substr(0, rest.find('|')).c_str());
-      ASSERT_GE(seq, last_cursor[author]) << "cursor moved backwards in round " << round;
+      ASSERT_GE(seq, last_cursor[author])
+          << "cursor moved backwards in round " << round;
       last_cursor[author] = seq;
     }
     std::vector<std::string> log = b->Dump("applied_log ORDER BY id, stamp --");
     std::set<std::string> unique(log.begin(), log.end());
-    ASSERT_EQ(unique.size(), log.size()) << "a change was applied twice (round " << round << ")";
+    ASSERT_EQ(unique.size(), log.size())
+        << "a change was applied twice (round " << round << ")";
   }
 
   // Recovery: a clean sync delivers every committed write to B.
-  auto clock = std::make_shared<ManualClock>(1'700'000'000'000 + (next_id + 10) * 10);
+  auto clock =
+      std::make_shared<ManualClock>(1'700'000'000'000 + (next_id + 10) * 10);
   auto a = OpenDevice(p, lib, 1, p.a_db, clock);
   auto b = OpenDevice(p, lib, 2, p.b_db, clock);
   ASSERT_TRUE(a && b);
   a->Sync();
   b->Sync();
   std::set<std::string> b_rows;
-  for (const std::string& row : b->Dump("todos")) b_rows.insert(row.substr(0, row.find('|')));
+  for (const std::string& row : b->Dump("todos"))
+    b_rows.insert(row.substr(0, row.find('|')));
   for (int id : committed) {
-    ASSERT_TRUE(b_rows.count("r" + std::to_string(id))) << "r" << id << " never reached B";
+    ASSERT_TRUE(b_rows.count("r" + std::to_string(id)))
+        << "r" << id << " never reached B";
   }
   EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
   EXPECT_GT(committed.size(), static_cast<std::size_t>(iterations / 2));
-  std::printf("crash test: %d kills, %zu committed rows, all delivered\n", iterations, committed.size());
+  std::printf("crash test: %d kills, %zu committed rows, all delivered\n",
+              iterations, committed.size());
   std::filesystem::remove_all(p.dir);
 }
 

@@ -30,14 +30,17 @@ TEST(EngineBehaviourTest, StampsFromTheFarFutureWaitForTheClock) {
   EXPECT_EQ(held.pulled_objects, 0u);
   EXPECT_TRUE(b->Dump("todos").empty());
   ASSERT_FALSE(held.problems.empty());
-  EXPECT_NE(held.problems[0].find("ahead of this device's clock"), std::string::npos)
+  EXPECT_NE(held.problems[0].find("ahead of this device's clock"),
+            std::string::npos)
       << held.problems[0];
   EXPECT_EQ(held.quarantined, 0u);
   slow->Advance(6 * 60'000);  // now within 5 minutes of the stamp
   EXPECT_EQ(b->Sync().pulled_objects, 1u);
   EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
   // B's own next write sorts after the stamp it just saw.
-  b->Exec("UPDATE todos SET title = 'later', _updated_at = coven_hlc() WHERE id = 't1'");
+  b->Exec(
+      "UPDATE todos SET title = 'later', _updated_at = coven_hlc() WHERE id = "
+      "'t1'");
   b->Sync();
   a->Sync();
   EXPECT_EQ(a->Dump("todos", false), std::vector<std::string>{"t1|later|0"});
@@ -52,26 +55,34 @@ TEST(EngineBehaviourTest, InvalidSyncedTablesAreRefusedWithAReason) {
        "column 0 must be `id TEXT PRIMARY KEY`"},
       {"CREATE TABLE t (id INTEGER PRIMARY KEY, _updated_at TEXT NOT NULL)",
        "column 0 must be `id TEXT PRIMARY KEY`"},
-      {"CREATE TABLE t (id TEXT PRIMARY KEY, title TEXT)", "missing column `_updated_at"},
-      {"CREATE TABLE t (id TEXT PRIMARY KEY, _updated_at TEXT)", "TEXT NOT NULL"},
-      {"CREATE TABLE t (id TEXT, b TEXT, _updated_at TEXT NOT NULL, PRIMARY KEY(id, b))",
+      {"CREATE TABLE t (id TEXT PRIMARY KEY, title TEXT)",
+       "missing column `_updated_at"},
+      {"CREATE TABLE t (id TEXT PRIMARY KEY, _updated_at TEXT)",
+       "TEXT NOT NULL"},
+      {"CREATE TABLE t (id TEXT, b TEXT, _updated_at TEXT NOT NULL, PRIMARY "
+       "KEY(id, b))",
        "single column `id`"},
-      {"CREATE VIEW t AS SELECT 'x' AS id, 'y' AS _updated_at", "not an ordinary table"},
+      {"CREATE VIEW t AS SELECT 'x' AS id, 'y' AS _updated_at",
+       "not an ordinary table"},
       {"SELECT 1", "no such table"},
   };
   auto lib = MakeLibrary(4);
   for (const Case& c : cases) {
     auto db = db::SqliteSyncDb::Open(":memory:");
     ASSERT_TRUE(db.ok());
-    ASSERT_EQ(sqlite3_exec((*db)->raw_write_handle(), c.schema, nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec((*db)->raw_write_handle(), c.schema, nullptr,
+                           nullptr, nullptr),
               SQLITE_OK);
-    keys::KeyService keys(true, lib.id_hex, "", std::make_shared<SeededEntropy>(1));
+    keys::KeyService keys(true, lib.id_hex, "",
+                          std::make_shared<SeededEntropy>(1));
     ASSERT_TRUE(keys.import_encryption_key(lib.key).ok());
-    config::Config config = config::Config::with_defaults("", "d", std::nullopt);
+    config::Config config =
+        config::Config::with_defaults("", "d", std::nullopt);
     config.home = home::MemoryHome::Create();
     config.synced_tables = {"t"};
     auto manager = sync::sync_manager::SyncManager::Create(
-        [config] { return config; }, keys, encryption::EncryptionService(lib.key), *db,
+        [config] { return config; }, keys,
+        encryption::EncryptionService(lib.key), *db,
         std::make_shared<ManualClock>());
     ASSERT_FALSE(manager.ok()) << c.schema;
     EXPECT_EQ(manager.status().code(), StatusCode::kFailedPrecondition);
@@ -99,7 +110,8 @@ TEST(EngineBehaviourTest, UnlistedTablesStayLocal) {
 
 TEST(EngineBehaviourTest, IdlePollReadsOnlyHeads) {
   auto memory = home::MemoryHome::Create();
-  auto counted = std::make_shared<home::FaultHome>(memory, home::FaultOptions{});
+  auto counted =
+      std::make_shared<home::FaultHome>(memory, home::FaultOptions{});
   auto lib = MakeLibrary(6);
   auto clock = std::make_shared<ManualClock>();
   std::vector<std::unique_ptr<TestDevice>> others;
@@ -115,10 +127,11 @@ TEST(EngineBehaviourTest, IdlePollReadsOnlyHeads) {
   auto idle = reader->Sync();
   const auto after = counted->stats();
   EXPECT_EQ(idle.pulled_objects, 0u);
-  EXPECT_EQ(after.lists - before.lists, 1u);        // one listing of heads/
-  EXPECT_EQ(after.gets - before.gets, 4u);          // one small GET per device
+  EXPECT_EQ(after.lists - before.lists, 1u);  // one listing of heads/
+  EXPECT_EQ(after.gets - before.gets, 4u);    // one small GET per device
   EXPECT_EQ(after.creates - before.creates, 0u);
-  EXPECT_EQ(after.replaces - before.replaces, 0u);  // head unchanged: not rewritten
+  EXPECT_EQ(after.replaces - before.replaces,
+            0u);  // head unchanged: not rewritten
   EXPECT_EQ(idle.requests, 5u);
 }
 
@@ -153,8 +166,9 @@ TEST(EngineBehaviourTest, LocalApplyFailureHoldsTheObjectInsteadOfLosingIt) {
   auto b = TestDevice::Create(lib, home, 2, clock);
   // A host trigger that fails (its audit table is missing) makes apply fail.
   b->Exec("CREATE TABLE audit_log (id TEXT)");
-  b->Exec("CREATE TRIGGER audit AFTER INSERT ON todos BEGIN "
-          "INSERT INTO audit_log VALUES (NEW.id); END;");
+  b->Exec(
+      "CREATE TRIGGER audit AFTER INSERT ON todos BEGIN "
+      "INSERT INTO audit_log VALUES (NEW.id); END;");
   b->Exec("DROP TABLE audit_log");
   a->Exec("INSERT INTO todos VALUES('t1', 'kept', 0, coven_hlc())");
   a->Sync();
@@ -162,7 +176,8 @@ TEST(EngineBehaviourTest, LocalApplyFailureHoldsTheObjectInsteadOfLosingIt) {
   EXPECT_EQ(held.quarantined, 0u);
   EXPECT_EQ(held.pulled_objects, 0u);
   ASSERT_FALSE(held.problems.empty());
-  EXPECT_NE(held.problems.back().find("applying changeset: SQL logic error"), std::string::npos)
+  EXPECT_NE(held.problems.back().find("applying changeset: SQL logic error"),
+            std::string::npos)
       << held.problems.back();
   EXPECT_NE(held.problems.back().find("retried next round"), std::string::npos);
   EXPECT_TRUE(b->Dump("todos").empty());
@@ -196,10 +211,12 @@ TEST(EngineBehaviourTest, KeyFilesAreOwnerOnlyAndLooseOnesAreRefused) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(refused.status().message().find("chmod 600"), std::string::npos);
-  std::ofstream(dir + "/library-" + std::string(32, 'b') + ".key") << "not hex\n";
+  std::ofstream(dir + "/library-" + std::string(32, 'b') + ".key")
+      << "not hex\n";
   chmod((dir + "/library-" + std::string(32, 'b') + ".key").c_str(), 0600);
   keys::KeyService damaged(false, std::string(32, 'b'), dir);
-  EXPECT_EQ(damaged.get_or_create_encryption_key().status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(damaged.get_or_create_encryption_key().status().code(),
+            StatusCode::kDataLoss);
   std::filesystem::remove_all(dir);
 }
 

@@ -40,7 +40,8 @@ class LwwModel {
     if (t == rows_.end()) return out;
     for (const auto& [id, e] : t->second) {
       if (!e.row) continue;
-      if (!parent_table.empty() && !(e.parent && IsLive(parent_table, *e.parent))) {
+      if (!parent_table.empty() &&
+          !(e.parent && IsLive(parent_table, *e.parent))) {
         continue;
       }
       out.push_back(*e.row);

@@ -18,11 +18,9 @@ TestLibrary MakeLibrary(std::uint64_t seed) {
   return library;
 }
 
-std::unique_ptr<TestDevice> TestDevice::Create(const TestLibrary& library,
-                                               home::HomeRef home,
-                                               std::uint64_t seed,
-                                               std::shared_ptr<ManualClock> clock,
-                                               Options options) {
+std::unique_ptr<TestDevice> TestDevice::Create(
+    const TestLibrary& library, home::HomeRef home, std::uint64_t seed,
+    std::shared_ptr<ManualClock> clock, Options options) {
   auto device = std::unique_ptr<TestDevice>(new TestDevice());
   device->clock_ = clock;
   auto db = db::SqliteSyncDb::Open(options.db_path);
@@ -65,11 +63,13 @@ std::vector<std::string> TestDevice::Dump(const std::string& table,
   std::vector<std::string> rows;
   sqlite3_stmt* stmt = nullptr;
   std::string sql = "SELECT * FROM " + table + " ORDER BY id";
-  EXPECT_EQ(sqlite3_prepare_v2(db(), sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_prepare_v2(db(), sql.c_str(), -1, &stmt, nullptr),
+            SQLITE_OK);
   while (sqlite3_step(stmt) == SQLITE_ROW) {
     std::string row;
     for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
-      if (!with_stamp && std::string(sqlite3_column_name(stmt, c)) == "_updated_at") {
+      if (!with_stamp &&
+          std::string(sqlite3_column_name(stmt, c)) == "_updated_at") {
         continue;
       }
       if (c) row += "|";

@@ -59,10 +59,9 @@ class TestDevice {
                                             std::uint64_t seed,
                                             std::shared_ptr<ManualClock> clock,
                                             Options options);
-  static std::unique_ptr<TestDevice> Create(const TestLibrary& library,
-                                            home::HomeRef home,
-                                            std::uint64_t seed,
-                                            std::shared_ptr<ManualClock> clock) {
+  static std::unique_ptr<TestDevice> Create(
+      const TestLibrary& library, home::HomeRef home, std::uint64_t seed,
+      std::shared_ptr<ManualClock> clock) {
     return Create(library, std::move(home), seed, std::move(clock), Options());
   }
 

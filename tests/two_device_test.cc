@@ -36,7 +36,8 @@ TEST_F(TwoDeviceTest, InsertReachesOtherDevice) {
   EXPECT_EQ(pushed.pushed_objects, 1u);
   auto pulled = b_->Sync();
   EXPECT_EQ(pulled.pulled_objects, 1u);
-  EXPECT_EQ(b_->Dump("todos", false), std::vector<std::string>{"t1|buy milk|0"});
+  EXPECT_EQ(b_->Dump("todos", false),
+            std::vector<std::string>{"t1|buy milk|0"});
   EXPECT_EQ(a_->Dump("todos"), b_->Dump("todos"));
   // Nothing echoes back.
   auto again = a_->Sync();
@@ -49,9 +50,13 @@ TEST_F(TwoDeviceTest, ConcurrentEditsConvergeOnLaterStamp) {
   a_->Sync();
   b_->Sync();
   Tick();
-  a_->Exec("UPDATE todos SET title = 'from A', _updated_at = coven_hlc() WHERE id = 't1'");
+  a_->Exec(
+      "UPDATE todos SET title = 'from A', _updated_at = coven_hlc() WHERE id = "
+      "'t1'");
   Tick();
-  b_->Exec("UPDATE todos SET completed = 1, _updated_at = coven_hlc() WHERE id = 't1'");
+  b_->Exec(
+      "UPDATE todos SET completed = 1, _updated_at = coven_hlc() WHERE id = "
+      "'t1'");
   a_->Sync();
   b_->Sync();
   a_->Sync();
@@ -65,7 +70,9 @@ TEST_F(TwoDeviceTest, OlderEditDoesNotResurrectDelete) {
   a_->Sync();
   b_->Sync();
   Tick();
-  b_->Exec("UPDATE todos SET title = 'older edit', _updated_at = coven_hlc() WHERE id = 't1'");
+  b_->Exec(
+      "UPDATE todos SET title = 'older edit', _updated_at = coven_hlc() WHERE "
+      "id = 't1'");
   Tick();
   a_->Exec("DELETE FROM todos WHERE id = 't1'");
   b_->Sync();  // B's older edit goes out first
@@ -83,7 +90,9 @@ TEST_F(TwoDeviceTest, NewerWriteAfterDeleteWins) {
   Tick();
   a_->Exec("DELETE FROM todos WHERE id = 't1'");
   Tick();
-  b_->Exec("UPDATE todos SET title = 'newer', _updated_at = coven_hlc() WHERE id = 't1'");
+  b_->Exec(
+      "UPDATE todos SET title = 'newer', _updated_at = coven_hlc() WHERE id = "
+      "'t1'");
   a_->Sync();
   b_->Sync();
   a_->Sync();
@@ -99,7 +108,8 @@ TEST_F(TwoDeviceTest, UpdateWithoutStampIsRestamped) {
   b_->Exec("UPDATE todos SET title = 'no stamp' WHERE id = 't1'");
   b_->Sync();
   a_->Sync();
-  EXPECT_EQ(a_->Dump("todos", false), std::vector<std::string>{"t1|no stamp|0"});
+  EXPECT_EQ(a_->Dump("todos", false),
+            std::vector<std::string>{"t1|no stamp|0"});
   EXPECT_EQ(a_->Dump("todos"), b_->Dump("todos"));
 }
 
@@ -112,7 +122,8 @@ TEST_F(TwoDeviceTest, CascadeDeleteAndParkedChild) {
   Tick();
   a_->Exec("DELETE FROM todos WHERE id = 't1'");  // cascades to n1 on A
   Tick();
-  b_->Exec("INSERT INTO todo_notes VALUES('n2', 't1', 'concurrent', coven_hlc())");
+  b_->Exec(
+      "INSERT INTO todo_notes VALUES('n2', 't1', 'concurrent', coven_hlc())");
   a_->Sync();
   b_->Sync();
   a_->Sync();

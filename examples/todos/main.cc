@@ -26,18 +26,22 @@ int Fail(const coven::Status& status) {
 
 class Printer : public coven::sync::sync_manager::SyncObserver {
  public:
-  void on_rows_changed(const std::vector<coven::changeset::RowChange>& rows) override {
+  void on_rows_changed(
+      const std::vector<coven::changeset::RowChange>& rows) override {
     for (const auto& row : rows) {
-      std::cout << "  <- " << (row.op == coven::changeset::RowChange::Op::kDelete
-                                   ? "deleted " : "updated ")
+      std::cout << "  <- "
+                << (row.op == coven::changeset::RowChange::Op::kDelete
+                        ? "deleted "
+                        : "updated ")
                 << row.table << "/" << row.id << "\n";
     }
   }
 };
 
 // Opens the library, runs `write`, captures it and syncs unless offline.
-int WithLibrary(const std::string& dir, bool offline,
-                const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write) {
+int WithLibrary(
+    const std::string& dir, bool offline,
+    const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write) {
   auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
                                          std::make_shared<Printer>());
   if (!lib.ok()) return Fail(lib.status());
@@ -59,8 +63,8 @@ int WithLibrary(const std::string& dir, bool offline,
         std::cout << "  synced: pushed " << report->pushed_objects
                   << ", applied " << report->pulled_objects << " object(s)\n";
       }
-      for (const auto& p : report.ok() ? report->problems
-                                       : std::vector<std::string>{}) {
+      for (const auto& p :
+           report.ok() ? report->problems : std::vector<std::string>{}) {
         std::cout << "  note: " << p << "\n";
       }
     }
@@ -80,7 +84,8 @@ std::string NewId() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"todos: a shared todo list synced by coven through a folder home"};
+  CLI::App app{
+      "todos: a shared todo list synced by coven through a folder home"};
   app.require_subcommand(1);
   std::string dir, home, join, title, id;
   bool offline = false;
@@ -107,7 +112,8 @@ int main(int argc, char** argv) {
     code = WithLibrary(dir, join.empty(), nullptr);
   });
 
-  auto* secret = app.add_subcommand("secret", "Print the line other devices join with");
+  auto* secret =
+      app.add_subcommand("secret", "Print the line other devices join with");
   secret->add_option("--dir", dir, "Library directory")->required();
   secret->callback([&] {
     auto line = coven::library::ExportJoinSecret(dir);
@@ -118,17 +124,18 @@ int main(int argc, char** argv) {
     std::cout << *line << "\n";
   });
 
-  auto add_write = [&](const char* name, const char* help, bool needs_id,
-                       bool needs_title,
-                       std::function<coven::Status(coven::db::SqliteSyncDb&)> fn) {
-    auto* cmd = app.add_subcommand(name, help);
-    cmd->add_option("--dir", dir, "Library directory")->required();
-    cmd->add_flag("--offline", offline, "Save locally without syncing");
-    if (needs_id) cmd->add_option("id", id, "Todo id")->required();
-    if (needs_title) cmd->add_option("title", title, "Title")->required();
-    if (std::string(name) == "add") cmd->add_option("--id", id, "Use this id");
-    cmd->callback([&, fn] { code = WithLibrary(dir, offline, fn); });
-  };
+  auto add_write =
+      [&](const char* name, const char* help, bool needs_id, bool needs_title,
+          std::function<coven::Status(coven::db::SqliteSyncDb&)> fn) {
+        auto* cmd = app.add_subcommand(name, help);
+        cmd->add_option("--dir", dir, "Library directory")->required();
+        cmd->add_flag("--offline", offline, "Save locally without syncing");
+        if (needs_id) cmd->add_option("id", id, "Todo id")->required();
+        if (needs_title) cmd->add_option("title", title, "Title")->required();
+        if (std::string(name) == "add")
+          cmd->add_option("--id", id, "Use this id");
+        cmd->callback([&, fn] { code = WithLibrary(dir, offline, fn); });
+      };
   add_write("add", "Add a todo", false, true, [&](coven::db::SqliteSyncDb& db) {
     if (id.empty()) id = NewId();
     coven::Status s = todos::AddTodo(db, id, title);
@@ -141,31 +148,34 @@ int main(int argc, char** argv) {
               if (s.ok()) std::cout << "edited " << id << ": " << title << "\n";
               return s;
             });
-  add_write("done", "Mark a todo done", true, false, [&](coven::db::SqliteSyncDb& db) {
-    coven::Status s = todos::CompleteTodo(db, id);
-    if (s.ok()) std::cout << "done " << id << "\n";
-    return s;
-  });
-  add_write("rm", "Delete a todo", true, false, [&](coven::db::SqliteSyncDb& db) {
-    coven::Status s = todos::RemoveTodo(db, id);
-    if (s.ok()) std::cout << "removed " << id << "\n";
-    return s;
-  });
+  add_write("done", "Mark a todo done", true, false,
+            [&](coven::db::SqliteSyncDb& db) {
+              coven::Status s = todos::CompleteTodo(db, id);
+              if (s.ok()) std::cout << "done " << id << "\n";
+              return s;
+            });
+  add_write("rm", "Delete a todo", true, false,
+            [&](coven::db::SqliteSyncDb& db) {
+              coven::Status s = todos::RemoveTodo(db, id);
+              if (s.ok()) std::cout << "removed " << id << "\n";
+              return s;
+            });
   add_write("sync", "Sync now", false, false, nullptr);
 
   auto* list = app.add_subcommand("list", "List todos (local, no sync)");
   list->add_option("--dir", dir, "Library directory")->required();
   list->callback([&] {
-    code = WithLibrary(dir, true, [&](coven::db::SqliteSyncDb& db) -> coven::Status {
-      auto todos = todos::ListTodos(db);
-      if (!todos.ok()) return todos.status();
-      if (todos->empty()) std::cout << "  (no todos)\n";
-      for (const auto& t : *todos) {
-        std::cout << "  [" << (t.completed ? "x" : " ") << "] " << t.id << "  "
-                  << t.title << "   (" << t.updated_at << ")\n";
-      }
-      return coven::Status::Ok();
-    });
+    code = WithLibrary(
+        dir, true, [&](coven::db::SqliteSyncDb& db) -> coven::Status {
+          auto todos = todos::ListTodos(db);
+          if (!todos.ok()) return todos.status();
+          if (todos->empty()) std::cout << "  (no todos)\n";
+          for (const auto& t : *todos) {
+            std::cout << "  [" << (t.completed ? "x" : " ") << "] " << t.id
+                      << "  " << t.title << "   (" << t.updated_at << ")\n";
+          }
+          return coven::Status::Ok();
+        });
   });
 
   double seconds = 0;
@@ -182,10 +192,12 @@ int main(int argc, char** argv) {
     static volatile std::sig_atomic_t stop = 0;
     std::signal(SIGINT, [](int) { stop = 1; });
     auto start = std::chrono::steady_clock::now();
-    while (!stop && (seconds <= 0 || std::chrono::steady_clock::now() - start <
-                                         std::chrono::duration<double>(seconds))) {
+    while (!stop &&
+           (seconds <= 0 || std::chrono::steady_clock::now() - start <
+                                std::chrono::duration<double>(seconds))) {
       auto report = lib->manager->sync_now();
-      if (!report.ok()) std::cout << "  sync failed: " << report.status().message() << "\n";
+      if (!report.ok())
+        std::cout << "  sync failed: " << report.status().message() << "\n";
       std::this_thread::sleep_for(std::chrono::seconds(2));
     }
     lib->manager->stop().IgnoreError();

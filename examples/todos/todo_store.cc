@@ -45,15 +45,17 @@ coven::Status AddTodo(coven::db::SqliteSyncDb& db, const std::string& id,
 
 coven::Status EditTodo(coven::db::SqliteSyncDb& db, const std::string& id,
                        const std::string& title) {
-  return Run(db,
-             "UPDATE todos SET title = ?2, _updated_at = coven_hlc() WHERE id = ?1",
-             {id, title}, true, id);
+  return Run(
+      db,
+      "UPDATE todos SET title = ?2, _updated_at = coven_hlc() WHERE id = ?1",
+      {id, title}, true, id);
 }
 
 coven::Status CompleteTodo(coven::db::SqliteSyncDb& db, const std::string& id) {
-  return Run(db,
-             "UPDATE todos SET completed = 1, _updated_at = coven_hlc() WHERE id = ?1",
-             {id}, true, id);
+  return Run(
+      db,
+      "UPDATE todos SET completed = 1, _updated_at = coven_hlc() WHERE id = ?1",
+      {id}, true, id);
 }
 
 coven::Status RemoveTodo(coven::db::SqliteSyncDb& db, const std::string& id) {
@@ -63,10 +65,11 @@ coven::Status RemoveTodo(coven::db::SqliteSyncDb& db, const std::string& id) {
 coven::Result<std::vector<Todo>> ListTodos(coven::db::SqliteSyncDb& db) {
   return db.Write([&](sqlite3* conn) -> coven::Result<std::vector<Todo>> {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(conn,
-                           "SELECT id, title, completed, _updated_at FROM todos "
-                           "ORDER BY id",
-                           -1, &stmt, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            conn,
+            "SELECT id, title, completed, _updated_at FROM todos "
+            "ORDER BY id",
+            -1, &stmt, nullptr) != SQLITE_OK) {
       return coven::InternalError(sqlite3_errmsg(conn));
     }
     std::vector<Todo> out;
@@ -75,7 +78,8 @@ coven::Result<std::vector<Todo>> ListTodos(coven::db::SqliteSyncDb& db) {
       t.id = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
       t.title = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
       t.completed = sqlite3_column_int(stmt, 2) != 0;
-      t.updated_at = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      t.updated_at =
+          reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
       out.push_back(std::move(t));
     }
     sqlite3_finalize(stmt);

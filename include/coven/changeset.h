@@ -11,7 +11,7 @@ namespace coven::changeset {
 struct RowChange {
   enum class Op { kUpsert, kDelete };
   std::string table;
-  std::string id;          ///< The row's primary key (`id` column).
+  std::string id;  ///< The row's primary key (`id` column).
   Op op = Op::kUpsert;
   std::string updated_at;  ///< HLC text of the winning write or deletion.
   bool remote = false;     ///< True when applied from another device.

@@ -22,7 +22,7 @@ namespace coven {
 
 /// One HLC stamp. Value type; ordering is (millis, counter, device).
 struct Hlc {
-  std::uint64_t millis = 0;   ///< 48 significant bits.
+  std::uint64_t millis = 0;  ///< 48 significant bits.
   std::uint16_t counter = 0;
   std::uint64_t device = 0;
 

@@ -26,10 +26,10 @@ namespace coven::library {
 
 /// What `coven init` records.
 struct LibrarySettings {
-  std::string library_id;     ///< 32 hex digits.
+  std::string library_id;  ///< 32 hex digits.
   std::string device_name;
-  std::string home_folder;    ///< Folder home path (absolute).
-  std::string database;       ///< App database path (absolute).
+  std::string home_folder;  ///< Folder home path (absolute).
+  std::string database;     ///< App database path (absolute).
   std::vector<std::string> tables;
   std::int64_t sync_interval_ms = 30'000;
 };

@@ -113,9 +113,7 @@ class [[nodiscard]] Result {
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   /// OK when a value is held, otherwise the error.
-  Status status() const {
-    return ok() ? Status() : std::get<Status>(data_);
-  }
+  Status status() const { return ok() ? Status() : std::get<Status>(data_); }
 
   /// The held value. Precondition: ok().
   T& value() & { return std::get<T>(data_); }
@@ -141,15 +139,15 @@ class [[nodiscard]] Result {
 #define COVEN_STATUS_CONCAT_(a, b) COVEN_STATUS_CONCAT_INNER_(a, b)
 
 /// Returns from the enclosing function when `expr` yields a non-OK Status.
-#define COVEN_RETURN_IF_ERROR(expr)                          \
-  do {                                                       \
-    ::coven::Status coven_status_ = (expr);                  \
-    if (!coven_status_.ok()) return coven_status_;           \
+#define COVEN_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::coven::Status coven_status_ = (expr);        \
+    if (!coven_status_.ok()) return coven_status_; \
   } while (0)
 
 /// Evaluates `rexpr` (a Result<T>); on error returns its Status, otherwise
 /// moves the value into `lhs` (which may be a declaration).
-#define COVEN_ASSIGN_OR_RETURN(lhs, rexpr)                                   \
+#define COVEN_ASSIGN_OR_RETURN(lhs, rexpr)                                    \
   COVEN_ASSIGN_OR_RETURN_IMPL_(COVEN_STATUS_CONCAT_(coven_result_, __LINE__), \
                                lhs, rexpr)
 #define COVEN_ASSIGN_OR_RETURN_IMPL_(result, lhs, rexpr) \

@@ -13,7 +13,8 @@ constexpr std::uint8_t kTypeBlob = 0x04;
 constexpr std::uint8_t kTypeNull = 0x05;
 
 void PutBigEndian64(Bytes& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  for (int i = 7; i >= 0; --i)
+    out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 }  // namespace
 
@@ -101,7 +102,8 @@ void ChangesetWriter::AddValue(sqlite3_value* value) {
       break;
     }
     case SQLITE_BLOB: {
-      const auto* data = static_cast<const std::uint8_t*>(sqlite3_value_blob(value));
+      const auto* data =
+          static_cast<const std::uint8_t*>(sqlite3_value_blob(value));
       AddBlob(ByteView(data, data ? sqlite3_value_bytes(value) : 0));
       break;
     }

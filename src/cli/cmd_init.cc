@@ -11,7 +11,8 @@ void RegisterInit(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "init",
       "Create a library directory for this device.\n"
-      "Without --join it starts a new library (new id and key); with --join it\n"
+      "Without --join it starts a new library (new id and key); with --join "
+      "it\n"
       "joins the library whose secret another device printed.");
   auto settings = std::make_shared<library::LibrarySettings>();
   auto dir = std::make_shared<std::string>();

@@ -54,9 +54,11 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
     for (const auto& t : lib->settings.tables) std::cout << t << " ";
     std::cout << "\nqueued    " << status.pending_objects
               << " object(s) waiting for upload\n";
-    if (!flushed.ok()) std::cout << "capture   " << flushed.status().message() << "\n";
+    if (!flushed.ok())
+      std::cout << "capture   " << flushed.status().message() << "\n";
     std::cout << "quarantined " << status.quarantined.size() << " object(s)\n";
-    for (const auto& q : status.quarantined) std::cout << "  " << q.reason << "\n";
+    for (const auto& q : status.quarantined)
+      std::cout << "  " << q.reason << "\n";
     lib->manager->stop().IgnoreError();
   });
 }

@@ -26,7 +26,8 @@ class PrintingObserver : public sync::sync_manager::SyncObserver {
                 const Status& status) override {
     if (!status.ok()) {
       std::cout << "sync failed, will retry: " << status.message() << "\n";
-    } else if (report.pushed_objects || report.pulled_objects || report.quarantined) {
+    } else if (report.pushed_objects || report.pulled_objects ||
+               report.quarantined) {
       PrintReport(report);
     }
     std::cout.flush();

@@ -1,24 +1,29 @@
 // coven: command-line client for coven libraries.
-#include "cli/cli.h"
-
 #include <iostream>
+
+#include "cli/cli.h"
 
 namespace coven::cli {
 
 int ExitCode(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return 0;
+    case StatusCode::kOk:
+      return 0;
     case StatusCode::kUnavailable:
     case StatusCode::kDeadlineExceeded:
-    case StatusCode::kAborted: return 3;
+    case StatusCode::kAborted:
+      return 3;
     case StatusCode::kInvalidArgument:
     case StatusCode::kFailedPrecondition:
     case StatusCode::kAlreadyExists:
     case StatusCode::kNotFound:
     case StatusCode::kPermissionDenied:
-    case StatusCode::kUnauthenticated: return 4;
-    case StatusCode::kDataLoss: return 5;
-    default: return 1;
+    case StatusCode::kUnauthenticated:
+      return 4;
+    case StatusCode::kDataLoss:
+      return 5;
+    default:
+      return 1;
   }
 }
 
@@ -40,11 +45,15 @@ void PrintReport(const sync::sync_manager::SyncReport& r) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "coven: end-to-end encrypted multi-writer sync for your SQLite database.\n"
+      "coven: end-to-end encrypted multi-writer sync for your SQLite "
+      "database.\n"
       "\n"
-      "A library directory holds one device's keys and settings. Start one with\n"
-      "`coven init`, give the other devices `coven export-secret`'s line, then\n"
-      "run `coven sync` (once) or `coven watch` (continuously). The home folder\n"
+      "A library directory holds one device's keys and settings. Start one "
+      "with\n"
+      "`coven init`, give the other devices `coven export-secret`'s line, "
+      "then\n"
+      "run `coven sync` (once) or `coven watch` (continuously). The home "
+      "folder\n"
       "only ever receives sealed, signed objects."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");

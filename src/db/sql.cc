@@ -54,7 +54,8 @@ Status Exec(sqlite3* db, std::string_view sql) {
 }
 
 Stmt::Stmt(Stmt&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)),
+    : db_(other.db_),
+      stmt_(std::exchange(other.stmt_, nullptr)),
       sql_(std::move(other.sql_)) {}
 
 Stmt& Stmt::operator=(Stmt&& other) noexcept {
@@ -73,8 +74,9 @@ Result<Stmt> Stmt::Prepare(sqlite3* db, std::string_view sql) {
   Stmt s;
   s.db_ = db;
   s.sql_ = std::string(sql);
-  int rc = sqlite3_prepare_v3(db, s.sql_.data(), static_cast<int>(s.sql_.size()),
-                              SQLITE_PREPARE_PERSISTENT, &s.stmt_, nullptr);
+  int rc =
+      sqlite3_prepare_v3(db, s.sql_.data(), static_cast<int>(s.sql_.size()),
+                         SQLITE_PREPARE_PERSISTENT, &s.stmt_, nullptr);
   if (rc != SQLITE_OK) {
     return SqliteError(db, rc, "preparing `" + s.sql_.substr(0, 120) + "`");
   }
@@ -181,8 +183,9 @@ std::string QuoteIdentifier(std::string_view name) {
 }
 
 Result<std::optional<std::string>> GetState(sqlite3* db, std::string_view key) {
-  COVEN_ASSIGN_OR_RETURN(Stmt stmt,
-                         Stmt::Prepare(db, "SELECT value FROM sync_state WHERE key = ?"));
+  COVEN_ASSIGN_OR_RETURN(
+      Stmt stmt,
+      Stmt::Prepare(db, "SELECT value FROM sync_state WHERE key = ?"));
   stmt.Bind(1, key);
   COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<std::string>();

@@ -121,17 +121,20 @@ Result<Bytes> Applier::DropDominated(ByteView data, bool* changed) {
   // Most receivers have no tombstones in most tables: skip the pass then.
   {
     COVEN_ASSIGN_OR_RETURN(
-        db::Stmt probe, db::Stmt::Prepare(db_, "SELECT 1 FROM _coven_tombstones LIMIT 1"));
+        db::Stmt probe,
+        db::Stmt::Prepare(db_, "SELECT 1 FROM _coven_tombstones LIMIT 1"));
     COVEN_ASSIGN_OR_RETURN(bool any_tombstone, probe.Step());
     if (!any_tombstone) return Bytes();
   }
   // Tables that have tombstones at all.
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt any,
-      db::Stmt::Prepare(db_, "SELECT 1 FROM _coven_tombstones WHERE tbl = ? LIMIT 1"));
+      db::Stmt::Prepare(
+          db_, "SELECT 1 FROM _coven_tombstones WHERE tbl = ? LIMIT 1"));
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt tomb,
-      db::Stmt::Prepare(db_, "SELECT hlc FROM _coven_tombstones WHERE tbl = ? AND pk = ?"));
+      db::Stmt::Prepare(
+          db_, "SELECT hlc FROM _coven_tombstones WHERE tbl = ? AND pk = ?"));
   std::map<std::string, bool> has_tombs;
   std::vector<std::size_t> dropped;
   {
@@ -206,10 +209,10 @@ Result<ApplyStats> Applier::Apply(ByteView data) {
   stamps_->delete_stamp.clear();
   int rc = SQLITE_OK;
   if (!input.empty()) {
-    rc = sqlite3changeset_apply_v2(
-        db_, static_cast<int>(input.size()), const_cast<std::uint8_t*>(input.data()),
-        nullptr, ConflictTrampoline, this, nullptr, nullptr,
-        SQLITE_CHANGESETAPPLY_NOSAVEPOINT);
+    rc = sqlite3changeset_apply_v2(db_, static_cast<int>(input.size()),
+                                   const_cast<std::uint8_t*>(input.data()),
+                                   nullptr, ConflictTrampoline, this, nullptr,
+                                   nullptr, SQLITE_CHANGESETAPPLY_NOSAVEPOINT);
   }
   *stamps_ = saved;
   if (!handler_error_.ok()) return handler_error_;
@@ -224,16 +227,18 @@ Result<ApplyStats> Applier::Apply(ByteView data) {
     std::size_t omitted = 0;
     for (const auto& [table, ids] : omitted_) omitted += ids.size();
     stats.records = validated_records_;
-    stats.applied = validated_records_ > omitted ? validated_records_ - omitted : 0;
+    stats.applied =
+        validated_records_ > omitted ? validated_records_ - omitted : 0;
     stats.notes = std::move(notes_);
     hlc_->Seed(validated_newest_);
     return stats;
   }
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt put_tomb,
-      db::Stmt::Prepare(db_, "INSERT INTO _coven_tombstones(tbl, pk, hlc) "
-                             "VALUES(?, ?, ?) ON CONFLICT(tbl, pk) DO UPDATE "
-                             "SET hlc = max(hlc, excluded.hlc)"));
+      db::Stmt::Prepare(db_,
+                        "INSERT INTO _coven_tombstones(tbl, pk, hlc) "
+                        "VALUES(?, ?, ?) ON CONFLICT(tbl, pk) DO UPDATE "
+                        "SET hlc = max(hlc, excluded.hlc)"));
   changeset::ChangesetIter it(data);
   Hlc newest;
   while (true) {

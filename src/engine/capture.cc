@@ -46,7 +46,6 @@ void CovenDeleteStampFunction(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_null(ctx);
 }
 
-
 std::string ValueText(sqlite3_value* value) {
   const unsigned char* text = sqlite3_value_text(value);
   return text ? std::string(reinterpret_cast<const char*>(text),
@@ -74,11 +73,13 @@ Status Capture::Install() {
   int rc = sqlite3_create_function_v2(
       db_, "coven_hlc", 0, SQLITE_UTF8, fc, CovenHlcFunction, nullptr, nullptr,
       [](void* p) { delete static_cast<FunctionContext*>(p); });
-  if (rc != SQLITE_OK) return db::SqliteError(db_, rc, "registering coven_hlc()");
+  if (rc != SQLITE_OK)
+    return db::SqliteError(db_, rc, "registering coven_hlc()");
   auto* fc2 = new FunctionContext{hlc_, stamps_};
   rc = sqlite3_create_function_v2(
       db_, "coven_delete_stamp", 0, SQLITE_UTF8, fc2, CovenDeleteStampFunction,
-      nullptr, nullptr, [](void* p) { delete static_cast<FunctionContext*>(p); });
+      nullptr, nullptr,
+      [](void* p) { delete static_cast<FunctionContext*>(p); });
   if (rc != SQLITE_OK) {
     return db::SqliteError(db_, rc, "registering coven_delete_stamp()");
   }
@@ -89,8 +90,8 @@ Status Capture::Install() {
     }
     std::string sql =
         "CREATE TEMP TRIGGER IF NOT EXISTS " +
-        db::QuoteIdentifier("_coven_del_" + table.name) + " AFTER DELETE ON main." +
-        db::QuoteIdentifier(table.name) +
+        db::QuoteIdentifier("_coven_del_" + table.name) +
+        " AFTER DELETE ON main." + db::QuoteIdentifier(table.name) +
         " BEGIN INSERT INTO _coven_tombstones(tbl, pk, hlc) SELECT '" +
         literal +
         "', OLD.id, s FROM (SELECT coven_delete_stamp() AS s) WHERE s IS NOT "
@@ -104,7 +105,8 @@ Status Capture::Install() {
 Status Capture::Attach() {
   if (session_ != nullptr) return Status::Ok();
   int rc = sqlite3session_create(db_, "main", &session_);
-  if (rc != SQLITE_OK) return db::SqliteError(db_, rc, "creating capture session");
+  if (rc != SQLITE_OK)
+    return db::SqliteError(db_, rc, "creating capture session");
   for (const TableSchema& table : tables_) {
     rc = sqlite3session_attach(session_, table.name.c_str());
     if (rc != SQLITE_OK) {
@@ -134,7 +136,8 @@ Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
   const bool big = sqlite3session_memory_used(session_) > (1 << 20);
   std::string saved_cache;
   if (big) {
-    COVEN_ASSIGN_OR_RETURN(db::Stmt cache, db::Stmt::Prepare(db_, "PRAGMA cache_size"));
+    COVEN_ASSIGN_OR_RETURN(db::Stmt cache,
+                           db::Stmt::Prepare(db_, "PRAGMA cache_size"));
     COVEN_ASSIGN_OR_RETURN(bool row, cache.Step());
     if (row) saved_cache = cache.ColumnText(0);
     COVEN_RETURN_IF_ERROR(db::Exec(db_, "PRAGMA cache_size = -65536"));
@@ -148,8 +151,9 @@ Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
   }
   if (rc != SQLITE_OK) {
     sqlite3_free(data);
-    return db::SqliteError(db_, rc, "reading captured changes (if the schema "
-                                    "changed, restart the sync manager)");
+    return db::SqliteError(db_, rc,
+                           "reading captured changes (if the schema "
+                           "changed, restart the sync manager)");
   }
   std::unique_ptr<void, decltype(&sqlite3_free)> owned(data, sqlite3_free);
   if (size == 0) return Status::Ok();
@@ -213,9 +217,10 @@ Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
       stamp = hlc_->Now();
       if (!restamp) {
         COVEN_ASSIGN_OR_RETURN(
-            restamp, db::Stmt::Prepare(db_, "UPDATE main." +
-                                                db::QuoteIdentifier(table->name) +
-                                                " SET _updated_at = ? WHERE id = ?"));
+            restamp,
+            db::Stmt::Prepare(db_, "UPDATE main." +
+                                       db::QuoteIdentifier(table->name) +
+                                       " SET _updated_at = ? WHERE id = ?"));
       }
       restamp->Bind(1, stamp->ToText()).Bind(2, id);
       COVEN_RETURN_IF_ERROR(restamp->Run());
@@ -268,10 +273,12 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
   {
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt tombs,
-        db::Stmt::Prepare(db_, "SELECT tbl, pk, hlc FROM _coven_tombstones "
-                               "WHERE hlc > ?"));
-    tombs.Bind(1, recover_after ? std::min(*recover_after, tombstones_after).ToText()
-                                : tombstones_after.ToText());
+        db::Stmt::Prepare(db_,
+                          "SELECT tbl, pk, hlc FROM _coven_tombstones "
+                          "WHERE hlc > ?"));
+    tombs.Bind(1, recover_after
+                      ? std::min(*recover_after, tombstones_after).ToText()
+                      : tombstones_after.ToText());
     while (true) {
       COVEN_ASSIGN_OR_RETURN(bool row, tombs.Step());
       if (!row) break;
@@ -297,22 +304,24 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
     if (p.upserts.empty() && p.deletes.empty()) continue;
     const int ncol = static_cast<int>(table.columns.size());
     const std::string quoted = "main." + db::QuoteIdentifier(table.name);
-    COVEN_ASSIGN_OR_RETURN(db::Stmt read,
-                           db::Stmt::Prepare(db_, "SELECT * FROM " + quoted +
-                                                      " WHERE id = ?"));
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt read,
+        db::Stmt::Prepare(db_, "SELECT * FROM " + quoted + " WHERE id = ?"));
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt restamp,
-        db::Stmt::Prepare(db_, "UPDATE " + quoted +
-                                   " SET _updated_at = ? WHERE id = ?"));
+        db::Stmt::Prepare(
+            db_, "UPDATE " + quoted + " SET _updated_at = ? WHERE id = ?"));
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt tomb,
-        db::Stmt::Prepare(db_, "SELECT hlc FROM _coven_tombstones WHERE tbl = "
-                               "? AND pk = ?"));
+        db::Stmt::Prepare(db_,
+                          "SELECT hlc FROM _coven_tombstones WHERE tbl = "
+                          "? AND pk = ?"));
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt put_tomb,
-        db::Stmt::Prepare(db_, "INSERT INTO _coven_tombstones(tbl, pk, hlc) "
-                               "VALUES(?, ?, ?) ON CONFLICT(tbl, pk) DO UPDATE "
-                               "SET hlc = max(hlc, excluded.hlc)"));
+        db::Stmt::Prepare(db_,
+                          "INSERT INTO _coven_tombstones(tbl, pk, hlc) "
+                          "VALUES(?, ?, ?) ON CONFLICT(tbl, pk) DO UPDATE "
+                          "SET hlc = max(hlc, excluded.hlc)"));
     writer.BeginTable(table.name, ncol);
     // A pk may appear in both sets (deleted, then re-inserted): the live
     // table decides.
@@ -329,8 +338,8 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
           continue;
         }
         auto stamp = Hlc::FromText(read.ColumnText(table.updated_at));
-        bool restamp_needed = !stamp || stamp->device != self ||
-                              p.unstamped.count(id) > 0;
+        bool restamp_needed =
+            !stamp || stamp->device != self || p.unstamped.count(id) > 0;
         std::string stamp_text;
         if (restamp_needed) {
           Hlc fresh = hlc_->Now();

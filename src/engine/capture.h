@@ -25,11 +25,11 @@
 #include <string>
 #include <vector>
 
+#include "changeset/changeset_writer.h"
 #include "coven/bytes.h"
 #include "coven/changeset.h"
 #include "coven/hlc.h"
 #include "coven/status.h"
-#include "changeset/changeset_writer.h"
 #include "engine/hlc_clock.h"
 #include "engine/stamp_context.h"
 #include "engine/table_schema.h"

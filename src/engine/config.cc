@@ -33,13 +33,18 @@ Status ReadPositive(const char* name, std::int64_t* out) {
 }  // namespace
 
 Status Config::apply_env() {
-  if (const char* dir = std::getenv("COVEN_LIBRARY_DIR"); dir && *dir) library_dir = dir;
-  if (const char* name = std::getenv("COVEN_DEVICE_NAME"); name && *name) device_name = name;
+  if (const char* dir = std::getenv("COVEN_LIBRARY_DIR"); dir && *dir)
+    library_dir = dir;
+  if (const char* name = std::getenv("COVEN_DEVICE_NAME"); name && *name)
+    device_name = name;
   if (const char* home = std::getenv("COVEN_HOME"); home && *home) {
-    cloud_home = CloudHomeConfig{CloudProvider::kLocal, std::nullopt, std::string(home)};
+    cloud_home =
+        CloudHomeConfig{CloudProvider::kLocal, std::nullopt, std::string(home)};
   }
-  COVEN_RETURN_IF_ERROR(ReadPositive("COVEN_SYNC_INTERVAL_MS", &sync_interval_ms));
-  COVEN_RETURN_IF_ERROR(ReadPositive("COVEN_MAX_CLOCK_DRIFT_MS", &max_clock_drift_ms));
+  COVEN_RETURN_IF_ERROR(
+      ReadPositive("COVEN_SYNC_INTERVAL_MS", &sync_interval_ms));
+  COVEN_RETURN_IF_ERROR(
+      ReadPositive("COVEN_MAX_CLOCK_DRIFT_MS", &max_clock_drift_ms));
   COVEN_RETURN_IF_ERROR(ReadPositive("COVEN_RETRY_BASE_MS", &retry_base_ms));
   COVEN_RETURN_IF_ERROR(ReadPositive("COVEN_RETRY_MAX_MS", &retry_max_ms));
   std::int64_t max_bytes = static_cast<std::int64_t>(max_object_bytes);
@@ -62,16 +67,19 @@ Result<home::HomeRef> OpenHome(const Config& config) {
         return InvalidArgumentError(
             "local home: set CloudHomeConfig::container to the folder path");
       }
-      COVEN_ASSIGN_OR_RETURN(auto folder, home::FolderHome::Open(*home.container));
+      COVEN_ASSIGN_OR_RETURN(auto folder,
+                             home::FolderHome::Open(*home.container));
       return home::HomeRef(std::move(folder));
     }
     case CloudProvider::kS3:
-      return UnimplementedError("S3 homes are not available in this build yet; "
-                                "use a local folder home");
+      return UnimplementedError(
+          "S3 homes are not available in this build yet; "
+          "use a local folder home");
     default:
-      return UnimplementedError("rclone-backed homes (Google Drive, Dropbox, "
-                                "OneDrive, iCloud) are not available in this "
-                                "build yet; use a local folder home");
+      return UnimplementedError(
+          "rclone-backed homes (Google Drive, Dropbox, "
+          "OneDrive, iCloud) are not available in this "
+          "build yet; use a local folder home");
   }
 }
 

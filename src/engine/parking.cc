@@ -39,10 +39,11 @@ Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
   // 2. Park every orphan.
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt park,
-      db::Stmt::Prepare(db_, "INSERT INTO _coven_parked(tbl, pk, hlc, change) "
-                             "VALUES(?, ?, ?, ?) ON CONFLICT(tbl, pk) DO "
-                             "UPDATE SET hlc = excluded.hlc, change = "
-                             "excluded.change"));
+      db::Stmt::Prepare(db_,
+                        "INSERT INTO _coven_parked(tbl, pk, hlc, change) "
+                        "VALUES(?, ?, ?, ?) ON CONFLICT(tbl, pk) DO "
+                        "UPDATE SET hlc = excluded.hlc, change = "
+                        "excluded.change"));
   StampContext saved = *stamps_;
   stamps_->mode = StampContext::Mode::kSilent;
   Status result = Status::Ok();
@@ -50,8 +51,9 @@ Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
     if (!table.has_foreign_keys) continue;
     const std::string quoted = "main." + db::QuoteIdentifier(table.name);
     Result<db::Stmt> check = db::Stmt::Prepare(
-        db_, "SELECT DISTINCT rowid FROM pragma_foreign_key_check(?) "
-             "WHERE rowid IS NOT NULL");
+        db_,
+        "SELECT DISTINCT rowid FROM pragma_foreign_key_check(?) "
+        "WHERE rowid IS NOT NULL");
     Result<db::Stmt> read =
         db::Stmt::Prepare(db_, "SELECT * FROM " + quoted + " WHERE rowid = ?");
     Result<db::Stmt> remove =
@@ -89,7 +91,10 @@ Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
       std::string id = read->ColumnText(0);
       std::string stamp = read->ColumnText(table.updated_at);
       read->Reset();
-      park.Bind(1, table.name).Bind(2, id).Bind(3, stamp).BindBlob(4, writer.Finish());
+      park.Bind(1, table.name)
+          .Bind(2, id)
+          .Bind(3, stamp)
+          .BindBlob(4, writer.Finish());
       result = park.Run();
       if (result.ok()) {
         remove->Bind(1, rowid);
@@ -97,8 +102,8 @@ Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
       }
       if (!result.ok()) break;
       if (restored.erase({table.name, id}) == 0 && changes != nullptr) {
-        changes->push_back({table.name, id, changeset::RowChange::Op::kDelete,
-                            stamp, true});
+        changes->push_back(
+            {table.name, id, changeset::RowChange::Op::kDelete, stamp, true});
       }
     }
     if (!result.ok()) break;
@@ -107,7 +112,8 @@ Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
   COVEN_RETURN_IF_ERROR(result);
   if (changes != nullptr) {
     for (const auto& [table, id] : restored) {
-      changes->push_back({table, id, changeset::RowChange::Op::kUpsert, "", true});
+      changes->push_back(
+          {table, id, changeset::RowChange::Op::kUpsert, "", true});
     }
   }
   return Status::Ok();

@@ -17,15 +17,17 @@ struct Cursor {
 Result<Cursor> LoadCursor(sqlite3* db, std::uint64_t author) {
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt stmt,
-      db::Stmt::Prepare(db, "SELECT seq, hash, public_key FROM sync_cursors "
-                            "WHERE author = ?"));
+      db::Stmt::Prepare(db,
+                        "SELECT seq, hash, public_key FROM sync_cursors "
+                        "WHERE author = ?"));
   stmt.Bind(1, DeviceIdToHex(author));
   COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
   Cursor cursor;
   if (!row) return cursor;
   cursor.seq = static_cast<std::uint64_t>(stmt.ColumnInt(0));
   Bytes hash = stmt.ColumnBlob(1);
-  if (hash.size() == 32) std::copy(hash.begin(), hash.end(), cursor.hash.begin());
+  if (hash.size() == 32)
+    std::copy(hash.begin(), hash.end(), cursor.hash.begin());
   Bytes key = stmt.ColumnBlob(2);
   if (key.size() == 32) {
     crypto::PublicKey pk;
@@ -39,11 +41,12 @@ Status SaveCursor(sqlite3* db, std::uint64_t author, std::uint64_t seq,
                   const crypto::Hash256& hash, const crypto::PublicKey* key) {
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt stmt,
-      db::Stmt::Prepare(db,
-                        "INSERT INTO sync_cursors(author, seq, hash, public_key) "
-                        "VALUES(?1, ?2, ?3, coalesce(?4, x'')) ON "
-                        "CONFLICT(author) DO UPDATE SET seq = ?2, hash = ?3, "
-                        "public_key = coalesce(?4, public_key)"));
+      db::Stmt::Prepare(
+          db,
+          "INSERT INTO sync_cursors(author, seq, hash, public_key) "
+          "VALUES(?1, ?2, ?3, coalesce(?4, x'')) ON "
+          "CONFLICT(author) DO UPDATE SET seq = ?2, hash = ?3, "
+          "public_key = coalesce(?4, public_key)"));
   stmt.Bind(1, DeviceIdToHex(author)).Bind(2, static_cast<std::int64_t>(seq));
   stmt.BindBlob(3, hash);
   if (key != nullptr) {
@@ -95,13 +98,11 @@ Status SyncEngine::Pull(RoundReport* report) {
       continue;
     }
     object::ObjectHeader header;
-    Result<Bytes> opened = object::Open(
-        info.path, *head_bytes,
-        KeyLookup(),
-        &header);
+    Result<Bytes> opened =
+        object::Open(info.path, *head_bytes, KeyLookup(), &header);
     if (!opened.ok()) {
-      report->problems.push_back("head " + info.path + " rejected: " +
-                                 opened.status().message());
+      report->problems.push_back("head " + info.path +
+                                 " rejected: " + opened.status().message());
       continue;
     }
     if (header.kind != object::ObjectKind::kHead ||
@@ -109,7 +110,8 @@ Status SyncEngine::Pull(RoundReport* report) {
         header.library_id != identity_.library_id) {
       report->problems.push_back("head " + info.path +
                                  " rejected: it does not describe this "
-                                 "library's device " + DeviceIdToHex(*author));
+                                 "library's device " +
+                                 DeviceIdToHex(*author));
       continue;
     }
     Status pulled = PullAuthor(*author, header.seq, report);
@@ -147,10 +149,8 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     object::OpenLimits limits;
     limits.max_object_bytes = options_.max_object_bytes;
     limits.max_payload_bytes = options_.max_payload_bytes;
-    Result<Bytes> payload = object::Open(
-        path, *object,
-        KeyLookup(),
-        &header, limits);
+    Result<Bytes> payload =
+        object::Open(path, *object, KeyLookup(), &header, limits);
     if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
       report->problems.push_back(who + ": " + path +
                                  " is sealed with a library key this device "
@@ -159,17 +159,19 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     }
     Status verdict = payload.status();
     if (verdict.ok()) {
-      if (header.kind != object::ObjectKind::kLog || header.author_device != author ||
-          header.seq != seq) {
+      if (header.kind != object::ObjectKind::kLog ||
+          header.author_device != author || header.seq != seq) {
         verdict = InvalidArgumentError(
             "its header names another position (device " +
             DeviceIdToHex(header.author_device) + " seq " +
             std::to_string(header.seq) + "): a replayed or misplaced object");
       } else if (header.library_id != identity_.library_id) {
         verdict = InvalidArgumentError("it belongs to another library");
-      } else if (cursor.public_key && *cursor.public_key != header.author_public_key) {
-        verdict = UnauthenticatedError("it is signed by a different key than "
-                                       "earlier objects of this device");
+      } else if (cursor.public_key &&
+                 *cursor.public_key != header.author_public_key) {
+        verdict = UnauthenticatedError(
+            "it is signed by a different key than "
+            "earlier objects of this device");
       } else if (!IsZero(cursor.hash) && header.prev_hash != cursor.hash) {
         verdict = InvalidArgumentError(
             "it does not continue this device's chain (prev hash mismatch: a "
@@ -185,9 +187,11 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
       break;
     }
     if (verdict.ok()) {
-      verdict = applier_->Validate(*payload, author, header.hlc_min, header.hlc_max);
+      verdict =
+          applier_->Validate(*payload, author, header.hlc_min, header.hlc_max);
       if (verdict.code() == StatusCode::kFailedPrecondition) {
-        report->problems.push_back(who + ": " + path + " held: " + verdict.message());
+        report->problems.push_back(who + ": " + path +
+                                   " held: " + verdict.message());
         break;
       }
     }
@@ -203,12 +207,13 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
       // The object passed every check, so an apply failure is local (a host
       // trigger, a full disk, a busy database): keep the author waiting and
       // retry next round rather than throw a valid object away.
-      report->problems.push_back(who + ": applying " + path + " failed here: " +
-                                 applied.ToString() +
+      report->problems.push_back(who + ": applying " + path +
+                                 " failed here: " + applied.ToString() +
                                  "; the object is kept and retried next round");
       break;
     }
-    COVEN_RETURN_IF_ERROR(Quarantine(author, seq, path, verdict, *object, report));
+    COVEN_RETURN_IF_ERROR(
+        Quarantine(author, seq, path, verdict, *object, report));
     cursor.seq = seq;
     cursor.hash = crypto::Hash256{};
   }
@@ -230,7 +235,8 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
   COVEN_ASSIGN_OR_RETURN(std::size_t flushed, FlushLocked());
   report->flushed_rows += flushed;
   capture_->Detach();
-  COVEN_ASSIGN_OR_RETURN(db::Stmt fk, db::Stmt::Prepare(conn_, "PRAGMA foreign_keys"));
+  COVEN_ASSIGN_OR_RETURN(db::Stmt fk,
+                         db::Stmt::Prepare(conn_, "PRAGMA foreign_keys"));
   COVEN_ASSIGN_OR_RETURN(bool fk_row, fk.Step());
   const bool fk_on = fk_row && fk.ColumnInt(0) != 0;
   fk.Reset();
@@ -242,9 +248,11 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     std::vector<changeset::RowChange> local = std::move(stats.changes);
     stats.changes.clear();
     if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&local));
-    COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq, object::ObjectHash(object),
+    COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
+                                     object::ObjectHash(object),
                                      &header.author_public_key));
-    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
+    COVEN_RETURN_IF_ERROR(
+        db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
     COVEN_RETURN_IF_ERROR(txn.Commit());
     ++report->pulled_objects;
     // Rows changed: the applied records plus parked rows restored or moved.
@@ -270,10 +278,13 @@ Status SyncEngine::Quarantine(std::uint64_t author, std::uint64_t seq,
   COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt stmt,
-      db::Stmt::Prepare(conn_, "INSERT OR REPLACE INTO _coven_quarantine(path, "
-                               "author, seq, reason, object, at_ms) VALUES(?, "
-                               "?, ?, ?, ?, ?)"));
-  stmt.Bind(1, path).Bind(2, DeviceIdToHex(author)).Bind(3, static_cast<std::int64_t>(seq));
+      db::Stmt::Prepare(conn_,
+                        "INSERT OR REPLACE INTO _coven_quarantine(path, "
+                        "author, seq, reason, object, at_ms) VALUES(?, "
+                        "?, ?, ?, ?, ?)"));
+  stmt.Bind(1, path)
+      .Bind(2, DeviceIdToHex(author))
+      .Bind(3, static_cast<std::int64_t>(seq));
   stmt.Bind(4, message);
   if (object.size() <= (64u << 10)) {  // evidence, bounded
     stmt.BindBlob(5, object);
@@ -282,7 +293,8 @@ Status SyncEngine::Quarantine(std::uint64_t author, std::uint64_t seq,
   }
   stmt.Bind(6, clock_->NowMillis());
   COVEN_RETURN_IF_ERROR(stmt.Run());
-  COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq, crypto::Hash256{}, nullptr));
+  COVEN_RETURN_IF_ERROR(
+      SaveCursor(conn_, author, seq, crypto::Hash256{}, nullptr));
   COVEN_RETURN_IF_ERROR(txn.Commit());
   ++report->quarantined;
   report->problems.push_back(message);

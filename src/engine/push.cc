@@ -18,12 +18,14 @@ Status SyncEngine::Push(RoundReport* report) {
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt stmt,
-        db::Stmt::Prepare(conn_, "SELECT seq, path, object FROM cloud_outbox "
-                                 "ORDER BY seq LIMIT 64"));
+        db::Stmt::Prepare(conn_,
+                          "SELECT seq, path, object FROM cloud_outbox "
+                          "ORDER BY seq LIMIT 64"));
     while (true) {
       COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      pending.push_back({stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnBlob(2)});
+      pending.push_back(
+          {stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnBlob(2)});
     }
   }
   for (const Pending& item : pending) {
@@ -41,7 +43,8 @@ Status SyncEngine::Push(RoundReport* report) {
       } else {
         created = FailedPreconditionError(
             home_->Describe() + " already holds a different object at " +
-            item.path + ": another device is using this device's identity (a "
+            item.path +
+            ": another device is using this device's identity (a "
             "copied library directory?). Stop the other device and create a "
             "new identity for it");
       }
@@ -49,8 +52,9 @@ Status SyncEngine::Push(RoundReport* report) {
     if (!created.ok()) {
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
       auto note = db::Stmt::Prepare(
-          conn_, "UPDATE cloud_outbox SET attempts = attempts + 1, last_error "
-                 "= ? WHERE seq = ?");
+          conn_,
+          "UPDATE cloud_outbox SET attempts = attempts + 1, last_error "
+          "= ? WHERE seq = ?");
       if (note.ok()) {
         note->Bind(1, created.ToString()).Bind(2, item.seq);
         note->Run().IgnoreError();
@@ -66,8 +70,8 @@ Status SyncEngine::Push(RoundReport* report) {
     COVEN_RETURN_IF_ERROR(done.Run());
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "pushed_seq", std::to_string(item.seq)));
-    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_hash",
-                                       HexEncode(object::ObjectHash(item.object))));
+    COVEN_RETURN_IF_ERROR(db::SetState(
+        conn_, "pushed_hash", HexEncode(object::ObjectHash(item.object))));
     ++report->pushed_objects;
   }
   return WriteHead(report);
@@ -86,15 +90,16 @@ Status SyncEngine::WriteHead(RoundReport* report) {
     pushed_hash = *hash;
   }
   // A head names the latest stored log object: its seq and hash.
-  object::ObjectHeader header =
-      OwnHeader(object::ObjectKind::kHead, std::stoull(pushed_seq), pushed_hash);
+  object::ObjectHeader header = OwnHeader(object::ObjectKind::kHead,
+                                          std::stoull(pushed_seq), pushed_hash);
   const std::string path = HeadPath(device_);
-  COVEN_ASSIGN_OR_RETURN(Bytes sealed,
-                         object::Seal(path, header, Bytes(), identity_.library_key,
-                                      identity_.signer));
+  COVEN_ASSIGN_OR_RETURN(
+      Bytes sealed, object::Seal(path, header, Bytes(), identity_.library_key,
+                                 identity_.signer));
   ++report->requests;
-  COVEN_RETURN_IF_ERROR(home_->Replace(path, sealed).Annotate(
-      "writing head " + path + " to " + home_->Describe()));
+  COVEN_RETURN_IF_ERROR(
+      home_->Replace(path, sealed)
+          .Annotate("writing head " + path + " to " + home_->Describe()));
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   return db::SetState(conn_, "head_seq", pushed_seq);
 }

@@ -9,9 +9,9 @@ namespace coven::engine {
 
 struct StampContext {
   enum class Mode {
-    kLocal,    ///< Host writes: deletes get a fresh stamp.
-    kApplying, ///< Remote apply: deletes get `delete_stamp`.
-    kSilent,   ///< Internal moves (parking): deletes leave no tombstone.
+    kLocal,     ///< Host writes: deletes get a fresh stamp.
+    kApplying,  ///< Remote apply: deletes get `delete_stamp`.
+    kSilent,    ///< Internal moves (parking): deletes leave no tombstone.
   };
   Mode mode = Mode::kLocal;
   std::string delete_stamp;

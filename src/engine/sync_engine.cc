@@ -53,9 +53,9 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   COVEN_ASSIGN_OR_RETURN(auto stored_library, db::GetState(conn, "library_id"));
   COVEN_ASSIGN_OR_RETURN(auto stored_device, db::GetState(conn, "device_id"));
   if (stored_library && *stored_library != library_hex) {
-    return FailedPreconditionError(
-        "this database already syncs library " + *stored_library +
-        ", not " + library_hex + "; use a separate database per library");
+    return FailedPreconditionError("this database already syncs library " +
+                                   *stored_library + ", not " + library_hex +
+                                   "; use a separate database per library");
   }
   if (stored_device && *stored_device != device_hex) {
     return FailedPreconditionError(
@@ -66,8 +66,8 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   }
   engine->bootstrap_ = !stored_device.has_value();
 
-  engine->hlc_ = std::make_unique<HlcClock>(engine->clock_, engine->device_,
-                                            engine->options_.max_clock_drift_ms);
+  engine->hlc_ = std::make_unique<HlcClock>(
+      engine->clock_, engine->device_, engine->options_.max_clock_drift_ms);
   // Seed the clock above every stamp already stored.
   COVEN_ASSIGN_OR_RETURN(auto high_water, db::GetState(conn, "hlc_high_water"));
   if (high_water) {
@@ -87,10 +87,10 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
     }
   }
 
-  engine->capture_ = std::make_unique<Capture>(conn, engine->tables_,
-                                               engine->hlc_.get(), &engine->stamps_);
-  engine->applier_ = std::make_unique<Applier>(conn, &engine->tables_,
-                                               &engine->stamps_, engine->hlc_.get());
+  engine->capture_ = std::make_unique<Capture>(
+      conn, engine->tables_, engine->hlc_.get(), &engine->stamps_);
+  engine->applier_ = std::make_unique<Applier>(
+      conn, &engine->tables_, &engine->stamps_, engine->hlc_.get());
   COVEN_RETURN_IF_ERROR(engine->capture_->Install());
 
   COVEN_ASSIGN_OR_RETURN(auto open_flag, db::GetState(conn, "capture_open"));
@@ -130,7 +130,8 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   {
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt probe,
-        db::Stmt::Prepare(conn_, "SELECT 1 FROM _coven_tombstones WHERE hlc > ? LIMIT 1"));
+        db::Stmt::Prepare(
+            conn_, "SELECT 1 FROM _coven_tombstones WHERE hlc > ? LIMIT 1"));
     probe.Bind(1, flushed_through.ToText());
     COVEN_ASSIGN_OR_RETURN(new_tombstones, probe.Step());
   }
@@ -144,20 +145,21 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   // From here the session is consumed: if anything fails, the rows are
   // recovered from their stamps on the next flush.
   need_recovery_ = true;
-  COVEN_ASSIGN_OR_RETURN(CapturedChanges captured,
-                         capture_->Collect(recover_after, flushed_through, bootstrap_));
+  COVEN_ASSIGN_OR_RETURN(
+      CapturedChanges captured,
+      capture_->Collect(recover_after, flushed_through, bootstrap_));
   if (captured.rows > 0) {
     COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));
     const std::uint64_t seq = last_seq ? std::stoull(*last_seq) + 1 : 1;
-    object::ObjectHeader header = OwnHeader(object::ObjectKind::kLog, seq,
-                                            last_hash.value_or(""));
+    object::ObjectHeader header =
+        OwnHeader(object::ObjectKind::kLog, seq, last_hash.value_or(""));
     header.hlc_min = captured.hlc_min;
     header.hlc_max = captured.hlc_max;
     const std::string path = LogPath(device_, seq);
-    COVEN_ASSIGN_OR_RETURN(Bytes sealed,
-                           object::Seal(path, header, captured.changeset,
-                                        identity_.library_key, identity_.signer));
+    COVEN_ASSIGN_OR_RETURN(
+        Bytes sealed, object::Seal(path, header, captured.changeset,
+                                   identity_.library_key, identity_.signer));
     if (sealed.size() > options_.max_object_bytes) {
       return ResourceExhaustedError(
           "a flush of " + std::to_string(captured.rows) + " rows seals to " +
@@ -167,17 +169,19 @@ Result<std::size_t> SyncEngine::FlushLocked() {
     }
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt insert,
-        db::Stmt::Prepare(conn_, "INSERT INTO cloud_outbox(seq, path, object, "
-                                 "rows, created_ms) VALUES(?, ?, ?, ?, ?)"));
+        db::Stmt::Prepare(conn_,
+                          "INSERT INTO cloud_outbox(seq, path, object, "
+                          "rows, created_ms) VALUES(?, ?, ?, ?, ?)"));
     insert.Bind(1, static_cast<std::int64_t>(seq))
         .Bind(2, path)
         .BindBlob(3, sealed)
         .Bind(4, static_cast<std::int64_t>(captured.rows))
         .Bind(5, clock_->NowMillis());
     COVEN_RETURN_IF_ERROR(insert.Run());
-    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "local_seq", std::to_string(seq)));
     COVEN_RETURN_IF_ERROR(
-        db::SetState(conn_, "local_hash", HexEncode(object::ObjectHash(sealed))));
+        db::SetState(conn_, "local_seq", std::to_string(seq)));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "local_hash",
+                                       HexEncode(object::ObjectHash(sealed))));
   }
   const std::string last = hlc_->Last().ToText();
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "flushed_through", last));
@@ -189,9 +193,9 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   return captured.rows;
 }
 
-object::ObjectHeader SyncEngine::OwnHeader(object::ObjectKind kind,
-                                           std::uint64_t seq,
-                                           const std::string& prev_hash_hex) const {
+object::ObjectHeader SyncEngine::OwnHeader(
+    object::ObjectKind kind, std::uint64_t seq,
+    const std::string& prev_hash_hex) const {
   object::ObjectHeader header;
   header.kind = kind;
   header.library_id = identity_.library_id;
@@ -200,7 +204,8 @@ object::ObjectHeader SyncEngine::OwnHeader(object::ObjectKind kind,
   header.author_public_key = identity_.signer.public_key();
   header.seq = seq;
   Bytes prev;
-  if (HexDecode(prev_hash_hex, &prev) && prev.size() == header.prev_hash.size()) {
+  if (HexDecode(prev_hash_hex, &prev) &&
+      prev.size() == header.prev_hash.size()) {
     std::copy(prev.begin(), prev.end(), header.prev_hash.begin());
   }
   header.schema_version = schema_version_;

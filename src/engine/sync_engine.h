@@ -58,7 +58,7 @@ struct RoundReport {
   std::size_t pulled_objects = 0;
   std::size_t applied_rows = 0;
   std::size_t quarantined = 0;
-  std::size_t requests = 0;         ///< Home calls made by this round.
+  std::size_t requests = 0;           ///< Home calls made by this round.
   std::vector<std::string> problems;  ///< Non-fatal: held authors, bad heads.
 };
 
@@ -113,8 +113,9 @@ class SyncEngine {
   Status PullAuthor(std::uint64_t author, std::uint64_t head_seq,
                     RoundReport* report);
   Status ApplyObject(std::uint64_t author, std::uint64_t seq,
-                     const std::string& path, const object::ObjectHeader& header,
-                     const Bytes& object, const Bytes& payload,
+                     const std::string& path,
+                     const object::ObjectHeader& header, const Bytes& object,
+                     const Bytes& payload,
                      std::vector<changeset::RowChange>* changes,
                      RoundReport* report);
   Status Quarantine(std::uint64_t author, std::uint64_t seq,

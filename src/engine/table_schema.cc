@@ -23,24 +23,29 @@ Status Reject(const std::string& table, const std::string& what) {
 Result<TableSchema> LoadTableSchema(sqlite3* db, const std::string& table) {
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt kind,
-      db::Stmt::Prepare(db, "SELECT type, sql FROM sqlite_schema WHERE name = ?"));
+      db::Stmt::Prepare(db,
+                        "SELECT type, sql FROM sqlite_schema WHERE name = ?"));
   kind.Bind(1, table);
   COVEN_ASSIGN_OR_RETURN(bool found, kind.Step());
   if (!found) {
-    return Reject(table, "no such table; create it before calling "
-                         "set_synced_tables");
+    return Reject(table,
+                  "no such table; create it before calling "
+                  "set_synced_tables");
   }
   std::string sql = Upper(kind.ColumnText(1));
-  if (kind.ColumnText(0) != "table" || sql.find("VIRTUAL TABLE") != std::string::npos) {
-    return Reject(table, "is not an ordinary table (views and virtual tables "
-                         "cannot be captured)");
+  if (kind.ColumnText(0) != "table" ||
+      sql.find("VIRTUAL TABLE") != std::string::npos) {
+    return Reject(table,
+                  "is not an ordinary table (views and virtual tables "
+                  "cannot be captured)");
   }
   TableSchema schema;
   schema.name = table;
   COVEN_ASSIGN_OR_RETURN(
       db::Stmt info,
-      db::Stmt::Prepare(db, "SELECT name, type, \"notnull\", pk FROM "
-                            "pragma_table_info(?) ORDER BY cid"));
+      db::Stmt::Prepare(db,
+                        "SELECT name, type, \"notnull\", pk FROM "
+                        "pragma_table_info(?) ORDER BY cid"));
   info.Bind(1, table);
   int pk_columns = 0;
   while (true) {
@@ -60,18 +65,21 @@ Result<TableSchema> LoadTableSchema(sqlite3* db, const std::string& table) {
   }
   if (schema.columns.empty() || schema.columns[0].name != "id" ||
       !schema.columns[0].primary_key || schema.columns[0].type != "TEXT") {
-    return Reject(table, "column 0 must be `id TEXT PRIMARY KEY` (coven keys "
-                         "rows by a text id that every device agrees on)");
+    return Reject(table,
+                  "column 0 must be `id TEXT PRIMARY KEY` (coven keys "
+                  "rows by a text id that every device agrees on)");
   }
   if (pk_columns != 1) {
     return Reject(table, "the primary key must be the single column `id`");
   }
   for (std::size_t i = 0; i < schema.columns.size(); ++i) {
-    if (schema.columns[i].name == "_updated_at") schema.updated_at = static_cast<int>(i);
+    if (schema.columns[i].name == "_updated_at")
+      schema.updated_at = static_cast<int>(i);
   }
   if (schema.updated_at < 0) {
-    return Reject(table, "missing column `_updated_at TEXT NOT NULL` (the "
-                         "row's HLC stamp; write it with coven_hlc())");
+    return Reject(table,
+                  "missing column `_updated_at TEXT NOT NULL` (the "
+                  "row's HLC stamp; write it with coven_hlc())");
   }
   const ColumnInfo& stamp = schema.columns[schema.updated_at];
   if (stamp.type != "TEXT" || !stamp.not_null) {

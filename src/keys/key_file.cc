@@ -34,7 +34,8 @@ Result<std::optional<Bytes>> ReadKeyFile(const std::string& path,
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<Bytes>();
-    return PermissionDeniedError("cannot read key file " + path + ": " + Errno());
+    return PermissionDeniedError("cannot read key file " + path + ": " +
+                                 Errno());
   }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
@@ -47,15 +48,19 @@ Result<std::optional<Bytes>> ReadKeyFile(const std::string& path,
     std::snprintf(mode, sizeof(mode), "%04o", st.st_mode & 0777);
     return PermissionDeniedError("key file " + path + " has mode " + mode +
                                  " and can be read by other users; run `chmod "
-                                 "600 " + path + "` (and consider the key "
+                                 "600 " +
+                                 path +
+                                 "` (and consider the key "
                                  "exposed)");
   }
   std::string text(size * 2 + 2, '\0');
   ssize_t n = read(fd, text.data(), text.size());
   close(fd);
-  if (n < 0) return InternalError("cannot read key file " + path + ": " + Errno());
+  if (n < 0)
+    return InternalError("cannot read key file " + path + ": " + Errno());
   text.resize(static_cast<std::size_t>(n));
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
   Bytes key;
   if (text.size() != size * 2 || !HexDecode(text, &key)) {
     return DataLossError("key file " + path + " is damaged (expected " +
@@ -73,7 +78,8 @@ Status CreateKeyFile(const std::string& path, ByteView key) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return PermissionDeniedError("cannot create key file " + tmp + ": " + Errno());
+    return PermissionDeniedError("cannot create key file " + tmp + ": " +
+                                 Errno());
   }
   std::string text = HexEncode(key) + "\n";
   bool ok = write(fd, text.data(), text.size()) ==
@@ -92,9 +98,11 @@ Status CreateKeyFile(const std::string& path, ByteView key) {
   saved = errno;
   unlink(tmp.c_str());
   if (rc != 0) {
-    if (saved == EEXIST) return AlreadyExistsError("key file " + path + " exists");
+    if (saved == EEXIST)
+      return AlreadyExistsError("key file " + path + " exists");
     errno = saved;
-    return PermissionDeniedError("cannot create key file " + path + ": " + Errno());
+    return PermissionDeniedError("cannot create key file " + path + ": " +
+                                 Errno());
   }
   if (slash != std::string::npos) {
     int dir = open(path.substr(0, slash == 0 ? 1 : slash).c_str(),

@@ -25,8 +25,8 @@ KeyService::KeyService(bool dev_mode, std::string library_id,
   state_->dev_mode = dev_mode;
   state_->library_id = std::move(library_id);
   state_->key_dir = std::move(key_dir);
-  state_->entropy = entropy ? std::move(entropy)
-                            : std::make_shared<SystemEntropy>();
+  state_->entropy =
+      entropy ? std::move(entropy) : std::make_shared<SystemEntropy>();
 }
 
 bool KeyService::dev_mode() const { return state_->dev_mode; }
@@ -38,7 +38,8 @@ namespace {
 Result<std::array<std::uint8_t, 32>> LoadOrCreate(const std::string& path,
                                                   Entropy& entropy) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    COVEN_ASSIGN_OR_RETURN(std::optional<Bytes> existing, ReadKeyFile(path, 32));
+    COVEN_ASSIGN_OR_RETURN(std::optional<Bytes> existing,
+                           ReadKeyFile(path, 32));
     if (existing.has_value()) {
       std::array<std::uint8_t, 32> out{};
       std::memcpy(out.data(), existing->data(), 32);
@@ -64,10 +65,10 @@ Result<EncryptionKey> KeyService::get_or_create_encryption_key() {
   if (state_->dev_mode) {
     state_->entropy->Fill(key.bytes);
   } else {
-    COVEN_ASSIGN_OR_RETURN(
-        key.bytes, LoadOrCreate(state_->key_dir + "/library-" +
-                                    state_->library_id + ".key",
-                                *state_->entropy));
+    COVEN_ASSIGN_OR_RETURN(key.bytes,
+                           LoadOrCreate(state_->key_dir + "/library-" +
+                                            state_->library_id + ".key",
+                                        *state_->entropy));
   }
   state_->library_key = key;
   return key;
@@ -77,18 +78,24 @@ Status KeyService::import_encryption_key(const EncryptionKey& key) {
   std::lock_guard<std::mutex> lock(state_->mutex);
   if (state_->library_key) {
     if (state_->library_key->bytes == key.bytes) return Status::Ok();
-    return AlreadyExistsError("a different library key is already stored for "
-                              "library " + state_->library_id);
+    return AlreadyExistsError(
+        "a different library key is already stored for "
+        "library " +
+        state_->library_id);
   }
   if (!state_->dev_mode) {
     std::string path =
         state_->key_dir + "/library-" + state_->library_id + ".key";
     Status created = CreateKeyFile(path, key.bytes);
     if (created.code() == StatusCode::kAlreadyExists) {
-      COVEN_ASSIGN_OR_RETURN(std::optional<Bytes> existing, ReadKeyFile(path, 32));
-      if (!existing || std::memcmp(existing->data(), key.bytes.data(), 32) != 0) {
-        return AlreadyExistsError("a different library key is already stored "
-                                  "in " + path);
+      COVEN_ASSIGN_OR_RETURN(std::optional<Bytes> existing,
+                             ReadKeyFile(path, 32));
+      if (!existing ||
+          std::memcmp(existing->data(), key.bytes.data(), 32) != 0) {
+        return AlreadyExistsError(
+            "a different library key is already stored "
+            "in " +
+            path);
       }
     } else {
       COVEN_RETURN_IF_ERROR(created);
@@ -106,8 +113,9 @@ Result<DeviceKey> KeyService::get_or_create_device_key() {
   if (state_->dev_mode) {
     state_->entropy->Fill(key.seed);
   } else {
-    COVEN_ASSIGN_OR_RETURN(key.seed, LoadOrCreate(state_->key_dir + "/device.key",
-                                                  *state_->entropy));
+    COVEN_ASSIGN_OR_RETURN(
+        key.seed,
+        LoadOrCreate(state_->key_dir + "/device.key", *state_->entropy));
   }
   state_->device_key = key;
   return key;
@@ -117,7 +125,8 @@ Result<DeviceKey> KeyService::get_or_create_device_key() {
 
 namespace coven::encryption {
 
-EncryptionService::EncryptionService(const keys::EncryptionKey& key) : key_(key) {}
+EncryptionService::EncryptionService(const keys::EncryptionKey& key)
+    : key_(key) {}
 
 std::string EncryptionService::key_id_hex() const {
   crypto::LibraryKey library_key(key_.bytes);

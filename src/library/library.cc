@@ -16,7 +16,9 @@ namespace {
 
 constexpr const char* kSecretPrefix = "coven-join-v0:";
 
-std::string SettingsPath(const std::string& dir) { return dir + "/library.json"; }
+std::string SettingsPath(const std::string& dir) {
+  return dir + "/library.json";
+}
 std::string KeyDir(const std::string& dir) { return dir + "/keys"; }
 
 std::string Absolute(const std::string& path) {
@@ -46,7 +48,8 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return PermissionDeniedError("cannot write " + path + ": " + ec.message());
+  if (ec)
+    return PermissionDeniedError("cannot write " + path + ": " + ec.message());
   return Status::Ok();
 }
 
@@ -59,7 +62,8 @@ Result<LibrarySettings> ReadSettings(const std::string& dir) {
     return NotFoundError("no library in " + dir + " (missing " + path +
                          "); run `coven init` first");
   }
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j =
+      nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   auto bad = [&](const std::string& what) {
     return DataLossError(path + " is damaged (" + what +
                          "); fix it or run `coven init` in a new directory");
@@ -78,7 +82,8 @@ Result<LibrarySettings> ReadSettings(const std::string& dir) {
     return bad(e.what());
   }
   Bytes id;
-  if (!HexDecode(s.library_id, &id) || id.size() != 16) return bad("library_id");
+  if (!HexDecode(s.library_id, &id) || id.size() != 16)
+    return bad("library_id");
   return s;
 }
 
@@ -91,7 +96,8 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
+  if (ec)
+    return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
   chmod(dir.c_str(), 0700);
   SystemEntropy entropy;
   std::optional<keys::EncryptionKey> imported;
@@ -124,7 +130,8 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
                            key_service.get_or_create_encryption_key());
     (void)key;
   }
-  COVEN_ASSIGN_OR_RETURN(keys::DeviceKey device, key_service.get_or_create_device_key());
+  COVEN_ASSIGN_OR_RETURN(keys::DeviceKey device,
+                         key_service.get_or_create_device_key());
   (void)device;
   COVEN_RETURN_IF_ERROR(WriteSettings(dir, settings));
   return settings;
@@ -146,10 +153,11 @@ Result<Library> OpenLibrary(
     std::shared_ptr<sync::sync_manager::SyncObserver> observer) {
   Library library;
   COVEN_ASSIGN_OR_RETURN(library.settings, ReadSettings(dir));
-  COVEN_ASSIGN_OR_RETURN(library.db, db::SqliteSyncDb::Open(library.settings.database));
+  COVEN_ASSIGN_OR_RETURN(library.db,
+                         db::SqliteSyncDb::Open(library.settings.database));
   if (!app_schema.empty()) {
-    COVEN_RETURN_IF_ERROR(
-        db::Exec(library.db->raw_write_handle(), app_schema).Annotate("app schema"));
+    COVEN_RETURN_IF_ERROR(db::Exec(library.db->raw_write_handle(), app_schema)
+                              .Annotate("app schema"));
   }
   keys::KeyService key_service(false, library.settings.library_id, KeyDir(dir));
   COVEN_ASSIGN_OR_RETURN(keys::EncryptionKey key,

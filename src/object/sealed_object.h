@@ -46,10 +46,10 @@ struct ObjectHeader {
   crypto::KeyId key_id{};
   std::uint64_t author_device = 0;
   crypto::PublicKey author_public_key{};
-  std::uint64_t seq = 0;           ///< 1-based, gapless per author.
-  crypto::Hash256 prev_hash{};     ///< ObjectHash of seq-1; zero for seq 1.
-  Hlc hlc_min;                     ///< Smallest stamp in the payload.
-  Hlc hlc_max;                     ///< Largest stamp in the payload.
+  std::uint64_t seq = 0;        ///< 1-based, gapless per author.
+  crypto::Hash256 prev_hash{};  ///< ObjectHash of seq-1; zero for seq 1.
+  Hlc hlc_min;                  ///< Smallest stamp in the payload.
+  Hlc hlc_max;                  ///< Largest stamp in the payload.
   std::uint32_t schema_version = 0;
 
   bool operator==(const ObjectHeader&) const = default;

@@ -49,7 +49,8 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
 
   engine::Identity identity;
   Bytes library_id;
-  if (!HexDecode(key_service.library_id(), &library_id) || library_id.size() != 16) {
+  if (!HexDecode(key_service.library_id(), &library_id) ||
+      library_id.size() != 16) {
     return InvalidArgumentError("library id `" + key_service.library_id() +
                                 "` is not 32 hex digits");
   }
@@ -61,15 +62,16 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
 
   COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(impl->config));
   engine::EngineOptions options;
-  options.tables = impl->config.synced_tables.empty() ? session::synced_tables()
-                                                      : impl->config.synced_tables;
+  options.tables = impl->config.synced_tables.empty()
+                       ? session::synced_tables()
+                       : impl->config.synced_tables;
   options.max_clock_drift_ms = impl->config.max_clock_drift_ms;
   options.max_object_bytes = impl->config.max_object_bytes;
   options.max_payload_bytes = impl->config.max_payload_bytes;
-  COVEN_ASSIGN_OR_RETURN(impl->engine,
-                         engine::SyncEngine::Open(std::move(db), std::move(home),
-                                                  std::move(identity), clock,
-                                                  std::move(options)));
+  COVEN_ASSIGN_OR_RETURN(
+      impl->engine,
+      engine::SyncEngine::Open(std::move(db), std::move(home),
+                               std::move(identity), clock, std::move(options)));
   Impl* raw = impl.get();
   if (raw->observer) {
     raw->engine->set_change_listener(

@@ -12,7 +12,8 @@ std::int64_t SystemClock::NowMillis() {
 }
 
 void SystemClock::SleepMillis(std::int64_t millis) {
-  if (millis > 0) std::this_thread::sleep_for(std::chrono::milliseconds(millis));
+  if (millis > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(millis));
 }
 
 }  // namespace coven::clock

@@ -9,10 +9,12 @@ std::string Hlc::ToText() const {
   // 15 decimal digits, '-', 5 decimal digits, '-', 16 lowercase hex digits.
   std::string out(kTextSize, '0');
   std::uint64_t ms = millis & kMaxMillis;
-  for (int i = 14; i >= 0; --i, ms /= 10) out[i] = static_cast<char>('0' + ms % 10);
+  for (int i = 14; i >= 0; --i, ms /= 10)
+    out[i] = static_cast<char>('0' + ms % 10);
   out[15] = '-';
   unsigned c = counter;
-  for (int i = 20; i >= 16; --i, c /= 10) out[i] = static_cast<char>('0' + c % 10);
+  for (int i = 20; i >= 16; --i, c /= 10)
+    out[i] = static_cast<char>('0' + c % 10);
   out[21] = '-';
   static constexpr char kHex[] = "0123456789abcdef";
   std::uint64_t d = device;
