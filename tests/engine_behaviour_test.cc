@@ -186,6 +186,30 @@ TEST(EngineBehaviourTest, LocalApplyFailureHoldsTheObjectInsteadOfLosingIt) {
   EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
 }
 
+TEST(EngineBehaviourTest, LostOrDamagedOwnHeadIsRewritten) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(10);
+  auto clock = std::make_shared<ManualClock>();
+  auto a = TestDevice::Create(lib, home, 1, clock);
+  auto b = TestDevice::Create(lib, home, 2, clock);
+  a->Exec("INSERT INTO todos VALUES('t1', 'x', 0, coven_hlc())");
+  a->Sync();
+  const std::string head = "heads/" + a->manager().status().device_id;
+  ASSERT_TRUE(home->Delete(head).ok());
+  EXPECT_EQ(b->Sync().pulled_objects, 0u);  // B cannot see A without a head
+  auto repaired = a->Sync();
+  ASSERT_FALSE(repaired.problems.empty());
+  EXPECT_NE(repaired.problems[0].find("missing or damaged"), std::string::npos);
+  EXPECT_EQ(b->Sync().pulled_objects, 1u);
+  // A head replaced by garbage of another size is rewritten too.
+  ASSERT_TRUE(home->PutRaw(head, ToBytes("garbage")).ok());
+  a->Sync();
+  a->Exec("INSERT INTO todos VALUES('t2', 'y', 0, coven_hlc())");
+  a->Sync();
+  EXPECT_EQ(b->Sync().pulled_objects, 1u);
+  EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
+}
+
 TEST(EngineBehaviourTest, KeyFilesAreOwnerOnlyAndLooseOnesAreRefused) {
   char tmpl[] = "/tmp/coven-keys-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);

@@ -74,10 +74,32 @@ object::KeyLookup SyncEngine::KeyLookup() const {
   };
 }
 
+Status SyncEngine::CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
+                                RoundReport* report) {
+  // The listing shows this device's head for free: if it is missing or not
+  // the size this device wrote (lost, replaced by garbage, an old backup),
+  // forget that it was written so that the next push rewrites it.
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_ASSIGN_OR_RETURN(auto written, db::GetState(conn_, "head_size"));
+  if (!written || written->empty()) return Status::Ok();
+  const std::string own = HeadPath(device_);
+  for (const home::ObjectInfo& info : heads) {
+    if (info.path == own && std::to_string(info.size) == *written) {
+      return Status::Ok();
+    }
+  }
+  report->problems.push_back("this device's head " + own +
+                             " is missing or damaged in " + home_->Describe() +
+                             "; rewriting it");
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "head_seq", ""));
+  return db::SetState(conn_, "head_size", "");
+}
+
 Status SyncEngine::Pull(RoundReport* report) {
   ++report->requests;
   COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> heads,
                          home::ListAll(*home_, "heads/"));
+  COVEN_RETURN_IF_ERROR(CheckOwnHead(heads, report));
   std::uint64_t last_author = 0;
   bool first = true;
   for (const home::ObjectInfo& info : heads) {

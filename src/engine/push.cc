@@ -101,6 +101,8 @@ Status SyncEngine::WriteHead(RoundReport* report) {
       home_->Replace(path, sealed)
           .Annotate("writing head " + path + " to " + home_->Describe()));
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_RETURN_IF_ERROR(
+      db::SetState(conn_, "head_size", std::to_string(sealed.size())));
   return db::SetState(conn_, "head_seq", pushed_seq);
 }
 

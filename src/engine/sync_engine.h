@@ -109,6 +109,8 @@ class SyncEngine {
                                  const std::string& prev_hash_hex) const;
   object::KeyLookup KeyLookup() const;
   Status WriteHead(RoundReport* report);
+  Status CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
+                      RoundReport* report);
   // Pulls one author up to `head_seq`. Returns false when it had to stop.
   Status PullAuthor(std::uint64_t author, std::uint64_t head_seq,
                     RoundReport* report);
