@@ -210,6 +210,31 @@ TEST(EngineBehaviourTest, LostOrDamagedOwnHeadIsRewritten) {
   EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
 }
 
+TEST(EngineBehaviourTest, QuarantinedObjectAppliesOnRetryOnceRepaired) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(11);
+  auto clock = std::make_shared<ManualClock>();
+  auto a = TestDevice::Create(lib, home, 1, clock);
+  auto b = TestDevice::Create(lib, home, 2, clock);
+  a->Exec("INSERT INTO todos VALUES('t1', 'first', 0, coven_hlc())");
+  a->Sync();
+  const std::string path =
+      "log/" + a->manager().status().device_id + "/0000000000000001";
+  Bytes original = *home->Get(path);
+  ASSERT_TRUE(home->Corrupt(path, [](Bytes& b) { b[b.size() / 2] ^= 1; }).ok());
+  EXPECT_EQ(b->Sync().quarantined, 1u);
+  auto still = b->manager().retry_quarantined();
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->pulled_objects, 0u);
+  EXPECT_EQ(b->manager().status().quarantined.size(), 1u);
+  ASSERT_TRUE(home->Corrupt(path, [&](Bytes& b) { b = original; }).ok());
+  auto repaired = b->manager().retry_quarantined();
+  ASSERT_TRUE(repaired.ok());
+  EXPECT_EQ(repaired->pulled_objects, 1u);
+  EXPECT_TRUE(b->manager().status().quarantined.empty());
+  EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
+}
+
 TEST(EngineBehaviourTest, KeyFilesAreOwnerOnlyAndLooseOnesAreRefused) {
   char tmpl[] = "/tmp/coven-keys-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);

@@ -95,6 +95,11 @@ class SyncManager {
   /// Runs one round on the calling thread: flush, push, pull, push.
   /// Errors: the first fatal error (transient home errors are retryable).
   Result<SyncReport> sync_now();
+  /// Fetches every quarantined object again and applies those that now pass
+  /// every check (a transient corruption repaired, a limit raised), removing
+  /// them from quarantine; the others stay, and the report's problems say
+  /// why. Safe at any time: applying late changes nothing LWW would not.
+  Result<SyncReport> retry_quarantined();
   /// Captures local writes into the durable outbox without any network call.
   Result<std::size_t> flush();
   /// Stops the loop and waits for it; flushes captured writes. Idempotent.

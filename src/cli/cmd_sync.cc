@@ -14,12 +14,27 @@ void RegisterSync(CLI::App& app, int* exit_code) {
       "apply other devices' changes. Exit code 3 means the home could not be\n"
       "reached; nothing is lost, run it again later.");
   auto dir = std::make_shared<std::string>();
+  auto retry = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
+  cmd->add_flag("--retry-quarantined", *retry,
+                "Also fetch quarantined objects again and apply those that "
+                "now pass every check");
   cmd->callback([=] {
     auto lib = library::OpenLibrary(*dir);
     if (!lib.ok()) {
       *exit_code = Fail(lib.status());
       return;
+    }
+    if (*retry) {
+      auto retried = lib->manager->retry_quarantined();
+      if (!retried.ok()) {
+        *exit_code = Fail(retried.status());
+        return;
+      }
+      std::cout << "retried quarantined objects: applied "
+                << retried->pulled_objects << "\n";
+      for (const auto& p : retried->problems)
+        std::cout << "  note: " << p << "\n";
     }
     auto report = lib->manager->sync_now();
     Status stopped = lib->manager->stop();

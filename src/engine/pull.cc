@@ -2,69 +2,10 @@
 #include <algorithm>
 
 #include "db/sql.h"
+#include "engine/cursors.h"
 #include "engine/sync_engine.h"
 
 namespace coven::engine {
-
-namespace {
-
-struct Cursor {
-  std::uint64_t seq = 0;
-  crypto::Hash256 hash{};
-  std::optional<crypto::PublicKey> public_key;
-};
-
-Result<Cursor> LoadCursor(sqlite3* db, std::uint64_t author) {
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(db,
-                        "SELECT seq, hash, public_key FROM sync_cursors "
-                        "WHERE author = ?"));
-  stmt.Bind(1, DeviceIdToHex(author));
-  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  Cursor cursor;
-  if (!row) return cursor;
-  cursor.seq = static_cast<std::uint64_t>(stmt.ColumnInt(0));
-  Bytes hash = stmt.ColumnBlob(1);
-  if (hash.size() == 32)
-    std::copy(hash.begin(), hash.end(), cursor.hash.begin());
-  Bytes key = stmt.ColumnBlob(2);
-  if (key.size() == 32) {
-    crypto::PublicKey pk;
-    std::copy(key.begin(), key.end(), pk.begin());
-    cursor.public_key = pk;
-  }
-  return cursor;
-}
-
-Status SaveCursor(sqlite3* db, std::uint64_t author, std::uint64_t seq,
-                  const crypto::Hash256& hash, const crypto::PublicKey* key) {
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(
-          db,
-          "INSERT INTO sync_cursors(author, seq, hash, public_key) "
-          "VALUES(?1, ?2, ?3, coalesce(?4, x'')) ON "
-          "CONFLICT(author) DO UPDATE SET seq = ?2, hash = ?3, "
-          "public_key = coalesce(?4, public_key)"));
-  stmt.Bind(1, DeviceIdToHex(author)).Bind(2, static_cast<std::int64_t>(seq));
-  stmt.BindBlob(3, hash);
-  if (key != nullptr) {
-    stmt.BindBlob(4, *key);
-  } else {
-    stmt.BindNull(4);
-  }
-  return stmt.Run();
-}
-
-bool IsZero(const crypto::Hash256& h) {
-  for (auto b : h) {
-    if (b != 0) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 object::KeyLookup SyncEngine::KeyLookup() const {
   // One library key until membership brings key rotation.
@@ -142,6 +83,57 @@ Status SyncEngine::Pull(RoundReport* report) {
   return Status::Ok();
 }
 
+SyncEngine::LogCheck SyncEngine::CheckLogObject(
+    std::uint64_t author, std::uint64_t seq, const std::string& path,
+    const Bytes& object, const Cursor& cursor, object::ObjectHeader* header_out,
+    Bytes* payload_out) {
+  object::ObjectHeader& header = *header_out;
+  object::OpenLimits limits;
+  limits.max_object_bytes = options_.max_object_bytes;
+  limits.max_payload_bytes = options_.max_payload_bytes;
+  Result<Bytes> payload =
+      object::Open(path, object, KeyLookup(), &header, limits);
+  if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
+    return {LogCheck::kWait, Status::Ok(),
+            "is sealed with a library key this device does not have; waiting"};
+  }
+  if (!payload.ok()) return {LogCheck::kReject, payload.status(), ""};
+  Status verdict;
+  if (header.kind != object::ObjectKind::kLog ||
+      header.author_device != author || header.seq != seq) {
+    verdict = InvalidArgumentError(
+        "its header names another position (device " +
+        DeviceIdToHex(header.author_device) + " seq " +
+        std::to_string(header.seq) + "): a replayed or misplaced object");
+  } else if (header.library_id != identity_.library_id) {
+    verdict = InvalidArgumentError("it belongs to another library");
+  } else if (cursor.public_key &&
+             *cursor.public_key != header.author_public_key) {
+    verdict = UnauthenticatedError(
+        "it is signed by a different key than earlier objects of this device");
+  } else if (!IsZeroHash(cursor.hash) && header.prev_hash != cursor.hash) {
+    verdict = InvalidArgumentError(
+        "it does not continue this device's chain (prev hash mismatch: a "
+        "forked or replayed history)");
+  }
+  if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
+  if (header.schema_version != schema_version_) {
+    return {LogCheck::kWait, Status::Ok(),
+            "was written with a different schema (version " +
+                std::to_string(header.schema_version) + ", here " +
+                std::to_string(schema_version_) +
+                "); update the app on the older device. Waiting"};
+  }
+  verdict =
+      applier_->Validate(*payload, author, header.hlc_min, header.hlc_max);
+  if (verdict.code() == StatusCode::kFailedPrecondition) {
+    return {LogCheck::kWait, Status::Ok(), "held: " + verdict.message()};
+  }
+  if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
+  *payload_out = std::move(*payload);
+  return {LogCheck::kApply, Status::Ok(), ""};
+}
+
 Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
                               RoundReport* report) {
   Cursor cursor;
@@ -168,58 +160,17 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
       break;
     }
     object::ObjectHeader header;
-    object::OpenLimits limits;
-    limits.max_object_bytes = options_.max_object_bytes;
-    limits.max_payload_bytes = options_.max_payload_bytes;
-    Result<Bytes> payload =
-        object::Open(path, *object, KeyLookup(), &header, limits);
-    if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
-      report->problems.push_back(who + ": " + path +
-                                 " is sealed with a library key this device "
-                                 "does not have; waiting");
+    Bytes payload;
+    LogCheck check =
+        CheckLogObject(author, seq, path, *object, cursor, &header, &payload);
+    if (check.kind == LogCheck::kWait) {
+      report->problems.push_back(who + ": " + path + " " + check.why);
       break;
     }
-    Status verdict = payload.status();
+    Status verdict = check.status;
     if (verdict.ok()) {
-      if (header.kind != object::ObjectKind::kLog ||
-          header.author_device != author || header.seq != seq) {
-        verdict = InvalidArgumentError(
-            "its header names another position (device " +
-            DeviceIdToHex(header.author_device) + " seq " +
-            std::to_string(header.seq) + "): a replayed or misplaced object");
-      } else if (header.library_id != identity_.library_id) {
-        verdict = InvalidArgumentError("it belongs to another library");
-      } else if (cursor.public_key &&
-                 *cursor.public_key != header.author_public_key) {
-        verdict = UnauthenticatedError(
-            "it is signed by a different key than "
-            "earlier objects of this device");
-      } else if (!IsZero(cursor.hash) && header.prev_hash != cursor.hash) {
-        verdict = InvalidArgumentError(
-            "it does not continue this device's chain (prev hash mismatch: a "
-            "forked or replayed history)");
-      }
-    }
-    if (verdict.ok() && header.schema_version != schema_version_) {
-      report->problems.push_back(
-          who + " writes with a different schema (version " +
-          std::to_string(header.schema_version) + ", here " +
-          std::to_string(schema_version_) +
-          "); update the app on the older device. Waiting");
-      break;
-    }
-    if (verdict.ok()) {
-      verdict =
-          applier_->Validate(*payload, author, header.hlc_min, header.hlc_max);
-      if (verdict.code() == StatusCode::kFailedPrecondition) {
-        report->problems.push_back(who + ": " + path +
-                                   " held: " + verdict.message());
-        break;
-      }
-    }
-    if (verdict.ok()) {
-      Status applied = ApplyObject(author, seq, path, header, *object, *payload,
-                                   &changes, report);
+      Status applied = ApplyObject(author, seq, path, header, *object, payload,
+                                   &changes, report, /*retry=*/false);
       if (applied.ok()) {
         cursor.seq = seq;
         cursor.hash = object::ObjectHash(*object);
@@ -248,7 +199,7 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
                                const object::ObjectHeader& header,
                                const Bytes& object, const Bytes& payload,
                                std::vector<changeset::RowChange>* changes,
-                               RoundReport* report) {
+                               RoundReport* report, bool retry) {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   if (!sqlite3_get_autocommit(conn_)) {
     return UnavailableError("the host has a write transaction open");
@@ -270,9 +221,20 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     std::vector<changeset::RowChange> local = std::move(stats.changes);
     stats.changes.clear();
     if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&local));
-    COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
-                                     object::ObjectHash(object),
-                                     &header.author_public_key));
+    if (retry) {
+      // A quarantined object applied late: LWW makes the order irrelevant,
+      // and the cursor has already moved past it.
+      COVEN_ASSIGN_OR_RETURN(
+          db::Stmt done,
+          db::Stmt::Prepare(conn_,
+                            "DELETE FROM _coven_quarantine WHERE path = ?"));
+      done.Bind(1, path);
+      COVEN_RETURN_IF_ERROR(done.Run());
+    } else {
+      COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
+                                       object::ObjectHash(object),
+                                       &header.author_public_key));
+    }
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
     COVEN_RETURN_IF_ERROR(txn.Commit());
@@ -289,38 +251,6 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
   Status attached = capture_->Attach();
   if (!status.ok()) return status.Annotate("applying " + path);
   return attached;
-}
-
-Status SyncEngine::Quarantine(std::uint64_t author, std::uint64_t seq,
-                              const std::string& path, const Status& reason,
-                              const Bytes& object, RoundReport* report) {
-  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  const std::string message = "object " + path + " from " + home_->Describe() +
-                              " rejected and quarantined: " + reason.message();
-  COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(conn_,
-                        "INSERT OR REPLACE INTO _coven_quarantine(path, "
-                        "author, seq, reason, object, at_ms) VALUES(?, "
-                        "?, ?, ?, ?, ?)"));
-  stmt.Bind(1, path)
-      .Bind(2, DeviceIdToHex(author))
-      .Bind(3, static_cast<std::int64_t>(seq));
-  stmt.Bind(4, message);
-  if (object.size() <= (64u << 10)) {  // evidence, bounded
-    stmt.BindBlob(5, object);
-  } else {
-    stmt.BindNull(5);
-  }
-  stmt.Bind(6, clock_->NowMillis());
-  COVEN_RETURN_IF_ERROR(stmt.Run());
-  COVEN_RETURN_IF_ERROR(
-      SaveCursor(conn_, author, seq, crypto::Hash256{}, nullptr));
-  COVEN_RETURN_IF_ERROR(txn.Commit());
-  ++report->quarantined;
-  report->problems.push_back(message);
-  return Status::Ok();
 }
 
 }  // namespace coven::engine

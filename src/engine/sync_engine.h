@@ -89,6 +89,18 @@ class SyncEngine {
   /// Final flush; marks the capture closed so the next start skips recovery.
   Status Close();
 
+  /// Fetches every quarantined object again and applies those that now pass
+  /// every check (e.g. after a transient corruption, or a raised limit),
+  /// removing them from quarantine. The rest stay, with a fresh reason.
+  Status RetryQuarantined(RoundReport* report);
+
+  /// Position of one remote author.
+  struct Cursor {
+    std::uint64_t seq = 0;
+    crypto::Hash256 hash{};  ///< Zero after a quarantined object.
+    std::optional<crypto::PublicKey> public_key;
+  };
+
   std::uint64_t device_id() const { return device_; }
   HlcClock& hlc() { return *hlc_; }
   std::size_t PendingObjects();
@@ -114,12 +126,24 @@ class SyncEngine {
   // Pulls one author up to `head_seq`. Returns false when it had to stop.
   Status PullAuthor(std::uint64_t author, std::uint64_t head_seq,
                     RoundReport* report);
+  // What a fetched log object deserves.
+  struct LogCheck {
+    enum Kind { kApply, kWait, kReject } kind;
+    Status status;    // kReject: why
+    std::string why;  // kWait: why
+  };
+  LogCheck CheckLogObject(std::uint64_t author, std::uint64_t seq,
+                          const std::string& path, const Bytes& object,
+                          const Cursor& cursor, object::ObjectHeader* header,
+                          Bytes* payload);
+  // Applies in one transaction with the cursor (or, with `retry`, with the
+  // removal of its quarantine entry).
   Status ApplyObject(std::uint64_t author, std::uint64_t seq,
                      const std::string& path,
                      const object::ObjectHeader& header, const Bytes& object,
                      const Bytes& payload,
                      std::vector<changeset::RowChange>* changes,
-                     RoundReport* report);
+                     RoundReport* report, bool retry);
   Status Quarantine(std::uint64_t author, std::uint64_t seq,
                     const std::string& path, const Status& reason,
                     const Bytes& object, RoundReport* report);

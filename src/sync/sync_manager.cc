@@ -157,6 +157,17 @@ Result<SyncReport> SyncManager::sync_now() { return impl_->Round(); }
 
 Result<std::size_t> SyncManager::flush() { return impl_->engine->Flush(); }
 
+Result<SyncReport> SyncManager::retry_quarantined() {
+  engine::RoundReport round;
+  COVEN_RETURN_IF_ERROR(impl_->engine->RetryQuarantined(&round));
+  SyncReport report;
+  report.pulled_objects = round.pulled_objects;
+  report.applied_rows = round.applied_rows;
+  report.requests = round.requests;
+  report.problems = round.problems;
+  return report;
+}
+
 Status SyncManager::stop() {
   std::thread thread;
   {
