@@ -182,6 +182,13 @@ std::string QuoteIdentifier(std::string_view name) {
   return out;
 }
 
+Result<Stmt> PrepareTombstoneUpsert(sqlite3* db) {
+  return Stmt::Prepare(db,
+                       "INSERT INTO _coven_tombstones(tbl, pk, hlc) "
+                       "VALUES(?, ?, ?) ON CONFLICT(tbl, pk) DO UPDATE "
+                       "SET hlc = max(hlc, excluded.hlc)");
+}
+
 Result<std::optional<std::string>> GetState(sqlite3* db, std::string_view key) {
   COVEN_ASSIGN_OR_RETURN(
       Stmt stmt,

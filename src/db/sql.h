@@ -79,6 +79,10 @@ class Transaction {
 /// Quotes an identifier for SQL ("a""b").
 std::string QuoteIdentifier(std::string_view name);
 
+/// Prepares the tombstone upsert: bind (table, id, stamp); the newest stamp
+/// of a row wins.
+Result<Stmt> PrepareTombstoneUpsert(sqlite3* db);
+
 /// Reads sync_state[key]; nullopt when absent.
 Result<std::optional<std::string>> GetState(sqlite3* db, std::string_view key);
 /// Upserts sync_state[key] = value.

@@ -233,12 +233,7 @@ Result<ApplyStats> Applier::Apply(ByteView data) {
     hlc_->Seed(validated_newest_);
     return stats;
   }
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt put_tomb,
-      db::Stmt::Prepare(db_,
-                        "INSERT INTO _coven_tombstones(tbl, pk, hlc) "
-                        "VALUES(?, ?, ?) ON CONFLICT(tbl, pk) DO UPDATE "
-                        "SET hlc = max(hlc, excluded.hlc)"));
+  COVEN_ASSIGN_OR_RETURN(db::Stmt put_tomb, db::PrepareTombstoneUpsert(db_));
   changeset::ChangesetIter it(data);
   Hlc newest;
   while (true) {

@@ -316,12 +316,7 @@ Result<CapturedChanges> Capture::Collect(std::optional<Hlc> recover_after,
         db::Stmt::Prepare(db_,
                           "SELECT hlc FROM _coven_tombstones WHERE tbl = "
                           "? AND pk = ?"));
-    COVEN_ASSIGN_OR_RETURN(
-        db::Stmt put_tomb,
-        db::Stmt::Prepare(db_,
-                          "INSERT INTO _coven_tombstones(tbl, pk, hlc) "
-                          "VALUES(?, ?, ?) ON CONFLICT(tbl, pk) DO UPDATE "
-                          "SET hlc = max(hlc, excluded.hlc)"));
+    COVEN_ASSIGN_OR_RETURN(db::Stmt put_tomb, db::PrepareTombstoneUpsert(db_));
     writer.BeginTable(table.name, ncol);
     // A pk may appear in both sets (deleted, then re-inserted): the live
     // table decides.
