@@ -66,7 +66,9 @@ class Applier {
   void set_collect_changes(bool collect) { collect_changes_ = collect; }
 
   /// Parks rows that lost their parent and restores parked rows whose parent
-  /// is back. Only when the host enforces foreign keys.
+  /// is back. Only when the host enforces foreign keys. Does nothing (no
+  /// table scan) when no row is parked and the last validated changeset
+  /// touched no table with a foreign-key relation.
   Status ReconcileParked(std::vector<changeset::RowChange>* changes);
 
   // Used by the conflict handler.
@@ -87,6 +89,7 @@ class Applier {
   std::size_t validated_deletes_ = SIZE_MAX;
   std::size_t validated_records_ = 0;
   Hlc validated_newest_;
+  bool validated_touches_foreign_keys_ = true;
   // Per Apply call:
   Status handler_error_;
   std::map<std::string, std::set<std::string>> omitted_;  // table -> ids

@@ -46,13 +46,6 @@ void CovenDeleteStampFunction(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_null(ctx);
 }
 
-std::string ValueText(sqlite3_value* value) {
-  const unsigned char* text = sqlite3_value_text(value);
-  return text ? std::string(reinterpret_cast<const char*>(text),
-                            sqlite3_value_bytes(value))
-              : std::string();
-}
-
 }  // namespace
 
 // Which rows of one table a flush must ship, besides the session's inserts.
@@ -184,7 +177,7 @@ Status Capture::CollectSession(std::map<std::string, PendingTable>* pending,
     const bool insert = it.op() == SQLITE_INSERT;
     sqlite3_value* pk = insert ? it.New(0) : it.Old(0);
     if (pk == nullptr) continue;
-    std::string id = ValueText(pk);
+    std::string id = changeset::ValueToText(pk);
     if (p == nullptr) p = &(*pending)[table->name];
     if (!insert) {
       // Updates carry only the changed columns: read the whole row later.

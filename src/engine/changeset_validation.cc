@@ -101,6 +101,7 @@ Status CheckFraming(ByteView data) {
 Status Applier::Validate(ByteView data, std::uint64_t author,
                          const Hlc& hlc_min, const Hlc& hlc_max) {
   validated_deletes_ = SIZE_MAX;
+  validated_touches_foreign_keys_ = true;
   if (data.empty()) return Bad("empty");
   // Changesets only: a patchset ('P') lacks the old values LWW needs.
   if (data[0] != 'T') return Bad("not a changeset (patchsets are refused)");
@@ -108,6 +109,7 @@ Status Applier::Validate(ByteView data, std::uint64_t author,
   changeset::ChangesetIter it(data);
   std::size_t records = 0;
   std::size_t deletes = 0;
+  bool touches_foreign_keys = false;
   bool too_far_ahead = false;
   Hlc newest;
   while (true) {
@@ -119,6 +121,7 @@ Status Applier::Validate(ByteView data, std::uint64_t author,
     if (table == nullptr) {
       return Bad(std::string("table `") + it.table() + "` is not synced here");
     }
+    touches_foreign_keys |= table->has_foreign_keys || table->is_parent;
     const int ncol = static_cast<int>(table->columns.size());
     if (it.columns() != ncol) {
       return Bad("table `" + table->name + "` has " + std::to_string(ncol) +
@@ -174,6 +177,7 @@ Status Applier::Validate(ByteView data, std::uint64_t author,
   validated_deletes_ = deletes;
   validated_records_ = records;
   validated_newest_ = newest;
+  validated_touches_foreign_keys_ = touches_foreign_keys;
   if (too_far_ahead) return hlc_->Observe(newest);
   return Status::Ok();
 }

@@ -27,10 +27,6 @@ Hlc HlcClock::Now() {
     next.millis = last_.millis + 1;
     next.counter = 0;
   }
-  if (next <= last_) {  // same ms and counter but our device sorts lower
-    next.counter = static_cast<std::uint16_t>(last_.counter + 1);
-    if (next.counter == 0) next.millis = last_.millis + 1;
-  }
   last_ = next;
   return next;
 }

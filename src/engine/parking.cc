@@ -13,6 +13,15 @@
 namespace coven::engine {
 
 Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
+  const bool touched = validated_touches_foreign_keys_;
+  validated_touches_foreign_keys_ = true;  // unknown until the next Validate
+  if (!touched) {
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt any,
+        db::Stmt::Prepare(db_, "SELECT 1 FROM _coven_parked LIMIT 1"));
+    COVEN_ASSIGN_OR_RETURN(bool parked, any.Step());
+    if (!parked) return Status::Ok();
+  }
   // 1. Restore every parked row (LWW still applies: tombstones and newer
   //    local rows win over it).
   std::set<std::pair<std::string, std::string>> restored;

@@ -41,8 +41,6 @@ Status SyncEngine::Pull(RoundReport* report) {
   COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> heads,
                          home::ListAll(*home_, "heads/"));
   COVEN_RETURN_IF_ERROR(CheckOwnHead(heads, report));
-  std::uint64_t last_author = 0;
-  bool first = true;
   for (const home::ObjectInfo& info : heads) {
     auto author = DeviceIdFromHex(std::string_view(info.path).substr(6));
     if (!author || info.path.size() != 22) {
@@ -50,9 +48,7 @@ Status SyncEngine::Pull(RoundReport* report) {
                                  ": not a head written by coven");
       continue;
     }
-    if (*author == device_ || (!first && *author == last_author)) continue;
-    first = false;
-    last_author = *author;
+    if (*author == device_) continue;  // ListAll already dropped duplicates
     ++report->requests;
     Result<Bytes> head_bytes = home_->Get(info.path);
     if (!head_bytes.ok()) {

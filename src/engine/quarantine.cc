@@ -39,6 +39,7 @@ Status SyncEngine::Quarantine(std::uint64_t author, std::uint64_t seq,
 }
 
 Status SyncEngine::RetryQuarantined(RoundReport* report) {
+  std::lock_guard<std::mutex> round(round_mutex_);  // not during a round
   struct Entry {
     std::string path;
     std::uint64_t author;

@@ -123,7 +123,8 @@ class SyncEngine {
   Status WriteHead(RoundReport* report);
   Status CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
                       RoundReport* report);
-  // Pulls one author up to `head_seq`. Returns false when it had to stop.
+  // Pulls one author up to `head_seq`; stops early (with a problem noted)
+  // when an object must wait.
   Status PullAuthor(std::uint64_t author, std::uint64_t head_seq,
                     RoundReport* report);
   // What a fetched log object deserves.

@@ -110,6 +110,23 @@ Result<std::vector<TableSchema>> LoadSyncedSchema(
     COVEN_ASSIGN_OR_RETURN(TableSchema schema, LoadTableSchema(db, table));
     out.push_back(std::move(schema));
   }
+  COVEN_ASSIGN_OR_RETURN(db::Stmt parents,
+                         db::Stmt::Prepare(db,
+                                           "SELECT DISTINCT \"table\" FROM "
+                                           "pragma_foreign_key_list(?)"));
+  for (const TableSchema& child : out) {
+    if (!child.has_foreign_keys) continue;
+    parents.Bind(1, child.name);
+    while (true) {
+      COVEN_ASSIGN_OR_RETURN(bool row, parents.Step());
+      if (!row) break;
+      const std::string parent = parents.ColumnText(0);
+      for (TableSchema& t : out) {
+        if (t.name == parent) t.is_parent = true;
+      }
+    }
+    parents.Reset();
+  }
   return out;
 }
 

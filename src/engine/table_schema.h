@@ -23,8 +23,9 @@ struct ColumnInfo {
 struct TableSchema {
   std::string name;
   std::vector<ColumnInfo> columns;
-  int updated_at = -1;  ///< Index of `_updated_at`.
-  bool has_foreign_keys = false;
+  int updated_at = -1;            ///< Index of `_updated_at`.
+  bool has_foreign_keys = false;  ///< Has a parent (is a child table).
+  bool is_parent = false;         ///< Another synced table references it.
 };
 
 /// Loads and validates one synced table. Requirements (each violation is
