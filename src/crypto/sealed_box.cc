@@ -1,0 +1,40 @@
+#include "crypto/sealed_box.h"
+
+#include <sodium.h>
+
+namespace coven::crypto {
+
+BoxKeyPair::~BoxKeyPair() {
+  sodium_memzero(secret_key_.data(), secret_key_.size());
+}
+
+BoxKeyPair BoxKeyPair::FromSeed(const std::array<std::uint8_t, 32>& seed) {
+  BoxKeyPair pair;
+  crypto_box_seed_keypair(pair.public_key_.data(), pair.secret_key_.data(),
+                          seed.data());
+  return pair;
+}
+
+Result<Bytes> BoxKeyPair::Open(ByteView sealed) const {
+  if (sealed.size() < kSealedBoxOverhead) {
+    return UnauthenticatedError("sealed box too short (" +
+                                std::to_string(sealed.size()) + " bytes)");
+  }
+  Bytes message(sealed.size() - kSealedBoxOverhead);
+  if (crypto_box_seal_open(message.data(), sealed.data(), sealed.size(),
+                           public_key_.data(), secret_key_.data()) != 0) {
+    return UnauthenticatedError(
+        "sealed box does not open with this member's key (sealed to someone "
+        "else, or altered)");
+  }
+  return message;
+}
+
+Bytes SealTo(const PublicKey& recipient, ByteView message) {
+  Bytes sealed(message.size() + kSealedBoxOverhead);
+  crypto_box_seal(sealed.data(), message.data(), message.size(),
+                  recipient.data());
+  return sealed;
+}
+
+}  // namespace coven::crypto

@@ -1,0 +1,47 @@
+// X25519 sealed boxes (libsodium crypto_box_seal): anonymous public-key
+// encryption, used to hand a library key to one member.
+//
+// Thread safety: all functions are thread-safe once EnsureSodium() returned OK.
+#ifndef COVEN_CRYPTO_SEALED_BOX_H_
+#define COVEN_CRYPTO_SEALED_BOX_H_
+
+#include <array>
+#include <cstdint>
+
+#include "coven/bytes.h"
+#include "coven/status.h"
+#include "crypto/crypto.h"
+
+namespace coven::crypto {
+
+/// Bytes a sealed box adds to its message (ephemeral key + MAC).
+inline constexpr std::size_t kSealedBoxOverhead = 48;
+
+/// An X25519 key pair. The secret half is zeroed on destruction.
+class BoxKeyPair {
+ public:
+  BoxKeyPair() = default;
+  ~BoxKeyPair();
+  BoxKeyPair(const BoxKeyPair&) = default;
+  BoxKeyPair& operator=(const BoxKeyPair&) = default;
+
+  /// Derives the pair from a 32-byte seed (crypto_box_seed_keypair).
+  static BoxKeyPair FromSeed(const std::array<std::uint8_t, 32>& seed);
+
+  const PublicKey& public_key() const { return public_key_; }
+
+  /// Opens a box sealed to this pair. kUnauthenticated if it was not sealed
+  /// to this key or was altered.
+  Result<Bytes> Open(ByteView sealed) const;
+
+ private:
+  PublicKey public_key_{};
+  std::array<std::uint8_t, 32> secret_key_{};
+};
+
+/// Seals `message` to `recipient` (randomized by libsodium).
+Bytes SealTo(const PublicKey& recipient, ByteView message);
+
+}  // namespace coven::crypto
+
+#endif  // COVEN_CRYPTO_SEALED_BOX_H_

@@ -1,0 +1,63 @@
+#include "members/member_log.h"
+
+#include <cstdio>
+
+namespace coven::members {
+
+MemberLog::MemberLog(std::optional<crypto::Hash256> genesis_anchor)
+    : anchor_(genesis_anchor) {
+  states_.emplace_back();
+}
+
+const SlotVerdict& MemberLog::Append(ByteView bytes) {
+  const std::uint64_t slot = size() + 1;
+  const crypto::Hash256 hash = EntryHash(bytes);
+  SlotVerdict verdict;
+  verdict.seq = slot;
+  MemberState next = current();
+  verdict.status = [&]() -> Status {
+    if (slot == 1 && anchor_ && hash != *anchor_) {
+      return PermissionDeniedError(
+          "the genesis entry is not the one the invite or restore code names "
+          "(a different or substituted library)");
+    }
+    COVEN_ASSIGN_OR_RETURN(MemberEntry entry, ParseEntry(bytes));
+    if (entry.seq != slot) {
+      verdict.link_broken = true;
+      return InvalidArgumentError(
+          "the entry says seq " + std::to_string(entry.seq) + " but sits in "
+          "slot " + std::to_string(slot) + " (a replayed or skipped entry)");
+    }
+    if (entry.prev_hash != head_hash_) {
+      verdict.link_broken = true;
+      return InvalidArgumentError(
+          "its prev hash does not name the entry in slot " +
+          std::to_string(slot - 1) +
+          " (a forked, reordered or replayed log)");
+    }
+    return next.Apply(entry);
+  }();
+  if (!verdict.status.ok()) {
+    next = current();
+    next.Skip();
+  }
+  states_.push_back(std::move(next));
+  head_hash_ = hash;
+  hashes_.push_back(hash);
+  verdicts_.push_back(std::move(verdict));
+  return verdicts_.back();
+}
+
+const MemberState* MemberLog::StateAt(std::uint64_t position) const {
+  if (position >= states_.size()) return nullptr;
+  return &states_[position];
+}
+
+std::string MemberEntryPath(std::uint64_t seq) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "members/%016llx",
+                static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+}  // namespace coven::members
