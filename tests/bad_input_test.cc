@@ -60,10 +60,11 @@ Tamper ForeignSignature(std::string name, bool swap_key, std::string why) {
           std::move(why)};
 }
 
-// Offsets follow docs/format/object.md §3: the 158-byte cleartext header
+// Offsets follow docs/format/object.md §3: the 166-byte cleartext header
 // (library id at 6, key id 22, device 38, public key 46, seq 78, prev hash 86,
-// HLC range 118, schema 150, chunk count 154), then one chunk (length u32 at
-// 158 = 272, nonce at 162, ciphertext and tag from 186) and the signature.
+// HLC range 118, schema 150, member seq 154, chunk count 162), then one chunk
+// (length u32 at 166 = 272, nonce at 170, ciphertext and tag from 194) and
+// the signature.
 std::vector<Tamper> Tampers() {
   const std::string sig = "does not verify (forged, corrupted or moved";
   return {
@@ -78,13 +79,14 @@ std::vector<Tamper> Tampers() {
       Flip("prev_hash", 100, sig),
       Flip("hlc_min", 125, sig),
       Flip("schema_version", 153, sig),
-      Flip("chunk_count", 157, "declares zero chunks"),
+      Flip("member_seq", 161, sig),
+      Flip("chunk_count", 165, "declares zero chunks"),
       // 272 -> 273: the chunk swallows a signature byte (reported as a cut
       // signature); 272 -> 16: below the minimum; 272 -> 65808: overrun.
-      Flip("chunk_length_low", 161, "its signature is cut off"),
-      Flip("chunk_length_mid", 160, "declaring 16 ciphertext bytes"),
-      Flip("chunk_length_high", 159, "ciphertext bytes, which overruns"),
-      Flip("nonce", 170, sig),
+      Flip("chunk_length_low", 169, "its signature is cut off"),
+      Flip("chunk_length_mid", 168, "declaring 16 ciphertext bytes"),
+      Flip("chunk_length_high", 167, "ciphertext bytes, which overruns"),
+      Flip("nonce", 178, sig),
       Flip("ciphertext", 300, sig),
       Flip("tag", -kSig - 1, sig),
       Flip("signature", -1, sig),

@@ -61,6 +61,7 @@ void EncodeCleartext(const ObjectHeader& header, std::uint32_t chunk_count,
   wire::PutBytes(out, header.hlc_min.ToBytes());
   wire::PutBytes(out, header.hlc_max.ToBytes());
   wire::PutU32(out, header.schema_version);
+  wire::PutU64(out, header.member_seq);
   wire::PutU32(out, chunk_count);
 }
 
@@ -108,6 +109,7 @@ Result<ParsedObject> Parse(ByteView object, const OpenLimits& limits,
       !reader.ReadU64(&header.seq) || !reader.ReadArray(&header.prev_hash) ||
       !reader.ReadArray(&hlc_min) || !reader.ReadArray(&hlc_max) ||
       !reader.ReadU32(&header.schema_version) ||
+      !reader.ReadU64(&header.member_seq) ||
       !reader.ReadU32(&chunk_count)) {
     return Truncated(subject, "header", size);
   }

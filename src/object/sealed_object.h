@@ -51,6 +51,9 @@ struct ObjectHeader {
   Hlc hlc_min;                  ///< Smallest stamp in the payload.
   Hlc hlc_max;                  ///< Largest stamp in the payload.
   std::uint32_t schema_version = 0;
+  /// Member-log position the author had verified when it wrote the object:
+  /// the object is authorized against the member state at this position.
+  std::uint64_t member_seq = 0;
 
   bool operator==(const ObjectHeader&) const = default;
 };
