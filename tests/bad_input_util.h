@@ -17,6 +17,7 @@
 #include "coven/memory_home.h"
 #include "crypto/crypto.h"
 #include "engine/sync_engine.h"
+#include "members/member_log.h"
 #include "object/sealed_object.h"
 #include "test_device.h"
 
@@ -61,6 +62,35 @@ class Forger {
   std::uint64_t device() const {
     return crypto::DeviceIdFor(signer.public_key());
   }
+
+  /// Enrols this forger as a device of the library's member (an insider:
+  /// authorized, but sending bad objects): appends an add-device entry to
+  /// the member log in `home`, signed by the member key.
+  void Enrol(home::Home& home,
+             const std::array<std::uint8_t, 32>& member_seed) {
+    members::MemberLog log;
+    auto listed = home::ListAll(home, "members/");
+    ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+    for (const auto& info : *listed) {
+      auto bytes = home.Get(info.path);
+      ASSERT_TRUE(bytes.ok());
+      log.Append(*bytes);
+    }
+    auto member = members::MemberIdentity::FromSeed(member_seed);
+    members::MemberEntry entry;
+    entry.type = members::EntryType::kAddDevice;
+    entry.library_id = library_id;
+    entry.seq = log.size() + 1;
+    entry.prev_hash = log.head_hash();
+    entry.signer = member.signer().public_key();
+    entry.member_sign = member.signer().public_key();
+    entry.device = signer.public_key();
+    auto bytes = members::EncodeEntry(entry, member.signer());
+    ASSERT_TRUE(bytes.ok());
+    ASSERT_TRUE(log.Append(*bytes).status.ok());
+    ASSERT_TRUE(home.Create(members::MemberEntryPath(entry.seq), *bytes).ok());
+    member_seq = entry.seq;
+  }
   std::string LogPath(std::uint64_t seq) const {
     return engine::LogPath(device(), seq);
   }
@@ -84,6 +114,7 @@ class Forger {
     header.hlc_min = min;
     header.hlc_max = max;
     header.schema_version = schema_version;
+    header.member_seq = member_seq;
     return header;
   }
 
@@ -127,6 +158,7 @@ class Forger {
 
   crypto::SigningKeyPair signer;
   crypto::LibraryKey key;
+  std::uint64_t member_seq = 0;  ///< Set by Enrol.
   std::array<std::uint8_t, 16> library_id{};
   std::uint32_t schema_version = 0;
   crypto::Hash256 last_hash{};  ///< ObjectHash of the last planted log object.
@@ -176,7 +208,9 @@ class BadInputTest : public ::testing::Test {
   }
   /// An insider: a device the test controls holding the library key.
   Forger Insider(std::uint64_t seed) {
-    return Forger(seed, library_, SchemaVersion());
+    Forger forger(seed, library_, SchemaVersion());
+    forger.Enrol(*home_, library_.member_seed);
+    return forger;
   }
 
   /// One round on `device` that must succeed (the round goes on).

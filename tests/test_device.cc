@@ -15,6 +15,7 @@ TestLibrary MakeLibrary(std::uint64_t seed) {
   TestLibrary library;
   library.id_hex = HexEncode(id);
   entropy.Fill(library.key.bytes);
+  entropy.Fill(library.member_seed);
   return library;
 }
 
@@ -32,6 +33,7 @@ std::unique_ptr<TestDevice> TestDevice::Create(
   auto entropy = std::make_shared<SeededEntropy>(seed);
   keys::KeyService key_service(/*dev_mode=*/true, library.id_hex, "", entropy);
   EXPECT_TRUE(key_service.import_encryption_key(library.key).ok());
+  EXPECT_TRUE(key_service.import_member_seed(library.member_seed).ok());
   encryption::EncryptionService encryption(library.key);
 
   config::Config config = config::Config::with_defaults(

@@ -39,6 +39,8 @@ CREATE INDEX IF NOT EXISTS todo_notes_by_todo ON todo_notes(todo_id);
 struct TestLibrary {
   std::string id_hex;
   keys::EncryptionKey key;
+  /// Every TestDevice of a library is a device of this one member (Owner).
+  std::array<std::uint8_t, 32> member_seed{};
 };
 
 /// A library id and key derived from `seed`.

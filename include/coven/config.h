@@ -58,6 +58,10 @@ struct Config {
   home::HomeRef home;
   /// Injected randomness; null means SystemEntropy.
   EntropyRef entropy;
+  /// Hash (64 hex digits) of the library's genesis member-log entry, from an
+  /// invite or restore code. When set, the home's member log must start with
+  /// that entry, and this device never founds a new library.
+  std::string genesis_anchor;
 
   /// The reference constructor: defaults for everything else.
   static Config with_defaults(std::string library_dir, std::string device_name,

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "coven/entropy.h"
 #include "coven/status.h"
@@ -49,6 +50,20 @@ class KeyService {
 
   /// This device's signing seed, created on first use. Errors as above.
   Result<DeviceKey> get_or_create_device_key();
+
+  /// The seed of this device's member identity (member signing and sealing
+  /// keys), created on first use. Errors as above.
+  Result<std::array<std::uint8_t, 32>> get_or_create_member_seed();
+  /// Stores a member seed from a restore code (or a test fixture) before
+  /// first use. kAlreadyExists if a different seed is already stored.
+  Status import_member_seed(const std::array<std::uint8_t, 32>& seed);
+
+  /// Stores a library key received through the member log (a key sealed to
+  /// this member), named by its key id. Storing the same key twice is OK.
+  Status store_library_key(const EncryptionKey& key);
+  /// Every library key stored with store_library_key, plus the key of
+  /// get_or_create_encryption_key if it exists. Errors as above.
+  Result<std::vector<EncryptionKey>> library_keys();
 
   bool dev_mode() const;
   const std::string& library_id() const;

@@ -41,7 +41,7 @@ struct MemberInfo {
   std::string member_id;   ///< 16 hex digits derived from the signing key.
   std::string public_key;  ///< Identity: Ed25519 || X25519, 128 hex digits.
   MemberRole role = MemberRole::Reader;
-  bool active = true;      ///< False once removed.
+  bool active = true;          ///< False once removed.
   std::uint64_t added_at = 0;  ///< Member-log position of the addition.
   std::vector<DeviceInfo> devices;
 };

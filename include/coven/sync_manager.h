@@ -26,6 +26,7 @@
 #include "coven/db.h"
 #include "coven/encryption.h"
 #include "coven/keys.h"
+#include "coven/members.h"
 #include "coven/status.h"
 
 namespace coven::sync::sync_manager {
@@ -59,6 +60,13 @@ struct SyncStatus {
   std::string last_error;             ///< Empty after a clean round.
   std::vector<std::string> problems;  ///< From the last round.
   std::vector<QuarantinedObject> quarantined;
+  /// The home served a rolled-back or forked member log, or a head that
+  /// went back: never silently accepted. Empty when all is well.
+  std::vector<std::string> alarms;
+  std::string member_id;              ///< This device's member (16 hex).
+  std::string role;                   ///< "owner" ... "reader", or "".
+  std::uint64_t member_log_size = 0;  ///< Verified member-log entries.
+  std::string fingerprint;            ///< Compare with other members.
 };
 
 /// Receives events. Default implementations do nothing.
@@ -106,6 +114,37 @@ class SyncManager {
   Status stop();
   /// A snapshot of the current state.
   SyncStatus status();
+
+  // Membership (docs/format/members.md). Each change is checked against the
+  // member log first: kPermissionDenied names the rule that forbids it.
+  // Changes wait for a running round and refresh the member log first.
+
+  /// This device's member identity: 128 hex digits (Ed25519 signing key and
+  /// X25519 sealing key). An Admin passes it to invite_member.
+  std::string identity();
+  /// Adds the member `public_key_hex` (from its `identity()`) with `role`
+  /// and seals every library key this device holds to it. Returns the
+  /// invite code the new member passes to `coven join` (no secret inside:
+  /// the library id, the home and the genesis hash). Errors:
+  /// kInvalidArgument (malformed key), kPermissionDenied, home errors.
+  Result<std::string> invite_member(const std::string& public_key_hex,
+                                    members::MemberRole role);
+  /// The members as the verified member log says now (removed ones too).
+  Result<std::vector<members::MemberInfo>> get_members();
+  /// Removes a member (16-hex id or public key) and rotates the library
+  /// key: the new key is sealed to the remaining members only.
+  Status remove_member(const std::string& member);
+  /// Gives a member another role.
+  Status change_role(const std::string& member, members::MemberRole role);
+  /// Starts a new library key, sealed to every member.
+  Status rotate_key();
+  /// A code that restores this member on a new device (`coven restore`).
+  /// It holds the member's secret seed: protect it with `passphrase`
+  /// (Argon2id) or keep it like a password.
+  Result<std::string> generate_restore_code(const std::string& passphrase = "");
+  /// The member-log fingerprint ("XXXX-XXXX-XXXX-XXXX @N"): members compare
+  /// it out of band to detect a home that shows them different logs.
+  std::string fingerprint();
 
  private:
   struct Impl;

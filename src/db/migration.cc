@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS _coven_parked (
   change BLOB NOT NULL,
   PRIMARY KEY (tbl, pk)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _coven_members (
+  seq INTEGER PRIMARY KEY NOT NULL,
+  bytes BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS _coven_quarantine (
   path TEXT PRIMARY KEY NOT NULL,
   author TEXT NOT NULL,

@@ -8,10 +8,8 @@
 namespace coven::engine {
 
 object::KeyLookup SyncEngine::KeyLookup() const {
-  // One library key until membership brings key rotation.
   return [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
-    if (id == identity_.library_key.id()) return identity_.library_key;
-    return std::nullopt;
+    return membership_->KeyFor(id);
   };
 }
 
@@ -73,6 +71,12 @@ Status SyncEngine::Pull(RoundReport* report) {
                                  DeviceIdToHex(*author));
       continue;
     }
+    if (Status authorized = membership_->AuthorizeObject(header);
+        !authorized.ok()) {
+      report->problems.push_back("head " + info.path +
+                                 " skipped: " + authorized.message());
+      continue;
+    }
     Status pulled = PullAuthor(*author, header.seq, report);
     if (!pulled.ok()) return pulled;
   }
@@ -113,6 +117,28 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
         "forked or replayed history)");
   }
   if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
+  verdict = membership_->AuthorizeObject(header);
+  if (verdict.code() == StatusCode::kUnavailable) {
+    return {LogCheck::kWait, Status::Ok(), verdict.message()};
+  }
+  if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
+  {
+    // An author's objects never go back in the member log: a removed member
+    // cannot keep writing by naming the position before its removal once it
+    // has named a later one.
+    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+    Result<std::optional<std::string>> last =
+        db::GetState(conn_, "member_seq/" + DeviceIdToHex(author));
+    if (last.ok() && *last && header.member_seq < std::stoull(**last)) {
+      return {
+          LogCheck::kReject,
+          PermissionDeniedError(
+              "it names member-log position " +
+              std::to_string(header.member_seq) + ", older than the " + **last +
+              " its author named before (a replayed or forged position)"),
+          ""};
+    }
+  }
   if (header.schema_version != schema_version_) {
     return {LogCheck::kWait, Status::Ok(),
             "was written with a different schema (version " +
@@ -139,6 +165,19 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
   }
   const std::string who = "device " + DeviceIdToHex(author);
   if (head_seq < cursor.seq) {
+    // Behind what this device applied: a lagging listing, or a rollback if
+    // the object this device applied is gone.
+    ++report->requests;
+    Result<Bytes> applied = home_->Get(LogPath(author, cursor.seq));
+    if (!applied.ok() && applied.status().code() == StatusCode::kNotFound) {
+      std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+      COVEN_RETURN_IF_ERROR(db::SetState(
+          conn_, "head_alarm",
+          "the home " + home_->Describe() + " rolled " + who +
+              " back: its head names seq " + std::to_string(head_seq) +
+              " and " + LogPath(author, cursor.seq) +
+              ", which this device applied, is gone"));
+    }
     report->problems.push_back(
         who + ": the home shows seq " + std::to_string(head_seq) +
         " but this device already applied seq " + std::to_string(cursor.seq) +
@@ -211,6 +250,7 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
   fk.Reset();
   if (fk_on) COVEN_RETURN_IF_ERROR(db::Exec(conn_, "PRAGMA foreign_keys=OFF"));
 
+  applying_->store(true);
   Status status = [&]() -> Status {
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
     COVEN_ASSIGN_OR_RETURN(ApplyStats stats, applier_->Apply(payload));
@@ -230,6 +270,9 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
       COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
                                        object::ObjectHash(object),
                                        &header.author_public_key));
+      COVEN_RETURN_IF_ERROR(db::SetState(conn_,
+                                         "member_seq/" + DeviceIdToHex(author),
+                                         std::to_string(header.member_seq)));
     }
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
@@ -243,6 +286,7 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     changes->insert(changes->end(), local.begin(), local.end());
     return Status::Ok();
   }();
+  applying_->store(false);
   if (fk_on) db::Exec(conn_, "PRAGMA foreign_keys=ON").IgnoreError();
   Status attached = capture_->Attach();
   if (!status.ok()) return status.Annotate("applying " + path);

@@ -89,13 +89,16 @@ Status SyncEngine::WriteHead(RoundReport* report) {
     pushed_seq = *seq;
     pushed_hash = *hash;
   }
-  // A head names the latest stored log object: its seq and hash.
-  object::ObjectHeader header = OwnHeader(object::ObjectKind::kHead,
-                                          std::stoull(pushed_seq), pushed_hash);
+  // A head names the latest stored log object: its seq and hash. It is
+  // sealed with the newest key this device holds.
+  Result<crypto::LibraryKey> key = membership_->CurrentKey();
+  if (!key.ok()) return Status::Ok();  // written once the key arrives
+  object::ObjectHeader header =
+      OwnHeader(object::ObjectKind::kHead, std::stoull(pushed_seq), pushed_hash,
+                key->id());
   const std::string path = HeadPath(device_);
-  COVEN_ASSIGN_OR_RETURN(
-      Bytes sealed, object::Seal(path, header, Bytes(), identity_.library_key,
-                                 identity_.signer));
+  COVEN_ASSIGN_OR_RETURN(Bytes sealed, object::Seal(path, header, Bytes(), *key,
+                                                    identity_.signer));
   ++report->requests;
   COVEN_RETURN_IF_ERROR(
       home_->Replace(path, sealed)

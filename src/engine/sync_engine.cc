@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "db/sql.h"
+#include "engine/write_guard.h"
 
 namespace coven::engine {
 
@@ -92,6 +93,24 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   engine->applier_ = std::make_unique<Applier>(
       conn, &engine->tables_, &engine->stamps_, engine->hlc_.get());
   COVEN_RETURN_IF_ERROR(engine->capture_->Install());
+  COVEN_RETURN_IF_ERROR(InstallWriteGuard(
+      conn, engine->tables_, engine->may_write_, engine->applying_));
+
+  members::MembershipOptions membership;
+  membership.library_id = engine->identity_.library_id;
+  membership.member = engine->identity_.member;
+  membership.device = engine->identity_.signer;
+  membership.genesis_anchor = engine->identity_.genesis_anchor;
+  if (engine->identity_.may_found) {
+    membership.founding_key = engine->identity_.library_key;
+  }
+  membership.known_keys = engine->identity_.known_keys;
+  membership.known_keys.push_back(engine->identity_.library_key);
+  membership.persist_key = engine->identity_.persist_key;
+  membership.clock = engine->clock_;
+  COVEN_ASSIGN_OR_RETURN(engine->membership_,
+                         members::Membership::Open(engine->db_, engine->home_,
+                                                   std::move(membership)));
 
   COVEN_ASSIGN_OR_RETURN(auto open_flag, db::GetState(conn, "capture_open"));
   engine->need_recovery_ =
@@ -138,6 +157,21 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   if (capture_->SessionEmpty() && !need_recovery_ && !new_tombstones) {
     return std::size_t{0};
   }
+  // Changes wait (captured, unconsumed) until this device may publish them.
+  write_refusal_ = membership_->CanWrite();
+  if (write_refusal_.code() == StatusCode::kFailedPrecondition) {
+    return std::size_t{0};
+  }
+  const bool publish = write_refusal_.ok();
+  crypto::LibraryKey key;
+  if (publish) {
+    COVEN_ASSIGN_OR_RETURN(key, membership_->CurrentKey());
+  } else if (!need_recovery_) {
+    return std::size_t{0};  // the write guard keeps new changes out
+  }
+  // A device that may never publish (a Reader, a removed member) still
+  // consumes its start-up scan here, so rows it later receives are never
+  // taken for its own; what it captured is dropped, not published.
   std::optional<Hlc> recover_after;
   if (need_recovery_) recover_after = bootstrap_ ? Hlc() : flushed_through;
   Result<db::Transaction> txn = db::Transaction::Begin(conn_);
@@ -148,18 +182,18 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   COVEN_ASSIGN_OR_RETURN(
       CapturedChanges captured,
       capture_->Collect(recover_after, flushed_through, bootstrap_));
-  if (captured.rows > 0) {
+  if (captured.rows > 0 && publish) {
     COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));
     const std::uint64_t seq = last_seq ? std::stoull(*last_seq) + 1 : 1;
-    object::ObjectHeader header =
-        OwnHeader(object::ObjectKind::kLog, seq, last_hash.value_or(""));
+    object::ObjectHeader header = OwnHeader(object::ObjectKind::kLog, seq,
+                                            last_hash.value_or(""), key.id());
     header.hlc_min = captured.hlc_min;
     header.hlc_max = captured.hlc_max;
     const std::string path = LogPath(device_, seq);
     COVEN_ASSIGN_OR_RETURN(
-        Bytes sealed, object::Seal(path, header, captured.changeset,
-                                   identity_.library_key, identity_.signer));
+        Bytes sealed,
+        object::Seal(path, header, captured.changeset, key, identity_.signer));
     if (sealed.size() > options_.max_object_bytes) {
       return ResourceExhaustedError(
           "a flush of " + std::to_string(captured.rows) + " rows seals to " +
@@ -190,16 +224,18 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   need_recovery_ = false;
   bootstrap_ = false;
   COVEN_RETURN_IF_ERROR(capture_->Attach());
-  return captured.rows;
+  return publish ? captured.rows : std::size_t{0};
 }
 
-object::ObjectHeader SyncEngine::OwnHeader(
-    object::ObjectKind kind, std::uint64_t seq,
-    const std::string& prev_hash_hex) const {
+object::ObjectHeader SyncEngine::OwnHeader(object::ObjectKind kind,
+                                           std::uint64_t seq,
+                                           const std::string& prev_hash_hex,
+                                           const crypto::KeyId& key_id) const {
   object::ObjectHeader header;
   header.kind = kind;
   header.library_id = identity_.library_id;
-  header.key_id = identity_.library_key.id();
+  header.key_id = key_id;
+  header.member_seq = membership_->position();
   header.author_device = device_;
   header.author_public_key = identity_.signer.public_key();
   header.seq = seq;
@@ -246,9 +282,19 @@ std::vector<QuarantineEntry> SyncEngine::Quarantined() {
 Result<RoundReport> SyncEngine::SyncOnce() {
   std::lock_guard<std::mutex> round(round_mutex_);
   RoundReport report;
+  COVEN_RETURN_IF_ERROR(RefreshMembers(&report));
   COVEN_ASSIGN_OR_RETURN(report.flushed_rows, Flush());
+  if (!write_refusal_.ok()) {
+    report.problems.push_back("local changes are kept but not published: " +
+                              write_refusal_.message());
+  }
   Status pushed = Push(&report);
-  Status pulled = Pull(&report);
+  // A device not enrolled yet (or without the current key) pulls nothing:
+  // rows applied before its first flush would be taken for its own.
+  Status pulled =
+      membership_->CanWrite().code() == StatusCode::kFailedPrecondition
+          ? Status::Ok()
+          : Pull(&report);
   // Push again so that a flush made during pull (host writes) goes out.
   if (pushed.ok()) pushed = Push(&report);
   if (!pushed.ok()) return pushed;

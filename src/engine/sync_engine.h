@@ -14,6 +14,7 @@
 #define COVEN_ENGINE_SYNC_ENGINE_H_
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,6 +34,7 @@
 #include "engine/hlc_clock.h"
 #include "engine/stamp_context.h"
 #include "engine/table_schema.h"
+#include "members/membership.h"
 #include "object/sealed_object.h"
 
 namespace coven::engine {
@@ -40,8 +42,17 @@ namespace coven::engine {
 /// Who this device is inside which library.
 struct Identity {
   std::array<std::uint8_t, 16> library_id{};
+  /// Founds the library (first key) when the home holds no member log.
   crypto::LibraryKey library_key;
-  crypto::SigningKeyPair signer;
+  crypto::SigningKeyPair signer;   ///< This device's key.
+  members::MemberIdentity member;  ///< This device's member.
+  std::vector<crypto::LibraryKey> known_keys;
+  /// Slot 1 of the member log must hash to this (join / restore).
+  std::optional<crypto::Hash256> genesis_anchor;
+  /// False: never found a library (a joining device waits for the log).
+  bool may_found = true;
+  /// Stores library keys received through the member log.
+  std::function<Status(const crypto::LibraryKey&)> persist_key;
 };
 
 struct EngineOptions {
@@ -102,6 +113,16 @@ class SyncEngine {
   };
 
   std::uint64_t device_id() const { return device_; }
+  /// The member log and keys. Call its changes between rounds only
+  /// (SyncManager serializes them with the round mutex).
+  members::Membership& membership() { return *membership_; }
+  std::mutex& round_mutex() { return round_mutex_; }
+  /// Reads new member-log entries (and founds or enrols); updates whether
+  /// local writes are allowed.
+  Status RefreshMembers(RoundReport* report);
+  /// Alarms about the home (rolled back or forked member log, heads that
+  /// went back); empty when all is well.
+  std::vector<std::string> Alarms();
   HlcClock& hlc() { return *hlc_; }
   std::size_t PendingObjects();
   std::vector<QuarantineEntry> Quarantined();
@@ -118,7 +139,8 @@ class SyncEngine {
   Result<std::size_t> FlushLocked();
   /// A header for an object of this device (stamp range left empty).
   object::ObjectHeader OwnHeader(object::ObjectKind kind, std::uint64_t seq,
-                                 const std::string& prev_hash_hex) const;
+                                 const std::string& prev_hash_hex,
+                                 const crypto::KeyId& key_id) const;
   object::KeyLookup KeyLookup() const;
   Status WriteHead(RoundReport* report);
   Status CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
@@ -162,6 +184,13 @@ class SyncEngine {
   StampContext stamps_;
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<Applier> applier_;
+  std::unique_ptr<members::Membership> membership_;
+  // Read by the write guard (coven_may_write) on the host's thread.
+  std::shared_ptr<std::atomic<bool>> may_write_ =
+      std::make_shared<std::atomic<bool>>(true);
+  std::shared_ptr<std::atomic<bool>> applying_ =
+      std::make_shared<std::atomic<bool>>(false);
+  Status write_refusal_;
   bool need_recovery_ = false;
   bool bootstrap_ = false;
   std::mutex round_mutex_;  // one push/pull at a time

@@ -6,18 +6,9 @@
 #include "coven/keys.h"
 #include "crypto/crypto.h"
 #include "keys/key_file.h"
+#include "keys/key_service_state.h"
 
 namespace coven::keys {
-
-struct KeyService::State {
-  bool dev_mode;
-  std::string library_id;
-  std::string key_dir;
-  EntropyRef entropy;
-  std::mutex mutex;
-  std::optional<EncryptionKey> library_key;
-  std::optional<DeviceKey> device_key;
-};
 
 KeyService::KeyService(bool dev_mode, std::string library_id,
                        std::string key_dir, EntropyRef entropy)
@@ -31,8 +22,6 @@ KeyService::KeyService(bool dev_mode, std::string library_id,
 
 bool KeyService::dev_mode() const { return state_->dev_mode; }
 const std::string& KeyService::library_id() const { return state_->library_id; }
-
-namespace {
 
 // Loads the 32-byte secret at `path`, creating it from `entropy` when absent.
 Result<std::array<std::uint8_t, 32>> LoadOrCreate(const std::string& path,
@@ -54,8 +43,6 @@ Result<std::array<std::uint8_t, 32>> LoadOrCreate(const std::string& path,
   }
   return InternalError("key file " + path + " keeps changing");
 }
-
-}  // namespace
 
 Result<EncryptionKey> KeyService::get_or_create_encryption_key() {
   COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());

@@ -157,19 +157,22 @@ Result<MemberEntry> ParseEntry(ByteView bytes) {
                std::to_string(expected));
   }
   if (reader.remaining() != body_size + kEntrySignatureBytes) {
-    return Bad("its length does not match its body size (truncated or "
-               "trailing bytes)");
+    return Bad(
+        "its length does not match its body size (truncated or "
+        "trailing bytes)");
   }
   std::uint8_t role = 0;
   bool ok = true;
   switch (e.type) {
     case EntryType::kGenesis:
-      ok = reader.ReadArray(&e.member_sign) && reader.ReadArray(&e.member_box) &&
-           reader.ReadArray(&e.device) && reader.ReadArray(&e.key_id);
+      ok = reader.ReadArray(&e.member_sign) &&
+           reader.ReadArray(&e.member_box) && reader.ReadArray(&e.device) &&
+           reader.ReadArray(&e.key_id);
       break;
     case EntryType::kAddMember:
-      ok = reader.ReadArray(&e.member_sign) && reader.ReadArray(&e.member_box) &&
-           reader.ReadU8(&role) && reader.ReadArray(&e.device);
+      ok = reader.ReadArray(&e.member_sign) &&
+           reader.ReadArray(&e.member_box) && reader.ReadU8(&role) &&
+           reader.ReadArray(&e.device);
       break;
     case EntryType::kRemoveMember:
       ok = reader.ReadArray(&e.member_sign) && reader.ReadArray(&e.key_id);
@@ -192,9 +195,9 @@ Result<MemberEntry> ParseEntry(ByteView bytes) {
   }
   const std::size_t signed_size = bytes.size() - kEntrySignatureBytes;
   if (!reader.ReadArray(&e.signature)) return Bad("truncated signature");
-  Status verified =
-      crypto::Verify(e.signer, crypto::Hash(kSignLabel, bytes.first(signed_size)),
-                     e.signature);
+  Status verified = crypto::Verify(
+      e.signer, crypto::Hash(kSignLabel, bytes.first(signed_size)),
+      e.signature);
   if (!verified.ok()) {
     return UnauthenticatedError(
         "member-log entry signature does not verify (forged or altered)");

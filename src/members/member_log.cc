@@ -25,15 +25,16 @@ const SlotVerdict& MemberLog::Append(ByteView bytes) {
     if (entry.seq != slot) {
       verdict.link_broken = true;
       return InvalidArgumentError(
-          "the entry says seq " + std::to_string(entry.seq) + " but sits in "
-          "slot " + std::to_string(slot) + " (a replayed or skipped entry)");
+          "the entry says seq " + std::to_string(entry.seq) +
+          " but sits in "
+          "slot " +
+          std::to_string(slot) + " (a replayed or skipped entry)");
     }
     if (entry.prev_hash != head_hash_) {
       verdict.link_broken = true;
       return InvalidArgumentError(
           "its prev hash does not name the entry in slot " +
-          std::to_string(slot - 1) +
-          " (a forked, reordered or replayed log)");
+          std::to_string(slot - 1) + " (a forked, reordered or replayed log)");
     }
     return next.Apply(entry);
   }();

@@ -25,8 +25,9 @@ Status MemberState::Apply(const MemberEntry& e) {
   Status verdict = [&]() -> Status {
     if (e.type == EntryType::kGenesis) {
       if (slot != 1 || has_genesis_) {
-        return Deny("a second genesis entry (only slot 1 may create the "
-                    "library)");
+        return Deny(
+            "a second genesis entry (only slot 1 may create the "
+            "library)");
       }
       return ApplyGenesis(e);
     }
@@ -61,8 +62,9 @@ Status MemberState::Apply(const MemberEntry& e) {
 
 Status MemberState::ApplyGenesis(const MemberEntry& e) {
   if (e.signer != e.device && e.signer != e.member_sign) {
-    return Deny("the genesis entry must be signed by the first owner's device "
-                "or member key");
+    return Deny(
+        "the genesis entry must be signed by the first owner's device "
+        "or member key");
   }
   if (e.device == e.member_sign) {
     return InvalidArgumentError("a device key equal to the member key");
@@ -70,8 +72,8 @@ Status MemberState::ApplyGenesis(const MemberEntry& e) {
   if (IsZero(e.key_id)) return InvalidArgumentError("a zero key id");
   has_genesis_ = true;
   library_id_ = e.library_id;
-  MemberRecord owner{{e.member_sign, e.member_box}, MemberRole::Owner, true, 1,
-                     0};
+  MemberRecord owner{
+      {e.member_sign, e.member_box}, MemberRole::Owner, true, 1, 0};
   members_[e.member_sign] = owner;
   devices_[e.device] = DeviceRecord{e.device, e.member_sign, true, 1, 0};
   current_key_ = e.key_id;
@@ -95,8 +97,9 @@ Result<const MemberRecord*> MemberState::ResolveSigner(
     if (!member->active) return Deny("signed by removed " + Who(key));
     return member;
   }
-  return Deny("signed by a key that is neither a member nor a device of this "
-              "library");
+  return Deny(
+      "signed by a key that is neither a member nor a device of this "
+      "library");
 }
 
 Status MemberState::AuthorizeWrite(const crypto::PublicKey& device) const {
@@ -130,8 +133,15 @@ Status MemberState::CheckNewKey(const crypto::KeyId& id) const {
 }
 
 Status MemberState::CheckNewDevice(const crypto::PublicKey& device) const {
-  if (const DeviceRecord* d = FindDevice(device); d && d->active) {
-    return Deny("the device already belongs to " + Who(d->member));
+  if (const DeviceRecord* d = FindDevice(device)) {
+    if (d->active)
+      return Deny("the device already belongs to " + Who(d->member));
+    return Deny(
+        "the device was removed before; a removed device never comes "
+        "back (enrol it with a new device key)");
+  }
+  if (device == crypto::PublicKey{}) {
+    return InvalidArgumentError("an all-zero device key");
   }
   if (FindMember(device) != nullptr) {
     return Deny("a member's signing key cannot also be a device key");
@@ -155,11 +165,15 @@ Status MemberState::ApplyAddMember(const MemberRecord& author,
   if (e.device == e.member_sign) {
     return InvalidArgumentError("a device key equal to the member key");
   }
-  COVEN_RETURN_IF_ERROR(CheckNewDevice(e.device));
+  // An all-zero device: the member enrols its own devices later.
+  const bool with_device = e.device != crypto::PublicKey{};
+  if (with_device) COVEN_RETURN_IF_ERROR(CheckNewDevice(e.device));
   const std::uint64_t at = position_ + 1;
   members_[e.member_sign] =
       MemberRecord{{e.member_sign, e.member_box}, e.role, true, at, 0};
-  devices_[e.device] = DeviceRecord{e.device, e.member_sign, true, at, 0};
+  if (with_device) {
+    devices_[e.device] = DeviceRecord{e.device, e.member_sign, true, at, 0};
+  }
   return Status::Ok();
 }
 
@@ -172,8 +186,9 @@ Status MemberState::ApplyRemoveMember(const MemberRecord& author,
   }
   if (target == nullptr) return Deny(Who(e.member_sign) + " is not a member");
   if (target->identity.sign == author.identity.sign) {
-    return Deny("a member cannot remove itself; another Admin or Owner "
-                "removes it");
+    return Deny(
+        "a member cannot remove itself; another Admin or Owner "
+        "removes it");
   }
   if (author.role < MemberRole::Admin) {
     return Deny("a " + RoleText(author.role) + " cannot remove members");

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "coven/session.h"
@@ -16,6 +17,7 @@ struct SyncManager::Impl {
   clock::ClockRef clock;
   EntropyRef entropy;
   std::unique_ptr<engine::SyncEngine> engine;
+  std::optional<keys::KeyService> key_service;
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -59,6 +61,31 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   COVEN_ASSIGN_OR_RETURN(keys::DeviceKey device_key,
                          key_service.get_or_create_device_key());
   identity.signer = crypto::SigningKeyPair::FromSeed(device_key.seed);
+  COVEN_ASSIGN_OR_RETURN(auto member_seed,
+                         key_service.get_or_create_member_seed());
+  identity.member = members::MemberIdentity::FromSeed(member_seed);
+  COVEN_ASSIGN_OR_RETURN(std::vector<keys::EncryptionKey> held,
+                         key_service.library_keys());
+  for (const keys::EncryptionKey& key : held) {
+    identity.known_keys.emplace_back(key.bytes);
+  }
+  identity.persist_key = [key_service](const crypto::LibraryKey& key) mutable {
+    return key_service.store_library_key(keys::EncryptionKey{key.bytes()});
+  };
+  if (!impl->config.genesis_anchor.empty()) {
+    Bytes anchor;
+    if (!HexDecode(impl->config.genesis_anchor, &anchor) ||
+        anchor.size() != 32) {
+      return InvalidArgumentError(
+          "Config::genesis_anchor must be 64 hex digits (from an invite or "
+          "restore code)");
+    }
+    crypto::Hash256 hash{};
+    std::copy(anchor.begin(), anchor.end(), hash.begin());
+    identity.genesis_anchor = hash;
+    identity.may_found = false;
+  }
+  impl->key_service = key_service;
 
   COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(impl->config));
   engine::EngineOptions options;
@@ -194,6 +221,19 @@ SyncStatus SyncManager::status() {
   out.pending_objects = impl_->engine->PendingObjects();
   for (const auto& q : impl_->engine->Quarantined()) {
     out.quarantined.push_back({q.path, q.reason});
+  }
+  out.alarms = impl_->engine->Alarms();
+  {
+    std::lock_guard<std::mutex> round(impl_->engine->round_mutex());
+    members::Membership& m = impl_->engine->membership();
+    const crypto::PublicKey& me = m.member().signer().public_key();
+    out.member_id = members::MemberIdHex(me);
+    if (const members::MemberRecord* r = m.current().FindMember(me);
+        r && r->active) {
+      out.role = std::string(members::RoleName(r->role));
+    }
+    out.member_log_size = m.position();
+    out.fingerprint = m.Fingerprint();
   }
   return out;
 }

@@ -1,0 +1,356 @@
+#include "members/membership.h"
+
+#include <algorithm>
+#include <set>
+
+#include "db/sql.h"
+#include "members/key_wrap.h"
+
+namespace coven::members {
+
+namespace {
+
+constexpr std::string_view kAlarmKey = "member_alarm";
+
+bool Listed(const std::set<std::string>& paths, std::uint64_t seq) {
+  return paths.count(MemberEntryPath(seq)) != 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Membership>> Membership::Open(
+    std::shared_ptr<db::SyncDb> db, home::HomeRef home,
+    MembershipOptions options) {
+  std::unique_ptr<Membership> m(new Membership());
+  m->db_ = std::move(db);
+  m->home_ = std::move(home);
+  m->options_ = std::move(options);
+  if (!m->options_.entropy)
+    m->options_.entropy = std::make_shared<SystemEntropy>();
+  if (!m->options_.clock)
+    m->options_.clock = std::make_shared<clock::SystemClock>();
+  m->log_ = MemberLog(m->options_.genesis_anchor);
+  for (const crypto::LibraryKey& key : m->options_.known_keys) {
+    m->keys_[key.id()] = key;
+  }
+  COVEN_RETURN_IF_ERROR(m->LoadCached());
+  return m;
+}
+
+Status Membership::LoadCached() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  sqlite3* conn = db_->raw_write_handle();
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt, db::Stmt::Prepare(conn,
+                                       "SELECT seq, bytes FROM _coven_members "
+                                       "ORDER BY seq"));
+  while (true) {
+    COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    const auto seq = static_cast<std::uint64_t>(stmt.ColumnInt(0));
+    if (seq != log_.size() + 1) {
+      return DataLossError(
+          "the cached member log in the database has a gap at slot " +
+          std::to_string(log_.size() + 1) +
+          "; delete the rows of _coven_members to fetch it again");
+    }
+    Bytes bytes = stmt.ColumnBlob(1);
+    log_.Append(bytes);
+    slots_.push_back(std::move(bytes));
+  }
+  COVEN_ASSIGN_OR_RETURN(auto alarm, db::GetState(conn, kAlarmKey));
+  alarm_ = alarm.value_or("");
+  return Status::Ok();
+}
+
+Status Membership::Store(std::uint64_t seq, const Bytes& bytes) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(db_->raw_write_handle(),
+                        "INSERT OR REPLACE INTO _coven_members(seq, bytes) "
+                        "VALUES (?, ?)"));
+  stmt.Bind(1, static_cast<std::int64_t>(seq));
+  stmt.BindBlob(2, bytes);
+  return stmt.Run();
+}
+
+Status Membership::Refresh(RefreshReport* report) {
+  COVEN_RETURN_IF_ERROR(FetchNew(report));
+  if (log_.size() == 0) {
+    COVEN_RETURN_IF_ERROR(Found(report));
+  }
+  COVEN_RETURN_IF_ERROR(Enrol(report));
+  return FetchKeys(report);
+}
+
+Status Membership::FetchNew(RefreshReport* report) {
+  const std::uint64_t known = log_.size();
+  const std::string start_after = known >= 1 ? MemberEntryPath(known - 1) : "";
+  ++report->requests;
+  Result<std::vector<home::ObjectInfo>> listed =
+      home::ListAll(*home_, "members/", start_after);
+  if (!listed.ok()) {
+    report->problems.push_back("listing the member log: " +
+                               listed.status().ToString());
+    return Status::Ok();
+  }
+  std::set<std::string> paths;
+  for (const home::ObjectInfo& info : *listed) paths.insert(info.path);
+  COVEN_RETURN_IF_ERROR(CheckRemembered(*listed, report));
+  std::uint64_t highest = 0;
+  for (const std::string& path : paths) {
+    Bytes raw;
+    if (path.size() == 24 && HexDecode(path.substr(8), &raw)) {
+      std::uint64_t seq = 0;
+      for (std::uint8_t b : raw) seq = seq << 8 | b;
+      highest = std::max(highest, seq);
+    }
+  }
+  for (std::uint64_t seq = known + 1; seq <= highest; ++seq) {
+    const std::string path = MemberEntryPath(seq);
+    if (!Listed(paths, seq)) {
+      report->problems.push_back("the member log has a hole: " + path +
+                                 " is missing while later "
+                                 "entries exist; waiting for it");
+      break;
+    }
+    ++report->requests;
+    Result<Bytes> bytes = home_->Get(path);
+    if (!bytes.ok()) {
+      report->problems.push_back("reading " + path + ": " +
+                                 bytes.status().ToString());
+      break;
+    }
+    const SlotVerdict& verdict = log_.Append(*bytes);
+    if (!verdict.status.ok()) {
+      report->problems.push_back("member-log entry " + path +
+                                 " rejected: " + verdict.status.message());
+      if (verdict.link_broken && ParseEntry(*bytes).ok()) {
+        alarm_ = "the member log in " + home_->Describe() +
+                 " is forked: a validly signed entry at " + path +
+                 " does not continue the log this device verified. Compare "
+                 "`coven fingerprint` with other members";
+        std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+        COVEN_RETURN_IF_ERROR(
+            db::SetState(db_->raw_write_handle(), kAlarmKey, alarm_));
+      }
+    }
+    COVEN_RETURN_IF_ERROR(Store(seq, *bytes));
+    slots_.push_back(std::move(*bytes));
+  }
+  return Status::Ok();
+}
+
+Status Membership::CheckRemembered(const std::vector<home::ObjectInfo>& listed,
+                                   RefreshReport* report) {
+  const std::uint64_t known = log_.size();
+  if (known == 0) return Status::Ok();
+  const std::string path = MemberEntryPath(known);
+  bool seen = std::any_of(listed.begin(), listed.end(),
+                          [&](const auto& info) { return info.path == path; });
+  std::string alarm;
+  if (!seen) {
+    ++report->requests;
+    Result<Bytes> bytes = home_->Get(path);
+    if (bytes.ok() && EntryHash(*bytes) == log_.slot_hashes().back()) {
+      seen = true;  // the listing lags; the entry is there
+    } else if (bytes.ok()) {
+      alarm = "the member log in " + home_->Describe() + " is forked: " + path +
+              " holds a different entry than the one this device "
+              "verified. Compare `coven fingerprint` with other members";
+    } else if (bytes.status().code() == StatusCode::kNotFound) {
+      alarm = "the home " + home_->Describe() +
+              " rolled the member log back: this device verified " +
+              std::to_string(known) + " entries but " + path +
+              " is gone. Restore the home from a newer copy, or compare "
+              "`coven fingerprint` with other members";
+    } else {
+      report->problems.push_back("reading " + path + ": " +
+                                 bytes.status().ToString());
+      return Status::Ok();
+    }
+  }
+  if (seen && alarm_.find("rolled the member log back") == std::string::npos) {
+    return Status::Ok();
+  }
+  if (alarm == alarm_) return Status::Ok();
+  if (!alarm.empty() || alarm_.find("forked") == std::string::npos) {
+    alarm_ = alarm;
+    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+    COVEN_RETURN_IF_ERROR(
+        db::SetState(db_->raw_write_handle(), kAlarmKey, alarm_));
+  }
+  if (!alarm_.empty()) report->problems.push_back(alarm_);
+  return Status::Ok();
+}
+
+Status Membership::FetchKeys(RefreshReport* report) {
+  const MemberState& state = current();
+  const MemberRecord* me =
+      state.FindMember(options_.member.signer().public_key());
+  if (me == nullptr || !me->active) return Status::Ok();
+  for (const crypto::KeyId& id : state.key_ids()) {
+    if (keys_.count(id)) continue;
+    const std::string path =
+        KeyWrapPath(id, options_.member.signer().public_key());
+    ++report->requests;
+    Result<Bytes> bytes = home_->Get(path);
+    if (!bytes.ok()) {
+      if (id == state.current_key_id()) {
+        report->problems.push_back(
+            "the current library key is not sealed to this member yet (" +
+            path + ": " + bytes.status().ToString() + "); waiting");
+      }
+      continue;
+    }
+    Result<UnwrappedKey> unwrapped =
+        UnwrapKey(*bytes, options_.library_id, id, options_.member);
+    if (!unwrapped.ok()) {
+      report->problems.push_back(path +
+                                 " rejected: " + unwrapped.status().message());
+      continue;
+    }
+    if (state.FindDevice(unwrapped->signer) == nullptr &&
+        state.FindMember(unwrapped->signer) == nullptr) {
+      report->problems.push_back(
+          path + " rejected: signed by a key the member log does not know");
+      continue;
+    }
+    COVEN_RETURN_IF_ERROR(AddKey(unwrapped->key));
+  }
+  return Status::Ok();
+}
+
+Status Membership::AddKey(const crypto::LibraryKey& key) {
+  if (keys_.count(key.id())) return Status::Ok();
+  if (options_.persist_key) COVEN_RETURN_IF_ERROR(options_.persist_key(key));
+  keys_[key.id()] = key;
+  return Status::Ok();
+}
+
+Status Membership::CanWrite() const {
+  const MemberState& state = current();
+  if (!state.has_genesis()) {
+    return FailedPreconditionError(
+        "this device has not verified the library's member log yet; sync "
+        "first");
+  }
+  const crypto::PublicKey& device = options_.device.public_key();
+  const MemberRecord* me =
+      state.FindMember(options_.member.signer().public_key());
+  if (me == nullptr) {
+    return PermissionDeniedError(
+        "this device's member is not a member of the library; show `coven "
+        "identity` to an Admin or Owner and ask for an invite");
+  }
+  if (!me->active) {
+    return PermissionDeniedError(
+        "this device's member was removed from the library at member-log "
+        "position " +
+        std::to_string(me->removed_at) +
+        "; its changes are no longer accepted");
+  }
+  if (state.FindDevice(device) == nullptr) {
+    return FailedPreconditionError(
+        "this device is not enrolled in the member log yet; sync first");
+  }
+  Status allowed = state.AuthorizeWrite(device);
+  if (!allowed.ok()) {
+    if (me->role < MemberRole::Writer) {
+      return PermissionDeniedError(
+          "this device's member is a Reader in this library: it cannot "
+          "change synced tables. Ask an Admin or Owner for the Writer role");
+    }
+    return PermissionDeniedError("this device cannot write: " +
+                                 allowed.message());
+  }
+  return CurrentKey().status();
+}
+
+Result<crypto::LibraryKey> Membership::CurrentKey() const {
+  const crypto::KeyId& id = current().current_key_id();
+  auto it = keys_.find(id);
+  if (it == keys_.end()) {
+    return FailedPreconditionError(
+        "this device does not hold the current library key " + HexEncode(id) +
+        " yet; sync again once an Admin has sealed it to this member");
+  }
+  return it->second;
+}
+
+std::optional<crypto::LibraryKey> Membership::KeyFor(
+    const crypto::KeyId& id) const {
+  auto it = keys_.find(id);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status Membership::AuthorizeObject(const object::ObjectHeader& header) const {
+  const std::uint64_t at = header.member_seq;
+  if (at == 0) {
+    return PermissionDeniedError("it names no member-log position");
+  }
+  const MemberState* state = log_.StateAt(at);
+  if (state == nullptr) {
+    return UnavailableError(
+        "it was written at member-log position " + std::to_string(at) +
+        ", but this device has "
+        "verified only " +
+        std::to_string(log_.size()) + " entries; waiting for the member log");
+  }
+  if (header.kind == object::ObjectKind::kHead) {
+    if (state->FindDevice(header.author_public_key) == nullptr) {
+      return PermissionDeniedError(
+          "its author is not a device of any member at member-log position " +
+          std::to_string(at));
+    }
+    return Status::Ok();
+  }
+  Status allowed = state->AuthorizeWrite(header.author_public_key);
+  if (!allowed.ok()) {
+    return PermissionDeniedError("not authorized at member-log position " +
+                                 std::to_string(at) + ": " + allowed.message());
+  }
+  if (header.key_id != state->current_key_id()) {
+    return PermissionDeniedError(
+        "it is sealed with key " + HexEncode(header.key_id) +
+        ", which was not the library key at member-log position " +
+        std::to_string(at) + " (a retired or foreign key)");
+  }
+  return Status::Ok();
+}
+
+crypto::Hash256 Membership::genesis_hash() const {
+  if (log_.slot_hashes().empty()) return {};
+  return log_.slot_hashes().front();
+}
+
+std::string Membership::Fingerprint() const {
+  static const char* kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  Bytes input(log_.head_hash().begin(), log_.head_hash().end());
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    input.push_back(static_cast<std::uint8_t>(log_.size() >> shift));
+  }
+  crypto::Hash256 h = crypto::Hash("coven/fingerprint/v1", input);
+  std::string chars;
+  std::uint64_t bits = 0;
+  int have = 0;
+  std::size_t i = 0;
+  while (chars.size() < 16) {
+    if (have < 5) {
+      bits = bits << 8 | h[i++];
+      have += 8;
+    }
+    chars.push_back(kAlphabet[(bits >> (have - 5)) & 31]);
+    have -= 5;
+  }
+  std::string out;
+  for (std::size_t c = 0; c < chars.size(); ++c) {
+    if (c > 0 && c % 4 == 0) out.push_back('-');
+    out.push_back(chars[c]);
+  }
+  return out + " @" + std::to_string(log_.size());
+}
+
+}  // namespace coven::members

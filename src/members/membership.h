@@ -1,0 +1,143 @@
+// Membership: one device's live view of its library's member log and keys.
+//
+// It keeps the verified member log (cached in the app database, table
+// _coven_members) in step with the home, enrols this device under its
+// member, fetches the library keys sealed to its member, authorizes remote
+// objects against the member state their author had seen, and makes the
+// changes an Admin or Owner asks for (invite, remove, role, rotate).
+//
+// Appending uses the home's create-once: two devices that append to the
+// same slot race, one wins, the other refreshes, checks its change again
+// against the new state and retries in the next slot. So the log is one
+// total order, the same on every device.
+//
+// Rollback and fork detection: the device remembers every entry it
+// verified. A home that no longer serves one of them (rolled back) or
+// serves different bytes (forked) raises an alarm that stays until the home
+// serves the remembered entry again; status() reports it.
+//
+// Thread safety: not thread-safe; the sync engine serializes calls.
+#ifndef COVEN_MEMBERS_MEMBERSHIP_H_
+#define COVEN_MEMBERS_MEMBERSHIP_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coven/clock.h"
+#include "coven/db.h"
+#include "coven/entropy.h"
+#include "coven/home.h"
+#include "coven/members.h"
+#include "members/member_log.h"
+#include "object/sealed_object.h"
+
+namespace coven::members {
+
+struct MembershipOptions {
+  std::array<std::uint8_t, 16> library_id{};
+  MemberIdentity member;
+  crypto::SigningKeyPair device;
+  /// Slot 1 must hash to this (from an invite or restore code).
+  std::optional<crypto::Hash256> genesis_anchor;
+  /// If the home holds no member log and this is set (and no anchor is),
+  /// this device founds the library with this key.
+  std::optional<crypto::LibraryKey> founding_key;
+  /// Library keys this device already holds.
+  std::vector<crypto::LibraryKey> known_keys;
+  /// Stores a newly received key durably (key files); may be empty.
+  std::function<Status(const crypto::LibraryKey&)> persist_key;
+  EntropyRef entropy;
+  clock::ClockRef clock;
+};
+
+/// Counters one refresh adds to a sync round's report.
+struct RefreshReport {
+  std::size_t requests = 0;
+  std::vector<std::string> problems;
+};
+
+class Membership {
+ public:
+  /// Loads the cached log from `db` (migrated) and replays it.
+  static Result<std::unique_ptr<Membership>> Open(
+      std::shared_ptr<db::SyncDb> db, home::HomeRef home,
+      MembershipOptions options);
+
+  /// Reads new entries from the home, checks for rollback and forks,
+  /// founds the library or enrols this device when needed, and fetches the
+  /// keys sealed to this member. Network problems are reported, not fatal.
+  Status Refresh(RefreshReport* report);
+
+  std::uint64_t position() const { return log_.size(); }
+  const MemberState& current() const { return log_.current(); }
+  const MemberLog& log() const { return log_; }
+  const crypto::SigningKeyPair& device() const { return options_.device; }
+  const MemberIdentity& member() const { return options_.member; }
+
+  /// OK if this device may publish rows now; otherwise kPermissionDenied
+  /// (or kFailedPrecondition before the device is enrolled) saying why and
+  /// what to do.
+  Status CanWrite() const;
+  /// The key new objects are sealed with. kFailedPrecondition while this
+  /// device does not hold it yet.
+  Result<crypto::LibraryKey> CurrentKey() const;
+  std::optional<crypto::LibraryKey> KeyFor(const crypto::KeyId& id) const;
+
+  /// Whether a verified remote object may apply: OK; kUnavailable when the
+  /// member log it names is not here yet (wait); kPermissionDenied when its
+  /// author was not allowed to write at the position it names, or it is
+  /// sealed with a key that was not current there.
+  Status AuthorizeObject(const object::ObjectHeader& header) const;
+
+  // Changes (Admins and Owners). Each is checked against the current state
+  // first (kPermissionDenied with the rule that forbids it) and then
+  // appended; kUnavailable if the home cannot be reached.
+  Status Invite(const PublicIdentity& identity, MemberRole role);
+  Status Remove(const crypto::PublicKey& member_sign);
+  Status ChangeRole(const crypto::PublicKey& member_sign, MemberRole role);
+  Status RotateKey();
+
+  /// A member by id (16 hex), signing key hex (64) or identity hex (128).
+  Result<const MemberRecord*> FindMemberByText(std::string_view text) const;
+  /// Hash of the genesis entry (zero before one is verified).
+  crypto::Hash256 genesis_hash() const;
+  /// Short comparable value: position and the head hash, grouped base32.
+  std::string Fingerprint() const;
+  /// Non-empty while the home served a rolled-back or forked member log.
+  const std::string& alarm() const { return alarm_; }
+
+ private:
+  Membership() = default;
+  Status LoadCached();
+  Status Store(std::uint64_t seq, const Bytes& bytes);
+  Status FetchNew(RefreshReport* report);
+  Status CheckRemembered(const std::vector<home::ObjectInfo>& listed,
+                         RefreshReport* report);
+  Status FetchKeys(RefreshReport* report);
+  Status Found(RefreshReport* report);
+  Status Enrol(RefreshReport* report);
+  // Writes `entry` (slot, prev and signer filled in here) after checking it
+  // against the current state; refreshes and retries when another device
+  // took the slot. `before_write` runs once per attempt, before the entry
+  // is created (e.g. to store key wraps).
+  Status AppendEntry(MemberEntry entry, const crypto::SigningKeyPair& signer,
+                     const std::function<Status()>& before_write);
+  Status WrapTo(const crypto::LibraryKey& key, const PublicIdentity& recipient);
+  Status AddKey(const crypto::LibraryKey& key);
+
+  std::shared_ptr<db::SyncDb> db_;
+  home::HomeRef home_;
+  MembershipOptions options_;
+  MemberLog log_;
+  std::vector<Bytes> slots_;
+  std::map<crypto::KeyId, crypto::LibraryKey> keys_;
+  std::string alarm_;
+};
+
+}  // namespace coven::members
+
+#endif  // COVEN_MEMBERS_MEMBERSHIP_H_

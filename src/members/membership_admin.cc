@@ -1,0 +1,196 @@
+// Membership: founding, enrolment and the changes Admins and Owners make.
+#include <algorithm>
+
+#include "members/key_wrap.h"
+#include "members/membership.h"
+
+namespace coven::members {
+
+namespace {
+constexpr int kAppendAttempts = 8;
+}  // namespace
+
+Status Membership::Found(RefreshReport* report) {
+  if (options_.genesis_anchor || !options_.founding_key) return Status::Ok();
+  const crypto::LibraryKey& key = *options_.founding_key;
+  COVEN_RETURN_IF_ERROR(AddKey(key));
+  MemberEntry genesis;
+  genesis.type = EntryType::kGenesis;
+  genesis.member_sign = options_.member.signer().public_key();
+  genesis.member_box = options_.member.box().public_key();
+  genesis.device = options_.device.public_key();
+  genesis.key_id = key.id();
+  Status appended = AppendEntry(genesis, options_.device, [&] {
+    return WrapTo(key, options_.member.public_identity());
+  });
+  if (appended.code() == StatusCode::kPermissionDenied && log_.size() > 0) {
+    // Another device founded the library first: join its log instead.
+    return Status::Ok();
+  }
+  if (!appended.ok()) {
+    report->problems.push_back("founding the library: " + appended.ToString());
+  }
+  return Status::Ok();
+}
+
+Status Membership::Enrol(RefreshReport* report) {
+  const MemberState& state = current();
+  const crypto::PublicKey& sign = options_.member.signer().public_key();
+  const MemberRecord* me = state.FindMember(sign);
+  if (!state.has_genesis() || me == nullptr || !me->active ||
+      state.FindDevice(options_.device.public_key()) != nullptr) {
+    return Status::Ok();
+  }
+  MemberEntry entry;
+  entry.type = EntryType::kAddDevice;
+  entry.member_sign = sign;
+  entry.device = options_.device.public_key();
+  Status appended = AppendEntry(entry, options_.member.signer(), nullptr);
+  if (!appended.ok()) {
+    report->problems.push_back("enrolling this device: " + appended.ToString());
+  }
+  return Status::Ok();
+}
+
+Status Membership::WrapTo(const crypto::LibraryKey& key,
+                          const PublicIdentity& recipient) {
+  const std::string path = KeyWrapPath(key.id(), recipient.sign);
+  Bytes wrap = WrapKey(options_.library_id, key, recipient, options_.device);
+  Status created = home_->Create(path, wrap);
+  // A wrap already there is an earlier attempt's (sealed boxes differ each
+  // time); its recipient checks it when opening.
+  if (created.code() == StatusCode::kAlreadyExists) return Status::Ok();
+  return created.Annotate("sealing key " + HexEncode(key.id()) + " to " +
+                          MemberIdHex(recipient.sign));
+}
+
+Status Membership::AppendEntry(MemberEntry entry,
+                               const crypto::SigningKeyPair& signer,
+                               const std::function<Status()>& before_write) {
+  for (int attempt = 0; attempt < kAppendAttempts; ++attempt) {
+    entry.library_id = options_.library_id;
+    entry.seq = log_.size() + 1;
+    entry.prev_hash = log_.head_hash();
+    entry.time_ms = static_cast<std::uint64_t>(options_.clock->NowMillis());
+    entry.signer = signer.public_key();
+    MemberState check = current();
+    Status allowed = check.Apply(entry);
+    if (!allowed.ok()) {
+      return PermissionDeniedError(std::string("refused: ") +
+                                   allowed.message());
+    }
+    if (before_write) COVEN_RETURN_IF_ERROR(before_write());
+    COVEN_ASSIGN_OR_RETURN(Bytes bytes, EncodeEntry(entry, signer));
+    const std::string path = MemberEntryPath(entry.seq);
+    Status created = home_->Create(path, bytes);
+    if (created.code() == StatusCode::kAlreadyExists) {
+      Result<Bytes> there = home_->Get(path);
+      if (!there.ok() || *there != bytes) {
+        RefreshReport ignored;
+        COVEN_RETURN_IF_ERROR(FetchNew(&ignored));
+        continue;  // another device took the slot: check again, next slot
+      }
+      created = Status::Ok();  // our own earlier attempt
+    }
+    if (!created.ok()) {
+      return created.Annotate("writing member-log entry " + path +
+                              " (nothing changed; try again)");
+    }
+    const SlotVerdict& verdict = log_.Append(bytes);
+    COVEN_RETURN_IF_ERROR(Store(entry.seq, bytes));
+    slots_.push_back(std::move(bytes));
+    if (!verdict.status.ok()) {
+      return InternalError("own member-log entry rejected: " +
+                           verdict.status.message());
+    }
+    return Status::Ok();
+  }
+  return AbortedError(
+      "the member log kept changing while appending; try again");
+}
+
+Status Membership::Invite(const PublicIdentity& identity, MemberRole role) {
+  MemberEntry entry;
+  entry.type = EntryType::kAddMember;
+  entry.member_sign = identity.sign;
+  entry.member_box = identity.box;
+  entry.role = role;
+  return AppendEntry(entry, options_.device, [&]() -> Status {
+    for (const auto& [id, key] : keys_) {
+      COVEN_RETURN_IF_ERROR(WrapTo(key, identity));
+    }
+    return Status::Ok();
+  });
+}
+
+Status Membership::Remove(const crypto::PublicKey& member_sign) {
+  const crypto::LibraryKey fresh =
+      crypto::LibraryKey::Generate(*options_.entropy);
+  MemberEntry entry;
+  entry.type = EntryType::kRemoveMember;
+  entry.member_sign = member_sign;
+  entry.key_id = fresh.id();
+  // Check first, so a refused removal stores no key.
+  MemberState check = current();
+  entry.library_id = options_.library_id;
+  entry.signer = options_.device.public_key();
+  Status allowed = check.Apply(entry);
+  if (!allowed.ok()) {
+    return PermissionDeniedError(std::string("refused: ") + allowed.message());
+  }
+  COVEN_RETURN_IF_ERROR(AddKey(fresh));
+  return AppendEntry(entry, options_.device, [&]() -> Status {
+    for (const MemberInfo& info : current().Members()) {
+      Result<PublicIdentity> identity = ParseIdentityHex(info.public_key);
+      if (!identity.ok() || identity->sign == member_sign) continue;
+      COVEN_RETURN_IF_ERROR(WrapTo(fresh, *identity));
+    }
+    return Status::Ok();
+  });
+}
+
+Status Membership::ChangeRole(const crypto::PublicKey& member_sign,
+                              MemberRole role) {
+  MemberEntry entry;
+  entry.type = EntryType::kChangeRole;
+  entry.member_sign = member_sign;
+  entry.role = role;
+  return AppendEntry(entry, options_.device, nullptr);
+}
+
+Status Membership::RotateKey() {
+  const crypto::LibraryKey fresh =
+      crypto::LibraryKey::Generate(*options_.entropy);
+  MemberEntry entry;
+  entry.type = EntryType::kRotateKey;
+  entry.key_id = fresh.id();
+  COVEN_RETURN_IF_ERROR(AddKey(fresh));
+  return AppendEntry(entry, options_.device, [&]() -> Status {
+    for (const MemberInfo& info : current().Members()) {
+      Result<PublicIdentity> identity = ParseIdentityHex(info.public_key);
+      if (!identity.ok()) continue;
+      COVEN_RETURN_IF_ERROR(WrapTo(fresh, *identity));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<const MemberRecord*> Membership::FindMemberByText(
+    std::string_view text) const {
+  std::string lower;
+  for (char c : text) {
+    if (c != ' ') lower.push_back(static_cast<char>(std::tolower(c)));
+  }
+  for (const MemberInfo& info : current().Members(/*include_removed=*/true)) {
+    if (info.member_id == lower || info.public_key == lower ||
+        info.public_key.substr(0, 64) == lower) {
+      Result<PublicIdentity> identity = ParseIdentityHex(info.public_key);
+      if (!identity.ok()) continue;
+      return current().FindMember(identity->sign);
+    }
+  }
+  return NotFoundError("no member " + std::string(text) +
+                       " in this library; `coven members` lists them");
+}
+
+}  // namespace coven::members
