@@ -1,5 +1,6 @@
 // Member-log vectors, part 2: links (prev hash, seq, holes, replays), wire
-// parsing, signers (removed, revoked, unknown, forged) and genesis rules.
+// parsing, signers (removed, revoked, unknown, forged), zero key ids and
+// genesis rules.
 #include <gtest/gtest.h>
 
 #include "member_log_vectors.h"
@@ -266,6 +267,22 @@ const Vector kLinkVectors[] = {
      .key = 0,
      .key_count = 0,
      .owners = 0},
+    {.name = "rotate_zero_key_id",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("alice.d1", 0);
+         },
+     .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
+     .members = TeamMembers()},
+    {.name = "remove_member_zero_key_id",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "dave", 0);
+         },
+     .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
+     .members = TeamMembers()},
     {.name = "genesis_wrong_seq",
      .build =
          [](Chain& c) {

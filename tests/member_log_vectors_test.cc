@@ -361,22 +361,6 @@ const Vector kRoleVectors[] = {
      .members = TeamMembers(),
      .key = 2,
      .key_count = 2},
-    {.name = "rotate_zero_key_id",
-     .build =
-         [](Chain& c) {
-           Team(c);
-           c.RotateKey("alice.d1", 0);
-         },
-     .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
-     .members = TeamMembers()},
-    {.name = "remove_member_zero_key_id",
-     .build =
-         [](Chain& c) {
-           Team(c);
-           c.RemoveMember("alice.d1", "dave", 0);
-         },
-     .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
-     .members = TeamMembers()},
     {.name = "writer_and_reader_rotate_key",
      .build =
          [](Chain& c) {
