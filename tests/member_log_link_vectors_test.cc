@@ -319,6 +319,32 @@ const Vector kLinkVectors[] = {
      .key_count = 0,
      .owners = 0,
      .anchor_library = 9},
+    {.name = "readd_with_old_device_reactivates_it",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "carol", 2)
+               .AddMember("alice.d1", "carol", kWriter, "carol.d1");
+         },
+     .verdicts = Oks(6),
+     .members = TeamMembers(),
+     .key = 2,
+     .key_count = 2},
+    {.name = "removed_member_key_as_device",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "carol", 2)
+               .AddDevice("dave.d1", "dave", "carol");
+         },
+     .verdicts = Then(Oks(5), {Denied("signing key cannot also be a device")}),
+     .members = TeamWith("carol",
+                         [](Member& m) {
+                           m.active = false;
+                           m.devices = {{"carol.d1", false}};
+                         }),
+     .key = 2,
+     .key_count = 2},
     // Per the rules a device only has to be inactive to be added again, so
     // a removed member's device may be re-registered to a new member.
     {.name = "removed_device_reused_by_new_member",
