@@ -1,0 +1,383 @@
+// Member-log vectors, part 2: links (prev hash, seq, holes, replays), wire
+// parsing, signers (removed, revoked, unknown, forged), zero key ids and
+// genesis rules.
+#include <gtest/gtest.h>
+
+#include "member_log_vectors.h"
+
+namespace coven::members::testing {
+namespace {
+
+const std::vector<Member> kNoMembers;
+
+// A team followed by rotate-key 2 from alice.d1, edited by `edit`.
+std::function<void(Chain&)> TeamThenRotate(
+    const std::function<void(Bytes&)>& edit) {
+  return [edit](Chain& c) {
+    Team(c);
+    c.RotateKey("alice.d1", 2).EditBytes(edit);
+  };
+}
+
+// GCC warns about fields a designated initializer leaves at their default.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+const Vector kLinkVectors[] = {
+    {.name = "bad_prev_then_honest_entry",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("alice.d1", 2)
+               .Resign([](MemberEntry& e) { e.prev_hash[0] ^= 1; })
+               .RotateKey("alice.d1", 3);
+         },
+     .verdicts = Then(Oks(4), {Broken("prev hash does not name the entry in "
+                                      "slot 4"),
+                               Ok()}),
+     .members = TeamMembers(),
+     .key = 3,
+     .key_count = 2},
+    {.name = "seqno_skip",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("alice.d1", 2).Resign([](MemberEntry& e) { e.seq = 6; });
+         },
+     .verdicts = Then(Oks(4), {Broken("says seq 6 but sits in slot 5")}),
+     .members = TeamMembers()},
+    {.name = "replayed_entry",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "dave", 2).Replay(2);
+         },
+     .verdicts = Then(Oks(5), {Broken("says seq 2 but sits in slot 6")}),
+     .members = TeamWith("dave",
+                         [](Member& m) {
+                           m.active = false;
+                           m.devices = {{"dave.d1", false}};
+                         }),
+     .key = 2,
+     .key_count = 2},
+    {.name = "hole_in_chain",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("alice.d1", 2)
+               .Drop()
+               .RotateKey("alice.d1", 3)
+               .AddMember("alice.d1", "eve", kReader, "eve.d1");
+         },
+     .verdicts = Then(Oks(4), {Broken("says seq 6 but sits in slot 5"),
+                               Broken("says seq 7 but sits in slot 6")}),
+     .members = TeamMembers()},
+    {.name = "signed_by_removed_member_key",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "bob", 2).RotateKey("bob", 3);
+         },
+     .verdicts = Then(Oks(5), {Denied("signed by removed member")}),
+     .members = TeamWith("bob",
+                         [](Member& m) {
+                           m.active = false;
+                           m.devices = {{"bob.d1", false}};
+                         }),
+     .key = 2,
+     .key_count = 2},
+    {.name = "signed_by_device_of_removed_member",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "bob", 2).RotateKey("bob.d1", 3);
+         },
+     .verdicts = Then(Oks(5), {Denied("signed by a device of removed member")}),
+     .members = TeamWith("bob",
+                         [](Member& m) {
+                           m.active = false;
+                           m.devices = {{"bob.d1", false}};
+                         }),
+     .key = 2,
+     .key_count = 2},
+    {.name = "signed_by_revoked_device",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.AddDevice("bob.d1", "bob", "bob.d2")
+               .RemoveDevice("bob.d2", "bob", "bob.d1")
+               .RotateKey("bob.d1", 2);
+         },
+     .verdicts = Then(Oks(6), {Denied("signed by a removed device of member")}),
+     .members = TeamWith("bob",
+                         [](Member& m) {
+                           m.devices = {{"bob.d1", false}, {"bob.d2", true}};
+                         })},
+    {.name = "signed_by_unknown_key",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("mallory.d1", 2);
+         },
+     .verdicts = Then(Oks(4), {Denied("neither a member nor a device")}),
+     .members = TeamMembers()},
+    {.name = "forged_signature_then_honest_entry",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("alice.d1", 2)
+               .FlipSignatureBit()
+               .RotateKey("alice.d1", 3);
+         },
+     .verdicts = Then(Oks(4), {Forged(), Ok()}),
+     .members = TeamMembers(),
+     .key = 3,
+     .key_count = 2},
+    {.name = "altered_role_byte",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.ChangeRole("alice.d1", "carol", kAdmin).EditBytes([](Bytes& b) {
+             b[106 + 32] = 4;  // Admin -> Owner after signing.
+           });
+         },
+     .verdicts = Then(Oks(4), {Forged()}),
+     .members = TeamMembers()},
+    {.name = "unknown_entry_type",
+     .build = TeamThenRotate([](Bytes& b) { b[5] = 9; }),
+     .verdicts = Then(Oks(4), {Invalid("unknown entry type 9")}),
+     .members = TeamMembers()},
+    {.name = "oversize_entry",
+     .build = TeamThenRotate([](Bytes& b) { b.resize(kMaxEntryBytes + 1); }),
+     .verdicts = Then(Oks(4), {Invalid("4097 bytes, over the limit of 4096")}),
+     .members = TeamMembers()},
+    {.name = "truncated_by_one_byte",
+     .build = TeamThenRotate([](Bytes& b) { b.pop_back(); }),
+     .verdicts = Then(Oks(4), {Invalid("truncated or trailing bytes")}),
+     .members = TeamMembers()},
+    {.name = "truncated_header",
+     .build = TeamThenRotate([](Bytes& b) { b.resize(50); }),
+     .verdicts = Then(Oks(4), {Invalid("truncated header")}),
+     .members = TeamMembers()},
+    {.name = "trailing_bytes",
+     .build = TeamThenRotate([](Bytes& b) { b.push_back(0); }),
+     .verdicts = Then(Oks(4), {Invalid("truncated or trailing bytes")}),
+     .members = TeamMembers()},
+    {.name = "bad_magic",
+     .build = TeamThenRotate([](Bytes& b) { b[0] = 'X'; }),
+     .verdicts = Then(Oks(4), {Invalid("does not start with \"CVML\"")}),
+     .members = TeamMembers()},
+    {.name = "unknown_version",
+     .build = TeamThenRotate([](Bytes& b) { b[4] = 2; }),
+     .verdicts = Then(Oks(4), {Invalid("version 2 (this build reads")}),
+     .members = TeamMembers()},
+    {.name = "wrong_body_size",
+     .build = TeamThenRotate([](Bytes& b) { b[105] = 17; }),
+     .verdicts = Then(Oks(4), {Invalid("rotate-key body is 17 bytes, "
+                                       "expected 16")}),
+     .members = TeamMembers()},
+    {.name = "invalid_role_byte",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.AddMember("alice.d1", "eve", kReader, "eve.d1")
+               .EditBytes([](Bytes& b) { b[106 + 64] = 5; })
+               .ChangeRole("alice.d1", "carol", kAdmin)
+               .EditBytes([](Bytes& b) { b[106 + 32] = 0; });
+         },
+     .verdicts =
+         Then(Oks(4), {Invalid("invalid role 5"), Invalid("invalid role 0")}),
+     .members = TeamMembers()},
+    {.name = "wrong_library_id",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("alice.d1", 2).Resign([](MemberEntry& e) {
+             e.library_id = LibraryId(8);
+           });
+         },
+     .verdicts = Then(Oks(4), {Denied("the entry belongs to another library")}),
+     .members = TeamMembers()},
+    {.name = "garbage_slot_then_linked_entry",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.Raw({'j', 'u', 'n', 'k'}).RotateKey("alice.d1", 2);
+         },
+     .verdicts = Then(Oks(4), {Invalid("does not start with"), Ok()}),
+     .members = TeamMembers(),
+     .key = 2,
+     .key_count = 2},
+    {.name = "second_genesis",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.Genesis("eve.d1", "eve", "eve.d1", 9);
+         },
+     .verdicts = Then(Oks(4), {Denied("a second genesis entry")}),
+     .members = TeamMembers()},
+    {.name = "genesis_not_first",
+     .build =
+         [](Chain& c) {
+           c.AddMember("alice.d1", "bob", kAdmin, "bob.d1").Genesis();
+         },
+     .verdicts = {Denied("does not start with a valid genesis"),
+                  Denied("a second genesis entry")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "garbage_then_genesis",
+     .build =
+         [](Chain& c) {
+           c.Raw({1, 2, 3}).Genesis();
+         },
+     .verdicts = {Invalid("does not start with"),
+                  Denied("a second genesis entry")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "genesis_signed_by_member_key",
+     .build = [](Chain& c) { c.Genesis("alice", "alice", "alice.d1", 1); },
+     .verdicts = {Ok()},
+     .members = {{"alice", kOwner, true, {{"alice.d1", true}}}}},
+    {.name = "genesis_signed_by_stranger",
+     .build =
+         [](Chain& c) {
+           c.Genesis("mallory.d1", "alice", "alice.d1", 1)
+               .AddMember("alice.d1", "bob", kAdmin, "bob.d1");
+         },
+     .verdicts = {Denied("signed by the first owner's device or member key"),
+                  Denied("does not start with a valid genesis")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "genesis_device_is_member_key",
+     .build = [](Chain& c) { c.Genesis("alice", "alice", "alice", 1); },
+     .verdicts = {Invalid("a device key equal to the member key")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "genesis_zero_key_id",
+     .build = [](Chain& c) { c.Genesis("alice.d1", "alice", "alice.d1", 0); },
+     .verdicts = {Invalid("a zero key id")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "rotate_zero_key_id",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RotateKey("alice.d1", 0);
+         },
+     .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
+     .members = TeamMembers()},
+    {.name = "remove_member_zero_key_id",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "dave", 0);
+         },
+     .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
+     .members = TeamMembers()},
+    {.name = "genesis_wrong_seq",
+     .build =
+         [](Chain& c) {
+           c.Genesis().Resign([](MemberEntry& e) { e.seq = 0; });
+         },
+     .verdicts = {Broken("says seq 0 but sits in slot 1")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "genesis_nonzero_prev",
+     .build =
+         [](Chain& c) {
+           c.Genesis().Resign([](MemberEntry& e) { e.prev_hash[31] = 1; });
+         },
+     .verdicts = {Broken("prev hash does not name the entry in slot 0")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "genesis_anchor_match",
+     .build = Team,
+     .verdicts = Oks(4),
+     .members = TeamMembers(),
+     .anchor_library = 7},
+    {.name = "genesis_anchor_mismatch",
+     .build = Team,
+     .verdicts = {Denied("not the one the invite or restore code names"),
+                  Denied("does not start with a valid genesis"),
+                  Denied("does not start with a valid genesis"),
+                  Denied("does not start with a valid genesis")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0,
+     .anchor_library = 9},
+    {.name = "readd_with_old_device_reactivates_it",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "carol", 2)
+               .AddMember("alice.d1", "carol", kWriter, "carol.d1");
+         },
+     .verdicts = Oks(6),
+     .members = TeamMembers(),
+     .key = 2,
+     .key_count = 2},
+    {.name = "removed_member_key_as_device",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "carol", 2)
+               .AddDevice("dave.d1", "dave", "carol");
+         },
+     .verdicts = Then(Oks(5), {Denied("signing key cannot also be a device")}),
+     .members = TeamWith("carol",
+                         [](Member& m) {
+                           m.active = false;
+                           m.devices = {{"carol.d1", false}};
+                         }),
+     .key = 2,
+     .key_count = 2},
+    // Per the rules a device only has to be inactive to be added again, so
+    // a removed member's device may be re-registered to a new member.
+    {.name = "removed_device_reused_by_new_member",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.RemoveMember("alice.d1", "carol", 2)
+               .AddMember("alice.d1", "eve", kReader, "carol.d1");
+         },
+     .verdicts = Oks(6),
+     .members =
+         [] {
+           auto m = TeamWith("carol", [](Member& x) {
+             x.active = false;
+             x.devices = {};
+           });
+           m.push_back({"eve", kReader, true, {{"carol.d1", true}}});
+           return m;
+         }(),
+     .key = 2,
+     .key_count = 2},
+};
+#pragma GCC diagnostic pop
+
+class MemberLogLinkVectors : public ::testing::TestWithParam<Vector> {};
+
+TEST_P(MemberLogLinkVectors, Replays) { RunVector(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(MemberLog, MemberLogLinkVectors,
+                         ::testing::ValuesIn(kLinkVectors),
+                         [](const ::testing::TestParamInfo<Vector>& info) {
+                           return info.param.name;
+                         });
+
+}  // namespace
+}  // namespace coven::members::testing
