@@ -319,15 +319,20 @@ const Vector kLinkVectors[] = {
      .key_count = 0,
      .owners = 0,
      .anchor_library = 9},
-    {.name = "readd_with_old_device_reactivates_it",
+    // A removed device never comes back, not even with its member.
+    {.name = "readd_with_old_device_is_refused",
      .build =
          [](Chain& c) {
            Team(c);
            c.RemoveMember("alice.d1", "carol", 2)
                .AddMember("alice.d1", "carol", kWriter, "carol.d1");
          },
-     .verdicts = Oks(6),
-     .members = TeamMembers(),
+     .verdicts = Then(Oks(5), {Denied("a removed device never comes back")}),
+     .members = TeamWith("carol",
+                         [](Member& m) {
+                           m.active = false;
+                           m.devices = {{"carol.d1", false}};
+                         }),
      .key = 2,
      .key_count = 2},
     {.name = "removed_member_key_as_device",
@@ -345,25 +350,20 @@ const Vector kLinkVectors[] = {
                          }),
      .key = 2,
      .key_count = 2},
-    // Per the rules a device only has to be inactive to be added again, so
-    // a removed member's device may be re-registered to a new member.
-    {.name = "removed_device_reused_by_new_member",
+    // A removed member's device cannot be registered to a new member.
+    {.name = "removed_device_reused_by_new_member_is_refused",
      .build =
          [](Chain& c) {
            Team(c);
            c.RemoveMember("alice.d1", "carol", 2)
                .AddMember("alice.d1", "eve", kReader, "carol.d1");
          },
-     .verdicts = Oks(6),
-     .members =
-         [] {
-           auto m = TeamWith("carol", [](Member& x) {
-             x.active = false;
-             x.devices = {};
-           });
-           m.push_back({"eve", kReader, true, {{"carol.d1", true}}});
-           return m;
-         }(),
+     .verdicts = Then(Oks(5), {Denied("a removed device never comes back")}),
+     .members = TeamWith("carol",
+                         [](Member& m) {
+                           m.active = false;
+                           m.devices = {{"carol.d1", false}};
+                         }),
      .key = 2,
      .key_count = 2},
 };

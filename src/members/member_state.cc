@@ -165,6 +165,9 @@ Status MemberState::ApplyAddMember(const MemberRecord& author,
   if (e.device == e.member_sign) {
     return InvalidArgumentError("a device key equal to the member key");
   }
+  if (FindDevice(e.member_sign) != nullptr) {
+    return Deny("the new member's signing key is already a device key");
+  }
   // An all-zero device: the member enrols its own devices later.
   const bool with_device = e.device != crypto::PublicKey{};
   if (with_device) COVEN_RETURN_IF_ERROR(CheckNewDevice(e.device));

@@ -109,8 +109,7 @@ Result<ParsedObject> Parse(ByteView object, const OpenLimits& limits,
       !reader.ReadU64(&header.seq) || !reader.ReadArray(&header.prev_hash) ||
       !reader.ReadArray(&hlc_min) || !reader.ReadArray(&hlc_max) ||
       !reader.ReadU32(&header.schema_version) ||
-      !reader.ReadU64(&header.member_seq) ||
-      !reader.ReadU32(&chunk_count)) {
+      !reader.ReadU64(&header.member_seq) || !reader.ReadU32(&chunk_count)) {
     return Truncated(subject, "header", size);
   }
   header.hlc_min = Hlc::FromBytes(hlc_min);
