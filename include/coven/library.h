@@ -32,24 +32,41 @@ struct LibrarySettings {
   std::string database;     ///< App database path (absolute).
   std::vector<std::string> tables;
   std::int64_t sync_interval_ms = 30'000;
+  /// 64 hex digits when the library was joined or restored with a code:
+  /// the member log must start with this entry. Empty for the founder.
+  std::string genesis_anchor;
 };
 
-/// Creates a new library in the empty or missing directory `dir`, with a
-/// fresh library id and key (when `join_secret` is empty) or the library
-/// named by `join_secret` (from ExportJoinSecret on another device).
-/// Errors: kAlreadyExists if `dir` already holds a library; kInvalidArgument
-/// for a malformed secret; file-system errors.
+/// Creates a library directory in the empty or missing directory `dir`.
+///
+/// With an empty `code` it starts a new library: a fresh library id, key,
+/// member identity and device key; the first sync founds the member log.
+/// With an invite code (`coven invite`, "CVI1-...") it prepares to join as
+/// the member whose identity `coven identity` printed in `dir`; with a
+/// restore code (`coven restore-code`, "CVR1-...", plus `passphrase` if it
+/// has one) it restores that member on this new device. The home, tables
+/// and genesis come from the code when `settings` leaves them empty; the
+/// first sync enrols this device and fetches the library keys.
+/// Errors: kAlreadyExists if `dir` already holds a library;
+/// kInvalidArgument for a mistyped code (the message says so);
+/// kPermissionDenied for a wrong passphrase; file-system errors.
 Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       LibrarySettings settings,
-                                      const std::string& join_secret = "");
+                                      const std::string& code = "",
+                                      const std::string& passphrase = "");
+
+/// The member identity of `dir` (128 hex digits), created on first use, so
+/// a joining device can show it before it has a library.
+Result<std::string> IdentityOf(const std::string& dir);
 
 /// Reads `<dir>/library.json`. kNotFound when `dir` holds no library.
 Result<LibrarySettings> ReadSettings(const std::string& dir);
 
-/// A secret another device passes to CreateLibrary to join this library.
-/// It contains the library key: treat it like a password. (Membership with
-/// invite codes that carry no key in clear replaces this.)
-Result<std::string> ExportJoinSecret(const std::string& dir);
+/// A restore code for this member (another device of the same person
+/// passes it to CreateLibrary). It holds the member's secret seed: send it
+/// only over a private channel, or protect it with `passphrase`.
+Result<std::string> ExportJoinSecret(const std::string& dir,
+                                     const std::string& passphrase = "");
 
 /// An opened library: the database, and a SyncManager over it.
 struct Library {

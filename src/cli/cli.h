@@ -26,6 +26,7 @@ void RegisterStatus(CLI::App& app, int* exit_code);
 void RegisterSync(CLI::App& app, int* exit_code);
 void RegisterWatch(CLI::App& app, int* exit_code);
 void RegisterExportSecret(CLI::App& app, int* exit_code);
+void RegisterMembers(CLI::App& app, int* exit_code);
 
 }  // namespace coven::cli
 

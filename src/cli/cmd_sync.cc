@@ -71,10 +71,18 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
               << " object(s) waiting for upload\n";
     if (!flushed.ok())
       std::cout << "capture   " << flushed.status().message() << "\n";
+    std::cout << "member    " << status.member_id << " ("
+              << (status.role.empty() ? "not a member" : status.role)
+              << "), member log " << status.member_log_size << " entries\n"
+              << "fingerprint " << status.fingerprint << "\n";
+    for (const auto& alarm : status.alarms) {
+      std::cout << "ALARM     " << alarm << "\n";
+    }
     std::cout << "quarantined " << status.quarantined.size() << " object(s)\n";
     for (const auto& q : status.quarantined)
       std::cout << "  " << q.reason << "\n";
     lib->manager->stop().IgnoreError();
+    if (!status.alarms.empty()) *exit_code = 5;
   });
 }
 

@@ -48,18 +48,19 @@ int main(int argc, char** argv) {
       "coven: end-to-end encrypted multi-writer sync for your SQLite "
       "database.\n"
       "\n"
-      "A library directory holds one device's keys and settings. Start one "
-      "with\n"
-      "`coven init`, give the other devices `coven export-secret`'s line, "
-      "then\n"
-      "run `coven sync` (once) or `coven watch` (continuously). The home "
-      "folder\n"
-      "only ever receives sealed, signed objects."};
+      "A library directory holds one device's keys and settings. Start a "
+      "library\n"
+      "with `coven init`; a new person runs `coven identity`, an Admin runs\n"
+      "`coven invite` with it, the person runs `coven join CODE`. Your other\n"
+      "devices use `coven restore-code` / `coven restore`. Then `coven sync`\n"
+      "(once) or `coven watch` (continuously). The home only ever receives\n"
+      "sealed, signed objects."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   int exit_code = 0;
   coven::cli::RegisterInit(app, &exit_code);
   coven::cli::RegisterExportSecret(app, &exit_code);
+  coven::cli::RegisterMembers(app, &exit_code);
   coven::cli::RegisterStatus(app, &exit_code);
   coven::cli::RegisterSync(app, &exit_code);
   coven::cli::RegisterWatch(app, &exit_code);

@@ -182,6 +182,7 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   COVEN_ASSIGN_OR_RETURN(
       CapturedChanges captured,
       capture_->Collect(recover_after, flushed_through, bootstrap_));
+  if (!publish && captured.rows == 0) write_refusal_ = Status::Ok();
   if (captured.rows > 0 && publish) {
     COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));

@@ -6,15 +6,16 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "codes/code.h"
 #include "coven/encryption.h"
 #include "crypto/crypto.h"
 #include "db/sql.h"
+#include "library/library_codes.h"
+#include "members/member_identity.h"
 
 namespace coven::library {
 
 namespace {
-
-constexpr const char* kSecretPrefix = "coven-join-v0:";
 
 std::string SettingsPath(const std::string& dir) {
   return dir + "/library.json";
@@ -37,6 +38,7 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
       {"tables", s.tables},
       {"sync_interval_ms", s.sync_interval_ms},
   };
+  if (!s.genesis_anchor.empty()) j["genesis_anchor"] = s.genesis_anchor;
   const std::string path = SettingsPath(dir);
   const std::string tmp = path + ".tmp";
   {
@@ -78,6 +80,7 @@ Result<LibrarySettings> ReadSettings(const std::string& dir) {
     s.database = j.at("database").get<std::string>();
     s.tables = j.at("tables").get<std::vector<std::string>>();
     s.sync_interval_ms = j.value("sync_interval_ms", std::int64_t{30'000});
+    s.genesis_anchor = j.value("genesis_anchor", std::string());
   } catch (const std::exception& e) {
     return bad(e.what());
   }
@@ -89,10 +92,32 @@ Result<LibrarySettings> ReadSettings(const std::string& dir) {
 
 Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       LibrarySettings settings,
-                                      const std::string& join_secret) {
+                                      const std::string& code,
+                                      const std::string& passphrase) {
   COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
   if (std::filesystem::exists(SettingsPath(dir))) {
     return AlreadyExistsError(dir + " already holds a library");
+  }
+  std::optional<LibraryLocation> location;
+  std::optional<std::array<std::uint8_t, 32>> restored_seed;
+  if (!code.empty()) {
+    COVEN_ASSIGN_OR_RETURN(codes::CodeKind kind, codes::DetectCodeKind(code));
+    if (kind == codes::CodeKind::kInvite) {
+      COVEN_ASSIGN_OR_RETURN(location, DecodeInviteCode(code));
+    } else if (kind == codes::CodeKind::kRestore) {
+      COVEN_ASSIGN_OR_RETURN(RestoreContents restore,
+                             DecodeRestoreCode(code, passphrase));
+      location = restore.location;
+      restored_seed = restore.seed;
+    } else {
+      return InvalidArgumentError(
+          "this is an identity, not an invite or restore code: give it to an "
+          "Admin, who runs `coven invite` with it");
+    }
+    if (location->provider != "local") {
+      return UnimplementedError("the code names a " + location->provider +
+                                " home, which this build cannot open yet");
+    }
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -100,52 +125,50 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
   chmod(dir.c_str(), 0700);
   SystemEntropy entropy;
-  std::optional<keys::EncryptionKey> imported;
-  if (join_secret.empty()) {
+  if (location) {
+    settings.library_id = location->library_id;
+    settings.genesis_anchor = HexEncode(location->genesis);
+    if (settings.home_folder.empty())
+      settings.home_folder = location->container;
+    if (settings.tables.empty()) settings.tables = location->tables;
+  } else {
     std::array<std::uint8_t, 16> id{};
     entropy.Fill(id);
     settings.library_id = HexEncode(id);
-  } else {
-    std::string secret = join_secret;
-    Bytes raw;
-    if (secret.rfind(kSecretPrefix, 0) != 0 ||
-        !HexDecode(secret.substr(std::string(kSecretPrefix).size()), &raw) ||
-        raw.size() != 48) {
-      return InvalidArgumentError(
-          "the join secret is malformed: copy the whole line printed by "
-          "`coven export-secret` on a device of the library");
-    }
-    settings.library_id = HexEncode(ByteView(raw.data(), 16));
-    keys::EncryptionKey key;
-    std::copy(raw.begin() + 16, raw.end(), key.bytes.begin());
-    imported = key;
   }
   settings.home_folder = Absolute(settings.home_folder);
   settings.database = Absolute(settings.database);
   keys::KeyService key_service(false, settings.library_id, KeyDir(dir));
-  if (imported) {
-    COVEN_RETURN_IF_ERROR(key_service.import_encryption_key(*imported));
+  if (restored_seed) {
+    COVEN_RETURN_IF_ERROR(key_service.import_member_seed(*restored_seed));
   } else {
-    COVEN_ASSIGN_OR_RETURN(keys::EncryptionKey key,
-                           key_service.get_or_create_encryption_key());
-    (void)key;
+    COVEN_RETURN_IF_ERROR(key_service.get_or_create_member_seed().status());
   }
-  COVEN_ASSIGN_OR_RETURN(keys::DeviceKey device,
-                         key_service.get_or_create_device_key());
-  (void)device;
+  if (!location) {
+    COVEN_RETURN_IF_ERROR(key_service.get_or_create_encryption_key().status());
+  }
+  COVEN_RETURN_IF_ERROR(key_service.get_or_create_device_key().status());
   COVEN_RETURN_IF_ERROR(WriteSettings(dir, settings));
   return settings;
 }
 
-Result<std::string> ExportJoinSecret(const std::string& dir) {
-  COVEN_ASSIGN_OR_RETURN(LibrarySettings s, ReadSettings(dir));
-  keys::KeyService key_service(false, s.library_id, KeyDir(dir));
-  COVEN_ASSIGN_OR_RETURN(keys::EncryptionKey key,
-                         key_service.get_or_create_encryption_key());
-  Bytes raw;
-  HexDecode(s.library_id, &raw);
-  raw.insert(raw.end(), key.bytes.begin(), key.bytes.end());
-  return std::string(kSecretPrefix) + HexEncode(raw);
+Result<std::string> IdentityOf(const std::string& dir) {
+  COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
+  chmod(dir.c_str(), 0700);
+  keys::KeyService key_service(false, "", KeyDir(dir));
+  COVEN_ASSIGN_OR_RETURN(auto seed, key_service.get_or_create_member_seed());
+  return members::IdentityHex(
+      members::MemberIdentity::FromSeed(seed).public_identity());
+}
+
+Result<std::string> ExportJoinSecret(const std::string& dir,
+                                     const std::string& passphrase) {
+  COVEN_ASSIGN_OR_RETURN(Library library, OpenLibrary(dir));
+  return library.manager->generate_restore_code(passphrase);
 }
 
 Result<Library> OpenLibrary(
@@ -167,6 +190,7 @@ Result<Library> OpenLibrary(
       config::CloudHomeConfig{config::CloudProvider::kLocal, std::nullopt,
                               library.settings.home_folder});
   config.synced_tables = library.settings.tables;
+  config.genesis_anchor = library.settings.genesis_anchor;
   config.sync_interval_ms = library.settings.sync_interval_ms;
   COVEN_RETURN_IF_ERROR(config.apply_env());
   COVEN_ASSIGN_OR_RETURN(

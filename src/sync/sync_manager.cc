@@ -7,31 +7,9 @@
 
 #include "coven/session.h"
 #include "engine/sync_engine.h"
+#include "sync/sync_manager_impl.h"
 
 namespace coven::sync::sync_manager {
-
-struct SyncManager::Impl {
-  ConfigProvider config_provider;
-  config::Config config;
-  std::shared_ptr<SyncObserver> observer;
-  clock::ClockRef clock;
-  EntropyRef entropy;
-  std::unique_ptr<engine::SyncEngine> engine;
-  std::optional<keys::KeyService> key_service;
-
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool running = false;
-  bool stopping = false;
-  bool triggered = false;
-  std::thread thread;
-  std::int64_t last_success_ms = 0;
-  std::string last_error;
-  std::vector<std::string> problems;
-
-  Result<SyncReport> Round();
-  void Loop();
-};
 
 Result<std::unique_ptr<SyncManager>> SyncManager::Create(
     ConfigProvider config_provider, keys::KeyService key_service,

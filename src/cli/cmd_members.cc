@@ -1,0 +1,155 @@
+// coven identity / invite / members / remove / role / rotate-key /
+// fingerprint
+#include <iostream>
+
+#include "cli/cli.h"
+#include "coven/library.h"
+#include "coven/members.h"
+
+namespace coven::cli {
+
+namespace {
+
+// Opens `dir`, runs `action` on its manager, stops it.
+template <typename Action>
+void WithManager(const std::string& dir, int* exit_code, Action action) {
+  auto lib = library::OpenLibrary(dir);
+  if (!lib.ok()) {
+    *exit_code = Fail(lib.status());
+    return;
+  }
+  Status status = action(*lib->manager);
+  Status stopped = lib->manager->stop();
+  if (!status.ok()) {
+    *exit_code = Fail(status);
+  } else if (!stopped.ok()) {
+    *exit_code = Fail(stopped);
+  }
+}
+
+std::optional<members::MemberRole> RoleOrFail(const std::string& text,
+                                              int* exit_code) {
+  auto role = members::ParseRole(text);
+  if (!role) {
+    *exit_code = Fail(InvalidArgumentError(
+        "unknown role `" + text + "`: use owner, admin, writer or reader"));
+  }
+  return role;
+}
+
+}  // namespace
+
+void RegisterMembers(CLI::App& app, int* exit_code) {
+  auto dir = std::make_shared<std::string>();
+  auto subject = std::make_shared<std::string>();
+  auto role = std::make_shared<std::string>("writer");
+
+  auto* identity = app.add_subcommand(
+      "identity",
+      "Print this directory's member identity (created on first use).\n"
+      "A joining person shows it to an Admin, who runs `coven invite`.");
+  identity->add_option("--dir", *dir, "Library directory")->required();
+  identity->callback([=] {
+    auto id = library::IdentityOf(*dir);
+    if (!id.ok()) {
+      *exit_code = Fail(id.status());
+      return;
+    }
+    std::cout << *id << "\n";
+  });
+
+  auto* invite = app.add_subcommand(
+      "invite",
+      "Add a member (Admins and Owners) and print the invite code it passes "
+      "to\n`coven join`. The code holds no secret: the library key is sealed "
+      "to the\nmember's key in the home.");
+  invite->add_option("identity", *subject, "The joiner's `coven identity`")
+      ->required();
+  invite->add_option("--role", *role, "owner, admin, writer or reader");
+  invite->add_option("--dir", *dir, "Library directory")->required();
+  invite->callback([=] {
+    auto parsed = RoleOrFail(*role, exit_code);
+    if (!parsed) return;
+    WithManager(*dir, exit_code, [&](auto& manager) -> Status {
+      COVEN_ASSIGN_OR_RETURN(std::string code,
+                             manager.invite_member(*subject, *parsed));
+      std::cout << code << "\n";
+      return Status::Ok();
+    });
+  });
+
+  auto* list = app.add_subcommand("members", "List members, roles, devices.");
+  list->add_option("--dir", *dir, "Library directory")->required();
+  list->callback([=] {
+    WithManager(*dir, exit_code, [&](auto& manager) -> Status {
+      COVEN_ASSIGN_OR_RETURN(auto members, manager.get_members());
+      for (const members::MemberInfo& m : members) {
+        std::cout << m.member_id << "  " << members::RoleName(m.role)
+                  << (m.active ? "" : "  (removed)") << "\n";
+        for (const members::DeviceInfo& d : m.devices) {
+          std::cout << "    device " << d.device_id
+                    << (d.active ? "" : "  (removed)") << "\n";
+        }
+      }
+      return Status::Ok();
+    });
+  });
+
+  auto* remove = app.add_subcommand(
+      "remove",
+      "Remove a member and rotate the library key (its later writes are\n"
+      "rejected by every device; it cannot read anything written after).");
+  remove->add_option("member", *subject, "Member id (from `coven members`)")
+      ->required();
+  remove->add_option("--dir", *dir, "Library directory")->required();
+  remove->callback([=] {
+    WithManager(*dir, exit_code, [&](auto& manager) -> Status {
+      COVEN_RETURN_IF_ERROR(manager.remove_member(*subject));
+      std::cout << "removed " << *subject << "; the library key was rotated\n";
+      return Status::Ok();
+    });
+  });
+
+  auto* change = app.add_subcommand("role", "Give a member another role.");
+  change->add_option("member", *subject, "Member id")->required();
+  change->add_option("role", *role, "owner, admin, writer or reader")
+      ->required();
+  change->add_option("--dir", *dir, "Library directory")->required();
+  change->callback([=] {
+    auto parsed = RoleOrFail(*role, exit_code);
+    if (!parsed) return;
+    WithManager(*dir, exit_code, [&](auto& manager) -> Status {
+      COVEN_RETURN_IF_ERROR(manager.change_role(*subject, *parsed));
+      std::cout << *subject << " is now " << members::RoleName(*parsed) << "\n";
+      return Status::Ok();
+    });
+  });
+
+  auto* rotate = app.add_subcommand(
+      "rotate-key", "Start a new library key, sealed to every member.");
+  rotate->add_option("--dir", *dir, "Library directory")->required();
+  rotate->callback([=] {
+    WithManager(*dir, exit_code,
+                [&](auto& manager) { return manager.rotate_key(); });
+  });
+
+  auto* fingerprint = app.add_subcommand(
+      "fingerprint",
+      "Print the member-log fingerprint. Members compare it out of band: a\n"
+      "home that shows different people different logs gives different "
+      "values.");
+  fingerprint->add_option("--dir", *dir, "Library directory")->required();
+  fingerprint->callback([=] {
+    WithManager(*dir, exit_code, [&](auto& manager) -> Status {
+      auto synced = manager.sync_now();
+      std::cout << manager.fingerprint() << "\n";
+      if (!synced.ok()) {
+        std::cerr << "coven: (not refreshed: " << synced.status().message()
+                  << ")\n";
+      }
+      return Status::Ok();
+    });
+  });
+}
+
+}  // namespace coven::cli

@@ -1,0 +1,134 @@
+// SyncManager: membership calls (identity, invite, members, remove, role,
+// rotate, restore code, fingerprint). Each waits for a running round,
+// refreshes the member log, then acts.
+#include <mutex>
+
+#include "coven/sync_manager.h"
+#include "library/library_codes.h"
+#include "members/member_identity.h"
+#include "sync/sync_manager_impl.h"
+
+namespace coven::sync::sync_manager {
+
+namespace {
+
+std::string ProviderText(config::CloudProvider provider) {
+  switch (provider) {
+    case config::CloudProvider::kLocal:
+      return "local";
+    case config::CloudProvider::kS3:
+      return "s3";
+    case config::CloudProvider::kGoogleDrive:
+      return "google-drive";
+    case config::CloudProvider::kDropbox:
+      return "dropbox";
+    case config::CloudProvider::kOneDrive:
+      return "onedrive";
+    case config::CloudProvider::kICloud:
+      return "icloud";
+  }
+  return "local";
+}
+
+// Runs `action` on the membership after a refresh, with rounds held off.
+template <typename Action>
+auto WithMembers(engine::SyncEngine& engine, Action action)
+    -> decltype(action(engine.membership())) {
+  std::lock_guard<std::mutex> round(engine.round_mutex());
+  engine::RoundReport ignored;
+  COVEN_RETURN_IF_ERROR(engine.RefreshMembers(&ignored));
+  return action(engine.membership());
+}
+
+Result<library::LibraryLocation> Location(const config::Config& config,
+                                          const members::Membership& m,
+                                          const std::string& library_id) {
+  if (!m.current().has_genesis()) {
+    return FailedPreconditionError(
+        "this device has not verified the library's member log yet; run "
+        "`coven sync` first");
+  }
+  library::LibraryLocation location;
+  location.library_id = library_id;
+  location.genesis = m.genesis_hash();
+  if (config.cloud_home) {
+    location.provider = ProviderText(config.cloud_home->provider);
+    location.container = config.cloud_home->container.value_or("");
+    location.account = config.cloud_home->account_email.value_or("");
+  } else {
+    location.provider = "local";
+  }
+  location.tables = config.synced_tables;
+  return location;
+}
+
+}  // namespace
+
+std::string SyncManager::identity() {
+  std::lock_guard<std::mutex> round(impl_->engine->round_mutex());
+  return members::IdentityHex(
+      impl_->engine->membership().member().public_identity());
+}
+
+Result<std::string> SyncManager::invite_member(
+    const std::string& public_key_hex, members::MemberRole role) {
+  COVEN_ASSIGN_OR_RETURN(members::PublicIdentity identity,
+                         members::ParseIdentityHex(public_key_hex));
+  return WithMembers(
+      *impl_->engine, [&](members::Membership& m) -> Result<std::string> {
+        COVEN_RETURN_IF_ERROR(m.Invite(identity, role));
+        COVEN_ASSIGN_OR_RETURN(
+            library::LibraryLocation location,
+            Location(impl_->config, m, impl_->key_service->library_id()));
+        return library::EncodeInviteCode(location);
+      });
+}
+
+Result<std::vector<members::MemberInfo>> SyncManager::get_members() {
+  return WithMembers(
+      *impl_->engine,
+      [](members::Membership& m) -> Result<std::vector<members::MemberInfo>> {
+        return m.current().Members(/*include_removed=*/true);
+      });
+}
+
+Status SyncManager::remove_member(const std::string& member) {
+  return WithMembers(*impl_->engine, [&](members::Membership& m) -> Status {
+    COVEN_ASSIGN_OR_RETURN(const members::MemberRecord* record,
+                           m.FindMemberByText(member));
+    return m.Remove(record->identity.sign);
+  });
+}
+
+Status SyncManager::change_role(const std::string& member,
+                                members::MemberRole role) {
+  return WithMembers(*impl_->engine, [&](members::Membership& m) -> Status {
+    COVEN_ASSIGN_OR_RETURN(const members::MemberRecord* record,
+                           m.FindMemberByText(member));
+    return m.ChangeRole(record->identity.sign, role);
+  });
+}
+
+Status SyncManager::rotate_key() {
+  return WithMembers(*impl_->engine,
+                     [](members::Membership& m) { return m.RotateKey(); });
+}
+
+Result<std::string> SyncManager::generate_restore_code(
+    const std::string& passphrase) {
+  return WithMembers(
+      *impl_->engine, [&](members::Membership& m) -> Result<std::string> {
+        COVEN_ASSIGN_OR_RETURN(
+            library::LibraryLocation location,
+            Location(impl_->config, m, impl_->key_service->library_id()));
+        return library::EncodeRestoreCode(location, m.member().seed(),
+                                          passphrase, *impl_->entropy);
+      });
+}
+
+std::string SyncManager::fingerprint() {
+  std::lock_guard<std::mutex> round(impl_->engine->round_mutex());
+  return impl_->engine->membership().Fingerprint();
+}
+
+}  // namespace coven::sync::sync_manager

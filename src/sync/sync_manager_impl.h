@@ -1,0 +1,44 @@
+// SyncManager's private state, shared by sync_manager.cc (rounds, loop)
+// and membership_api.cc (member changes, codes).
+#ifndef COVEN_SYNC_SYNC_MANAGER_IMPL_H_
+#define COVEN_SYNC_SYNC_MANAGER_IMPL_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coven/sync_manager.h"
+#include "engine/sync_engine.h"
+
+namespace coven::sync::sync_manager {
+
+struct SyncManager::Impl {
+  ConfigProvider config_provider;
+  config::Config config;
+  std::shared_ptr<SyncObserver> observer;
+  clock::ClockRef clock;
+  EntropyRef entropy;
+  std::unique_ptr<engine::SyncEngine> engine;
+  std::optional<keys::KeyService> key_service;
+
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool running = false;
+  bool stopping = false;
+  bool triggered = false;
+  std::thread thread;
+  std::int64_t last_success_ms = 0;
+  std::string last_error;
+  std::vector<std::string> problems;
+
+  Result<SyncReport> Round();
+  void Loop();
+};
+
+}  // namespace coven::sync::sync_manager
+
+#endif  // COVEN_SYNC_SYNC_MANAGER_IMPL_H_
