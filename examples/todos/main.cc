@@ -1,8 +1,8 @@
 // todos: the shared todo list of the reference example, as a CLI.
 //
 //   todos init  --dir A --home /shared/folder           # first device
-//   todos secret --dir A                                # print join line
-//   todos init  --dir B --home /shared/folder --join LINE
+//   todos secret --dir A                # a restore code for another device
+//   todos init  --dir B --home /shared/folder --join CODE
 //   todos add   --dir A "buy milk"
 //   todos list  --dir B
 //
@@ -94,7 +94,11 @@ int main(int argc, char** argv) {
   auto* init = app.add_subcommand("init", "Create this device's todo library");
   init->add_option("--dir", dir, "Library directory")->required();
   init->add_option("--home", home, "Shared home folder")->required();
-  init->add_option("--join", join, "Join line from `todos secret`");
+  init->add_option("--join", join,
+                   "Join with an invite code (`coven invite`) or restore this "
+                   "person's library from `todos secret`");
+  std::string passphrase;
+  init->add_option("--passphrase", passphrase, "The restore code's passphrase");
   init->add_option("--name", title, "Device label");
   init->callback([&] {
     coven::library::LibrarySettings settings;
@@ -102,7 +106,8 @@ int main(int argc, char** argv) {
     settings.database = dir + "/todos.db";
     settings.tables = {"todos", "todo_attachments"};
     settings.device_name = title.empty() ? dir : title;
-    auto created = coven::library::CreateLibrary(dir, settings, join);
+    auto created =
+        coven::library::CreateLibrary(dir, settings, join, passphrase);
     if (!created.ok()) {
       code = Fail(created.status());
       return;
@@ -112,8 +117,10 @@ int main(int argc, char** argv) {
     code = WithLibrary(dir, join.empty(), nullptr);
   });
 
-  auto* secret =
-      app.add_subcommand("secret", "Print the line other devices join with");
+  auto* secret = app.add_subcommand(
+      "secret",
+      "Print a restore code: your other devices join with it "
+      "(it holds your member key; share it privately)");
   secret->add_option("--dir", dir, "Library directory")->required();
   secret->callback([&] {
     auto line = coven::library::ExportJoinSecret(dir);

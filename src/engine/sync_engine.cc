@@ -105,12 +105,17 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
     membership.founding_key = engine->identity_.library_key;
   }
   membership.known_keys = engine->identity_.known_keys;
-  membership.known_keys.push_back(engine->identity_.library_key);
+  if (engine->identity_.may_found) {
+    membership.known_keys.push_back(engine->identity_.library_key);
+  }
   membership.persist_key = engine->identity_.persist_key;
   membership.clock = engine->clock_;
   COVEN_ASSIGN_OR_RETURN(engine->membership_,
                          members::Membership::Open(engine->db_, engine->home_,
                                                    std::move(membership)));
+  // The cached member log already tells a Reader or a removed member apart.
+  engine->may_write_->store(engine->membership_->CanWrite().code() !=
+                            StatusCode::kPermissionDenied);
 
   COVEN_ASSIGN_OR_RETURN(auto open_flag, db::GetState(conn, "capture_open"));
   engine->need_recovery_ =

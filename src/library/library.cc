@@ -183,8 +183,12 @@ Result<Library> OpenLibrary(
                               .Annotate("app schema"));
   }
   keys::KeyService key_service(false, library.settings.library_id, KeyDir(dir));
-  COVEN_ASSIGN_OR_RETURN(keys::EncryptionKey key,
-                         key_service.get_or_create_encryption_key());
+  // Only the founder has a founding key; a joined or restored device gets
+  // every key from the member log.
+  keys::EncryptionKey key;
+  if (library.settings.genesis_anchor.empty()) {
+    COVEN_ASSIGN_OR_RETURN(key, key_service.get_or_create_encryption_key());
+  }
   config::Config config = config::Config::with_defaults(
       dir, library.settings.device_name,
       config::CloudHomeConfig{config::CloudProvider::kLocal, std::nullopt,

@@ -1,0 +1,205 @@
+// Runs the coven and todos programs for end-to-end tests, and forges the
+// objects a malicious member could write with the keys in its own library
+// directory (to show that every device rejects them).
+#ifndef COVEN_TESTS_CLI_HARNESS_H_
+#define COVEN_TESTS_CLI_HARNESS_H_
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "bad_input_util.h"
+#include "coven/folder_home.h"
+#include "members/member_log.h"
+
+namespace coven::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr.
+};
+
+/// Runs `command` through the shell with stderr merged into stdout.
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof(buffer), pipe)) result.output += buffer;
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+inline std::string CovenBin() {
+  return std::string(COVEN_BINARY_DIR) + "/coven";
+}
+inline std::string TodosBin() {
+  return std::string(COVEN_BINARY_DIR) + "/examples/todos/todos";
+}
+
+/// First line of `text` without its newline.
+inline std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+/// A temporary directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("coven-e2e-" + std::to_string(::getpid()) + "-" +
+             std::to_string(counter_++) + "-" +
+             std::to_string(
+                 std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const {
+    return (path_ / name).string();
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+inline Bytes ReadHexKey(const std::string& path) {
+  std::ifstream in(path);
+  std::string hex;
+  in >> hex;
+  Bytes out;
+  HexDecode(hex, &out);
+  return out;
+}
+
+/// What a member holding library directory `dir` can sign and seal with,
+/// read from its own key files; used to forge objects as that member.
+struct DirectoryKeys {
+  crypto::SigningKeyPair device;
+  std::array<std::uint8_t, 16> library_id{};
+  std::vector<crypto::LibraryKey> keys;
+};
+
+inline DirectoryKeys LoadDirectoryKeys(const std::string& dir) {
+  DirectoryKeys out;
+  Bytes seed = ReadHexKey(dir + "/keys/device.key");
+  std::array<std::uint8_t, 32> seed_array{};
+  if (seed.size() == 32)
+    std::copy(seed.begin(), seed.end(), seed_array.begin());
+  out.device = crypto::SigningKeyPair::FromSeed(seed_array);
+  std::ifstream settings(dir + "/library.json");
+  nlohmann::json j = nlohmann::json::parse(settings, nullptr, false);
+  Bytes id;
+  HexDecode(j.value("library_id", std::string()), &id);
+  if (id.size() == 16) std::copy(id.begin(), id.end(), out.library_id.begin());
+  for (const auto& file : std::filesystem::directory_iterator(dir + "/keys")) {
+    const std::string name = file.path().filename().string();
+    if (name.rfind("library-", 0) != 0) continue;
+    Bytes key = ReadHexKey(file.path().string());
+    if (key.size() != 32) continue;
+    std::array<std::uint8_t, 32> bytes{};
+    std::copy(key.begin(), key.end(), bytes.begin());
+    out.keys.emplace_back(bytes);
+  }
+  return out;
+}
+
+/// Replays the member log stored in `home`.
+inline members::MemberLog ReadMemberLog(home::Home& home) {
+  members::MemberLog log;
+  auto listed = home::ListAll(home, "members/");
+  if (!listed.ok()) return log;
+  for (const auto& info : *listed) {
+    auto bytes = home.Get(info.path);
+    if (bytes.ok()) log.Append(*bytes);
+  }
+  return log;
+}
+
+/// Writes, as the member of `dir`, a log object inserting todo `id` (and a
+/// head naming it) straight into the home at `home_dir`, bypassing every
+/// local check: sealed with the newest key `dir` holds, naming
+/// `member_seq` (0: the member log's current size). Returns the path.
+inline std::string ForceWrite(const std::string& dir,
+                              const std::string& home_dir,
+                              const std::string& id,
+                              std::uint64_t member_seq = 0) {
+  auto home = home::FolderHome::Open(home_dir);
+  EXPECT_TRUE(home.ok());
+  if (!home.ok()) return "";
+  DirectoryKeys keys = LoadDirectoryKeys(dir);
+  members::MemberLog log = ReadMemberLog(**home);
+  // The newest key of the member log that this member holds.
+  const crypto::LibraryKey* key = nullptr;
+  for (const crypto::KeyId& id : log.current().key_ids()) {
+    for (const auto& k : keys.keys) {
+      if (k.id() == id) key = &k;
+    }
+  }
+  EXPECT_NE(key, nullptr) << "no library key in " << dir;
+  if (key == nullptr) return "";
+  const std::uint64_t device = crypto::DeviceIdFor(keys.device.public_key());
+  auto own = home::ListAll(**home, "log/" + DeviceIdToHex(device) + "/");
+  const std::uint64_t seq = own.ok() ? own->size() + 1 : 1;
+  crypto::Hash256 prev{};
+  if (seq > 1) {
+    auto last = (*home)->Get(engine::LogPath(device, seq - 1));
+    if (last.ok()) prev = object::ObjectHash(*last);
+  }
+  // Take the schema version from any head in the home.
+  std::uint32_t schema = 0;
+  auto heads = home::ListAll(**home, "heads/");
+  if (heads.ok() && !heads->empty()) {
+    auto head = (*home)->Get(heads->front().path);
+    if (head.ok()) {
+      auto parsed = object::ParseHeader(*head);
+      if (parsed.ok()) schema = parsed->schema_version;
+    }
+  }
+  const auto now = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const Hlc stamp{now, 0, device};
+  object::ObjectHeader header;
+  header.kind = object::ObjectKind::kLog;
+  header.library_id = keys.library_id;
+  header.key_id = key->id();
+  header.author_device = device;
+  header.author_public_key = keys.device.public_key();
+  header.seq = seq;
+  header.prev_hash = prev;
+  header.hlc_min = stamp;
+  header.hlc_max = stamp;
+  header.schema_version = schema;
+  header.member_seq = member_seq ? member_seq : log.size();
+  const std::string path = engine::LogPath(device, seq);
+  auto sealed = object::Seal(
+      path, header, TodoInsert(id, "forged " + id, stamp), *key, keys.device);
+  EXPECT_TRUE(sealed.ok()) << sealed.status().ToString();
+  if (!sealed.ok()) return "";
+  EXPECT_TRUE((*home)->Create(path, *sealed).ok());
+  header.kind = object::ObjectKind::kHead;
+  header.prev_hash = object::ObjectHash(*sealed);  // a head names its object
+  auto head = object::Seal(engine::HeadPath(device), header, Bytes(), *key,
+                           keys.device);
+  EXPECT_TRUE(head.ok());
+  if (head.ok()) {
+    EXPECT_TRUE((*home)->Replace(engine::HeadPath(device), *head).ok());
+  }
+  return path;
+}
+
+}  // namespace coven::testing
+
+#endif  // COVEN_TESTS_CLI_HARNESS_H_
