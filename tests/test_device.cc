@@ -59,6 +59,15 @@ void TestDevice::Exec(const std::string& sql) {
   sqlite3_free(err);
 }
 
+std::string TestDevice::TryExec(const std::string& sql) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  char* err = nullptr;
+  int rc = sqlite3_exec(db(), sql.c_str(), nullptr, nullptr, &err);
+  std::string message = rc == SQLITE_OK ? "" : (err ? err : "error");
+  sqlite3_free(err);
+  return message;
+}
+
 std::vector<std::string> TestDevice::Dump(const std::string& table,
                                           bool with_stamp) {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());

@@ -74,6 +74,9 @@ class TestDevice {
 
   /// Runs SQL under the write mutex; fails the test on error.
   void Exec(const std::string& sql);
+  /// Runs SQL under the write mutex; returns the SQLite error message (empty
+  /// on success) instead of failing the test.
+  std::string TryExec(const std::string& sql);
   /// Rows of `table` as "col|col|..." strings, sorted by id.
   std::vector<std::string> Dump(const std::string& table,
                                 bool with_stamp = true);

@@ -147,8 +147,12 @@ Status Membership::CheckRemembered(const std::vector<home::ObjectInfo>& listed,
   const std::uint64_t known = log_.size();
   if (known == 0) return Status::Ok();
   const std::string path = MemberEntryPath(known);
-  bool seen = std::any_of(listed.begin(), listed.end(),
-                          [&](const auto& info) { return info.path == path; });
+  // Listed with the size this device stored: intact (a same-size
+  // replacement shows up when the next entry does not link to it, or in
+  // `coven fingerprint`). Missing or resized: read it and compare.
+  bool seen = std::any_of(listed.begin(), listed.end(), [&](const auto& info) {
+    return info.path == path && info.size == slots_.back().size();
+  });
   std::string alarm;
   if (!seen) {
     ++report->requests;
