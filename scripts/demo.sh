@@ -27,7 +27,8 @@ run() { printf '$ %s\n' "${*/#$todos/todos}"; "$@"; }
 step "Laptop creates the library; phone joins it"
 run $todos init --dir "$A" --home "$home" --name laptop
 secret="$($todos secret --dir "$A")"
-echo "(the laptop hands the join line to the phone over a private channel)"
+echo "(the phone is another device of the same person: the laptop hands it a"
+echo " restore code over a private channel; other people join with coven invite)"
 run $todos init --dir "$B" --home "$home" --name phone --join "$secret"
 
 step "Laptop adds two todos; the phone syncs"
