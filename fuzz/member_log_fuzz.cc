@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "../tests/member_log_builder.h"
+#include "members/key_wrap.h"
 #include "members/member_entry.h"
 #include "members/member_log.h"
 
@@ -25,6 +26,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
       testing::UnframeSlots(ByteView(data, size), &prefix);
   MemberLog log;
   if (prefix && !log.Append(genesis).status.ok()) abort();
+  // Every slot is also read as a key wrap addressed to a fixed member: the
+  // parser must reject garbage cleanly (never crash, never accept a key
+  // whose id does not match).
+  static const MemberIdentity me =
+      MemberIdentity::FromSeed(std::array<std::uint8_t, 32>{7});
+  for (ByteView slot : slots) {
+    crypto::KeyId claimed{};
+    if (slot.size() >= 37) std::copy_n(slot.begin() + 21, 16, claimed.begin());
+    Result<UnwrappedKey> unwrapped =
+        UnwrapKey(slot, std::array<std::uint8_t, 16>{}, claimed, me);
+    if (unwrapped.ok() && unwrapped->key.id() != claimed) abort();
+  }
   for (ByteView slot : slots) {
     const Result<MemberEntry> parsed = ParseEntry(slot);
     const std::size_t before_keys = log.current().key_ids().size();
