@@ -1,11 +1,17 @@
 // Key custody for one device of one library (mirrors coven::keys).
 //
-// Two secrets: the library key (32 bytes, shared by the library's devices,
-// encrypts every object) and the device signing key (an Ed25519 seed, never
-// leaves the device, signs every object this device writes). Outside
-// dev_mode both live in files under `key_dir` created with mode 0600; a key
-// file readable by group or others is refused. In dev_mode they live only in
-// memory (tests, throwaway demos).
+// Four kinds of secret: the founding library key (32 bytes, shared by the
+// library's devices, encrypts objects), library keys received through the
+// member log, the device signing seed (Ed25519, never leaves the device) and
+// the member seed. Where they live is the KeyCustody:
+//   - kFiles (the default, and the bool constructor outside dev_mode): hex
+//     files under `key_dir` created with mode 0600; a key file readable by
+//     group or others is refused.
+//   - kPassphraseFile: files under `key_dir` sealed with a passphrase
+//     (Argon2id + XChaCha20-Poly1305, MakePassphraseFileSecretStore).
+//   - kKeyring: the OS keyring through libsecret (MakeKeyringSecretStore).
+//   - kMemory (dev_mode): only in memory (tests, throwaway demos).
+// Names and layout: docs/format/key-custody.md section 6.
 //
 // Thread safety: all methods are thread-safe. Copies share the same keys.
 #ifndef COVEN_KEYS_H_
@@ -15,9 +21,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "coven/entropy.h"
+#include "coven/passphrase_cost.h"
 #include "coven/status.h"
 
 namespace coven::keys {
@@ -32,6 +40,27 @@ struct DeviceKey {
   std::array<std::uint8_t, 32> seed{};
 };
 
+/// Where a KeyService keeps its secrets.
+struct KeyCustody {
+  enum class Kind { kFiles, kPassphraseFile, kKeyring, kMemory };
+  Kind kind = Kind::kFiles;
+  /// kPassphraseFile: the passphrase sealing every key file (required).
+  std::string passphrase;
+  /// kPassphraseFile: Argon2id cost for newly sealed files (reading uses the
+  /// cost stored in each file).
+  PassphraseCost cost = PassphraseCost::Interactive();
+  /// kKeyring: the keyring scope attribute; empty means the library id.
+  std::string keyring_scope;
+};
+
+/// "files", "passphrase", "keyring" or "memory".
+std::string_view KeyCustodyName(KeyCustody::Kind kind);
+/// The inverse of KeyCustodyName; kInvalidArgument listing the valid names.
+Result<KeyCustody::Kind> ParseKeyCustodyKind(std::string_view name);
+
+/// The keyring service attribute KeyService uses ("coven").
+inline constexpr std::string_view kKeyringService = "coven";
+
 class KeyService {
  public:
   /// `library_id`: 32 hex digits. `key_dir`: where key files live (ignored in
@@ -39,9 +68,19 @@ class KeyService {
   KeyService(bool dev_mode, std::string library_id, std::string key_dir = {},
              EntropyRef entropy = nullptr);
 
+  /// A KeyService keeping every secret in `custody`. `key_dir` is required
+  /// for kFiles and kPassphraseFile. Errors: kInvalidArgument for a missing
+  /// passphrase, key_dir or keyring scope; kUnavailable when kKeyring is
+  /// asked for and no OS keyring is reachable (never a fallback to files).
+  static Result<KeyService> WithCustody(KeyCustody custody,
+                                        std::string library_id,
+                                        std::string key_dir,
+                                        EntropyRef entropy = nullptr);
+
   /// The library key, created on first use. Errors: kPermissionDenied for a
-  /// key file with loose permissions; kDataLoss for a damaged key file;
-  /// file-system errors.
+  /// key file with loose permissions or a wrong passphrase; kDataLoss for a
+  /// damaged key file; kUnavailable/kDeadlineExceeded when the keyring does
+  /// not answer; file-system errors.
   Result<EncryptionKey> get_or_create_encryption_key();
 
   /// Stores a library key received from another device (joining). Fails with
@@ -66,6 +105,9 @@ class KeyService {
   Result<std::vector<EncryptionKey>> library_keys();
 
   bool dev_mode() const;
+  KeyCustody::Kind custody() const;
+  /// One line naming the custody and its location; never a secret.
+  std::string describe_custody() const;
   const std::string& library_id() const;
 
  private:

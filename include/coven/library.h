@@ -35,6 +35,15 @@ struct LibrarySettings {
   /// 64 hex digits when the library was joined or restored with a code:
   /// the member log must start with this entry. Empty for the founder.
   std::string genesis_anchor;
+  /// Where this directory's keys live: "files" (0600 key files, the
+  /// default), "passphrase" (files sealed with COVEN_KEY_PASSPHRASE) or
+  /// "keyring" (the OS keyring). CreateLibrary sets it from the environment
+  /// (COVEN_KEY_CUSTODY) or from what `IdentityOf` recorded; see
+  /// docs/format/key-custody.md.
+  std::string key_custody = "files";
+  /// Keyring custody only: the keyring scope of this directory's items when
+  /// it is not the library id (IdentityOf ran before the id was known).
+  std::string keyring_scope;
 };
 
 /// Creates a library directory in the empty or missing directory `dir`.
@@ -56,7 +65,9 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       const std::string& passphrase = "");
 
 /// The member identity of `dir` (128 hex digits), created on first use, so
-/// a joining device can show it before it has a library.
+/// a joining device can show it before it has a library. On first use it
+/// records the key custody chosen by COVEN_KEY_CUSTODY in `dir/keys/custody`;
+/// CreateLibrary later keeps that choice.
 Result<std::string> IdentityOf(const std::string& dir);
 
 /// Reads `<dir>/library.json`. kNotFound when `dir` holds no library.
@@ -76,7 +87,11 @@ struct Library {
 };
 
 /// Opens the database (running `app_schema` first, if given) and creates
-/// the SyncManager. `observer` may be null.
+/// the SyncManager. `observer` may be null. Keys come from the custody
+/// recorded in library.json: kFailedPrecondition when it is "passphrase" and
+/// COVEN_KEY_PASSPHRASE is unset, or when COVEN_KEY_CUSTODY names another
+/// custody; kPermissionDenied for a wrong passphrase; kUnavailable when the
+/// OS keyring is unreachable.
 Result<Library> OpenLibrary(
     const std::string& dir, const std::string& app_schema = "",
     std::shared_ptr<sync::sync_manager::SyncObserver> observer = nullptr);

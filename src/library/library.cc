@@ -10,6 +10,7 @@
 #include "coven/encryption.h"
 #include "crypto/crypto.h"
 #include "db/sql.h"
+#include "library/key_custody_config.h"
 #include "library/library_codes.h"
 #include "members/member_identity.h"
 
@@ -20,7 +21,6 @@ namespace {
 std::string SettingsPath(const std::string& dir) {
   return dir + "/library.json";
 }
-std::string KeyDir(const std::string& dir) { return dir + "/keys"; }
 
 std::string Absolute(const std::string& path) {
   std::error_code ec;
@@ -39,6 +39,8 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
       {"sync_interval_ms", s.sync_interval_ms},
   };
   if (!s.genesis_anchor.empty()) j["genesis_anchor"] = s.genesis_anchor;
+  j["key_custody"] = s.key_custody;
+  if (!s.keyring_scope.empty()) j["keyring_scope"] = s.keyring_scope;
   const std::string path = SettingsPath(dir);
   const std::string tmp = path + ".tmp";
   {
@@ -81,12 +83,17 @@ Result<LibrarySettings> ReadSettings(const std::string& dir) {
     s.tables = j.at("tables").get<std::vector<std::string>>();
     s.sync_interval_ms = j.value("sync_interval_ms", std::int64_t{30'000});
     s.genesis_anchor = j.value("genesis_anchor", std::string());
+    s.key_custody = j.value("key_custody", std::string("files"));
+    s.keyring_scope = j.value("keyring_scope", std::string());
   } catch (const std::exception& e) {
     return bad(e.what());
   }
   Bytes id;
   if (!HexDecode(s.library_id, &id) || id.size() != 16)
     return bad("library_id");
+  Result<CustodyChoice> custody =
+      CustodyFromSettings(s.key_custody, s.keyring_scope);
+  if (!custody.ok()) return bad(custody.status().message());
   return s;
 }
 
@@ -138,16 +145,31 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
   }
   settings.home_folder = Absolute(settings.home_folder);
   settings.database = Absolute(settings.database);
-  keys::KeyService key_service(false, settings.library_id, KeyDir(dir));
+  bool from_marker = false;
+  COVEN_ASSIGN_OR_RETURN(CustodyChoice custody,
+                         ChooseNewCustody(dir, /*fresh_keyring_scope=*/false,
+                                          entropy, &from_marker));
+  settings.key_custody = std::string(keys::KeyCustodyName(custody.kind));
+  settings.keyring_scope = custody.keyring_scope;
+  COVEN_ASSIGN_OR_RETURN(keys::KeyService key_service,
+                         OpenKeyService(dir, custody, settings.library_id));
+  if (!from_marker) COVEN_RETURN_IF_ERROR(WriteCustodyMarker(dir, custody));
+  auto keys_ok = [&](const Status& status) {
+    return ExplainKeyError(status, custody);
+  };
   if (restored_seed) {
-    COVEN_RETURN_IF_ERROR(key_service.import_member_seed(*restored_seed));
+    COVEN_RETURN_IF_ERROR(
+        keys_ok(key_service.import_member_seed(*restored_seed)));
   } else {
-    COVEN_RETURN_IF_ERROR(key_service.get_or_create_member_seed().status());
+    COVEN_RETURN_IF_ERROR(
+        keys_ok(key_service.get_or_create_member_seed().status()));
   }
   if (!location) {
-    COVEN_RETURN_IF_ERROR(key_service.get_or_create_encryption_key().status());
+    COVEN_RETURN_IF_ERROR(
+        keys_ok(key_service.get_or_create_encryption_key().status()));
   }
-  COVEN_RETURN_IF_ERROR(key_service.get_or_create_device_key().status());
+  COVEN_RETURN_IF_ERROR(
+      keys_ok(key_service.get_or_create_device_key().status()));
   COVEN_RETURN_IF_ERROR(WriteSettings(dir, settings));
   return settings;
 }
@@ -159,10 +181,30 @@ Result<std::string> IdentityOf(const std::string& dir) {
   if (ec)
     return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
   chmod(dir.c_str(), 0700);
-  keys::KeyService key_service(false, "", KeyDir(dir));
-  COVEN_ASSIGN_OR_RETURN(auto seed, key_service.get_or_create_member_seed());
+  CustodyChoice custody;
+  std::string library_id;
+  bool recorded = false;
+  if (std::filesystem::exists(SettingsPath(dir))) {
+    COVEN_ASSIGN_OR_RETURN(LibrarySettings settings, ReadSettings(dir));
+    COVEN_ASSIGN_OR_RETURN(
+        custody,
+        CustodyFromSettings(settings.key_custody, settings.keyring_scope));
+    library_id = settings.library_id;
+    recorded = true;
+  } else {
+    SystemEntropy entropy;
+    COVEN_ASSIGN_OR_RETURN(
+        custody, ChooseNewCustody(dir, /*fresh_keyring_scope=*/true, entropy,
+                                  &recorded));
+  }
+  COVEN_ASSIGN_OR_RETURN(keys::KeyService key_service,
+                         OpenKeyService(dir, custody, library_id));
+  if (!recorded) COVEN_RETURN_IF_ERROR(WriteCustodyMarker(dir, custody));
+  Result<std::array<std::uint8_t, 32>> seed =
+      key_service.get_or_create_member_seed();
+  COVEN_RETURN_IF_ERROR(ExplainKeyError(seed.status(), custody));
   return members::IdentityHex(
-      members::MemberIdentity::FromSeed(seed).public_identity());
+      members::MemberIdentity::FromSeed(*seed).public_identity());
 }
 
 Result<std::string> ExportJoinSecret(const std::string& dir,
@@ -176,18 +218,27 @@ Result<Library> OpenLibrary(
     std::shared_ptr<sync::sync_manager::SyncObserver> observer) {
   Library library;
   COVEN_ASSIGN_OR_RETURN(library.settings, ReadSettings(dir));
+  COVEN_ASSIGN_OR_RETURN(CustodyChoice custody,
+                         CustodyFromSettings(library.settings.key_custody,
+                                             library.settings.keyring_scope));
+  COVEN_ASSIGN_OR_RETURN(
+      keys::KeyService key_service,
+      OpenKeyService(dir, custody, library.settings.library_id));
+  // Unlock the keys before touching the database. Only the founder has a
+  // founding key; a joined or restored device gets every key from the
+  // member log.
+  COVEN_RETURN_IF_ERROR(ExplainKeyError(
+      key_service.get_or_create_member_seed().status(), custody));
+  Result<keys::EncryptionKey> key = keys::EncryptionKey{};
+  if (library.settings.genesis_anchor.empty()) {
+    key = key_service.get_or_create_encryption_key();
+    COVEN_RETURN_IF_ERROR(ExplainKeyError(key.status(), custody));
+  }
   COVEN_ASSIGN_OR_RETURN(library.db,
                          db::SqliteSyncDb::Open(library.settings.database));
   if (!app_schema.empty()) {
     COVEN_RETURN_IF_ERROR(db::Exec(library.db->raw_write_handle(), app_schema)
                               .Annotate("app schema"));
-  }
-  keys::KeyService key_service(false, library.settings.library_id, KeyDir(dir));
-  // Only the founder has a founding key; a joined or restored device gets
-  // every key from the member log.
-  keys::EncryptionKey key;
-  if (library.settings.genesis_anchor.empty()) {
-    COVEN_ASSIGN_OR_RETURN(key, key_service.get_or_create_encryption_key());
   }
   config::Config config = config::Config::with_defaults(
       dir, library.settings.device_name,
@@ -201,7 +252,7 @@ Result<Library> OpenLibrary(
       library.manager,
       sync::sync_manager::SyncManager::Create(
           [config] { return config; }, key_service,
-          encryption::EncryptionService(key), library.db,
+          encryption::EncryptionService(*key), library.db,
           std::make_shared<clock::SystemClock>(), std::move(observer)));
   return library;
 }
