@@ -78,7 +78,8 @@ void CovenEndToEnd(Context& c, const fs::path& dir) {
   c.s.Add("coven.home_bytes", static_cast<double>(home_bytes));
   c.s.Add("coven.home_files", static_cast<double>(files));
 
-  Device b = OpenDevice(dir / "coven-b.db", home, c.library, 2, c.o);
+  Device b = OpenDevice(dir / "coven-b.db", home, c.library, 2, c.o,
+                        /*first_sync=*/false);
   {
     auto t0 = Clock::now();
     const double c0 = ThreadCpuMs();

@@ -33,12 +33,13 @@ Library MakeLibrary(std::uint64_t seed) {
   Library library;
   library.id_hex = coven::HexEncode(id);
   entropy.Fill(library.key.bytes);
+  entropy.Fill(library.member_seed);
   return library;
 }
 
 Device OpenDevice(const fs::path& db_path, const fs::path& home_root,
-                  const Library& library, std::uint64_t seed,
-                  const Options& o) {
+                  const Library& library, std::uint64_t seed, const Options& o,
+                  bool first_sync) {
   Device d;
   // The host opens its connection (same flags and pragmas as the plain
   // SQLite runs) and hands it to coven with SqliteSyncDb::Wrap.
@@ -52,6 +53,8 @@ Device OpenDevice(const fs::path& db_path, const fs::path& home_root,
   coven::keys::KeyService key_service(/*dev_mode=*/true, library.id_hex, "",
                                       entropy);
   CheckStatus(key_service.import_encryption_key(library.key), "importing key");
+  CheckStatus(key_service.import_member_seed(library.member_seed),
+              "importing the member seed");
   coven::encryption::EncryptionService encryption(library.key);
   auto home = coven::home::FolderHome::Open(home_root.string());
   CheckStatus(home.status(), "opening folder home");
@@ -67,6 +70,9 @@ Device OpenDevice(const fs::path& db_path, const fs::path& home_root,
   d.manager = std::move(*manager);
   // First flush: the bootstrap scan of an empty table, so that the timed
   // flushes below are ordinary ones.
+  // One round founds the library (first device), so that flushes may
+  // publish; a receiving device enrols in its first (timed) round instead.
+  if (first_sync) CheckStatus(d.manager->sync_now().status(), "first sync");
   CheckStatus(d.manager->flush().status(), "initial flush");
   return d;
 }

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -72,6 +73,8 @@ sqlite3* OpenPlain(const fs::path& path, const Options& o);
 struct Library {
   std::string id_hex;
   coven::keys::EncryptionKey key;
+  /// Both bench devices are devices of this one member (the Owner).
+  std::array<std::uint8_t, 32> member_seed{};
 };
 
 // A library (id and encryption key) derived from `seed`.
@@ -97,7 +100,8 @@ struct Device {
 // Opens a device on `db_path` (schema created) syncing through the folder
 // home at `home_root`, and runs its first (bootstrap) flush.
 Device OpenDevice(const fs::path& db_path, const fs::path& home_root,
-                  const Library& library, std::uint64_t seed, const Options& o);
+                  const Library& library, std::uint64_t seed, const Options& o,
+                  bool first_sync = true);
 
 // A digest of the synced content that ignores `_updated_at`.
 std::string ContentDigest(sqlite3* db);
