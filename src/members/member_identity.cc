@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "coven/hlc.h"
+
 namespace coven::members {
 
 std::array<std::uint8_t, 64> IdentityBytes(const PublicIdentity& identity) {
@@ -41,11 +43,7 @@ std::uint64_t MemberIdFor(const crypto::PublicKey& sign) {
 }
 
 std::string MemberIdHex(const crypto::PublicKey& sign) {
-  static const char* kHex = "0123456789abcdef";
-  std::uint64_t id = MemberIdFor(sign);
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, id >>= 4) out[i] = kHex[id & 15];
-  return out;
+  return DeviceIdToHex(MemberIdFor(sign));  // same 16-hex-digit form
 }
 
 MemberIdentity MemberIdentity::FromSeed(

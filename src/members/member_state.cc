@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "coven/hlc.h"
+
 namespace coven::members {
 
 namespace {
@@ -332,10 +334,8 @@ std::vector<MemberInfo> MemberState::Members(bool include_removed) const {
     info.added_at = m.added_at;
     for (const auto& [dkey, d] : devices_) {
       if (d.member != key) continue;
-      char hex[17];
-      std::snprintf(hex, sizeof(hex), "%016llx",
-                    static_cast<unsigned long long>(crypto::DeviceIdFor(dkey)));
-      info.devices.push_back({hex, HexEncode(dkey), d.active});
+      info.devices.push_back({DeviceIdToHex(crypto::DeviceIdFor(dkey)),
+                              HexEncode(dkey), d.active});
     }
     out.push_back(std::move(info));
   }
