@@ -20,7 +20,7 @@ std::uint64_t Entropy::Uniform(std::uint64_t bound) {
 }
 
 void SystemEntropy::Fill(std::span<std::uint8_t> out) {
-  randombytes_buf(out.data(), out.size());
+  if (!out.empty()) randombytes_buf(out.data(), out.size());
 }
 
 SeededEntropy::SeededEntropy(std::uint64_t seed) : seed_(seed) {}
@@ -32,6 +32,7 @@ void SeededEntropy::Fill(std::span<std::uint8_t> out) {
   std::memcpy(key.data(), &seed_, sizeof(seed_));
   std::memcpy(key.data() + sizeof(seed_), &counter_, sizeof(counter_));
   ++counter_;
+  if (out.empty()) return;  // an empty span may have a null data()
   randombytes_buf_deterministic(out.data(), out.size(), key.data());
 }
 
