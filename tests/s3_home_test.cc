@@ -1,0 +1,187 @@
+// S3Home against a real s3rver on 127.0.0.1: the conformance suite (directly
+// and behind FaultHome), server-side paging, errors, and awscli reading and
+// writing the same bucket.
+#include "coven/s3_home.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "coven/testing/fault_home.h"
+#include "home_conformance.h"
+#include "test_servers.h"
+
+namespace coven::home {
+namespace {
+
+using ::coven::testing::SharedS3rver;
+using ::coven::testing::UniqueName;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+S3HomeOptions S3rverOptions(const std::string& prefix) {
+  S3HomeOptions options;
+  testing::TestServer* server = SharedS3rver();
+  options.endpoint = server ? server->endpoint() : "http://127.0.0.1:1";
+  options.bucket = "home";
+  options.prefix = prefix;
+  options.credentials = {testing::kS3rverAccessKey, testing::kS3rverSecretKey,
+                         ""};
+  // s3rver lists in directory-walk order (storage-providers.md §2).
+  options.server_sorted_list = false;
+  // s3rver writes in place: readers can see a partial object.
+  options.atomic_replace = false;
+  // Small parts so the conformance suite's 8 MiB object goes multipart.
+  options.multipart_threshold = 6ull << 20;
+  options.part_size = 5ull << 20;
+  return options;
+}
+
+HomeRef MakeFreshS3Home() {
+  if (SharedS3rver() == nullptr) return nullptr;
+  Result<std::shared_ptr<S3Home>> home =
+      S3Home::Open(S3rverOptions("t/" + UniqueName("case")));
+  if (!home.ok()) {
+    ADD_FAILURE() << home.status().ToString();
+    return nullptr;
+  }
+  return *home;
+}
+
+COVEN_HOME_CONFORMANCE(S3, MakeFreshS3Home);
+COVEN_HOME_CONFORMANCE(S3BehindFaultHome, [] {
+  HomeRef inner = MakeFreshS3Home();
+  return inner ? HomeRef(std::make_shared<FaultHome>(inner, FaultOptions{}))
+               : nullptr;
+});
+
+std::string Hex16(std::uint64_t value) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof(buffer), "%016llx",
+                static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+TEST(S3HomeTest, ProbeSeesThatS3rverIgnoresIfNoneMatch) {
+  auto home = S3Home::Open(S3rverOptions(UniqueName("probe")));
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  EXPECT_EQ((*home)->capabilities().conditional_create,
+            CreateSupport::kEmulated);
+  // Emulated create-once still refuses an occupied path.
+  ASSERT_TRUE((*home)->Create("log/a/1", AsBytes("one")).ok());
+  EXPECT_EQ((*home)->Create("log/a/1", AsBytes("two")).code(),
+            StatusCode::kAlreadyExists);
+  // The probe object was cleaned up.
+  auto all = ListAll(**home, "");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].path, "log/a/1");
+}
+
+// Server-side order and paging (start-after, max-keys) over fixed-width hex
+// keys, which s3rver's directory walk returns in byte order.
+TEST(S3HomeTest, ServerPagedListingOfHexKeys) {
+  S3HomeOptions options = S3rverOptions(UniqueName("paged"));
+  options.server_sorted_list = true;
+  options.create_mode = S3HomeOptions::CreateMode::kEmulated;
+  auto home = S3Home::Open(options);
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  std::vector<std::string> want;
+  for (int d = 0; d < 3; ++d) {
+    for (int s = 0; s < 400; ++s) {
+      want.push_back("log/" + Hex16(0x1234567890abcdefULL * (d + 1)) + "/" +
+                     Hex16(s));
+    }
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 8; ++t) {
+    writers.emplace_back([&] {
+      for (std::size_t i; (i = next++) < want.size();) {
+        Status s = (*home)->Replace(want[i], AsBytes(want[i]));
+        EXPECT_TRUE(s.ok()) << s.ToString();
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  std::sort(want.begin(), want.end());
+  EXPECT_TRUE((*home)->capabilities().server_paged_list);
+  auto first = (*home)->List("log/", "", 1000);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->objects.size(), 1000u);
+  EXPECT_TRUE(first->truncated);
+  auto all = ListAll(**home, "log/");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  std::vector<std::string> got;
+  for (const ObjectInfo& o : *all) got.push_back(o.path);
+  EXPECT_EQ(got, want);
+  auto after = ListAll(**home, "log/", want[1100]);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  ASSERT_EQ(after->size(), want.size() - 1101);
+  EXPECT_EQ((*after)[0].path, want[1101]);
+}
+
+TEST(S3HomeTest, WrongAccessKeyIsPermissionDeniedWithoutSecrets) {
+  S3HomeOptions options = S3rverOptions(UniqueName("auth"));
+  options.credentials = {"AKIAWRONGKEY", "very-secret-value-123", "tok-456"};
+  options.create_mode = S3HomeOptions::CreateMode::kEmulated;
+  auto home = S3Home::Open(options);
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  Result<Bytes> got = (*home)->Get("log/a/1");
+  EXPECT_EQ(got.status().code(), StatusCode::kPermissionDenied)
+      << got.status().ToString();
+  EXPECT_THAT(got.status().message(), HasSubstr("s3 home"));
+  EXPECT_THAT(got.status().message(), HasSubstr("get"));
+  EXPECT_THAT(got.status().message(), HasSubstr("log/a/1"));
+  EXPECT_THAT(got.status().message(), HasSubstr("AWS_ACCESS_KEY_ID"));
+  EXPECT_THAT(got.status().message(), Not(HasSubstr("very-secret-value")));
+  EXPECT_THAT(got.status().message(), Not(HasSubstr("tok-456")));
+  Status created = (*home)->Create("log/a/1", AsBytes("x"));
+  EXPECT_EQ(created.code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(created.message(), HasSubstr("create"));
+}
+
+TEST(S3HomeTest, MissingBucketIsFailedPrecondition) {
+  S3HomeOptions options = S3rverOptions("x");
+  options.bucket = "no-such-bucket";
+  auto home = S3Home::Open(options);
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  Result<ListPage> page = (*home)->List("log/", "", 10);
+  EXPECT_EQ(page.status().code(), StatusCode::kFailedPrecondition)
+      << page.status().ToString();
+  EXPECT_THAT(page.status().message(), HasSubstr("no-such-bucket"));
+  EXPECT_THAT(page.status().message(), HasSubstr("list"));
+}
+
+TEST(S3HomeTest, UnreachableEndpointIsUnavailableNamingTheOperation) {
+  S3HomeOptions options = S3rverOptions("x");
+  options.endpoint = "http://127.0.0.1:9";  // discard: nothing listens.
+  options.network.max_attempts = 2;
+  options.network.retry_base_ms = 1;
+  options.create_mode = S3HomeOptions::CreateMode::kNative;
+  auto home = S3Home::Open(options);
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  Status s = (*home)->Create("log/a/1", AsBytes("x"));
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("create \"log/a/1\""));
+  EXPECT_THAT(s.message(), HasSubstr("127.0.0.1:9"));
+}
+
+TEST(S3HomeTest, OpenRejectsBadOptions) {
+  S3HomeOptions options = S3rverOptions("x");
+  options.credentials = {};
+  EXPECT_EQ(S3Home::Open(options).status().code(),
+            StatusCode::kUnauthenticated);
+  options = S3rverOptions("Bad Prefix");
+  EXPECT_EQ(S3Home::Open(options).status().code(),
+            StatusCode::kInvalidArgument);
+  options = S3rverOptions("x");
+  options.endpoint = "ftp://x";
+  EXPECT_EQ(S3Home::Open(options).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace coven::home
