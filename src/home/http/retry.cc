@@ -74,4 +74,39 @@ Status TransportStatusError(const OpName& name, const Status& error) {
   return Status(error.code(), Prefix(name) + ": " + error.message());
 }
 
+bool IsTransientStatus(const HttpResponse& response) {
+  return response.status >= 500 || response.status == 408 ||
+         response.status == 429;
+}
+
+Result<HttpResponse> PerformWithRetries(HttpClient& client, HttpRequest request,
+                                        const NetworkOptions& network,
+                                        const OpName& name,
+                                        bool (*transient)(const HttpResponse&),
+                                        bool* retried) {
+  request.connect_timeout =
+      std::chrono::milliseconds(network.connect_timeout_ms);
+  request.timeout = std::chrono::milliseconds(network.request_timeout_ms);
+  Backoff backoff({network.max_attempts,
+                   std::chrono::milliseconds(network.retry_base_ms),
+                   std::chrono::milliseconds(network.retry_cap_ms)});
+  if (retried != nullptr) *retried = false;
+  while (true) {
+    Result<HttpResponse> response = client.Perform(request);
+    if (!response.ok()) {
+      if (response.status().IsRetryable() && backoff.Wait()) {
+        if (retried != nullptr) *retried = true;
+        continue;
+      }
+      return TransportStatusError(name, response.status());
+    }
+    if (!transient(*response)) return response;
+    if (!backoff.Wait(response->retry_after_seconds)) {
+      std::string detail(AsString(response->body).substr(0, 200));
+      return HttpStatusError(name, response->status, detail);
+    }
+    if (retried != nullptr) *retried = true;
+  }
+}
+
 }  // namespace coven::home::http

@@ -12,7 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include "coven/network_options.h"
 #include "coven/status.h"
+#include "home/http/http_client.h"
 
 namespace coven::home::http {
 
@@ -58,6 +60,21 @@ Status HttpStatusError(const OpName& name, long status, std::string_view detail,
 
 /// Prefixes a transport error (from HttpClient::Perform) with the name.
 Status TransportStatusError(const OpName& name, const Status& error);
+
+/// Performs `request` with `client`, retrying transport errors and replies
+/// for which `transient` is true, under `network`'s policy. Returns the first
+/// other reply (any status; the caller interprets it). After the last attempt
+/// a transient reply becomes HttpStatusError and a transport error
+/// TransportStatusError, both named by `name`. `*retried` (may be null) is
+/// set when an earlier attempt may have reached the server.
+Result<HttpResponse> PerformWithRetries(HttpClient& client, HttpRequest request,
+                                        const NetworkOptions& network,
+                                        const OpName& name,
+                                        bool (*transient)(const HttpResponse&),
+                                        bool* retried);
+
+/// 5xx, 408 and 429: the usual transient statuses.
+bool IsTransientStatus(const HttpResponse& response);
 
 }  // namespace coven::home::http
 

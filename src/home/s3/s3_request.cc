@@ -57,44 +57,23 @@ Result<S3Home::Sent> S3Home::Send(std::string_view op, std::string_view path,
     request.headers.push_back("x-amz-security-token: " +
                               options_.credentials.session_token);
   }
-  request.connect_timeout =
-      std::chrono::milliseconds(options_.network.connect_timeout_ms);
-  request.timeout =
-      std::chrono::milliseconds(options_.network.request_timeout_ms);
   const std::string description = Describe();
   const http::OpName name{description, op, path};
-  http::Backoff backoff(
-      {options_.network.max_attempts,
-       std::chrono::milliseconds(options_.network.retry_base_ms),
-       std::chrono::milliseconds(options_.network.retry_cap_ms)});
   Sent sent;
-  while (true) {
-    Result<HttpResponse> response = client_->Perform(request);
-    if (!response.ok()) {
-      if (response.status().IsRetryable() && backoff.Wait()) {
-        sent.retried = true;
-        continue;
-      }
-      return http::TransportStatusError(name, response.status());
-    }
-    const long status = response->status;
-    bool transient =
-        status >= 500 || status == 408 || status == 409 || status == 429;
+  auto transient = [](const HttpResponse& response) {
+    const long status = response.status;
     if (status == 400) {
-      transient =
-          http::XmlText(AsString(response->body), "Code").value_or("") ==
-          "RequestTimeout";
+      return http::XmlText(AsString(response.body), "Code").value_or("") ==
+             "RequestTimeout";
     }
-    if (transient) {
-      if (backoff.Wait(response->retry_after_seconds)) {
-        sent.retried = true;
-        continue;
-      }
-      return ErrorFor(op, path, *response);
-    }
-    sent.response = std::move(*response);
-    return sent;
-  }
+    // 409 ConditionalRequestConflict: AWS says retry.
+    return http::IsTransientStatus(response) || status == 409;
+  };
+  COVEN_ASSIGN_OR_RETURN(
+      sent.response,
+      http::PerformWithRetries(*client_, std::move(request), options_.network,
+                               name, transient, &sent.retried));
+  return sent;
 }
 
 Status S3Home::ErrorFor(std::string_view op, std::string_view path,
