@@ -102,8 +102,9 @@ class S3Home final : public Home {
   std::string Key(std::string_view path) const;
   std::string ObjectUrl(std::string_view key, std::string_view query) const;
   std::string BucketUrl(std::string_view query) const;
+  /// `max_attempts` 0: options_.network's.
   Result<Sent> Send(std::string_view op, std::string_view path,
-                    http::HttpRequest request) const;
+                    http::HttpRequest request, int max_attempts = 0) const;
   Status ErrorFor(std::string_view op, std::string_view path,
                   const http::HttpResponse& response) const;
   Result<bool> NativeCreate() const;

@@ -49,7 +49,7 @@ std::string S3Home::ObjectUrl(std::string_view key,
 }
 
 Result<S3Home::Sent> S3Home::Send(std::string_view op, std::string_view path,
-                                  HttpRequest request) const {
+                                  HttpRequest request, int max_attempts) const {
   request.userpwd = options_.credentials.access_key_id + ":" +
                     options_.credentials.secret_access_key;
   request.aws_sigv4 = "aws:amz:" + options_.region + ":s3";
@@ -69,10 +69,12 @@ Result<S3Home::Sent> S3Home::Send(std::string_view op, std::string_view path,
     // 409 ConditionalRequestConflict: AWS says retry.
     return http::IsTransientStatus(response) || status == 409;
   };
+  NetworkOptions network = options_.network;
+  if (max_attempts > 0) network.max_attempts = max_attempts;
   COVEN_ASSIGN_OR_RETURN(
       sent.response,
-      http::PerformWithRetries(*client_, std::move(request), options_.network,
-                               name, transient, &sent.retried));
+      http::PerformWithRetries(*client_, std::move(request), network, name,
+                               transient, &sent.retried));
   return sent;
 }
 
