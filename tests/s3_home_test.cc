@@ -5,9 +5,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 #include "coven/testing/fault_home.h"
 #include "home_conformance.h"
@@ -167,6 +169,81 @@ TEST(S3HomeTest, UnreachableEndpointIsUnavailableNamingTheOperation) {
   EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
   EXPECT_THAT(s.message(), HasSubstr("create \"log/a/1\""));
   EXPECT_THAT(s.message(), HasSubstr("127.0.0.1:9"));
+}
+
+// Runs Debian's awscli (pinned: the PATH one may be another version) against
+// the shared s3rver; returns its stdout, or "" with a test failure.
+std::string Aws(const std::string& args) {
+  constexpr char kAws[] = "/usr/bin/aws";
+  if (::access(kAws, X_OK) != 0) {
+    ADD_FAILURE() << kAws << " is missing: run scripts/install-deps.sh";
+    return "";
+  }
+  const std::string command =
+      "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "
+      "AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/nonexistent "
+      "AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_PAGER= " +
+      std::string(kAws) + " --endpoint-url " + SharedS3rver()->endpoint() +
+      " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buffer[4096];
+  while (std::size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
+    out.append(buffer, n);
+  }
+  EXPECT_EQ(::pclose(pipe), 0) << command << "\n" << out;
+  return out;
+}
+
+Bytes ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(S3HomeTest, AwsCliReadsWhatCovenWroteAndBack) {
+  ASSERT_NE(SharedS3rver(), nullptr);
+  const std::string prefix = UniqueName("awscli");
+  auto home = S3Home::Open(S3rverOptions(prefix));
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  Bytes every_byte(256);
+  for (int i = 0; i < 256; ++i) every_byte[i] = static_cast<std::uint8_t>(i);
+  const Bytes large((6 << 20) + 3, 0x5a);  // Above the multipart threshold.
+  ASSERT_TRUE((*home)
+                  ->Create("log/0123456789abcdef/0000000000000001", every_byte)
+                  .ok());
+  ASSERT_TRUE(
+      (*home)->Create("log/0123456789abcdef/0000000000000002", large).ok());
+  ASSERT_TRUE((*home)->Replace("heads/0123456789abcdef", AsBytes("head")).ok());
+
+  // coven -> awscli: listing and bytes.
+  EXPECT_EQ(Aws("s3api list-objects-v2 --bucket home --prefix " + prefix +
+                "/ --query 'Contents[].[Key,Size]' --output text"),
+            prefix + "/heads/0123456789abcdef\t4\n" + prefix +
+                "/log/0123456789abcdef/0000000000000001\t256\n" + prefix +
+                "/log/0123456789abcdef/0000000000000002\t" +
+                std::to_string(large.size()) + "\n");
+  testing::TempDir dir("awscli");
+  Aws("s3 cp s3://home/" + prefix + "/log/0123456789abcdef/0000000000000001 " +
+      dir.path() + "/one");
+  EXPECT_EQ(ReadFile(dir.path() + "/one"), every_byte);
+  Aws("s3 cp s3://home/" + prefix + "/log/0123456789abcdef/0000000000000002 " +
+      dir.path() + "/two");
+  EXPECT_TRUE(ReadFile(dir.path() + "/two") == large);
+
+  // awscli -> coven.
+  std::ofstream(dir.path() + "/three", std::ios::binary)
+      .write(reinterpret_cast<const char*>(every_byte.data()), 200);
+  Aws("s3 cp " + dir.path() + "/three s3://home/" + prefix +
+      "/log/fedcba9876543210/0000000000000001");
+  Result<Bytes> got = (*home)->Get("log/fedcba9876543210/0000000000000001");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, Bytes(every_byte.begin(), every_byte.begin() + 200));
+  auto all = ListAll(**home, "log/");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].path, "log/fedcba9876543210/0000000000000001");
+  EXPECT_EQ((*all)[2].size, 200u);
 }
 
 TEST(S3HomeTest, OpenRejectsBadOptions) {
