@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -143,7 +144,13 @@ TEST_P(CloudSyncTest, IdlePollIsCheap) {
       for (auto& device : fleet) device->Sync();
     }
     for (auto& counter : counters) counter->Reset();
+    const auto start = std::chrono::steady_clock::now();
     for (auto& device : fleet) device->Sync();
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
+    std::cout << "[ idle poll ] " << GetParam().name << " devices=" << devices
+              << " round_ms_per_device=" << elapsed.count() / 1000.0 / devices
+              << "\n";
     for (int i = 0; i < devices; ++i) {
       home::CallCounts counts = counters[i]->counts();
       std::string detail;
