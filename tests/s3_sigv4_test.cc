@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "coven/s3_home.h"
@@ -28,56 +29,75 @@ constexpr char kAccessKey[] = "AKIDEXAMPLE";
 constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr char kToken[] = "session/token+with=chars";
 
+// Reads one request per line of the input file (JSON: method, url, date,
+// ["name:value", ...]) and prints botocore's signature for each.
 constexpr char kSigner[] = R"py(
+import json
 import sys
 import awscli  # Puts the vendored botocore on the path.
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-method, url, region, akid, secret, token, date = sys.argv[1:8]
-headers = dict(h.split(':', 1) for h in sys.argv[8:])
-request = AWSRequest(method=method, url=url, headers=headers)
-request.context['timestamp'] = date
+region, akid, secret, token, path = sys.argv[1:6]
 auth = S3SigV4Auth(Credentials(akid, secret, token), 's3', region)
-canonical = auth.canonical_request(request)
-print(auth.signature(auth.string_to_sign(request, canonical), request))
+for line in open(path):
+    method, url, date, headers = json.loads(line)
+    request = AWSRequest(method=method, url=url,
+                         headers=dict(h.split(':', 1) for h in headers))
+    request.context['timestamp'] = date
+    canonical = auth.canonical_request(request)
+    print(auth.signature(auth.string_to_sign(request, canonical), request))
 )py";
 
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";
-  for (char c : text)
+  for (char c : text) {
     out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
   return out + "'";
 }
 
-// botocore's signature for `request` as received on `host`.
-std::string BotocoreSignature(const std::string& script,
-                              const std::string& host,
-                              const FakeRequest& request) {
-  const std::string auth = request.Header("authorization");
-  std::smatch signed_headers;
-  if (!std::regex_search(auth, signed_headers,
-                         std::regex("SignedHeaders=([^,]+)"))) {
-    return "no SignedHeaders in \"" + auth + "\"";
+// botocore's signatures, one per request as received on `host`.
+std::vector<std::string> BotocoreSignatures(
+    const std::string& dir, const std::string& host,
+    const std::vector<FakeRequest>& requests) {
+  const std::string script = dir + "/signer.py";
+  const std::string input = dir + "/requests.jsonl";
+  std::ofstream(script) << kSigner;
+  {
+    std::ofstream out(input);
+    for (const FakeRequest& request : requests) {
+      nlohmann::json headers = nlohmann::json::array();
+      std::smatch signed_headers;
+      const std::string auth = request.Header("authorization");
+      if (std::regex_search(auth, signed_headers,
+                            std::regex("SignedHeaders=([^,]+)"))) {
+        std::stringstream names(signed_headers[1].str());
+        for (std::string name; std::getline(names, name, ';');) {
+          headers.push_back(name + ":" + request.Header(name));
+        }
+      }
+      out << nlohmann::json::array({request.method,
+                                    "http://" + host + request.target,
+                                    request.Header("x-amz-date"), headers})
+                 .dump()
+          << "\n";
+    }
   }
-  std::string command =
-      std::string(kPython) + " " + ShellQuote(script) + " " + request.method +
-      " " + ShellQuote("http://" + host + request.target) + " eu-west-1 " +
-      kAccessKey + " " + ShellQuote(kSecret) + " " + ShellQuote(kToken) + " " +
-      request.Header("x-amz-date");
-  std::stringstream names(signed_headers[1].str());
-  for (std::string name; std::getline(names, name, ';');) {
-    command += " " + ShellQuote(name + ":" + request.Header(name));
-  }
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return "popen failed";
-  std::string out;
-  char buffer[512];
-  while (std::size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
-    out.append(buffer, n);
+  const std::string command = std::string(kPython) + " " + ShellQuote(script) +
+                              " eu-west-1 " + kAccessKey + " " +
+                              ShellQuote(kSecret) + " " + ShellQuote(kToken) +
+                              " " + ShellQuote(input) + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::vector<std::string> out;
+  if (pipe == nullptr) return out;
+  char line[4096];
+  while (fgets(line, sizeof(line), pipe) != nullptr) {
+    std::string text(line);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    out.push_back(text);
   }
   ::pclose(pipe);
-  while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 
@@ -110,8 +130,6 @@ TEST(S3SigV4Test, CurlSignaturesMatchBotocore) {
   ASSERT_EQ(::access(kPython, X_OK), 0)
       << kPython << " is missing: run scripts/install-deps.sh (awscli)";
   testing::TempDir dir("sigv4");
-  const std::string script = dir.path() + "/signer.py";
-  std::ofstream(script) << kSigner;
 
   FakeHttpServer server(Answer);
   ASSERT_NE(server.port(), 0);
@@ -143,7 +161,12 @@ TEST(S3SigV4Test, CurlSignaturesMatchBotocore) {
               ::testing::HasSubstr("continuation-token=1%2Fa%2Bb%3Dc%20d~e"));
   EXPECT_THAT(requests[3].target, ::testing::EndsWith("?uploads="));
   const std::string host = "127.0.0.1:" + std::to_string(server.port());
-  for (const FakeRequest& request : requests) {
+  const std::vector<std::string> expected =
+      BotocoreSignatures(dir.path(), host, requests);
+  ASSERT_EQ(expected.size(), requests.size())
+      << (expected.empty() ? "" : expected[0]);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const FakeRequest& request = requests[i];
     SCOPED_TRACE(request.method + " " + request.target);
     const std::string auth = request.Header("authorization");
     EXPECT_THAT(auth, ::testing::StartsWith(
@@ -154,7 +177,7 @@ TEST(S3SigV4Test, CurlSignaturesMatchBotocore) {
     std::smatch signature;
     ASSERT_TRUE(std::regex_search(auth, signature,
                                   std::regex("Signature=([0-9a-f]{64})")));
-    EXPECT_EQ(signature[1].str(), BotocoreSignature(script, host, request));
+    EXPECT_EQ(signature[1].str(), expected[i]);
   }
 }
 
