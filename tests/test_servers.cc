@@ -44,6 +44,7 @@ Result<std::unique_ptr<TestServer>> StartS3rver(const std::string& bucket) {
   // (its continuation tokens use DES).
   options.env = {{"NODE_OPTIONS", "--openssl-legacy-provider"}};
   options.port_marker = "listening on 127.0.0.1:";
+  options.stop_with_starting_thread = true;
   COVEN_ASSIGN_OR_RETURN(server->process_,
                          util::ChildProcess::Start(std::move(options)));
   return server;
@@ -64,6 +65,7 @@ Result<std::unique_ptr<TestServer>> StartRcloneWebDav(const std::string& user,
   // Credentials through the environment, not argv.
   options.env = {{"RCLONE_USER", user}, {"RCLONE_PASS", pass}};
   options.port_marker = "started on http://127.0.0.1:";
+  options.stop_with_starting_thread = true;
   COVEN_ASSIGN_OR_RETURN(server->process_,
                          util::ChildProcess::Start(std::move(options)));
   return server;

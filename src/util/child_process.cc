@@ -68,6 +68,7 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     return UnavailableError(std::string("pipe: ") + std::strerror(errno));
   }
   const pid_t parent = ::getpid();
+  const bool stop_with_thread = options.stop_with_starting_thread;
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
@@ -75,9 +76,11 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     return UnavailableError(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    // The child dies with its parent, so a crashed test leaves no server.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
+    if (stop_with_thread) {
+      // Dies with the starting thread: a crashed test leaves no server.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);
+    }
     ::setpgid(0, 0);
     ::dup2(fds[1], STDOUT_FILENO);
     ::dup2(fds[1], STDERR_FILENO);

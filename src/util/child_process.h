@@ -32,6 +32,11 @@ struct ChildProcessOptions {
   /// The port is the number right after the first occurrence of this text in
   /// the child's combined stdout/stderr, e.g. "listening on 127.0.0.1:".
   std::string port_marker;
+  /// Send the child SIGTERM when the thread that started it exits
+  /// (PR_SET_PDEATHSIG is per thread): right for test servers started by a
+  /// test's main thread, wrong for a library that may start it from a
+  /// worker thread.
+  bool stop_with_starting_thread = false;
   /// How long Start waits for the marker.
   std::chrono::milliseconds start_timeout{20'000};
 };

@@ -1,6 +1,7 @@
 #include "coven/s3_home.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "home/http/http_client.h"
 #include "home/http/retry.h"
@@ -139,7 +140,8 @@ Result<std::uint64_t> S3Home::Size(std::string_view op, std::string_view path) {
                            std::string(path) +
                            "\": HEAD had no Content-Length");
     }
-    return static_cast<std::uint64_t>(std::stoull(it->second));
+    return static_cast<std::uint64_t>(
+        std::strtoull(it->second.c_str(), nullptr, 10));
   }
   if (sent.response.status == 404) {  // HEAD errors have no body.
     return NotFoundError(Describe() + ": " + std::string(op) + " \"" +

@@ -1,6 +1,7 @@
 // S3Home::List: ListObjectsV2, either trusting the server's order and paging
 // or fetching the whole prefix (continuation tokens) and sorting locally.
 #include <algorithm>
+#include <cstdlib>
 
 #include "coven/s3_home.h"
 #include "home/http/http_client.h"
@@ -62,7 +63,8 @@ Result<ListPage> S3Home::List(std::string_view prefix,
       key.erase(0, home_prefix.size());
       if (!IsValidPath(key)) continue;  // Not ours (or a foreign client's).
       const std::string size = http::XmlText(contents, "Size").value_or("0");
-      page.objects.push_back({std::move(key), std::stoull(size)});
+      page.objects.push_back(
+          {std::move(key), std::strtoull(size.c_str(), nullptr, 10)});
     }
     page.truncated = http::XmlText(xml, "IsTruncated").value_or("") == "true";
     page.next_token = http::XmlText(xml, "NextContinuationToken").value_or("");

@@ -1,9 +1,11 @@
 #include "coven/webdav_home.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "home/http/http_client.h"
 #include "home/http/retry.h"
+#include "home/http/xml_scan.h"
 
 namespace coven::home {
 namespace {
@@ -97,7 +99,8 @@ Result<std::uint64_t> WebDavHome::Size(std::string_view op,
     auto it = response.headers.find("content-length");
     return it == response.headers.end()
                ? 0
-               : static_cast<std::uint64_t>(std::stoull(it->second));
+               : static_cast<std::uint64_t>(
+                     std::strtoull(it->second.c_str(), nullptr, 10));
   }
   return ErrorFor(op, path, response);
 }
@@ -176,7 +179,7 @@ Status WebDavHome::Delete(std::string_view path) {
                          Send("delete", path, std::move(propfind)));
   if (found.status == 404) return Status::Ok();
   if (found.status != 207) return ErrorFor("delete", path, found);
-  if (AsString(found.body).find("collection") != std::string_view::npos) {
+  if (!http::XmlElements(AsString(found.body), "collection").empty()) {
     return FailedPreconditionError(Describe() + ": delete \"" +
                                    std::string(path) +
                                    "\": it is a folder, not an object; "
