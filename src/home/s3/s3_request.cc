@@ -63,8 +63,11 @@ Result<S3Home::Sent> S3Home::Send(std::string_view op, std::string_view path,
   auto transient = [](const HttpResponse& response) {
     const long status = response.status;
     if (status == 400) {
-      return http::XmlText(AsString(response.body), "Code").value_or("") ==
-             "RequestTimeout";
+      // A timed-out upload, or a body damaged in transit: send it again.
+      const std::string code =
+          http::XmlText(AsString(response.body), "Code").value_or("");
+      return code == "RequestTimeout" || code == "XAmzContentSHA256Mismatch" ||
+             code == "BadDigest";
     }
     // 409 ConditionalRequestConflict: AWS says retry.
     return http::IsTransientStatus(response) || status == 409;
