@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "coven/testing/fault_home.h"
+#include "fake_http_server.h"
 #include "home_conformance.h"
 #include "test_servers.h"
 
@@ -247,6 +248,40 @@ TEST(S3HomeTest, AwsCliReadsWhatCovenWroteAndBack) {
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[2].path, "log/fedcba9876543210/0000000000000001");
   EXPECT_EQ((*all)[2].size, 200u);
+}
+
+// Error classes (storage-providers.md §1.5) against a scripted server:
+// damaged bodies are sent again, auth errors fail at once.
+TEST(S3HomeTest, RetriesDamagedUploadsButNotAuthErrors) {
+  std::atomic<int> puts{0};
+  std::atomic<bool> deny{false};
+  testing::FakeHttpServer server([&](const testing::FakeRequest& request) {
+    testing::FakeResponse response;
+    if (deny) {
+      response.status = 403;
+      response.body = ToBytes(
+          "<Error><Code>SignatureDoesNotMatch</Code>"
+          "<Message>no</Message></Error>");
+    } else if (request.method == "PUT" && ++puts == 1) {
+      response.status = 400;
+      response.body = ToBytes("<Error><Code>BadDigest</Code></Error>");
+    }
+    return response;
+  });
+  S3HomeOptions options = S3rverOptions("x");
+  options.endpoint = server.endpoint();
+  options.create_mode = S3HomeOptions::CreateMode::kNative;
+  options.network.retry_base_ms = 1;
+  auto home = S3Home::Open(options);
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  EXPECT_TRUE((*home)->Create("log/a/1", AsBytes("x")).ok());
+  EXPECT_EQ(puts.load(), 2);
+  deny = true;
+  const std::size_t before = server.requests().size();
+  Status denied = (*home)->Replace("heads/a", AsBytes("x"));
+  EXPECT_EQ(denied.code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(denied.message(), HasSubstr("SignatureDoesNotMatch"));
+  EXPECT_EQ(server.requests().size(), before + 1);
 }
 
 TEST(S3HomeTest, OpenRejectsBadOptions) {
