@@ -6,8 +6,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdio.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "coven/testing/fault_home.h"
@@ -133,6 +135,32 @@ TEST(RcloneHomeTest, WebDavBackedRemoteRoundTrip) {
   listed = ListAll(*home, "");
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_EQ(listed->size(), 2u);
+}
+
+// If the rcd dies, the next operation starts a new one.
+TEST(RcloneHomeTest, RestartsADeadRcd) {
+  TempDir dir("rclone-restart");
+  RcloneHomeOptions options;
+  options.remote = ":local:" + dir.path();
+  options.rclone = "/usr/bin/rclone";
+  options.config_path = "/dev/null";
+  auto home = RcloneHome::Open(options);
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  ASSERT_TRUE((*home)->Create("log/a/1", AsBytes("one")).ok());
+  const int first = (*home)->rc_pid();
+  ASSERT_GT(first, 0);
+  ASSERT_EQ(::kill(first, SIGKILL), 0);  // The rcd this home started.
+  // Wait (with a deadline) until the home notices the death.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  Result<Bytes> got = (*home)->Get("log/a/1");
+  while (std::chrono::steady_clock::now() < deadline &&
+         (*home)->rc_pid() == first) {
+    got = (*home)->Get("log/a/1");
+  }
+  EXPECT_NE((*home)->rc_pid(), first);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(AsString(*got), "one");
 }
 
 TEST(RcloneHomeTest, DescribeHidesConnectionStringParameters) {

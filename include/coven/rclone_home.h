@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,8 +82,8 @@ class RcloneHome final : public Home {
   /// "rclone home <remote without connection-string parameters>".
   std::string Describe() const override;
 
-  /// The rcd's port (tests).
-  int rc_port() const;
+  /// The running rcd's process id (tests), or -1.
+  int rc_pid() const;
 
  private:
   explicit RcloneHome(RcloneHomeOptions options);
@@ -103,7 +104,12 @@ class RcloneHome final : public Home {
   std::string rc_pass_;
   std::string upload_dir_;
   std::atomic<std::uint64_t> upload_counter_{0};
-  std::unique_ptr<util::ChildProcess> rcd_;
+  /// The rcd's port, (re)starting it if it is not running (it is restarted
+  /// if it ever dies, so one crash does not end syncing).
+  Result<int> RcPort() const;
+
+  mutable std::mutex rcd_mutex_;
+  mutable std::shared_ptr<util::ChildProcess> rcd_;  // Guarded by rcd_mutex_.
   std::unique_ptr<http::HttpClient> client_;
 };
 

@@ -104,8 +104,9 @@ Result<http::HttpResponse> RcloneHome::Fetch(std::string_view op,
                                              std::string_view path,
                                              const std::string& range) const {
   // --rc-serve: GET /[fs]/path, the brackets percent-encoded.
+  COVEN_ASSIGN_OR_RETURN(const int port, RcPort());
   http::HttpRequest get;
-  get.url = "http://127.0.0.1:" + std::to_string(rcd_->port()) + "/%5B" +
+  get.url = "http://127.0.0.1:" + std::to_string(port) + "/%5B" +
             http::PercentEncode(options_.remote) + "%5D/" +
             http::PercentEncode(path, /*keep_slash=*/true);
   get.userpwd = rc_user_ + ":" + rc_pass_;

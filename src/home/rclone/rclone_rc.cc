@@ -46,7 +46,35 @@ RcloneHome::~RcloneHome() {
   }
 }
 
-int RcloneHome::rc_port() const { return rcd_->port(); }
+int RcloneHome::rc_pid() const {
+  std::lock_guard<std::mutex> lock(rcd_mutex_);
+  return rcd_ ? rcd_->pid() : -1;
+}
+
+Result<int> RcloneHome::RcPort() const {
+  std::lock_guard<std::mutex> lock(rcd_mutex_);
+  if (rcd_ && rcd_->running()) return rcd_->port();
+  rcd_.reset();
+  util::ChildProcessOptions rcd;
+  rcd.argv = {options_.rclone, "rcd", "--rc-addr", "127.0.0.1:0", "--rc-serve"};
+  if (!options_.config_path.empty()) {
+    rcd.argv.push_back("--config");
+    rcd.argv.push_back(options_.config_path);
+  }
+  rcd.env = options_.env;
+  rcd.env.push_back({"RCLONE_RC_USER", rc_user_});
+  rcd.env.push_back({"RCLONE_RC_PASS", rc_pass_});
+  rcd.port_marker = "Serving remote control on http://127.0.0.1:";
+  Result<std::unique_ptr<util::ChildProcess>> started =
+      util::ChildProcess::Start(std::move(rcd));
+  if (!started.ok()) {
+    return Status(
+        started.status().code(),
+        Describe() + ": starting `rclone rcd`: " + started.status().message());
+  }
+  rcd_ = std::move(*started);
+  return rcd_->port();
+}
 
 Result<std::shared_ptr<RcloneHome>> RcloneHome::Open(
     RcloneHomeOptions options) {
@@ -73,25 +101,7 @@ Result<std::shared_ptr<RcloneHome>> RcloneHome::Open(
   home->upload_dir_ = dir;
   home->rc_user_ = "coven-" + RandomHex(8);
   home->rc_pass_ = RandomHex(24);
-  util::ChildProcessOptions rcd;
-  rcd.argv = {home->options_.rclone, "rcd", "--rc-addr", "127.0.0.1:0",
-              "--rc-serve"};
-  if (!home->options_.config_path.empty()) {
-    rcd.argv.push_back("--config");
-    rcd.argv.push_back(home->options_.config_path);
-  }
-  rcd.env = home->options_.env;
-  rcd.env.push_back({"RCLONE_RC_USER", home->rc_user_});
-  rcd.env.push_back({"RCLONE_RC_PASS", home->rc_pass_});
-  rcd.port_marker = "Serving remote control on http://127.0.0.1:";
-  Result<std::unique_ptr<util::ChildProcess>> started =
-      util::ChildProcess::Start(std::move(rcd));
-  if (!started.ok()) {
-    return Status(started.status().code(),
-                  home->Describe() +
-                      ": starting `rclone rcd`: " + started.status().message());
-  }
-  home->rcd_ = std::move(*started);
+  COVEN_RETURN_IF_ERROR(home->RcPort().status());
   COVEN_RETURN_IF_ERROR(home->CheckBackend());
   return home;
 }
@@ -100,10 +110,11 @@ Result<RcloneHome::Reply> RcloneHome::Call(std::string_view op,
                                            std::string_view path,
                                            std::string_view method,
                                            const std::string& json) const {
+  COVEN_ASSIGN_OR_RETURN(const int port, RcPort());
   http::HttpRequest request;
   request.method = "POST";
-  request.url = "http://127.0.0.1:" + std::to_string(rcd_->port()) + "/" +
-                std::string(method);
+  request.url =
+      "http://127.0.0.1:" + std::to_string(port) + "/" + std::string(method);
   request.userpwd = rc_user_ + ":" + rc_pass_;
   request.headers = {"Content-Type: application/json"};
   request.body = AsBytes(json);
