@@ -228,12 +228,10 @@ TEST(S3HomeTest, AwsCliReadsWhatCovenWroteAndBack) {
                 "/log/0123456789abcdef/0000000000000002\t" +
                 std::to_string(large.size()) + "\n");
   testing::TempDir dir("awscli");
-  Aws("s3 cp s3://home/" + prefix + "/log/0123456789abcdef/0000000000000001 " +
-      dir.path() + "/one");
-  EXPECT_EQ(ReadFile(dir.path() + "/one"), every_byte);
-  Aws("s3 cp s3://home/" + prefix + "/log/0123456789abcdef/0000000000000002 " +
-      dir.path() + "/two");
-  EXPECT_TRUE(ReadFile(dir.path() + "/two") == large);
+  Aws("s3 cp --recursive s3://home/" + prefix + "/log/0123456789abcdef/ " +
+      dir.path() + "/");
+  EXPECT_EQ(ReadFile(dir.path() + "/0000000000000001"), every_byte);
+  EXPECT_TRUE(ReadFile(dir.path() + "/0000000000000002") == large);
 
   // awscli -> coven.
   std::ofstream(dir.path() + "/three", std::ios::binary)
