@@ -90,8 +90,9 @@ class S3Home final : public Home {
   Result<ListPage> List(std::string_view prefix, std::string_view start_after,
                         std::size_t max_keys) override;
   Status Delete(std::string_view path) override;
-  /// conditional_create is probed on first call (kEmulated until a probe
-  /// succeeds).
+  /// conditional_create is probed on first need (this call or the first
+  /// Create), which makes up to four requests; kEmulated until a probe
+  /// succeeds.
   Capabilities capabilities() const override;
   /// "s3 home <bucket>/<prefix> at <endpoint>".
   std::string Describe() const override;
