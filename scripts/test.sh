@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+bash scripts/install-test-servers.sh
 jobs="$(nproc)"
 bash scripts/check-format.sh
 

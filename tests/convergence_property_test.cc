@@ -12,6 +12,7 @@
 #include <iostream>
 #include <random>
 
+#include "convergence_simulation.h"
 #include "coven/memory_home.h"
 #include "coven/testing/fault_home.h"
 #include "lww_model.h"
@@ -47,8 +48,10 @@ std::string RowDump(TestDevice& d, const std::string& table,
 
 class Simulation {
  public:
-  explicit Simulation(std::uint64_t seed) : seed_(seed), rng_(seed) {
-    memory_ = home::MemoryHome::Create();
+  /// Replicas share `base` (a fresh memory home when null).
+  explicit Simulation(std::uint64_t seed, home::HomeRef base = nullptr)
+      : seed_(seed), rng_(seed) {
+    memory_ = base ? std::move(base) : home::MemoryHome::Create();
     library_ = MakeLibrary(seed);
     for (int i = 0; i < kReplicas; ++i) {
       home::FaultOptions faults;
@@ -248,7 +251,7 @@ class Simulation {
 
   std::uint64_t seed_;
   std::mt19937_64 rng_;
-  std::shared_ptr<home::MemoryHome> memory_;
+  home::HomeRef memory_;
   TestLibrary library_;
   std::vector<std::shared_ptr<home::FaultHome>> homes_;
   std::vector<std::shared_ptr<ManualClock>> clocks_;
@@ -257,8 +260,10 @@ class Simulation {
   std::size_t tomb_counts_[kReplicas] = {};
 };
 
-void RunSeed(std::uint64_t seed, int steps) {
-  Simulation sim(seed);
+}  // namespace
+
+void RunConvergenceSeed(std::uint64_t seed, int steps, home::HomeRef base) {
+  Simulation sim(seed, std::move(base));
   ASSERT_TRUE(sim.ok()) << "seed " << seed;
   for (int i = 0; i < steps; ++i) {
     sim.Step();
@@ -267,6 +272,12 @@ void RunSeed(std::uint64_t seed, int steps) {
   sim.Heal();
   if (::testing::Test::HasFatalFailure()) return;
   sim.Check();
+}
+
+namespace {
+
+void RunSeed(std::uint64_t seed, int steps) {
+  RunConvergenceSeed(seed, steps, nullptr);
 }
 
 int SeedCount() {

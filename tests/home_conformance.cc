@@ -63,13 +63,15 @@ TEST_P(HomeConformanceTest, CreateIsCreateOnce) {
 }
 
 TEST_P(HomeConformanceTest, RacingCreatorsHaveExactlyOneWinner) {
-  if (!home().capabilities().atomic_create) GTEST_SKIP() << "no atomic create";
+  if (!home().capabilities().atomic_create())
+    GTEST_SKIP() << "no atomic create";
+  constexpr int kCreators = 4;
   for (int round = 0; round < 20; ++round) {
     const std::string path = "log/race/" + Hex16(round);
-    Status results[2];
-    std::latch start(2);
+    Status results[kCreators];
+    std::latch start(kCreators);
     std::vector<std::thread> threads;
-    for (int t = 0; t < 2; ++t) {
+    for (int t = 0; t < kCreators; ++t) {
       threads.emplace_back([&, t] {
         const std::string body = "writer-" + std::to_string(t);
         start.arrive_and_wait();
@@ -78,7 +80,7 @@ TEST_P(HomeConformanceTest, RacingCreatorsHaveExactlyOneWinner) {
     }
     for (std::thread& thread : threads) thread.join();
     int winner = -1;
-    for (int t = 0; t < 2; ++t) {
+    for (int t = 0; t < kCreators; ++t) {
       if (results[t].ok()) {
         EXPECT_EQ(winner, -1) << "two creators won round " << round;
         winner = t;
@@ -116,6 +118,52 @@ TEST_P(HomeConformanceTest, WholeAndRangeReads) {
     Result<Bytes> part = home().GetRange("blob/ab/cd", r.offset, r.length);
     EXPECT_EQ(part.status().code(), StatusCode::kOutOfRange)
         << r.offset << "+" << r.length << ": " << part.status().ToString();
+  }
+}
+
+TEST_P(HomeConformanceTest, RoundTripsEdgeSizesAndEveryByteValue) {
+  Bytes every_byte(256);
+  for (int i = 0; i < 256; ++i) every_byte[i] = static_cast<std::uint8_t>(i);
+  // 1 MiB + 1 crosses libcurl's Expect: 100-continue threshold.
+  const std::vector<Bytes> bodies = {Bytes(), Bytes{0x00}, every_byte,
+                                     Pattern((1 << 20) + 1, 3)};
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    const std::string path = "blob/sizes/" + Hex16(i);
+    ASSERT_TRUE(home().Create(path, bodies[i]).ok()) << path;
+  }
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    const std::string path = "blob/sizes/" + Hex16(i);
+    Result<Bytes> got = home().Get(path);
+    ASSERT_TRUE(got.ok()) << path << ": " << got.status().ToString();
+    EXPECT_TRUE(*got == bodies[i]) << path << " size " << got->size();
+    const std::uint64_t size = bodies[i].size();
+    Result<Bytes> tail = home().GetRange(path, size, 0);
+    ASSERT_TRUE(tail.ok()) << path << ": " << tail.status().ToString();
+    EXPECT_TRUE(tail->empty());
+    EXPECT_EQ(home().GetRange(path, size, 1).status().code(),
+              StatusCode::kOutOfRange)
+        << path;
+    if (size > 0) {
+      Result<Bytes> last = home().GetRange(path, size - 1, 1);
+      ASSERT_TRUE(last.ok()) << path << ": " << last.status().ToString();
+      EXPECT_EQ(*last, Bytes{bodies[i].back()});
+    }
+  }
+  Result<std::vector<ObjectInfo>> all = ListAll(home(), "blob/sizes/");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), bodies.size());
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_EQ((*all)[i].size, bodies[i].size());
+  }
+}
+
+TEST_P(HomeConformanceTest, ReplaceOverwritesAnObjectOfTheSameSize) {
+  const std::string path = "heads/" + Hex16(7);
+  for (const char* body : {"aaaa", "bbbb", "cccc"}) {
+    ASSERT_TRUE(home().Replace(path, AsBytes(body)).ok()) << body;
+    Result<Bytes> got = home().Get(path);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(AsString(*got), body);
   }
 }
 
@@ -274,6 +322,9 @@ TEST_P(HomeConformanceTest, DeleteIsIdempotent) {
 }
 
 TEST_P(HomeConformanceTest, ReplaceIsAtomicForReaders) {
+  if (!home().capabilities().atomic_replace) {
+    GTEST_SKIP() << "replace is not atomic for readers";
+  }
   constexpr std::size_t kSize = 64 * 1024;
   constexpr int kVersions = 100;
   const std::string path = "heads/" + Hex16(42);

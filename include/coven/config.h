@@ -29,7 +29,14 @@ enum class CloudProvider {
   kICloud,       ///< Through rclone (needs rclone >= 1.69).
 };
 
-/// Names the home. For kLocal, `container` is the folder path.
+/// Names the home (see HomeUrlFor for how each provider reads it):
+///   kLocal: `container` is the folder path, or any home URL (docs/homes.md);
+///   kS3: `container` is "BUCKET[/PREFIX][?region=..&endpoint=..]";
+///   kGoogleDrive, kDropbox, kOneDrive, kICloud: `container` is an rclone
+///     "REMOTE:PATH", or a PATH on the default remote ("gdrive", "dropbox",
+///     "onedrive", "icloud") that `rclone config` created.
+/// `account_email` is informational (shown to the user); credentials come
+/// from the environment or rclone.conf, never from here.
 struct CloudHomeConfig {
   CloudProvider provider = CloudProvider::kLocal;
   std::optional<std::string> account_email;
@@ -76,9 +83,16 @@ struct Config {
 /// Called whenever the manager needs the current configuration.
 using ConfigProvider = std::function<Config()>;
 
-/// Opens the home a Config names (the injected one, or cloud_home).
-/// Errors: kUnimplemented for providers this build cannot reach yet, with the
-/// provider named; folder errors as FolderHome::Open reports them.
+/// The home URL (coven/home_url.h) a CloudHomeConfig maps onto: kLocal ->
+/// file://PATH (or the URL itself), kS3 -> s3://..., the others ->
+/// rclone://REMOTE:PATH?backend=drive|dropbox|onedrive|iclouddrive.
+/// Errors: kInvalidArgument when a required container is missing.
+Result<std::string> HomeUrlFor(const CloudHomeConfig& home);
+
+/// Opens the home a Config names (the injected one, or cloud_home through
+/// HomeUrlFor and home::OpenHomeUrl). Errors: as the home's Open reports
+/// them (e.g. kFailedPrecondition "backend unavailable" for iCloud on an
+/// rclone older than 1.69, kUnauthenticated for missing S3 credentials).
 Result<home::HomeRef> OpenHome(const Config& config);
 
 }  // namespace coven::config

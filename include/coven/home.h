@@ -36,14 +36,48 @@ struct ListPage {
   bool truncated = false;
 };
 
-/// What a home can do natively. The sync engine and the tests adapt to it.
+/// How a home keeps Create() create-once.
+enum class CreateSupport {
+  /// Atomic against a concurrent creator of the same path (a folder's
+  /// link(2), S3's `If-None-Match: *`): exactly one racing creator wins.
+  kNative,
+  /// Checked, then written: a second Create of an occupied path still gets
+  /// kAlreadyExists, but two creators racing on one path may both succeed
+  /// (last writer wins). Safe for coven because every path has one writer
+  /// device; the engine must not rely on Create to elect a winner.
+  kEmulated,
+};
+
+/// What a home can do natively. The sync engine and the tests branch on these
+/// flags, never on the kind of home. Defaults describe a home that does
+/// everything natively (memory, folder).
 struct Capabilities {
-  /// Create() is atomic against a concurrent creator of the same path.
-  bool atomic_create = true;
-  /// GetRange() reads only the requested bytes.
+  /// How Create() keeps create-once (see CreateSupport).
+  CreateSupport conditional_create = CreateSupport::kNative;
+  /// Replace() is atomic for readers: they see the old or the new bytes,
+  /// never a torn mix. When false, readers may see a partial object and must
+  /// verify it (sealed objects are authenticated, so a torn read fails
+  /// verification and is retried).
+  bool atomic_replace = true;
+  /// GetRange() transfers only the requested bytes (otherwise the home reads
+  /// more and slices locally; the result is the same).
   bool range_reads = true;
+  /// List() order comes from the server (false: the home fetches the
+  /// prefix's whole listing and sorts it locally; the result is the same but
+  /// each call costs a full walk).
+  bool server_sorted_list = true;
   /// List() honours start_after and max_keys server-side.
-  bool paged_listing = true;
+  bool server_paged_list = true;
+  /// The store needs parent folders made before an object is written (the
+  /// home does that itself; callers need do nothing).
+  bool needs_parent_dirs = false;
+  /// Objects larger than this are uploaded in parts (0: never).
+  std::uint64_t multipart_threshold = 0;
+
+  /// True if Create elects exactly one winner among racing creators.
+  bool atomic_create() const {
+    return conditional_create == CreateSupport::kNative;
+  }
 };
 
 /// Abstract object store. All paths are relative, '/'-separated, made of
@@ -57,7 +91,9 @@ class Home {
   /// Returns OK on success; kAlreadyExists if the path is occupied (whatever
   /// its content: the caller decides whether an identical object counts as
   /// its own earlier attempt); kUnavailable on a transient failure, after
-  /// which the object may or may not exist.
+  /// which the object may or may not exist. A network home that retries
+  /// internally and finds the path occupied by exactly `data` on a retry
+  /// returns OK: that is its own earlier attempt whose reply was lost.
   virtual Status Create(std::string_view path, ByteView data) = 0;
 
   /// Stores `data` at `path`, replacing any previous object atomically

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "coven/folder_home.h"
+#include "coven/home_url.h"
 
 namespace coven::config {
 
@@ -53,6 +54,53 @@ Status Config::apply_env() {
   return Status::Ok();
 }
 
+Result<std::string> HomeUrlFor(const CloudHomeConfig& home) {
+  const std::string container = home.container.value_or("");
+  struct Rclone {
+    const char* remote;   // Default remote name.
+    const char* backend;  // rclone backend the remote must use.
+  };
+  Rclone rclone{};
+  switch (home.provider) {
+    case CloudProvider::kLocal:
+      if (container.empty()) {
+        return InvalidArgumentError(
+            "local home: set CloudHomeConfig::container to the folder path "
+            "(or a home URL)");
+      }
+      if (home::IsHomeUrl(container)) return container;
+      return "file://" + container;
+    case CloudProvider::kS3:
+      if (container.empty()) {
+        return InvalidArgumentError(
+            "S3 home: set CloudHomeConfig::container to "
+            "\"BUCKET[/PREFIX][?region=...&endpoint=...]\"");
+      }
+      return container.starts_with("s3://") ? container : "s3://" + container;
+    case CloudProvider::kGoogleDrive:
+      rclone = {"gdrive", "drive"};
+      break;
+    case CloudProvider::kDropbox:
+      rclone = {"dropbox", "dropbox"};
+      break;
+    case CloudProvider::kOneDrive:
+      rclone = {"onedrive", "onedrive"};
+      break;
+    case CloudProvider::kICloud:
+      rclone = {"icloud", "iclouddrive"};
+      break;
+  }
+  // "REMOTE:PATH" names the rclone remote; a bare path uses the provider's
+  // default remote name (what README "Cloud homes" tells `rclone config` to
+  // create).
+  const std::string remote =
+      container.find(':') != std::string::npos
+          ? container
+          : std::string(rclone.remote) + ":" +
+                (container.empty() ? std::string("coven") : container);
+  return "rclone://" + remote + "?backend=" + rclone.backend;
+}
+
 Result<home::HomeRef> OpenHome(const Config& config) {
   if (config.home) return config.home;
   if (!config.cloud_home.has_value()) {
@@ -60,27 +108,13 @@ Result<home::HomeRef> OpenHome(const Config& config) {
         "no home configured: set Config::cloud_home (for a folder: provider "
         "kLocal with container = the folder path)");
   }
-  const CloudHomeConfig& home = *config.cloud_home;
-  switch (home.provider) {
-    case CloudProvider::kLocal: {
-      if (!home.container.has_value() || home.container->empty()) {
-        return InvalidArgumentError(
-            "local home: set CloudHomeConfig::container to the folder path");
-      }
-      COVEN_ASSIGN_OR_RETURN(auto folder,
-                             home::FolderHome::Open(*home.container));
-      return home::HomeRef(std::move(folder));
-    }
-    case CloudProvider::kS3:
-      return UnimplementedError(
-          "S3 homes are not available in this build yet; "
-          "use a local folder home");
-    default:
-      return UnimplementedError(
-          "rclone-backed homes (Google Drive, Dropbox, "
-          "OneDrive, iCloud) are not available in this "
-          "build yet; use a local folder home");
+  COVEN_ASSIGN_OR_RETURN(std::string url, HomeUrlFor(*config.cloud_home));
+  if (url.starts_with("file://")) {
+    // A plain folder path, passed through undecoded.
+    COVEN_ASSIGN_OR_RETURN(auto folder, home::FolderHome::Open(url.substr(7)));
+    return home::HomeRef(std::move(folder));
   }
+  return home::OpenHomeUrl(url);
 }
 
 }  // namespace coven::config

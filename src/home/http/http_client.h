@@ -1,0 +1,88 @@
+// HttpClient: the small libcurl wrapper the network homes (S3, WebDAV,
+// rclone) share. One request in, one response out; connection reuse through a
+// pool of easy handles. Retrying is the caller's business (see backoff.h):
+// only the caller knows whether a request is safe to repeat.
+//
+// Credentials go in HttpRequest::userpwd and are handed to libcurl only;
+// nothing here logs or formats them.
+//
+// Thread safety: Perform may be called from any number of threads.
+#ifndef COVEN_HOME_HTTP_HTTP_CLIENT_H_
+#define COVEN_HOME_HTTP_HTTP_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coven/bytes.h"
+#include "coven/status.h"
+
+namespace coven::home::http {
+
+struct HttpRequest {
+  std::string method = "GET";  ///< GET, HEAD, PUT, POST, DELETE, MKCOL, ...
+  std::string url;             ///< Fully encoded.
+  std::vector<std::string> headers;  ///< "Name: value" lines.
+  /// Request body (PUT uploads it with a Content-Length; other methods send
+  /// it as the body). The bytes must outlive Perform.
+  ByteView body;
+  bool has_body = false;
+  /// "user:password" for HTTP authentication (Basic/Digest), or the S3
+  /// "access_key:secret" when `aws_sigv4` is set. Never logged.
+  std::string userpwd;
+  /// CURLOPT_AWS_SIGV4 parameter, e.g. "aws:amz:us-east-1:s3".
+  std::string aws_sigv4;
+  /// Connect timeout and whole-request timeout.
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds timeout{120'000};
+};
+
+struct HttpResponse {
+  long status = 0;
+  /// Lower-cased header names; the last value wins.
+  std::map<std::string, std::string> headers;
+  Bytes body;
+  /// Seconds from a Retry-After header, if any.
+  std::optional<std::int64_t> retry_after_seconds;
+
+  std::string BodyText() const { return std::string(AsString(body)); }
+};
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  /// Performs `request`. Any HTTP status is a successful Result; errors are
+  /// transport failures: kDeadlineExceeded on timeout, kUnavailable on
+  /// connection failures, resets and truncated replies (all retryable),
+  /// kInvalidArgument for a malformed URL. The message names the method and
+  /// curl's reason, not the URL (the caller adds the path it means).
+  Result<HttpResponse> Perform(const HttpRequest& request);
+
+ private:
+  void* Acquire();
+  void Release(void* handle);
+
+  std::mutex mutex_;
+  std::vector<void*> idle_;  // CURL* handles; guarded by mutex_.
+};
+
+/// Percent-encodes `text` for a URL path segment or a query value: every
+/// byte except A-Z a-z 0-9 - _ . ~ becomes %XX (upper-case hex). With
+/// `keep_slash`, '/' is kept (for paths).
+std::string PercentEncode(std::string_view text, bool keep_slash = false);
+
+/// Decodes %XX escapes; invalid escapes are kept verbatim.
+std::string PercentDecode(std::string_view text);
+
+}  // namespace coven::home::http
+
+#endif  // COVEN_HOME_HTTP_HTTP_CLIENT_H_

@@ -1,0 +1,253 @@
+#include "coven/rclone_home.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "home/http/http_client.h"
+#include "home/http/retry.h"
+#include "home/rclone/rclone_reply.h"
+#include "util/child_process.h"
+
+namespace coven::home {
+namespace {
+
+using nlohmann::json;
+
+Status BadPath(std::string_view op, std::string_view path) {
+  return InvalidArgumentError("rclone home " + std::string(op) + ": \"" +
+                              std::string(path) +
+                              "\" is not a valid home path");
+}
+
+}  // namespace
+
+Result<std::optional<std::uint64_t>> RcloneHome::Stat(
+    std::string_view op, std::string_view path) const {
+  const json request = {{"fs", options_.remote}, {"remote", path}};
+  COVEN_ASSIGN_OR_RETURN(Reply reply,
+                         Call(op, path, "operations/stat", request.dump()));
+  if (reply.response.status != 200) return ErrorFor(op, path, reply);
+  try {
+    const json item = json::parse(AsString(reply.response.body)).at("item");
+    if (item.is_null()) return std::optional<std::uint64_t>();
+    return std::optional<std::uint64_t>(item.at("Size").get<std::uint64_t>());
+  } catch (const json::exception& e) {
+    return InternalError(Describe() + ": " + std::string(op) + " \"" +
+                         std::string(path) +
+                         "\": unexpected operations/stat reply: " + e.what());
+  }
+}
+
+Status RcloneHome::Upload(std::string_view op, std::string_view path,
+                          ByteView data) {
+  // rclone reads the bytes from a private temporary file (copyfile), which
+  // also lets it retry and checksum the transfer itself.
+  const std::string name = std::to_string(upload_counter_++);
+  const std::string file = upload_dir_ + "/" + name;
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) {
+    return UnavailableError(Describe() + ": " + std::string(op) + " \"" +
+                            std::string(path) +
+                            "\": cannot write the temporary upload file");
+  }
+  std::size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n <= 0) break;
+    written += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  struct Cleanup {
+    std::string file;
+    ~Cleanup() { ::unlink(file.c_str()); }
+  } cleanup{file};
+  if (written != data.size()) {
+    return UnavailableError(Describe() + ": " + std::string(op) + " \"" +
+                            std::string(path) +
+                            "\": writing the temporary upload file failed");
+  }
+  const json request = {{"srcFs", upload_dir_},
+                        {"srcRemote", name},
+                        {"dstFs", options_.remote},
+                        {"dstRemote", path},
+                        // Always transfer: by default rclone skips a copy
+                        // when size and modification time match, and on
+                        // backends without modification times (WebDAV) a
+                        // same-size head would never be replaced.
+                        {"_config", {{"IgnoreTimes", true}}}};
+  COVEN_ASSIGN_OR_RETURN(Reply reply,
+                         Call(op, path, "operations/copyfile", request.dump()));
+  if (reply.response.status != 200) return ErrorFor(op, path, reply);
+  return Status::Ok();
+}
+
+Status RcloneHome::Create(std::string_view path, ByteView data) {
+  if (!IsValidPath(path)) return BadPath("create", path);
+  COVEN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size,
+                         Stat("create", path));
+  if (size.has_value()) {
+    return AlreadyExistsError(Describe() + ": create \"" + std::string(path) +
+                              "\": the path is occupied");
+  }
+  return Upload("create", path, data);
+}
+
+Status RcloneHome::Replace(std::string_view path, ByteView data) {
+  if (!IsValidPath(path)) return BadPath("replace", path);
+  return Upload("replace", path, data);
+}
+
+Result<http::HttpResponse> RcloneHome::Fetch(std::string_view op,
+                                             std::string_view path,
+                                             const std::string& range) const {
+  // --rc-serve: GET /[fs]/path, the brackets percent-encoded.
+  COVEN_ASSIGN_OR_RETURN(const int port, RcPort());
+  http::HttpRequest get;
+  get.url = "http://127.0.0.1:" + std::to_string(port) + "/%5B" +
+            http::PercentEncode(options_.remote) + "%5D/" +
+            http::PercentEncode(path, /*keep_slash=*/true);
+  get.userpwd = rc_user_ + ":" + rc_pass_;
+  if (!range.empty()) get.headers = {"Range: " + range};
+  const std::string description = Describe();
+  COVEN_ASSIGN_OR_RETURN(
+      http::HttpResponse response,
+      http::PerformWithRetries(*client_, std::move(get), options_.network,
+                               {description, op, path}, http::IsTransientStatus,
+                               nullptr));
+  if (response.status == 200 || response.status == 206 ||
+      response.status == 416) {
+    return response;
+  }
+  return ErrorFor(op, path, Reply{std::move(response), false});
+}
+
+Result<Bytes> RcloneHome::Get(std::string_view path) {
+  if (!IsValidPath(path)) return BadPath("get", path);
+  COVEN_ASSIGN_OR_RETURN(http::HttpResponse response, Fetch("get", path, ""));
+  if (response.status != 200) {
+    return ErrorFor("get", path, Reply{std::move(response), false});
+  }
+  return std::move(response.body);
+}
+
+Result<Bytes> RcloneHome::GetRange(std::string_view path, std::uint64_t offset,
+                                   std::uint64_t length) {
+  if (!IsValidPath(path)) return BadPath("get range", path);
+  auto out_of_range = [&] {
+    return OutOfRangeError(Describe() + ": get range \"" + std::string(path) +
+                           "\": " + std::to_string(offset) + "+" +
+                           std::to_string(length) +
+                           " passes the end of the object");
+  };
+  if (length == 0 || offset + length < offset) {
+    COVEN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size,
+                           Stat("get range", path));
+    if (!size.has_value()) {
+      return NotFoundError(Describe() + ": get range \"" + std::string(path) +
+                           "\": no such object");
+    }
+    if (offset + length < offset || offset + length > *size) {
+      return out_of_range();
+    }
+    return Bytes();
+  }
+  Result<http::HttpResponse> fetched =
+      Fetch("get range", path,
+            "bytes=" + std::to_string(offset) + "-" +
+                std::to_string(offset + length - 1));
+  if (fetched.status().code() == StatusCode::kNotFound) {
+    // Some backends answer a range past the end as "not found".
+    COVEN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size,
+                           Stat("get range", path));
+    if (size.has_value() && offset + length > *size) return out_of_range();
+  }
+  COVEN_ASSIGN_OR_RETURN(http::HttpResponse response, std::move(fetched));
+  if (response.status == 206) {
+    if (response.body.size() != length) return out_of_range();
+    return std::move(response.body);
+  }
+  if (response.status == 200) {  // Range ignored: slice locally.
+    if (offset + length > response.body.size()) return out_of_range();
+    return Bytes(response.body.begin() + offset,
+                 response.body.begin() + offset + length);
+  }
+  return out_of_range();  // 416.
+}
+
+Result<ListPage> RcloneHome::List(std::string_view prefix,
+                                  std::string_view start_after,
+                                  std::size_t max_keys) {
+  if (max_keys == 0 ||
+      (!prefix.empty() && !IsValidPath(std::string(prefix) + "x"))) {
+    return InvalidArgumentError(Describe() + ": list \"" + std::string(prefix) +
+                                "\": invalid prefix or max_keys 0");
+  }
+  const std::size_t slash = prefix.rfind('/');
+  const std::string dir(slash == std::string_view::npos
+                            ? std::string_view()
+                            : prefix.substr(0, slash));
+  const json request = {{"fs", options_.remote},
+                        {"remote", dir},
+                        {"opt",
+                         {{"recurse", true},
+                          {"filesOnly", true},
+                          {"noMimeType", true},
+                          {"noModTime", true}}}};
+  COVEN_ASSIGN_OR_RETURN(
+      Reply reply, Call("list", prefix, "operations/list", request.dump()));
+  std::vector<ObjectInfo> all;
+  if (reply.response.status == 404) return ListPage{};  // No such folder.
+  if (reply.response.status != 200) return ErrorFor("list", prefix, reply);
+  try {
+    const json parsed = json::parse(AsString(reply.response.body));
+    for (const json& item : parsed.at("list")) {
+      std::string path = item.at("Path").get<std::string>();
+      if (!path.starts_with(prefix) || !IsValidPath(path)) continue;
+      all.push_back({std::move(path), item.at("Size").get<std::uint64_t>()});
+    }
+  } catch (const json::exception& e) {
+    return InternalError(Describe() + ": list \"" + std::string(prefix) +
+                         "\": unexpected operations/list reply: " + e.what());
+  }
+  std::sort(
+      all.begin(), all.end(),
+      [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
+  ListPage page;
+  auto it = std::upper_bound(all.begin(), all.end(), start_after,
+                             [](std::string_view after, const ObjectInfo& o) {
+                               return after < o.path;
+                             });
+  for (; it != all.end() && page.objects.size() < max_keys; ++it) {
+    page.objects.push_back(std::move(*it));
+  }
+  page.truncated = it != all.end();
+  return page;
+}
+
+Status RcloneHome::Delete(std::string_view path) {
+  if (!IsValidPath(path)) return BadPath("delete", path);
+  const json request = {{"fs", options_.remote}, {"remote", path}};
+  COVEN_ASSIGN_OR_RETURN(
+      Reply reply,
+      Call("delete", path, "operations/deletefile", request.dump()));
+  if (reply.response.status == 200 || reply.response.status == 404) {
+    return Status::Ok();
+  }
+  return ErrorFor("delete", path, reply);
+}
+
+Capabilities RcloneHome::capabilities() const {
+  Capabilities caps;
+  caps.conditional_create = CreateSupport::kEmulated;
+  caps.atomic_replace = false;  // Depends on the backend; assume not.
+  caps.range_reads = true;
+  caps.server_sorted_list = false;
+  caps.server_paged_list = false;
+  caps.needs_parent_dirs = false;  // rclone makes them.
+  return caps;
+}
+
+}  // namespace coven::home
