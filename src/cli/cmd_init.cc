@@ -62,8 +62,9 @@ void RegisterInit(CLI::App& app, int* exit_code) {
   auto tables = std::make_shared<std::string>();
   cmd->add_option("--dir", *dir, "Library directory to create")->required();
   cmd->add_option("--home", settings->home_folder,
-                  "Home folder shared by the devices (a local path, NAS mount "
-                  "or synced folder)")
+                  "Home shared by the devices: a folder (local path, NAS "
+                  "mount, synced folder) or a URL (s3://, webdav://, "
+                  "rclone://; see docs/homes.md)")
       ->required();
   cmd->add_option("--db", settings->database, "The app's SQLite database")
       ->required();

@@ -8,6 +8,7 @@
 
 #include "codes/code.h"
 #include "coven/encryption.h"
+#include "coven/home_url.h"
 #include "crypto/crypto.h"
 #include "db/sql.h"
 #include "library/key_custody_config.h"
@@ -121,9 +122,10 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
           "this is an identity, not an invite or restore code: give it to an "
           "Admin, who runs `coven invite` with it");
     }
-    if (location->provider != "local") {
-      return UnimplementedError("the code names a " + location->provider +
-                                " home, which this build cannot open yet");
+    if (location->provider != "local" && location->provider != "url") {
+      return UnimplementedError("the code names a `" + location->provider +
+                                "` home, which this build cannot open; "
+                                "upgrade coven");
     }
   }
   std::error_code ec;
@@ -143,7 +145,11 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     entropy.Fill(id);
     settings.library_id = HexEncode(id);
   }
-  settings.home_folder = Absolute(settings.home_folder);
+  // A folder path is made absolute; a home URL (s3://, webdav://, ...) is
+  // kept as written.
+  if (!home::IsHomeUrl(settings.home_folder)) {
+    settings.home_folder = Absolute(settings.home_folder);
+  }
   settings.database = Absolute(settings.database);
   bool from_marker = false;
   COVEN_ASSIGN_OR_RETURN(CustodyChoice custody,

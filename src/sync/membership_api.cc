@@ -12,24 +12,6 @@ namespace coven::sync::sync_manager {
 
 namespace {
 
-std::string ProviderText(config::CloudProvider provider) {
-  switch (provider) {
-    case config::CloudProvider::kLocal:
-      return "local";
-    case config::CloudProvider::kS3:
-      return "s3";
-    case config::CloudProvider::kGoogleDrive:
-      return "google-drive";
-    case config::CloudProvider::kDropbox:
-      return "dropbox";
-    case config::CloudProvider::kOneDrive:
-      return "onedrive";
-    case config::CloudProvider::kICloud:
-      return "icloud";
-  }
-  return "local";
-}
-
 // Runs `action` on the membership after a refresh, with rounds held off.
 template <typename Action>
 auto WithMembers(engine::SyncEngine& engine, Action action)
@@ -51,12 +33,18 @@ Result<library::LibraryLocation> Location(const config::Config& config,
   library::LibraryLocation location;
   location.library_id = library_id;
   location.genesis = m.genesis_hash();
+  // The home as a URL (or a folder path) the joiner's coven opens; never
+  // with credentials (those come from each device's environment).
+  location.provider = "local";
   if (config.cloud_home) {
-    location.provider = ProviderText(config.cloud_home->provider);
-    location.container = config.cloud_home->container.value_or("");
+    if (config.cloud_home->provider == config::CloudProvider::kLocal) {
+      location.container = config.cloud_home->container.value_or("");
+    } else {
+      COVEN_ASSIGN_OR_RETURN(location.container,
+                             config::HomeUrlFor(*config.cloud_home));
+      location.provider = "url";
+    }
     location.account = config.cloud_home->account_email.value_or("");
-  } else {
-    location.provider = "local";
   }
   location.tables = config.synced_tables;
   return location;
