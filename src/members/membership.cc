@@ -91,9 +91,9 @@ Status Membership::FetchNew(RefreshReport* report) {
   Result<std::vector<home::ObjectInfo>> listed =
       home::ListAll(*home_, "members/", start_after);
   if (!listed.ok()) {
-    report->problems.push_back("listing the member log: " +
-                               listed.status().ToString());
-    return Status::Ok();
+    // Like any listing failure, this fails the round: a wrong credential or
+    // a missing bucket must surface, not hide among the notes.
+    return listed.status().Annotate("listing the member log");
   }
   std::set<std::string> paths;
   for (const home::ObjectInfo& info : *listed) paths.insert(info.path);

@@ -27,10 +27,7 @@ Status Membership::Found(RefreshReport* report) {
     // Another device founded the library first: join its log instead.
     return Status::Ok();
   }
-  if (!appended.ok()) {
-    report->problems.push_back("founding the library: " + appended.ToString());
-  }
-  return Status::Ok();
+  return appended.Annotate("founding the library");
 }
 
 Status Membership::Enrol(RefreshReport* report) {
@@ -46,10 +43,7 @@ Status Membership::Enrol(RefreshReport* report) {
   entry.member_sign = sign;
   entry.device = options_.device.public_key();
   Status appended = AppendEntry(entry, options_.member.signer(), nullptr);
-  if (!appended.ok()) {
-    report->problems.push_back("enrolling this device: " + appended.ToString());
-  }
-  return Status::Ok();
+  return appended.Annotate("enrolling this device in the member log");
 }
 
 Status Membership::WrapTo(const crypto::LibraryKey& key,
