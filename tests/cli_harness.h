@@ -5,6 +5,7 @@
 #define COVEN_TESTS_CLI_HARNESS_H_
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -53,24 +54,23 @@ inline std::string FirstLine(const std::string& text) {
 class TempDir {
  public:
   TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("coven-e2e-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter_++) + "-" +
-             std::to_string(
-                 std::chrono::steady_clock::now().time_since_epoch().count()));
-    std::filesystem::create_directories(path_);
+    std::string pattern =
+        std::filesystem::temp_directory_path().string() + "/coven-e2e-XXXXXX";
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    EXPECT_FALSE(path_.empty()) << "mkdtemp failed";
   }
   ~TempDir() {
     std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
   }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
   std::string operator/(const std::string& name) const {
-    return (path_ / name).string();
+    return path_ + "/" + name;
   }
 
  private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
+  std::string path_;
 };
 
 inline Bytes ReadHexKey(const std::string& path) {
