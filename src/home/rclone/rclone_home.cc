@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "home/http/http_client.h"
+#include "home/http/range_reply.h"
 #include "home/http/retry.h"
+#include "home/local_paging.h"
 #include "home/rclone/rclone_reply.h"
 #include "util/child_process.h"
 
@@ -136,12 +138,7 @@ Result<Bytes> RcloneHome::Get(std::string_view path) {
 Result<Bytes> RcloneHome::GetRange(std::string_view path, std::uint64_t offset,
                                    std::uint64_t length) {
   if (!IsValidPath(path)) return BadPath("get range", path);
-  auto out_of_range = [&] {
-    return OutOfRangeError(Describe() + ": get range \"" + std::string(path) +
-                           "\": " + std::to_string(offset) + "+" +
-                           std::to_string(length) +
-                           " passes the end of the object");
-  };
+  const Status past_end = http::RangePastEnd(Describe(), path, offset, length);
   if (length == 0 || offset + length < offset) {
     COVEN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size,
                            Stat("get range", path));
@@ -150,31 +147,25 @@ Result<Bytes> RcloneHome::GetRange(std::string_view path, std::uint64_t offset,
                            "\": no such object");
     }
     if (offset + length < offset || offset + length > *size) {
-      return out_of_range();
+      return past_end;
     }
     return Bytes();
   }
   Result<http::HttpResponse> fetched =
-      Fetch("get range", path,
-            "bytes=" + std::to_string(offset) + "-" +
-                std::to_string(offset + length - 1));
+      Fetch("get range", path, http::RangeHeaderValue(offset, length));
   if (fetched.status().code() == StatusCode::kNotFound) {
     // Some backends answer a range past the end as "not found".
     COVEN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size,
                            Stat("get range", path));
-    if (size.has_value() && offset + length > *size) return out_of_range();
+    if (size.has_value() && offset + length > *size) return past_end;
   }
-  COVEN_ASSIGN_OR_RETURN(http::HttpResponse response, std::move(fetched));
-  if (response.status == 206) {
-    if (response.body.size() != length) return out_of_range();
-    return std::move(response.body);
+  if (!fetched.ok()) return fetched.status();
+  http::HttpResponse& response = *fetched;
+  if (auto range = http::RangeFromReply(response.status, response.body, offset,
+                                        length, past_end)) {
+    return std::move(*range);
   }
-  if (response.status == 200) {  // Range ignored: slice locally.
-    if (offset + length > response.body.size()) return out_of_range();
-    return Bytes(response.body.begin() + offset,
-                 response.body.begin() + offset + length);
-  }
-  return out_of_range();  // 416.
+  return past_end;  // Fetch passes only 2xx and 416 through.
 }
 
 Result<ListPage> RcloneHome::List(std::string_view prefix,
@@ -212,19 +203,7 @@ Result<ListPage> RcloneHome::List(std::string_view prefix,
     return InternalError(Describe() + ": list \"" + std::string(prefix) +
                          "\": unexpected operations/list reply: " + e.what());
   }
-  std::sort(
-      all.begin(), all.end(),
-      [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
-  ListPage page;
-  auto it = std::upper_bound(all.begin(), all.end(), start_after,
-                             [](std::string_view after, const ObjectInfo& o) {
-                               return after < o.path;
-                             });
-  for (; it != all.end() && page.objects.size() < max_keys; ++it) {
-    page.objects.push_back(std::move(*it));
-  }
-  page.truncated = it != all.end();
-  return page;
+  return PageSorted(std::move(all), start_after, max_keys);
 }
 
 Status RcloneHome::Delete(std::string_view path) {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "home/http/http_client.h"
+#include "home/http/range_reply.h"
 #include "home/http/retry.h"
 #include "home/http/xml_scan.h"
 #include "home/s3/s3_util.h"
@@ -153,45 +154,33 @@ Result<std::uint64_t> S3Home::Size(std::string_view op, std::string_view path) {
 Result<Bytes> S3Home::GetRange(std::string_view path, std::uint64_t offset,
                                std::uint64_t length) {
   if (!IsValidPath(path)) return BadPath("get range", path);
-  auto out_of_range = [&] {
-    return OutOfRangeError(Describe() + ": get range \"" + std::string(path) +
-                           "\": " + std::to_string(offset) + "+" +
-                           std::to_string(length) +
-                           " passes the end of the object");
-  };
+  const Status past_end = http::RangePastEnd(Describe(), path, offset, length);
   if (length == 0 || offset + length < offset) {
     // No byte to fetch (or an impossible range): S3 cannot express it, and
     // s3rver answers a range on an empty object wrongly, so check the size.
     COVEN_ASSIGN_OR_RETURN(std::uint64_t size, Size("get range", path));
     if (offset + length < offset || offset + length > size) {
-      return out_of_range();
+      return past_end;
     }
     return Bytes();
   }
   HttpRequest get;
   get.url = ObjectUrl(Key(path), {});
   get.headers = {"x-amz-content-sha256: " + S3Sha256Hex({}),
-                 "Range: bytes=" + std::to_string(offset) + "-" +
-                     std::to_string(offset + length - 1)};
+                 "Range: " + http::RangeHeaderValue(offset, length)};
   Result<Sent> first = Send("get range", path, get, /*max_attempts=*/1);
   if (!first.ok() && first.status().IsRetryable()) {
     // Some servers (s3rver) send a broken reply to a range on an empty
     // object; check the size before retrying.
     COVEN_ASSIGN_OR_RETURN(std::uint64_t size, Size("get range", path));
-    if (offset + length > size) return out_of_range();
+    if (offset + length > size) return past_end;
     first = Send("get range", path, std::move(get));
   }
   COVEN_ASSIGN_OR_RETURN(Sent sent, std::move(first));
-  Bytes& body = sent.response.body;
-  if (sent.response.status == 206) {
-    if (body.size() != length) return out_of_range();  // Clamped at the end.
-    return std::move(body);
+  if (auto range = http::RangeFromReply(
+          sent.response.status, sent.response.body, offset, length, past_end)) {
+    return std::move(*range);
   }
-  if (sent.response.status == 200) {  // Range ignored: slice locally.
-    if (offset + length > body.size()) return out_of_range();
-    return Bytes(body.begin() + offset, body.begin() + offset + length);
-  }
-  if (sent.response.status == 416) return out_of_range();
   return ErrorFor("get range", path, sent.response);
 }
 

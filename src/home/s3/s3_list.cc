@@ -6,6 +6,7 @@
 #include "coven/s3_home.h"
 #include "home/http/http_client.h"
 #include "home/http/xml_scan.h"
+#include "home/local_paging.h"
 #include "home/s3/s3_util.h"
 
 namespace coven::home {
@@ -96,24 +97,7 @@ Result<ListPage> S3Home::List(std::string_view prefix,
     }
     token = raw.next_token;
   }
-  std::sort(
-      all.begin(), all.end(),
-      [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
-  all.erase(std::unique(all.begin(), all.end(),
-                        [](const ObjectInfo& a, const ObjectInfo& b) {
-                          return a.path == b.path;
-                        }),
-            all.end());
-  ListPage page;
-  auto it = std::upper_bound(all.begin(), all.end(), start_after,
-                             [](std::string_view after, const ObjectInfo& o) {
-                               return after < o.path;
-                             });
-  for (; it != all.end() && page.objects.size() < max_keys; ++it) {
-    page.objects.push_back(std::move(*it));
-  }
-  page.truncated = it != all.end();
-  return page;
+  return PageSorted(std::move(all), start_after, max_keys);
 }
 
 }  // namespace coven::home

@@ -4,8 +4,10 @@
 #include <cstdlib>
 
 #include "home/http/http_client.h"
+#include "home/http/range_reply.h"
 #include "home/http/retry.h"
 #include "home/http/xml_scan.h"
+#include "home/local_paging.h"
 
 namespace coven::home {
 namespace {
@@ -108,34 +110,22 @@ Result<std::uint64_t> WebDavHome::Size(std::string_view op,
 Result<Bytes> WebDavHome::GetRange(std::string_view path, std::uint64_t offset,
                                    std::uint64_t length) {
   if (!IsValidPath(path)) return BadPath("get range", path);
-  auto out_of_range = [&] {
-    return OutOfRangeError(Describe() + ": get range \"" + std::string(path) +
-                           "\": " + std::to_string(offset) + "+" +
-                           std::to_string(length) +
-                           " passes the end of the object");
-  };
+  const Status past_end = http::RangePastEnd(Describe(), path, offset, length);
   if (length == 0 || offset + length < offset) {
     COVEN_ASSIGN_OR_RETURN(std::uint64_t size, Size("get range", path));
     if (offset + length < offset || offset + length > size) {
-      return out_of_range();
+      return past_end;
     }
     return Bytes();
   }
   HttpRequest get;
   get.url = Url(path);
-  get.headers = {"Range: bytes=" + std::to_string(offset) + "-" +
-                 std::to_string(offset + length - 1)};
+  get.headers = {"Range: " + http::RangeHeaderValue(offset, length)};
   COVEN_ASSIGN_OR_RETURN(HttpResponse response, Send("get range", path, get));
-  if (response.status == 206) {
-    if (response.body.size() != length) return out_of_range();
-    return std::move(response.body);
+  if (auto range = http::RangeFromReply(response.status, response.body, offset,
+                                        length, past_end)) {
+    return std::move(*range);
   }
-  if (response.status == 200) {  // Range ignored: slice locally.
-    if (offset + length > response.body.size()) return out_of_range();
-    return Bytes(response.body.begin() + offset,
-                 response.body.begin() + offset + length);
-  }
-  if (response.status == 416) return out_of_range();
   return ErrorFor("get range", path, response);
 }
 
@@ -153,19 +143,7 @@ Result<ListPage> WebDavHome::List(std::string_view prefix,
                                    : prefix.substr(0, slash + 1);
   std::vector<ObjectInfo> all;
   COVEN_RETURN_IF_ERROR(Walk(dir, prefix, &all));
-  std::sort(
-      all.begin(), all.end(),
-      [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
-  ListPage page;
-  auto it = std::upper_bound(all.begin(), all.end(), start_after,
-                             [](std::string_view after, const ObjectInfo& o) {
-                               return after < o.path;
-                             });
-  for (; it != all.end() && page.objects.size() < max_keys; ++it) {
-    page.objects.push_back(std::move(*it));
-  }
-  page.truncated = it != all.end();
-  return page;
+  return PageSorted(std::move(all), start_after, max_keys);
 }
 
 Status WebDavHome::Delete(std::string_view path) {
