@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "coven/home.h"
 
@@ -49,6 +50,26 @@ class HomeConformanceTest : public ::testing::TestWithParam<HomeFactory> {
  private:
   HomeRef home_;
 };
+
+/// `size` pseudo-random bytes from `seed` (xorshift), the same every run.
+inline Bytes Pattern(std::size_t size, std::uint64_t seed) {
+  Bytes out(size);
+  std::uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
+  for (std::uint8_t& b : out) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    b = static_cast<std::uint8_t>(x);
+  }
+  return out;
+}
+
+/// The paths of `objects`, in order.
+inline std::vector<std::string> Paths(const std::vector<ObjectInfo>& objects) {
+  std::vector<std::string> out;
+  for (const ObjectInfo& o : objects) out.push_back(o.path);
+  return out;
+}
 
 }  // namespace coven::home::conformance
 
