@@ -12,6 +12,10 @@ namespace {
 
 constexpr std::string_view kAlarmKey = "member_alarm";
 
+bool IsForkAlarm(const std::string& alarm) {
+  return alarm.find(" is forked") != std::string::npos;
+}
+
 bool Listed(const std::set<std::string>& paths, std::uint64_t seq) {
   return paths.count(MemberEntryPath(seq)) != 0;
 }
@@ -54,25 +58,13 @@ Status Membership::LoadCached() {
           std::to_string(log_.size() + 1) +
           "; delete the rows of _coven_members to fetch it again");
     }
-    Bytes bytes = stmt.ColumnBlob(1);
+    const Bytes bytes = stmt.ColumnBlob(1);
     log_.Append(bytes);
-    slots_.push_back(std::move(bytes));
+    last_slot_size_ = bytes.size();
   }
   COVEN_ASSIGN_OR_RETURN(auto alarm, db::GetState(conn, kAlarmKey));
   alarm_ = alarm.value_or("");
   return Status::Ok();
-}
-
-Status Membership::Store(std::uint64_t seq, const Bytes& bytes) {
-  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(db_->raw_write_handle(),
-                        "INSERT OR REPLACE INTO _coven_members(seq, bytes) "
-                        "VALUES (?, ?)"));
-  stmt.Bind(1, static_cast<std::int64_t>(seq));
-  stmt.BindBlob(2, bytes);
-  return stmt.Run();
 }
 
 Status Membership::Refresh(RefreshReport* report) {
@@ -122,22 +114,18 @@ Status Membership::FetchNew(RefreshReport* report) {
                                  bytes.status().ToString());
       break;
     }
-    const SlotVerdict& verdict = log_.Append(*bytes);
+    COVEN_ASSIGN_OR_RETURN(SlotVerdict verdict, AddSlot(*bytes));
     if (!verdict.status.ok()) {
       report->problems.push_back("member-log entry " + path +
                                  " rejected: " + verdict.status.message());
       if (verdict.link_broken && ParseEntry(*bytes).ok()) {
-        alarm_ = "the member log in " + home_->Describe() +
-                 " is forked: a validly signed entry at " + path +
-                 " does not continue the log this device verified. Compare "
-                 "`coven fingerprint` with other members";
-        std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
         COVEN_RETURN_IF_ERROR(
-            db::SetState(db_->raw_write_handle(), kAlarmKey, alarm_));
+            SetAlarm("the member log in " + home_->Describe() +
+                     " is forked: a validly signed entry at " + path +
+                     " does not continue the log this device verified. Compare "
+                     "`coven fingerprint` with other members"));
       }
     }
-    COVEN_RETURN_IF_ERROR(Store(seq, *bytes));
-    slots_.push_back(std::move(*bytes));
   }
   return Status::Ok();
 }
@@ -151,7 +139,7 @@ Status Membership::CheckRemembered(const std::vector<home::ObjectInfo>& listed,
   // replacement shows up when the next entry does not link to it, or in
   // `coven fingerprint`). Missing or resized: read it and compare.
   bool seen = std::any_of(listed.begin(), listed.end(), [&](const auto& info) {
-    return info.path == path && info.size == slots_.back().size();
+    return info.path == path && info.size == last_slot_size_;
   });
   std::string alarm;
   if (!seen) {
@@ -175,18 +163,38 @@ Status Membership::CheckRemembered(const std::vector<home::ObjectInfo>& listed,
       return Status::Ok();
     }
   }
-  if (seen && alarm_.find("rolled the member log back") == std::string::npos) {
-    return Status::Ok();
+  if (seen) {
+    // The home serves the remembered entry again: a rollback alarm ends; a
+    // fork alarm stays (the other history exists).
+    return IsForkAlarm(alarm_) ? Status::Ok() : SetAlarm("");
   }
-  if (alarm == alarm_) return Status::Ok();
-  if (!alarm.empty() || alarm_.find("forked") == std::string::npos) {
-    alarm_ = alarm;
-    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-    COVEN_RETURN_IF_ERROR(
-        db::SetState(db_->raw_write_handle(), kAlarmKey, alarm_));
-  }
-  if (!alarm_.empty()) report->problems.push_back(alarm_);
+  if (!IsForkAlarm(alarm_)) COVEN_RETURN_IF_ERROR(SetAlarm(alarm));
+  report->problems.push_back(alarm_);
   return Status::Ok();
+}
+
+Status Membership::SetAlarm(std::string alarm) {
+  if (alarm == alarm_) return Status::Ok();
+  alarm_ = std::move(alarm);
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  return db::SetState(db_->raw_write_handle(), kAlarmKey, alarm_);
+}
+
+Result<SlotVerdict> Membership::AddSlot(const Bytes& bytes) {
+  const std::uint64_t seq = log_.size() + 1;
+  {
+    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt stmt,
+        db::Stmt::Prepare(db_->raw_write_handle(),
+                          "INSERT OR REPLACE INTO _coven_members(seq, bytes) "
+                          "VALUES (?, ?)"));
+    stmt.Bind(1, static_cast<std::int64_t>(seq));
+    stmt.BindBlob(2, bytes);
+    COVEN_RETURN_IF_ERROR(stmt.Run());
+  }
+  last_slot_size_ = bytes.size();
+  return log_.Append(bytes);
 }
 
 Status Membership::FetchKeys(RefreshReport* report) {

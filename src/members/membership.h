@@ -113,7 +113,10 @@ class Membership {
  private:
   Membership() = default;
   Status LoadCached();
-  Status Store(std::uint64_t seq, const Bytes& bytes);
+  // Stores `bytes` as the next slot (database first), then verifies it.
+  Result<SlotVerdict> AddSlot(const Bytes& bytes);
+  // Records (and persists) the alarm; "" clears it.
+  Status SetAlarm(std::string alarm);
   Status FetchNew(RefreshReport* report);
   Status CheckRemembered(const std::vector<home::ObjectInfo>& listed,
                          RefreshReport* report);
@@ -133,7 +136,7 @@ class Membership {
   home::HomeRef home_;
   MembershipOptions options_;
   MemberLog log_;
-  std::vector<Bytes> slots_;
+  std::uint64_t last_slot_size_ = 0;  // bytes in the last slot
   std::map<crypto::KeyId, crypto::LibraryKey> keys_;
   std::string alarm_;
 };

@@ -90,9 +90,7 @@ Status Membership::AppendEntry(MemberEntry entry,
       return created.Annotate("writing member-log entry " + path +
                               " (nothing changed; try again)");
     }
-    const SlotVerdict& verdict = log_.Append(bytes);
-    COVEN_RETURN_IF_ERROR(Store(entry.seq, bytes));
-    slots_.push_back(std::move(bytes));
+    COVEN_ASSIGN_OR_RETURN(SlotVerdict verdict, AddSlot(bytes));
     if (!verdict.status.ok()) {
       return InternalError("own member-log entry rejected: " +
                            verdict.status.message());
