@@ -200,5 +200,41 @@ TEST_F(MembershipCliTest, RestoreIntoFreshDirectoryAndTypoCheck) {
       << members;
 }
 
+// Changes the rules forbid, and malformed arguments, fail with a clear
+// message and change nothing.
+TEST_F(MembershipCliTest, RefusedChangesSayWhy) {
+  ASSERT_EQ(Todos("init --dir " + Dir("owner") + " --home " + Home() +
+                  " --name owner")
+                .exit_code,
+            0);
+  ASSERT_EQ(Todos("init --dir " + Dir("writer") + " --home " + Home() +
+                  " --join " + Invite("writer", "writer"))
+                .exit_code,
+            0);
+  const std::string before = Coven("members --dir " + Dir("owner")).output;
+  auto expect_refused = [&](const std::string& args, const std::string& why) {
+    CommandResult result = Coven(args);
+    EXPECT_EQ(result.exit_code, 4) << args << "\n" << result.output;
+    EXPECT_NE(result.output.find(why), std::string::npos) << args << "\n"
+                                                          << result.output;
+  };
+  const std::string stranger =
+      FirstLine(Coven("identity --dir " + Dir("stranger")).output);
+  expect_refused("invite " + stranger + " --dir " + Dir("writer"),
+                 "cannot add members");
+  expect_refused("invite deadbeef --dir " + Dir("owner"), "128 hex digits");
+  expect_refused("invite " + stranger + " --role boss --dir " + Dir("owner"),
+                 "unknown role");
+  expect_refused("remove " + MemberId("owner") + " --dir " + Dir("owner"),
+                 "cannot remove itself");
+  expect_refused("remove 0123456789abcdef --dir " + Dir("owner"), "no member");
+  expect_refused("role " + MemberId("writer") + " owner --dir " + Dir("writer"),
+                 "self-promotion");
+  expect_refused(
+      "join CVP1-00000 --dir " + Dir("x") + " --db " + Dir("x") + "/a.db",
+      "code");
+  EXPECT_EQ(Coven("members --dir " + Dir("owner")).output, before);
+}
+
 }  // namespace
 }  // namespace coven::testing
