@@ -74,8 +74,6 @@ class Membership {
 
   std::uint64_t position() const { return log_.size(); }
   const MemberState& current() const { return log_.current(); }
-  const MemberLog& log() const { return log_; }
-  const crypto::SigningKeyPair& device() const { return options_.device; }
   const MemberIdentity& member() const { return options_.member; }
 
   /// OK if this device may publish rows now; otherwise kPermissionDenied
