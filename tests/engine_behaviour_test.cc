@@ -29,10 +29,10 @@ TEST(EngineBehaviourTest, StampsFromTheFarFutureWaitForTheClock) {
   auto held = b->Sync();
   EXPECT_EQ(held.pulled_objects, 0u);
   EXPECT_TRUE(b->Dump("todos").empty());
-  ASSERT_FALSE(held.problems.empty());
-  EXPECT_NE(held.problems[0].find("ahead of this device's clock"),
+  ASSERT_FALSE(held.waiting.empty());
+  EXPECT_NE(held.waiting[0].find("ahead of this device's clock"),
             std::string::npos)
-      << held.problems[0];
+      << held.waiting[0];
   EXPECT_EQ(held.quarantined, 0u);
   slow->Advance(6 * 60'000);  // now within 5 minutes of the stamp
   EXPECT_EQ(b->Sync().pulled_objects, 1u);
@@ -176,11 +176,11 @@ TEST(EngineBehaviourTest, LocalApplyFailureHoldsTheObjectInsteadOfLosingIt) {
   auto held = b->Sync();
   EXPECT_EQ(held.quarantined, 0u);
   EXPECT_EQ(held.pulled_objects, 0u);
-  ASSERT_FALSE(held.problems.empty());
-  EXPECT_NE(held.problems.back().find("applying changeset: SQL logic error"),
+  ASSERT_FALSE(held.waiting.empty());
+  EXPECT_NE(held.waiting.back().find("applying changeset: SQL logic error"),
             std::string::npos)
-      << held.problems.back();
-  EXPECT_NE(held.problems.back().find("retried next round"), std::string::npos);
+      << held.waiting.back();
+  EXPECT_NE(held.waiting.back().find("retried next round"), std::string::npos);
   EXPECT_TRUE(b->Dump("todos").empty());
   b->Exec("CREATE TABLE audit_log (id TEXT)");
   EXPECT_EQ(b->Sync().pulled_objects, 1u);

@@ -41,8 +41,20 @@ struct SyncReport {
   std::size_t applied_rows = 0;    ///< Rows changed by remote objects.
   std::size_t quarantined = 0;     ///< Objects rejected this round.
   std::size_t requests = 0;        ///< Calls made to the home.
-  /// Non-fatal problems: held authors, unreadable heads, constraint clashes.
+  /// Non-fatal problems: unreadable heads, constraint clashes, repairs.
   std::vector<std::string> problems;
+  /// Devices whose next object could not be applied (a gap in the home, a
+  /// missing key, another schema, a local failure), one line each saying
+  /// what and what to do. Non-empty means the round did not finish its work.
+  std::vector<std::string> waiting;
+};
+
+/// A device whose objects wait, as the last rounds recorded it.
+struct WaitingDevice {
+  std::string device_id;      ///< 16 hex digits.
+  std::uint64_t seq = 0;      ///< Its object that waits.
+  std::string reason;         ///< What is wrong and what to do.
+  std::int64_t since_ms = 0;  ///< When a round first found it waiting.
 };
 
 /// A rejected object, kept aside with the reason.
@@ -53,9 +65,14 @@ struct QuarantinedObject {
 
 /// A snapshot of the manager's state.
 struct SyncStatus {
-  bool running = false;               ///< Background loop active.
-  std::string device_id;              ///< 16 hex digits.
-  std::size_t pending_objects = 0;    ///< Sealed, not yet uploaded.
+  bool running = false;             ///< Background loop active.
+  std::string device_id;            ///< 16 hex digits.
+  std::size_t pending_objects = 0;  ///< Sealed, not yet uploaded.
+  /// Why the oldest of them is not uploaded yet (its last upload error);
+  /// empty if no upload of it failed.
+  std::string pending_error;
+  /// Devices whose objects wait (gaps, missing keys, other schemas).
+  std::vector<WaitingDevice> waiting;
   std::int64_t last_success_ms = 0;   ///< 0 if never.
   std::string last_error;             ///< Empty after a clean round.
   std::vector<std::string> problems;  ///< From the last round.

@@ -23,6 +23,18 @@ CREATE TABLE IF NOT EXISTS cloud_outbox (
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT
 );
+CREATE TABLE IF NOT EXISTS _coven_sent (
+  seq INTEGER PRIMARY KEY NOT NULL,
+  path TEXT NOT NULL,
+  object BLOB NOT NULL,
+  sent_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS _coven_waiting (
+  author TEXT PRIMARY KEY NOT NULL,
+  seq INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  since_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS _coven_tombstones (
   tbl TEXT NOT NULL,
   pk TEXT NOT NULL,

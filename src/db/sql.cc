@@ -199,6 +199,22 @@ Result<std::optional<std::string>> GetState(sqlite3* db, std::string_view key) {
   return std::optional<std::string>(stmt.ColumnText(0));
 }
 
+Result<std::uint64_t> GetStateNumber(sqlite3* db, std::string_view key) {
+  COVEN_ASSIGN_OR_RETURN(std::optional<std::string> text, GetState(db, key));
+  if (!text || text->empty()) return std::uint64_t{0};
+  std::uint64_t value = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9' || value > (UINT64_MAX - 9) / 10) {
+      return DataLossError("sync_state `" + std::string(key) + "` holds `" +
+                           *text +
+                           "`, not a number: the database was damaged or "
+                           "edited by hand");
+    }
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
 Status SetState(sqlite3* db, std::string_view key, std::string_view value) {
   COVEN_ASSIGN_OR_RETURN(
       Stmt stmt,

@@ -85,6 +85,9 @@ Result<Stmt> PrepareTombstoneUpsert(sqlite3* db);
 
 /// Reads sync_state[key]; nullopt when absent.
 Result<std::optional<std::string>> GetState(sqlite3* db, std::string_view key);
+/// Reads sync_state[key] as a decimal number; 0 when absent or empty.
+/// kDataLoss when the stored text is not a number.
+Result<std::uint64_t> GetStateNumber(sqlite3* db, std::string_view key);
 /// Upserts sync_state[key] = value.
 Status SetState(sqlite3* db, std::string_view key, std::string_view value);
 

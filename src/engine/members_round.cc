@@ -23,6 +23,9 @@ std::vector<std::string> SyncEngine::Alarms() {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   Result<std::optional<std::string>> heads = db::GetState(conn_, "head_alarm");
   if (heads.ok() && *heads && !(*heads)->empty()) out.push_back(**heads);
+  Result<std::optional<std::string>> tamper =
+      db::GetState(conn_, "tamper_alarm");
+  if (tamper.ok() && *tamper && !(*tamper)->empty()) out.push_back(**tamper);
   return out;
 }
 

@@ -141,10 +141,11 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
   }
   if (header.schema_version != schema_version_) {
     return {LogCheck::kWait, Status::Ok(),
-            "was written with a different schema (version " +
-                std::to_string(header.schema_version) + ", here " +
-                std::to_string(schema_version_) +
-                "); update the app on the older device. Waiting"};
+            "was written by a version of the app whose synced tables differ "
+            "from this one's (" +
+                DescribeSchemaDifference(*payload, tables_) +
+                "); update the app on whichever device is older. The "
+                "object waits and applies once both run the same schema"};
   }
   verdict =
       applier_->Validate(*payload, author, header.hlc_min, header.hlc_max);
@@ -185,13 +186,28 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     return Status::Ok();
   }
   std::vector<changeset::RowChange> changes;
+  bool waited = false;
   for (std::uint64_t seq = cursor.seq + 1; seq <= head_seq; ++seq) {
     const std::string path = LogPath(author, seq);
     ++report->requests;
     Result<Bytes> object = home_->Get(path);
     if (!object.ok()) {
-      report->problems.push_back(who + ": " + path + " not readable yet (" +
-                                 object.status().ToString() + "); will retry");
+      if (object.status().code() == StatusCode::kNotFound) {
+        NoteWaiting(author, seq,
+                    path + " is missing from " + home_->Describe() +
+                        " although that device's head names seq " +
+                        std::to_string(head_seq) +
+                        " (objects were deleted, or the home was restored "
+                        "from an older copy); that device stores it again "
+                        "the next time it syncs: run `coven sync` there",
+                    report);
+      } else {
+        NoteWaiting(author, seq,
+                    path + " could not be read: " + object.status().ToString() +
+                        "; retried next round",
+                    report);
+      }
+      waited = true;
       break;
     }
     object::ObjectHeader header;
@@ -199,7 +215,8 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     LogCheck check =
         CheckLogObject(author, seq, path, *object, cursor, &header, &payload);
     if (check.kind == LogCheck::kWait) {
-      report->problems.push_back(who + ": " + path + " " + check.why);
+      NoteWaiting(author, seq, path + " " + check.why, report);
+      waited = true;
       break;
     }
     Status verdict = check.status;
@@ -215,9 +232,11 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
       // The object passed every check, so an apply failure is local (a host
       // trigger, a full disk, a busy database): keep the author waiting and
       // retry next round rather than throw a valid object away.
-      report->problems.push_back(who + ": applying " + path +
-                                 " failed here: " + applied.ToString() +
-                                 "; the object is kept and retried next round");
+      NoteWaiting(author, seq,
+                  "applying " + path + " failed here: " + applied.ToString() +
+                      "; the object is kept and retried next round",
+                  report);
+      waited = true;
       break;
     }
     COVEN_RETURN_IF_ERROR(
@@ -225,8 +244,37 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     cursor.seq = seq;
     cursor.hash = crypto::Hash256{};
   }
+  if (!waited) NoteWaiting(author, 0, "", report);
   if (!changes.empty() && listener_) listener_(changes);
   return Status::Ok();
+}
+
+void SyncEngine::NoteWaiting(std::uint64_t author, std::uint64_t seq,
+                             const std::string& reason, RoundReport* report) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  const std::string hex = DeviceIdToHex(author);
+  if (reason.empty()) {
+    auto clear =
+        db::Stmt::Prepare(conn_, "DELETE FROM _coven_waiting WHERE author = ?");
+    if (clear.ok()) clear->Bind(1, hex).Run().IgnoreError();
+    return;
+  }
+  // The first round that found this object waiting sets `since`.
+  auto note = db::Stmt::Prepare(
+      conn_,
+      "INSERT INTO _coven_waiting(author, seq, reason, since_ms) "
+      "VALUES(?, ?, ?, ?) ON CONFLICT(author) DO UPDATE SET "
+      "reason = excluded.reason, since_ms = CASE WHEN seq = excluded.seq "
+      "THEN since_ms ELSE excluded.since_ms END, seq = excluded.seq");
+  if (note.ok()) {
+    note->Bind(1, hex)
+        .Bind(2, static_cast<std::int64_t>(seq))
+        .Bind(3, reason)
+        .Bind(4, clock_->NowMillis());
+    note->Run().IgnoreError();
+  }
+  report->waiting.push_back("device " + hex + " waits at seq " +
+                            std::to_string(seq) + ": " + reason);
 }
 
 Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,

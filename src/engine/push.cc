@@ -1,6 +1,13 @@
 // SyncEngine::Push: outbox objects -> home, then the head.
+//
+// Every step a retry depends on is one transaction: an object leaves the
+// outbox, enters the sent store (_coven_sent, kept for self-repair) and
+// advances pushed_seq together, so a kill between any two steps leaves
+// either the object still queued (the next push finds its own bytes in the
+// home and moves on) or fully recorded.
 #include "db/sql.h"
 #include "engine/sync_engine.h"
+#include "util/crash_point.h"
 
 namespace coven::engine {
 
@@ -11,6 +18,67 @@ struct Pending {
   Bytes object;
 };
 }  // namespace
+
+Status SyncEngine::RecordSent(std::uint64_t seq, const Bytes& object) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt keep,
+      db::Stmt::Prepare(conn_,
+                        "INSERT OR REPLACE INTO _coven_sent(seq, path, object, "
+                        "sent_ms) SELECT seq, path, object, ? FROM "
+                        "cloud_outbox WHERE seq = ?"));
+  keep.Bind(1, clock_->NowMillis()).Bind(2, static_cast<std::int64_t>(seq));
+  COVEN_RETURN_IF_ERROR(keep.Run());
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt done,
+      db::Stmt::Prepare(conn_, "DELETE FROM cloud_outbox WHERE seq = ?"));
+  done.Bind(1, static_cast<std::int64_t>(seq));
+  COVEN_RETURN_IF_ERROR(done.Run());
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_seq", std::to_string(seq)));
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_hash",
+                                     HexEncode(object::ObjectHash(object))));
+  CrashPoint("push.before_bookkeeping_commit");
+  return txn.Commit();
+}
+
+Status SyncEngine::StoreOwnObject(const std::string& path, const Bytes& object,
+                                  RoundReport* report) {
+  ++report->requests;
+  Status created = home_->Create(path, object);
+  if (created.code() != StatusCode::kAlreadyExists) {
+    return created.Annotate("uploading " + path + " to " + home_->Describe());
+  }
+  // Our own earlier attempt whose reply was lost, if the bytes match
+  // (sealing is deterministic).
+  ++report->requests;
+  Result<Bytes> existing = home_->Get(path);
+  if (!existing.ok()) {
+    return existing.status().Annotate("checking " + path + " in " +
+                                      home_->Describe());
+  }
+  if (*existing == object) return Status::Ok();
+  if (IsOwnSignature(path, *existing)) {
+    return FailedPreconditionError(
+        home_->Describe() + " already holds a different object at " + path +
+        ", signed with this device's key: another copy of this library "
+        "directory is syncing as this device. Stop the other copy, then give "
+        "it an identity of its own (`coven restore` into a fresh directory)");
+  }
+  // Bytes this device did not write: planted or damaged by whoever can
+  // write the home. The slot is this device's alone, so its own object
+  // replaces them (docs/decisions.md, "A planted slot").
+  ++report->requests;
+  COVEN_RETURN_IF_ERROR(home_->Replace(path, object)
+                            .Annotate("replacing the foreign bytes at " + path +
+                                      " in " + home_->Describe()));
+  RaiseTamperAlarm("the home " + home_->Describe() + " held " +
+                       std::to_string(existing->size()) + " bytes at " + path +
+                       " that this device did not write; they were replaced "
+                       "by this device's object",
+                   report);
+  return Status::Ok();
+}
 
 Status SyncEngine::Push(RoundReport* report) {
   std::vector<Pending> pending;
@@ -29,26 +97,7 @@ Status SyncEngine::Push(RoundReport* report) {
     }
   }
   for (const Pending& item : pending) {
-    ++report->requests;
-    Status created = home_->Create(item.path, item.object);
-    if (created.code() == StatusCode::kAlreadyExists) {
-      // Our own earlier attempt whose reply was lost, if the bytes match
-      // (sealing is deterministic).
-      ++report->requests;
-      Result<Bytes> existing = home_->Get(item.path);
-      if (!existing.ok()) {
-        created = existing.status().Annotate("checking " + item.path);
-      } else if (*existing == item.object) {
-        created = Status::Ok();
-      } else {
-        created = FailedPreconditionError(
-            home_->Describe() + " already holds a different object at " +
-            item.path +
-            ": another device is using this device's identity (a "
-            "copied library directory?). Stop the other device and create a "
-            "new identity for it");
-      }
-    }
+    Status created = StoreOwnObject(item.path, item.object, report);
     if (!created.ok()) {
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
       auto note = db::Stmt::Prepare(
@@ -59,34 +108,27 @@ Status SyncEngine::Push(RoundReport* report) {
         note->Bind(1, created.ToString()).Bind(2, item.seq);
         note->Run().IgnoreError();
       }
-      return created.Annotate("uploading " + item.path + " to " +
-                              home_->Describe());
+      return created;
     }
-    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-    COVEN_ASSIGN_OR_RETURN(
-        db::Stmt done,
-        db::Stmt::Prepare(conn_, "DELETE FROM cloud_outbox WHERE seq = ?"));
-    done.Bind(1, item.seq);
-    COVEN_RETURN_IF_ERROR(done.Run());
+    CrashPoint("push.after_create");
     COVEN_RETURN_IF_ERROR(
-        db::SetState(conn_, "pushed_seq", std::to_string(item.seq)));
-    COVEN_RETURN_IF_ERROR(db::SetState(
-        conn_, "pushed_hash", HexEncode(object::ObjectHash(item.object))));
+        RecordSent(static_cast<std::uint64_t>(item.seq), item.object));
+    CrashPoint("push.after_bookkeeping");
     ++report->pushed_objects;
   }
   return WriteHead(report);
 }
 
 Status SyncEngine::WriteHead(RoundReport* report) {
-  std::string pushed_seq, pushed_hash, head_seq;
+  std::string pushed_hash;
+  std::uint64_t pushed_seq = 0;
   {
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-    COVEN_ASSIGN_OR_RETURN(auto seq, db::GetState(conn_, "pushed_seq"));
+    COVEN_ASSIGN_OR_RETURN(pushed_seq, db::GetStateNumber(conn_, "pushed_seq"));
     COVEN_ASSIGN_OR_RETURN(auto hash, db::GetState(conn_, "pushed_hash"));
     COVEN_ASSIGN_OR_RETURN(auto head, db::GetState(conn_, "head_seq"));
-    if (!seq || !hash) return Status::Ok();
-    if (head && *head == *seq) return Status::Ok();
-    pushed_seq = *seq;
+    if (pushed_seq == 0 || !hash) return Status::Ok();
+    if (head && *head == std::to_string(pushed_seq)) return Status::Ok();
     pushed_hash = *hash;
   }
   // A head names the latest stored log object: its seq and hash. It is
@@ -94,8 +136,7 @@ Status SyncEngine::WriteHead(RoundReport* report) {
   Result<crypto::LibraryKey> key = membership_->CurrentKey();
   if (!key.ok()) return Status::Ok();  // written once the key arrives
   object::ObjectHeader header =
-      OwnHeader(object::ObjectKind::kHead, std::stoull(pushed_seq), pushed_hash,
-                key->id());
+      OwnHeader(object::ObjectKind::kHead, pushed_seq, pushed_hash, key->id());
   const std::string path = HeadPath(device_);
   COVEN_ASSIGN_OR_RETURN(Bytes sealed, object::Seal(path, header, Bytes(), *key,
                                                     identity_.signer));
@@ -103,10 +144,16 @@ Status SyncEngine::WriteHead(RoundReport* report) {
   COVEN_RETURN_IF_ERROR(
       home_->Replace(path, sealed)
           .Annotate("writing head " + path + " to " + home_->Describe()));
+  CrashPoint("push.after_head");
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
   COVEN_RETURN_IF_ERROR(
       db::SetState(conn_, "head_size", std::to_string(sealed.size())));
-  return db::SetState(conn_, "head_seq", pushed_seq);
+  COVEN_RETURN_IF_ERROR(
+      db::SetState(conn_, "head_hash", HexEncode(object::ObjectHash(sealed))));
+  COVEN_RETURN_IF_ERROR(
+      db::SetState(conn_, "head_seq", std::to_string(pushed_seq)));
+  return txn.Commit();
 }
 
 }  // namespace coven::engine

@@ -176,6 +176,36 @@ std::size_t SyncEngine::PendingObjects() {
   return row.ok() && *row ? static_cast<std::size_t>(stmt->ColumnInt(0)) : 0;
 }
 
+std::string SyncEngine::PendingError() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  auto stmt = db::Stmt::Prepare(
+      conn_,
+      "SELECT attempts, last_error FROM cloud_outbox ORDER BY seq LIMIT 1");
+  if (!stmt.ok()) return "";
+  auto row = stmt->Step();
+  if (!row.ok() || !*row || stmt->ColumnInt(0) == 0) return "";
+  return stmt->ColumnText(1) + " (" + std::to_string(stmt->ColumnInt(0)) +
+         " attempt(s))";
+}
+
+std::vector<WaitingAuthor> SyncEngine::Waiting() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  std::vector<WaitingAuthor> out;
+  auto stmt = db::Stmt::Prepare(conn_,
+                                "SELECT author, seq, reason, since_ms FROM "
+                                "_coven_waiting ORDER BY since_ms, author");
+  if (!stmt.ok()) return out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok() || !*row) break;
+    auto author = DeviceIdFromHex(stmt->ColumnText(0));
+    if (!author) continue;
+    out.push_back({*author, static_cast<std::uint64_t>(stmt->ColumnInt(1)),
+                   stmt->ColumnText(2), stmt->ColumnInt(3)});
+  }
+  return out;
+}
+
 std::vector<QuarantineEntry> SyncEngine::Quarantined() {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   std::vector<QuarantineEntry> out;
@@ -200,6 +230,14 @@ Result<RoundReport> SyncEngine::SyncOnce() {
                               write_refusal_.message());
   }
   Status pushed = Push(&report);
+  // Self-repair: the first round, then every audit interval.
+  if (pushed.ok() && clock_->NowMillis() >= next_audit_ms_ &&
+      membership_->CanWrite().code() != StatusCode::kFailedPrecondition) {
+    pushed = AuditOwnLog(&report);
+    if (pushed.ok()) {
+      next_audit_ms_ = clock_->NowMillis() + options_.audit_interval_ms;
+    }
+  }
   // A device not enrolled yet (or without the current key) pulls nothing:
   // rows applied before its first flush would be taken for its own.
   Status pulled =

@@ -60,6 +60,9 @@ struct EngineOptions {
   std::int64_t max_clock_drift_ms = 300'000;
   std::uint64_t max_object_bytes = 64ull << 20;
   std::uint64_t max_payload_bytes = 256ull << 20;  ///< After decompression.
+  /// How often a round compares this device's log in the home with the sent
+  /// store and repairs it (also in the first round after Open).
+  std::int64_t audit_interval_ms = 3'600'000;
 };
 
 /// What one round did.
@@ -71,6 +74,18 @@ struct RoundReport {
   std::size_t quarantined = 0;
   std::size_t requests = 0;           ///< Home calls made by this round.
   std::vector<std::string> problems;  ///< Non-fatal: held authors, bad heads.
+  /// Authors whose next object could not be applied this round (a gap, a
+  /// missing key, another schema, a local failure): the round did not finish
+  /// its work. One line each, saying what and what to do.
+  std::vector<std::string> waiting;
+};
+
+/// An author whose objects wait (see SyncEngine::Waiting).
+struct WaitingAuthor {
+  std::uint64_t author = 0;
+  std::uint64_t seq = 0;  ///< The object that waits.
+  std::string reason;
+  std::int64_t since_ms = 0;
 };
 
 /// A quarantined object.
@@ -125,6 +140,11 @@ class SyncEngine {
   std::vector<std::string> Alarms();
   HlcClock& hlc() { return *hlc_; }
   std::size_t PendingObjects();
+  /// Why the oldest outbox object has not been stored yet (its last upload
+  /// error); empty when the outbox is empty or no upload failed.
+  std::string PendingError();
+  /// Authors whose objects wait, oldest first.
+  std::vector<WaitingAuthor> Waiting();
   std::vector<QuarantineEntry> Quarantined();
 
   /// Called (outside the database mutex) with rows changed by remote objects.
@@ -143,6 +163,25 @@ class SyncEngine {
                                  const crypto::KeyId& key_id) const;
   object::KeyLookup KeyLookup() const;
   Status WriteHead(RoundReport* report);
+  // Stores one of this device's objects at `path`: an identical object
+  // already there counts as stored; foreign bytes are replaced (with a
+  // tamper alarm); a different object signed by this device is an error.
+  Status StoreOwnObject(const std::string& path, const Bytes& object,
+                        RoundReport* report);
+  // Moves outbox `seq` to the sent store and advances pushed_seq, in one
+  // transaction.
+  Status RecordSent(std::uint64_t seq, const Bytes& object);
+  bool IsOwnSignature(const std::string& path, const Bytes& bytes);
+  void RaiseTamperAlarm(const std::string& what, RoundReport* report);
+  // Self-repair (repair.cc).
+  Status AuditOwnLog(RoundReport* report);
+  Status AuditOwnHead(RoundReport* report);
+  Status AdoptStoredObjects(
+      const std::map<std::uint64_t, std::uint64_t>& listed,
+      RoundReport* report);
+  // Records (or clears, with an empty reason) why `author` waits at `seq`.
+  void NoteWaiting(std::uint64_t author, std::uint64_t seq,
+                   const std::string& reason, RoundReport* report);
   Status CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
                       RoundReport* report);
   // Pulls one author up to `head_seq`; stops early (with a problem noted)
@@ -193,7 +232,8 @@ class SyncEngine {
   Status write_refusal_;
   bool need_recovery_ = false;
   bool bootstrap_ = false;
-  std::mutex round_mutex_;  // one push/pull at a time
+  std::int64_t next_audit_ms_ = 0;  // 0: audit in the next round
+  std::mutex round_mutex_;          // one push/pull at a time
   std::function<void(const std::vector<changeset::RowChange>&)> listener_;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "changeset/changeset_iter.h"
 #include "crypto/crypto.h"
 #include "db/sql.h"
 
@@ -143,6 +144,49 @@ std::uint32_t SchemaFingerprint(const std::vector<TableSchema>& tables) {
   crypto::Hash256 hash = hasher.Final();
   return static_cast<std::uint32_t>(hash[0]) << 24 | hash[1] << 16 |
          hash[2] << 8 | hash[3];
+}
+
+namespace {
+
+std::string ColumnList(const TableSchema& table) {
+  std::string out;
+  for (const ColumnInfo& c : table.columns) {
+    out += (out.empty() ? "" : ", ") + c.name;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DescribeSchemaDifference(ByteView changeset,
+                                     const std::vector<TableSchema>& tables) {
+  std::string out;
+  std::set<std::string> seen;
+  changeset::ChangesetIter it(changeset);
+  while (true) {
+    Result<bool> row = it.Next();
+    if (!row.ok() || !*row) break;
+    const std::string name = it.table();
+    if (!seen.insert(name).second) continue;
+    const TableSchema* here = nullptr;
+    for (const TableSchema& t : tables) {
+      if (t.name == name) here = &t;
+    }
+    std::string line;
+    if (here == nullptr) {
+      line = "table " + name + " is synced there but not here";
+    } else if (static_cast<std::size_t>(it.columns()) != here->columns.size()) {
+      line = "table " + name + " has " + std::to_string(it.columns()) +
+             " columns there, " + std::to_string(here->columns.size()) +
+             " here (" + ColumnList(*here) + ")";
+    }
+    if (!line.empty()) out += (out.empty() ? "" : "; ") + line;
+  }
+  if (!out.empty()) return out;
+  for (const TableSchema& t : tables) {
+    out += (out.empty() ? "" : "; ") + t.name + "(" + ColumnList(t) + ")";
+  }
+  return "a column name or type differs; here: " + out;
 }
 
 }  // namespace coven::engine

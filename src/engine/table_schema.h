@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "coven/bytes.h"
 #include "coven/status.h"
 
 namespace coven::engine {
@@ -42,6 +43,13 @@ Result<std::vector<TableSchema>> LoadSyncedSchema(
 /// A 32-bit fingerprint of the synced tables' names, column names and types,
 /// order-sensitive. Devices exchange objects only with equal fingerprints.
 std::uint32_t SchemaFingerprint(const std::vector<TableSchema>& tables);
+
+/// Says how the tables a changeset writes differ from `tables`, by name and
+/// column count (e.g. "table todos has 5 columns there, 4 here (id, title,
+/// completed, _updated_at)"); when the changeset shows no difference, lists
+/// the local tables and columns (the difference is in names or types).
+std::string DescribeSchemaDifference(ByteView changeset,
+                                     const std::vector<TableSchema>& tables);
 
 }  // namespace coven::engine
 

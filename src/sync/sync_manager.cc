@@ -105,6 +105,7 @@ Result<SyncReport> SyncManager::Impl::Round() {
     report.quarantined = round->quarantined;
     report.requests = round->requests;
     report.problems = round->problems;
+    report.waiting = round->waiting;
   }
   {
     std::lock_guard<std::mutex> lock(mutex);
@@ -112,6 +113,8 @@ Result<SyncReport> SyncManager::Impl::Round() {
       last_success_ms = clock->NowMillis();
       last_error.clear();
       problems = report.problems;
+      problems.insert(problems.end(), report.waiting.begin(),
+                      report.waiting.end());
     } else {
       last_error = status.ToString();
     }
@@ -197,6 +200,11 @@ SyncStatus SyncManager::status() {
   }
   out.device_id = DeviceIdToHex(impl_->engine->device_id());
   out.pending_objects = impl_->engine->PendingObjects();
+  out.pending_error = impl_->engine->PendingError();
+  for (const engine::WaitingAuthor& w : impl_->engine->Waiting()) {
+    out.waiting.push_back(
+        {DeviceIdToHex(w.author), w.seq, w.reason, w.since_ms});
+  }
   for (const auto& q : impl_->engine->Quarantined()) {
     out.quarantined.push_back({q.path, q.reason});
   }
