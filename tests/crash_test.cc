@@ -1,15 +1,19 @@
-// Crash safety: a process that writes and syncs is killed (SIGKILL) at random
-// points, over and over. After every kill, no write whose commit returned is
-// missing, the receiving device's cursors never move backwards, and no row
-// change was applied twice; at the end both devices converge.
+// Crash safety: a process that writes and syncs is killed (SIGKILL) over and
+// over: in most rounds at the Nth pass of a named point of the write path
+// (inside flush, upload and its bookkeeping, the head, apply), otherwise at a
+// random time. After every kill, no write whose commit returned is missing,
+// the receiving device's cursors never move backwards, no row change was
+// applied twice, and after the writer's recovery round every committed write
+// is on the other device; at the end both devices converge.
 //
-// COVEN_CRASH_ITERATIONS (default 100) sets the number of kills.
+// COVEN_CRASH_ITERATIONS (default 500) sets the number of kills.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -17,6 +21,7 @@
 
 #include "coven/folder_home.h"
 #include "test_device.h"
+#include "util/crash_point.h"
 
 namespace coven::testing {
 namespace {
@@ -44,9 +49,40 @@ std::unique_ptr<TestDevice> OpenDevice(const Paths& p, const TestLibrary& lib,
   return TestDevice::Create(lib, *home, seed, std::move(clock), options);
 }
 
+// Where the child may be killed: every CrashPoint() of the write path.
+constexpr const char* kPoints[] = {
+    "flush.before_commit",    "flush.after_commit",
+    "push.after_create",      "push.before_bookkeeping_commit",
+    "push.after_bookkeeping", "push.after_head",
+    "apply.before_commit",    "apply.after_commit",
+};
+constexpr int kPointCount = sizeof(kPoints) / sizeof(kPoints[0]);
+
+// The child's chosen point and how many passes remain before the kill.
+const char* g_kill_point = nullptr;
+int g_kill_after = 0;
+int g_report_fd = -1;
+
+void KillAtPoint(const char* point) {
+  if (g_kill_point == nullptr || std::strcmp(point, g_kill_point) != 0) return;
+  if (--g_kill_after > 0) return;
+  // Tell the parent which point killed the child, then die at once.
+  const std::string line = std::string("K") + point + "\n";
+  if (write(g_report_fd, line.data(), line.size()) < 0) _exit(4);
+  kill(getpid(), SIGKILL);
+}
+
 // The child: writes rows forever, reporting each committed id on `fd`.
+// `point` >= 0 names the point (kPoints) it is killed at, on pass `passes`.
 [[noreturn]] void Child(const Paths& p, const TestLibrary& lib, int fd,
-                        int first_id, std::uint64_t seed) {
+                        int first_id, std::uint64_t seed, int point,
+                        int passes) {
+  g_report_fd = fd;
+  if (point >= 0) {
+    g_kill_point = kPoints[point];
+    g_kill_after = passes;
+    SetCrashHookForTesting(&KillAtPoint);
+  }
   auto clock = std::make_shared<ManualClock>(1'700'000'000'000 + first_id * 10);
   auto a = OpenDevice(p, lib, 1, p.a_db, clock);
   auto b = OpenDevice(p, lib, 2, p.b_db, clock);
@@ -80,7 +116,7 @@ std::unique_ptr<TestDevice> OpenDevice(const Paths& p, const TestLibrary& lib,
   }
 }
 
-std::set<int> ReadCommitted(int fd) {
+std::set<int> ReadCommitted(int fd, std::string* killed_at) {
   std::set<int> ids;
   std::string buffer;
   char chunk[4096];
@@ -89,15 +125,18 @@ std::set<int> ReadCommitted(int fd) {
   std::size_t start = 0;
   for (std::size_t nl; (nl = buffer.find('\n', start)) != std::string::npos;
        start = nl + 1) {
-    if (buffer[start] != 'R')
+    if (buffer[start] == 'K') {
+      *killed_at = buffer.substr(start + 1, nl - start - 1);
+    } else if (buffer[start] != 'R') {
       ids.insert(std::atoi(buffer.substr(start, nl - start).c_str()));
+    }
   }
   return ids;
 }
 
 TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
   const char* env = std::getenv("COVEN_CRASH_ITERATIONS");
-  const int iterations = env ? std::atoi(env) : 100;
+  const int iterations = env ? std::atoi(env) : 500;
   char tmpl[] = "/tmp/coven-crash-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   Paths p{tmpl, std::string(tmpl) + "/home", std::string(tmpl) + "/a.db",
@@ -106,30 +145,52 @@ TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
   std::mt19937_64 rng(20261122);
   std::set<int> committed;
   std::map<std::string, std::int64_t> last_cursor;
+  std::map<std::string, int> kills_at;  // point -> kills there
   int next_id = 1;
 
   for (int round = 0; round < iterations; ++round) {
     int pipefd[2];
     ASSERT_EQ(pipe(pipefd), 0);
+    // Three rounds in four kill at a named point (on one of its first
+    // passes); the fourth at a random time.
+    const int point =
+        rng() % 4 == 0 ? -1 : static_cast<int>(rng() % kPointCount);
+    const int passes = 1 + static_cast<int>(rng() % 3);
+    const std::uint64_t child_seed = rng();
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       close(pipefd[0]);
-      Child(p, lib, pipefd[1], next_id, rng());
+      Child(p, lib, pipefd[1], next_id, child_seed, point, passes);
     }
     close(pipefd[1]);
     // Wait until the child has opened both devices, so that every kill lands
     // among writes, flushes, uploads and applies whatever the machine load.
     char ready[2];
     ASSERT_EQ(read(pipefd[0], ready, 2), 2) << "child died before it was ready";
-    usleep(static_cast<useconds_t>(rng() % 40000));
-    kill(pid, SIGKILL);
+    // A child killed at its point dies by itself; one that has not reached
+    // its point within 150 ms (or has no point) is killed from here.
+    const int wait_us = point >= 0 ? 150000 : static_cast<int>(rng() % 40000);
     int wstatus = 0;
-    waitpid(pid, &wstatus, 0);
+    bool dead = false;
+    for (int waited = 0; point >= 0 && waited < wait_us; waited += 2000) {
+      if (waitpid(pid, &wstatus, WNOHANG) == pid) {
+        dead = true;
+        break;
+      }
+      usleep(2000);
+    }
+    if (!dead) {
+      if (point < 0) usleep(static_cast<useconds_t>(wait_us));
+      kill(pid, SIGKILL);
+      waitpid(pid, &wstatus, 0);
+    }
     ASSERT_TRUE(WIFSIGNALED(wstatus))
         << "child exited early with " << WEXITSTATUS(wstatus) << " in round "
         << round;
-    std::set<int> ids = ReadCommitted(pipefd[0]);
+    std::string killed_at = "random time";
+    std::set<int> ids = ReadCommitted(pipefd[0], &killed_at);
+    ++kills_at[killed_at];
     close(pipefd[0]);
     committed.insert(ids.begin(), ids.end());
     if (!ids.empty()) next_id = *ids.rbegin() + 1;
@@ -163,6 +224,32 @@ TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
     std::set<std::string> unique(log.begin(), log.end());
     ASSERT_EQ(unique.size(), log.size())
         << "a change was applied twice (round " << round << ")";
+
+    // The writer's recovery round, then the receiver's: every committed
+    // write is on the receiver.
+    a->Sync();
+    b->Sync();
+    std::set<std::string> b_rows;
+    for (const std::string& row : b->Dump("todos"))
+      b_rows.insert(row.substr(0, row.find('|')));
+    for (int id : committed) {
+      ASSERT_TRUE(b_rows.count("r" + std::to_string(id)))
+          << "committed row r" << id << " is not on the other device after "
+          << "the writer's recovery round (killed at " << killed_at
+          << " in round " << round << ")";
+    }
+  }
+  std::printf("crash test: kills by point:");
+  for (const auto& [point, kills] : kills_at) {
+    std::printf(" %s=%d", point.c_str(), kills);
+  }
+  std::printf("\n");
+  // Every point was reached and killed at, except where the run is too
+  // short to expect it.
+  if (iterations >= 200) {
+    for (const char* point : kPoints) {
+      EXPECT_GT(kills_at[point], 0) << "no kill at " << point;
+    }
   }
 
   // Recovery: a clean sync delivers every committed write to B.

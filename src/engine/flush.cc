@@ -2,6 +2,7 @@
 // transaction with the flush bookkeeping.
 #include "db/sql.h"
 #include "engine/sync_engine.h"
+#include "util/crash_point.h"
 
 namespace coven::engine {
 
@@ -93,7 +94,9 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   const std::string last = hlc_->Last().ToText();
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "flushed_through", last));
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "hlc_high_water", last));
+  CrashPoint("flush.before_commit");
   COVEN_RETURN_IF_ERROR(txn->Commit());
+  CrashPoint("flush.after_commit");
   need_recovery_ = false;
   bootstrap_ = false;
   COVEN_RETURN_IF_ERROR(capture_->Attach());

@@ -4,6 +4,7 @@
 #include "db/sql.h"
 #include "engine/cursors.h"
 #include "engine/sync_engine.h"
+#include "util/crash_point.h"
 
 namespace coven::engine {
 
@@ -324,7 +325,9 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     }
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
+    CrashPoint("apply.before_commit");
     COVEN_RETURN_IF_ERROR(txn.Commit());
+    CrashPoint("apply.after_commit");
     ++report->pulled_objects;
     // Rows changed: the applied records plus parked rows restored or moved.
     report->applied_rows += std::max(stats.applied, local.size());
