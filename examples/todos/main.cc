@@ -39,9 +39,12 @@ class Printer : public coven::sync::sync_manager::SyncObserver {
 };
 
 // Opens the library, runs `write`, captures it and syncs unless offline.
+// `sync_command`: the round is the command's whole work, so a failed round
+// or a device whose objects wait is its exit code (3 or 5).
 int WithLibrary(
     const std::string& dir, bool offline,
-    const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write) {
+    const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write,
+    bool sync_command = false) {
   auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
                                          std::make_shared<Printer>());
   if (!lib.ok()) return Fail(lib.status());
@@ -57,15 +60,25 @@ int WithLibrary(
     } else {
       auto report = lib->manager->sync_now();
       if (!report.ok()) {
-        std::cerr << "todos: saved locally; sync failed: "
-                  << report.status().message() << "\n";
+        if (!sync_command) {
+          std::cerr << "todos: saved locally; sync failed: "
+                    << report.status().message() << "\n";
+        } else {
+          code = Fail(report.status());
+        }
       } else if (report->pushed_objects || report->pulled_objects) {
         std::cout << "  synced: pushed " << report->pushed_objects
                   << ", applied " << report->pulled_objects << " object(s)\n";
       }
-      for (const auto& p :
-           report.ok() ? report->problems : std::vector<std::string>{}) {
-        std::cout << "  note: " << p << "\n";
+      if (report.ok()) {
+        for (const auto& p : report->problems) {
+          std::cout << "  note: " << p << "\n";
+        }
+        for (const auto& w : report->waiting) {
+          std::cout << "  waiting: " << w << "\n";
+        }
+        // The round could not apply everything: say so in the exit code.
+        if (!report->waiting.empty() && sync_command) code = 5;
       }
     }
   }
@@ -141,7 +154,9 @@ int main(int argc, char** argv) {
         if (needs_title) cmd->add_option("title", title, "Title")->required();
         if (std::string(name) == "add")
           cmd->add_option("--id", id, "Use this id");
-        cmd->callback([&, fn] { code = WithLibrary(dir, offline, fn); });
+        cmd->callback([&, fn] {
+          code = WithLibrary(dir, offline, fn, /*sync_command=*/!fn);
+        });
       };
   add_write("add", "Add a todo", false, true, [&](coven::db::SqliteSyncDb& db) {
     if (id.empty()) id = NewId();

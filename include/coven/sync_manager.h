@@ -131,6 +131,9 @@ class SyncManager {
   Status stop();
   /// A snapshot of the current state.
   SyncStatus status();
+  /// Asks the home for one listing entry: OK if it answers; otherwise the
+  /// home's error (kUnavailable: unreachable, kNotFound: missing, ...).
+  Status check_home();
 
   // Membership (docs/format/members.md). Each change is checked against the
   // member log first: kPermissionDenied names the rule that forbids it.

@@ -11,8 +11,10 @@ void RegisterSync(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "sync",
       "Run one sync round: capture local writes, upload them, download and\n"
-      "apply other devices' changes. Exit code 3 means the home could not be\n"
-      "reached; nothing is lost, run it again later.");
+      "apply other devices' changes. Exit codes: 0 done; 3 the home could\n"
+      "not be reached (nothing is lost, run it again later); 5 some device's\n"
+      "objects wait (a gap in the home, a missing key, another app version:\n"
+      "the `waiting:` lines say which and what to do).");
   auto dir = std::make_shared<std::string>();
   auto retry = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
@@ -43,13 +45,38 @@ void RegisterSync(CLI::App& app, int* exit_code) {
       return;
     }
     PrintReport(*report);
-    if (!stopped.ok()) *exit_code = Fail(stopped);
+    if (!stopped.ok()) {
+      *exit_code = Fail(stopped);
+    } else if (!report->waiting.empty()) {
+      // Some device's objects could not be applied: the round did not
+      // finish its work (the lines above say what and what to do).
+      std::cerr << "coven: " << report->waiting.size()
+                << " device(s) wait; see `coven status`\n";
+      *exit_code = 5;
+    }
   });
 }
 
+namespace {
+
+std::string UtcTime(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
+}  // namespace
+
 void RegisterStatus(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "status", "Show this device's identity, home, queue and problems.");
+      "status",
+      "Show this device's identity, home, queue and problems. Exit codes:\n"
+      "0 all well; 3 the home cannot be reached or uploads fail; 5 a data\n"
+      "problem: an ALARM (tampering, a rolled-back or forked home), devices\n"
+      "whose objects wait, or quarantined objects.");
   auto dir = std::make_shared<std::string>();
   cmd->add_option("--dir", *dir, "Library directory")->required();
   cmd->callback([=] {
@@ -60,15 +87,22 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
     }
     auto flushed = lib->manager->flush();
     auto status = lib->manager->status();
+    Status home = lib->manager->check_home();
     std::cout << "library   " << lib->settings.library_id << "\n"
               << "device    " << status.device_id << " ("
               << lib->settings.device_name << ")\n"
-              << "home      folder " << lib->settings.home_folder << "\n"
+              << "home      " << lib->settings.home_folder << " ("
+              << (home.ok() ? "reachable" : "NOT REACHABLE: " + home.message())
+              << ")\n"
               << "database  " << lib->settings.database << "\n"
               << "tables    ";
     for (const auto& t : lib->settings.tables) std::cout << t << " ";
     std::cout << "\nqueued    " << status.pending_objects
               << " object(s) waiting for upload\n";
+    if (!status.pending_error.empty()) {
+      std::cout << "          the last upload failed: " << status.pending_error
+                << "\n";
+    }
     if (!flushed.ok())
       std::cout << "capture   " << flushed.status().message() << "\n";
     std::cout << "member    " << status.member_id << " ("
@@ -78,11 +112,20 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
     for (const auto& alarm : status.alarms) {
       std::cout << "ALARM     " << alarm << "\n";
     }
+    for (const auto& w : status.waiting) {
+      std::cout << "WAITING   device " << w.device_id << " at seq " << w.seq
+                << " since " << UtcTime(w.since_ms) << ": " << w.reason << "\n";
+    }
     std::cout << "quarantined " << status.quarantined.size() << " object(s)\n";
     for (const auto& q : status.quarantined)
       std::cout << "  " << q.reason << "\n";
     lib->manager->stop().IgnoreError();
-    if (!status.alarms.empty()) *exit_code = 5;
+    if (!home.ok() || !status.pending_error.empty()) {
+      *exit_code = 3;
+    } else if (!status.alarms.empty() || !status.waiting.empty() ||
+               !status.quarantined.empty()) {
+      *exit_code = 5;
+    }
   });
 }
 

@@ -39,6 +39,8 @@ void PrintReport(const sync::sync_manager::SyncReport& r) {
   if (r.quarantined) std::cout << ", quarantined " << r.quarantined;
   std::cout << " [" << r.requests << " home request(s)]\n";
   for (const std::string& p : r.problems) std::cout << "  note: " << p << "\n";
+  for (const std::string& w : r.waiting)
+    std::cout << "  waiting: " << w << "\n";
 }
 
 }  // namespace coven::cli

@@ -40,6 +40,11 @@ Status SyncEngine::Quarantine(std::uint64_t author, std::uint64_t seq,
 
 Status SyncEngine::RetryQuarantined(RoundReport* report) {
   std::lock_guard<std::mutex> round(round_mutex_);  // not during a round
+  return RetryQuarantinedLocked(report, SIZE_MAX);
+}
+
+Status SyncEngine::RetryQuarantinedLocked(RoundReport* report,
+                                          std::size_t limit) {
   struct Entry {
     std::string path;
     std::uint64_t author;
@@ -52,7 +57,9 @@ Status SyncEngine::RetryQuarantined(RoundReport* report) {
         db::Stmt stmt,
         db::Stmt::Prepare(conn_,
                           "SELECT path, author, seq FROM _coven_quarantine "
-                          "ORDER BY author, seq"));
+                          "ORDER BY author, seq LIMIT ?"));
+    stmt.Bind(
+        1, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
     while (true) {
       COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;

@@ -17,6 +17,10 @@ std::string HeadPath(std::uint64_t device) {
 
 namespace {
 
+// Quarantined objects fetched again per audit round (bounds the work a home
+// full of junk can cause).
+constexpr std::size_t kQuarantineRetriesPerAudit = 64;
+
 Status RequireIdle(sqlite3* db, const char* what) {
   if (!sqlite3_get_autocommit(db)) {
     return UnavailableError(std::string(what) +
@@ -176,6 +180,12 @@ std::size_t SyncEngine::PendingObjects() {
   return row.ok() && *row ? static_cast<std::size_t>(stmt->ColumnInt(0)) : 0;
 }
 
+Status SyncEngine::CheckHome() {
+  return home_->List("heads/", "", 1)
+      .status()
+      .Annotate("checking " + home_->Describe());
+}
+
 std::string SyncEngine::PendingError() {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   auto stmt = db::Stmt::Prepare(
@@ -231,19 +241,24 @@ Result<RoundReport> SyncEngine::SyncOnce() {
   }
   Status pushed = Push(&report);
   // Self-repair: the first round, then every audit interval.
-  if (pushed.ok() && clock_->NowMillis() >= next_audit_ms_ &&
-      membership_->CanWrite().code() != StatusCode::kFailedPrecondition) {
-    pushed = AuditOwnLog(&report);
-    if (pushed.ok()) {
-      next_audit_ms_ = clock_->NowMillis() + options_.audit_interval_ms;
-    }
-  }
+  const bool audit =
+      clock_->NowMillis() >= next_audit_ms_ &&
+      membership_->CanWrite().code() != StatusCode::kFailedPrecondition;
+  if (pushed.ok() && audit) pushed = AuditOwnLog(&report);
   // A device not enrolled yet (or without the current key) pulls nothing:
   // rows applied before its first flush would be taken for its own.
   Status pulled =
       membership_->CanWrite().code() == StatusCode::kFailedPrecondition
           ? Status::Ok()
           : Pull(&report);
+  // Quarantined objects are fetched again on audit rounds: an author may
+  // have repaired what the home damaged.
+  if (audit && pulled.ok()) {
+    pulled = RetryQuarantinedLocked(&report, kQuarantineRetriesPerAudit);
+  }
+  if (audit && pushed.ok() && pulled.ok()) {
+    next_audit_ms_ = clock_->NowMillis() + options_.audit_interval_ms;
+  }
   // Push again so that a flush made during pull (host writes) goes out.
   if (pushed.ok()) pushed = Push(&report);
   if (!pushed.ok()) return pushed;

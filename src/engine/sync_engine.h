@@ -120,6 +120,10 @@ class SyncEngine {
   /// removing them from quarantine. The rest stay, with a fresh reason.
   Status RetryQuarantined(RoundReport* report);
 
+  // RetryQuarantined under the round mutex held by the caller, for at most
+  // `limit` objects.
+  Status RetryQuarantinedLocked(RoundReport* report, std::size_t limit);
+
   /// Position of one remote author.
   struct Cursor {
     std::uint64_t seq = 0;
@@ -143,6 +147,8 @@ class SyncEngine {
   /// Why the oldest outbox object has not been stored yet (its last upload
   /// error); empty when the outbox is empty or no upload failed.
   std::string PendingError();
+  /// One small listing of the home: OK if it answers.
+  Status CheckHome();
   /// Authors whose objects wait, oldest first.
   std::vector<WaitingAuthor> Waiting();
   std::vector<QuarantineEntry> Quarantined();

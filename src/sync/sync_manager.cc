@@ -189,6 +189,8 @@ Status SyncManager::stop() {
   return impl_->engine->Close();
 }
 
+Status SyncManager::check_home() { return impl_->engine->CheckHome(); }
+
 SyncStatus SyncManager::status() {
   SyncStatus out;
   {
