@@ -12,7 +12,8 @@ namespace coven::testing {
 
 /// Runs one seed; failures are reported through GoogleTest. `base` null
 /// means a fresh memory home.
-void RunConvergenceSeed(std::uint64_t seed, int steps, home::HomeRef base);
+void RunConvergenceSeed(std::uint64_t seed, int steps, home::HomeRef base,
+                        bool lossy = false);
 
 }  // namespace coven::testing
 

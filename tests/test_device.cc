@@ -43,6 +43,7 @@ std::unique_ptr<TestDevice> TestDevice::Create(
   config.synced_tables = options.tables;
   config.max_clock_drift_ms = options.max_clock_drift_ms;
   config.max_object_bytes = options.max_object_bytes;
+  config.audit_interval_ms = options.audit_interval_ms;
   auto manager = sync::sync_manager::SyncManager::Create(
       [config] { return config; }, key_service, encryption, device->db_, clock);
   EXPECT_TRUE(manager.ok()) << manager.status().ToString();

@@ -54,6 +54,8 @@ class TestDevice {
     std::int64_t max_clock_drift_ms = 300'000;
     /// Config::max_object_bytes: larger incoming objects are quarantined.
     std::uint64_t max_object_bytes = 64ull << 20;
+    /// Config::audit_interval_ms.
+    std::int64_t audit_interval_ms = 3'600'000;
   };
 
   static std::unique_ptr<TestDevice> Create(const TestLibrary& library,

@@ -59,6 +59,10 @@ struct Config {
   std::uint64_t max_object_bytes = 64ull << 20;  ///< Larger objects: refused.
   /// Largest decompressed payload accepted (bounds memory on hostile input).
   std::uint64_t max_payload_bytes = 256ull << 20;
+  /// How often this device compares its own objects in the home with the
+  /// copies it keeps and stores again what the home lost (also in the first
+  /// round, and in the round after its head was found missing or damaged).
+  std::int64_t audit_interval_ms = 3'600'000;
 
   /// Injected storage: when set, used instead of cloud_home (tests, custom
   /// homes).

@@ -48,6 +48,8 @@ Status Config::apply_env() {
       ReadPositive("COVEN_MAX_CLOCK_DRIFT_MS", &max_clock_drift_ms));
   COVEN_RETURN_IF_ERROR(ReadPositive("COVEN_RETRY_BASE_MS", &retry_base_ms));
   COVEN_RETURN_IF_ERROR(ReadPositive("COVEN_RETRY_MAX_MS", &retry_max_ms));
+  COVEN_RETURN_IF_ERROR(
+      ReadPositive("COVEN_AUDIT_INTERVAL_MS", &audit_interval_ms));
   std::int64_t max_bytes = static_cast<std::int64_t>(max_object_bytes);
   COVEN_RETURN_IF_ERROR(ReadPositive("COVEN_MAX_OBJECT_BYTES", &max_bytes));
   max_object_bytes = static_cast<std::uint64_t>(max_bytes);

@@ -31,6 +31,7 @@ Status SyncEngine::CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
   report->problems.push_back("this device's head " + own +
                              " is missing or damaged in " + home_->Describe() +
                              "; rewriting it");
+  next_audit_ms_ = 0;  // the home may have lost more: audit next round
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "head_seq", ""));
   return db::SetState(conn_, "head_size", "");
 }

@@ -73,6 +73,7 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   options.max_clock_drift_ms = impl->config.max_clock_drift_ms;
   options.max_object_bytes = impl->config.max_object_bytes;
   options.max_payload_bytes = impl->config.max_payload_bytes;
+  options.audit_interval_ms = impl->config.audit_interval_ms;
   COVEN_ASSIGN_OR_RETURN(
       impl->engine,
       engine::SyncEngine::Open(std::move(db), std::move(home),
