@@ -82,6 +82,22 @@ inline Bytes ReadHexKey(const std::string& path) {
   return out;
 }
 
+/// A test that drives the coven and todos programs over library directories
+/// (`Dir(name)`) sharing one folder home (`Home()`) in a temporary directory.
+class CliTest : public ::testing::Test {
+ protected:
+  CommandResult Coven(const std::string& args) {
+    return RunCommand(CovenBin() + " " + args);
+  }
+  CommandResult Todos(const std::string& args) {
+    return RunCommand(TodosBin() + " " + args);
+  }
+  std::string Dir(const std::string& who) { return tmp_ / who; }
+  std::string Home() { return tmp_ / "home"; }
+
+  TempDir tmp_;
+};
+
 /// What a member holding library directory `dir` can sign and seal with,
 /// read from its own key files; used to forge objects as that member.
 struct DirectoryKeys {

@@ -134,6 +134,17 @@ std::set<int> ReadCommitted(int fd, std::string* killed_at) {
   return ids;
 }
 
+// The first of `ids` whose row "r<id>" `device` lacks; 0 if it has all.
+int FirstMissing(TestDevice& device, const std::set<int>& ids) {
+  std::set<std::string> rows;
+  for (const std::string& row : device.Dump("todos"))
+    rows.insert(row.substr(0, row.find('|')));
+  for (int id : ids) {
+    if (!rows.count("r" + std::to_string(id))) return id;
+  }
+  return 0;
+}
+
 TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
   const char* env = std::getenv("COVEN_CRASH_ITERATIONS");
   const int iterations = env ? std::atoi(env) : 500;
@@ -229,15 +240,10 @@ TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
     // write is on the receiver.
     a->Sync();
     b->Sync();
-    std::set<std::string> b_rows;
-    for (const std::string& row : b->Dump("todos"))
-      b_rows.insert(row.substr(0, row.find('|')));
-    for (int id : committed) {
-      ASSERT_TRUE(b_rows.count("r" + std::to_string(id)))
-          << "committed row r" << id << " is not on the other device after "
-          << "the writer's recovery round (killed at " << killed_at
-          << " in round " << round << ")";
-    }
+    ASSERT_EQ(FirstMissing(*b, committed), 0)
+        << "a committed row is not on the other device after the writer's "
+        << "recovery round (killed at " << killed_at << " in round " << round
+        << ")";
   }
   std::printf("crash test: kills by point:");
   for (const auto& [point, kills] : kills_at) {
@@ -260,13 +266,7 @@ TEST(CrashTest, KilledWriterAndReceiverLoseNothingAndApplyOnce) {
   ASSERT_TRUE(a && b);
   a->Sync();
   b->Sync();
-  std::set<std::string> b_rows;
-  for (const std::string& row : b->Dump("todos"))
-    b_rows.insert(row.substr(0, row.find('|')));
-  for (int id : committed) {
-    ASSERT_TRUE(b_rows.count("r" + std::to_string(id)))
-        << "r" << id << " never reached B";
-  }
+  ASSERT_EQ(FirstMissing(*b, committed), 0) << "a row never reached B";
   EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
   EXPECT_GT(committed.size(), static_cast<std::size_t>(iterations / 2));
   std::printf("crash test: %d kills, %zu committed rows, all delivered\n",

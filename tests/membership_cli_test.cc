@@ -11,16 +11,8 @@
 namespace coven::testing {
 namespace {
 
-class MembershipCliTest : public ::testing::Test {
+class MembershipCliTest : public CliTest {
  protected:
-  CommandResult Coven(const std::string& args) {
-    return RunCommand(CovenBin() + " " + args);
-  }
-  CommandResult Todos(const std::string& args) {
-    return RunCommand(TodosBin() + " " + args);
-  }
-  std::string Dir(const std::string& who) { return tmp_ / who; }
-  std::string Home() { return tmp_ / "home"; }
   /// Syncs `who` and returns its todo list.
   std::string SyncAndList(const std::string& who) {
     CommandResult sync = Todos("sync --dir " + Dir(who));
@@ -46,8 +38,6 @@ class MembershipCliTest : public ::testing::Test {
     const auto at = status.find("member    ");
     return at == std::string::npos ? "" : status.substr(at + 10, 16);
   }
-
-  TempDir tmp_;
 };
 
 TEST_F(MembershipCliTest, InviteRefuseRemoveRotate) {

@@ -13,17 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class SelfRepairCliTest : public ::testing::Test {
+class SelfRepairCliTest : public CliTest {
  protected:
-  CommandResult Coven(const std::string& args) {
-    return RunCommand(CovenBin() + " " + args);
-  }
-  CommandResult Todos(const std::string& args) {
-    return RunCommand(TodosBin() + " " + args);
-  }
-  std::string Dir(const std::string& who) { return tmp_ / who; }
-  std::string Home() { return tmp_ / "home"; }
-
   void InitLaptop() {
     CommandResult init = Todos("init --dir " + Dir("laptop") + " --home " +
                                Home() + " --name laptop");
@@ -58,8 +49,6 @@ class SelfRepairCliTest : public ::testing::Test {
     std::snprintf(name, sizeof(name), "%016x", seq);
     return name;
   }
-
-  TempDir tmp_;
 };
 
 TEST_F(SelfRepairCliTest,
