@@ -178,13 +178,81 @@ TEST_F(SelfRepairCliTest, ObjectReplacedByJunkAfterAReaderSawItIsRepaired) {
   // The laptop's audit stores its object again; the phone's next rounds
   // apply it from quarantine.
   CommandResult repaired = Todos("sync --dir " + Dir("laptop"));
-  EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
+  EXPECT_EQ(repaired.exit_code, 5) << repaired.output;  // tampering found
   EXPECT_NE(repaired.output.find("TAMPERING"), std::string::npos)
       << repaired.output;
-  Todos("sync --dir " + Dir("phone"));
+  EXPECT_EQ(Todos("sync --dir " + Dir("phone")).exit_code, 0);
   const std::string list = List("phone");
   EXPECT_NE(list.find("title-t1"), std::string::npos) << list;
   EXPECT_NE(list.find("title-t2"), std::string::npos) << list;
+}
+
+TEST_F(SelfRepairCliTest, SameSizeJunkIsFoundByReadingBackAndRepaired) {
+  InitLaptop();
+  Join("phone");
+  Add("laptop", "t1");
+  Add("laptop", "t2");
+  const std::string log = LogDir("laptop");
+  std::vector<fs::path> objects;
+  for (const auto& entry : fs::directory_iterator(log)) {
+    objects.push_back(entry.path());
+  }
+  std::sort(objects.begin(), objects.end());
+  // Random bytes of exactly the object's size: no listing shows it.
+  const fs::path victim = objects.back();
+  const auto size = fs::file_size(victim);
+  {
+    std::ofstream out(victim, std::ios::trunc | std::ios::binary);
+    for (std::uintmax_t i = 0; i < size; ++i) out.put(static_cast<char>(i * 7));
+  }
+  CommandResult seen = Todos("sync --dir " + Dir("phone"));
+  EXPECT_EQ(seen.exit_code, 5) << seen.output;  // quarantined: a data problem
+  EXPECT_NE(seen.output.find("quarantined"), std::string::npos) << seen.output;
+
+  CommandResult repaired = Todos("sync --dir " + Dir("laptop"));
+  EXPECT_EQ(repaired.exit_code, 5) << repaired.output;  // tampering found
+  EXPECT_NE(repaired.output.find("TAMPERING"), std::string::npos)
+      << repaired.output;
+  CommandResult applied = Todos("sync --dir " + Dir("phone"));
+  EXPECT_EQ(applied.exit_code, 0) << applied.output;
+  EXPECT_NE(List("phone").find("title-t2"), std::string::npos);
+  CommandResult status = Coven("status --dir " + Dir("phone"));
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+
+  // The laptop's alarm stays until acknowledged.
+  EXPECT_EQ(Coven("status --dir " + Dir("laptop")).exit_code, 5);
+  CommandResult ack = Coven("status --acknowledge --dir " + Dir("laptop"));
+  EXPECT_NE(ack.output.find("acknowledged: the home"), std::string::npos)
+      << ack.output;
+  EXPECT_EQ(Coven("status --dir " + Dir("laptop")).exit_code, 0);
+}
+
+TEST_F(SelfRepairCliTest, FolderPlantedAtTheNextSeqGetsAClearError) {
+  InitLaptop();
+  Add("laptop", "t1");
+  const std::string log = LogDir("laptop");
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(log)) {
+    (void)entry;
+    ++count;
+  }
+  const std::string planted = log + "/" + SeqName(count + 1);
+  fs::create_directories(planted + "/inner");
+  CommandResult add =
+      Todos("add --dir " + Dir("laptop") + " --id t2 held-back");
+  EXPECT_NE(add.output.find("remove log/"), std::string::npos) << add.output;
+  CommandResult sync = Coven("sync --dir " + Dir("laptop"));
+  EXPECT_NE(sync.exit_code, 0) << sync.output;
+  EXPECT_NE(sync.output.find("remove log/"), std::string::npos) << sync.output;
+  EXPECT_EQ(sync.output.find("another copy"), std::string::npos) << sync.output;
+  // Once the folder is gone, the held write goes out.
+  fs::remove_all(planted);
+  CommandResult resumed = Todos("sync --dir " + Dir("laptop"));
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  Join("phone");
+  CommandResult synced = Todos("sync --dir " + Dir("phone"));
+  EXPECT_EQ(synced.exit_code, 0) << synced.output;
+  EXPECT_NE(List("phone").find("held-back"), std::string::npos);
 }
 
 }  // namespace

@@ -78,7 +78,11 @@ int WithLibrary(
           std::cout << "  waiting: " << w << "\n";
         }
         // The round could not apply everything: say so in the exit code.
-        if (!report->waiting.empty() && sync_command) code = 5;
+        if (sync_command &&
+            (!report->waiting.empty() || !report->alarms.empty() ||
+             report->quarantined > 0)) {
+          code = 5;
+        }
       }
     }
   }

@@ -47,6 +47,9 @@ struct SyncReport {
   /// missing key, another schema, a local failure), one line each saying
   /// what and what to do. Non-empty means the round did not finish its work.
   std::vector<std::string> waiting;
+  /// Alarms this round raised (bytes this device did not write found in its
+  /// own slots of the home, and replaced). Also in SyncStatus::alarms.
+  std::vector<std::string> alarms;
 };
 
 /// A device whose objects wait, as the last rounds recorded it.
@@ -131,6 +134,10 @@ class SyncManager {
   Status stop();
   /// A snapshot of the current state.
   SyncStatus status();
+  /// Clears the alarms a user can acknowledge once understood: tampering
+  /// found in this device's slots, and heads the home rolled back. Alarms
+  /// about the member log stay until the home serves the log again.
+  Status acknowledge_alarms();
   /// Asks the home for one listing entry: OK if it answers; otherwise the
   /// home's error (kUnavailable: unreachable, kNotFound: missing, ...).
   Status check_home();

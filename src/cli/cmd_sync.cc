@@ -12,9 +12,10 @@ void RegisterSync(CLI::App& app, int* exit_code) {
       "sync",
       "Run one sync round: capture local writes, upload them, download and\n"
       "apply other devices' changes. Exit codes: 0 done; 3 the home could\n"
-      "not be reached (nothing is lost, run it again later); 5 some device's\n"
-      "objects wait (a gap in the home, a missing key, another app version:\n"
-      "the `waiting:` lines say which and what to do).");
+      "not be reached (nothing is lost, run it again later); 5 a data\n"
+      "problem: some device's objects wait (a gap in the home, a missing key,\n"
+      "another app version: the `waiting:` lines say which and what to do),\n"
+      "were quarantined, or the home held bytes this device did not write.");
   auto dir = std::make_shared<std::string>();
   auto retry = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
@@ -47,11 +48,13 @@ void RegisterSync(CLI::App& app, int* exit_code) {
     PrintReport(*report);
     if (!stopped.ok()) {
       *exit_code = Fail(stopped);
-    } else if (!report->waiting.empty()) {
-      // Some device's objects could not be applied: the round did not
-      // finish its work (the lines above say what and what to do).
-      std::cerr << "coven: " << report->waiting.size()
-                << " device(s) wait; see `coven status`\n";
+    } else if (!report->waiting.empty() || !report->alarms.empty() ||
+               report->quarantined > 0) {
+      // A data problem: some device's objects could not be applied, were
+      // rejected, or the home held bytes this device did not write (the
+      // lines above say what and what to do).
+      std::cerr << "coven: the round found a data problem; see `coven "
+                   "status`\n";
       *exit_code = 5;
     }
   });
@@ -78,12 +81,26 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
       "problem: an ALARM (tampering, a rolled-back or forked home), devices\n"
       "whose objects wait, or quarantined objects.");
   auto dir = std::make_shared<std::string>();
+  auto acknowledge = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
+  cmd->add_flag("--acknowledge", *acknowledge,
+                "Clear the tampering and rolled-back-head alarms after "
+                "reading them (member-log alarms clear themselves)");
   cmd->callback([=] {
     auto lib = library::OpenLibrary(*dir);
     if (!lib.ok()) {
       *exit_code = Fail(lib.status());
       return;
+    }
+    if (*acknowledge) {
+      for (const auto& alarm : lib->manager->status().alarms) {
+        std::cout << "acknowledged: " << alarm << "\n";
+      }
+      Status cleared = lib->manager->acknowledge_alarms();
+      if (!cleared.ok()) {
+        *exit_code = Fail(cleared);
+        return;
+      }
     }
     auto flushed = lib->manager->flush();
     auto status = lib->manager->status();

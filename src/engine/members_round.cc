@@ -17,6 +17,14 @@ Status SyncEngine::RefreshMembers(RoundReport* report) {
   return Status::Ok();
 }
 
+Status SyncEngine::AcknowledgeAlarms() {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "tamper_alarm", ""));
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "head_alarm", ""));
+  return txn.Commit();
+}
+
 std::vector<std::string> SyncEngine::Alarms() {
   std::vector<std::string> out;
   if (!membership_->alarm().empty()) out.push_back(membership_->alarm());

@@ -88,7 +88,7 @@ Status SyncEngine::Pull(RoundReport* report) {
 SyncEngine::LogCheck SyncEngine::CheckLogObject(
     std::uint64_t author, std::uint64_t seq, const std::string& path,
     const Bytes& object, const Cursor& cursor, object::ObjectHeader* header_out,
-    Bytes* payload_out) {
+    Bytes* payload_out, std::optional<std::uint64_t> position_floor) {
   object::ObjectHeader& header = *header_out;
   object::OpenLimits limits;
   limits.max_object_bytes = options_.max_object_bytes;
@@ -128,17 +128,28 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
     // An author's objects never go back in the member log: a removed member
     // cannot keep writing by naming the position before its removal once it
     // has named a later one.
-    std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-    Result<std::optional<std::string>> last =
-        db::GetState(conn_, "member_seq/" + DeviceIdToHex(author));
-    if (last.ok() && *last && header.member_seq < std::stoull(**last)) {
-      return {
-          LogCheck::kReject,
-          PermissionDeniedError(
-              "it names member-log position " +
-              std::to_string(header.member_seq) + ", older than the " + **last +
-              " its author named before (a replayed or forged position)"),
-          ""};
+    // In order, the predecessor is the last object applied; a retried
+    // object is compared with its own predecessor, so that the verdict does
+    // not depend on what arrived since.
+    std::uint64_t floor = 0;
+    if (position_floor) {
+      floor = *position_floor;
+    } else {
+      std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+      Result<std::uint64_t> last =
+          db::GetStateNumber(conn_, "member_seq/" + DeviceIdToHex(author));
+      if (!last.ok())
+        return {LogCheck::kWait, Status::Ok(), last.status().message()};
+      floor = *last;
+    }
+    if (header.member_seq < floor) {
+      return {LogCheck::kReject,
+              PermissionDeniedError(
+                  "it names member-log position " +
+                  std::to_string(header.member_seq) + ", older than the " +
+                  std::to_string(floor) +
+                  " its author named before (a replayed or forged position)"),
+              ""};
     }
   }
   if (header.schema_version != schema_version_) {

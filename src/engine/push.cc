@@ -35,49 +35,18 @@ Status SyncEngine::RecordSent(std::uint64_t seq, const Bytes& object) {
       db::Stmt::Prepare(conn_, "DELETE FROM cloud_outbox WHERE seq = ?"));
   done.Bind(1, static_cast<std::int64_t>(seq));
   COVEN_RETURN_IF_ERROR(done.Run());
-  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_seq", std::to_string(seq)));
-  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_hash",
-                                     HexEncode(object::ObjectHash(object))));
+  // Another process on this library may have recorded it (and later ones)
+  // already: pushed_seq only moves forward.
+  COVEN_ASSIGN_OR_RETURN(std::uint64_t pushed,
+                         db::GetStateNumber(conn_, "pushed_seq"));
+  if (sqlite3_changes(conn_) == 1 && seq > pushed) {
+    COVEN_RETURN_IF_ERROR(
+        db::SetState(conn_, "pushed_seq", std::to_string(seq)));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_hash",
+                                       HexEncode(object::ObjectHash(object))));
+  }
   CrashPoint("push.before_bookkeeping_commit");
   return txn.Commit();
-}
-
-Status SyncEngine::StoreOwnObject(const std::string& path, const Bytes& object,
-                                  RoundReport* report) {
-  ++report->requests;
-  Status created = home_->Create(path, object);
-  if (created.code() != StatusCode::kAlreadyExists) {
-    return created.Annotate("uploading " + path + " to " + home_->Describe());
-  }
-  // Our own earlier attempt whose reply was lost, if the bytes match
-  // (sealing is deterministic).
-  ++report->requests;
-  Result<Bytes> existing = home_->Get(path);
-  if (!existing.ok()) {
-    return existing.status().Annotate("checking " + path + " in " +
-                                      home_->Describe());
-  }
-  if (*existing == object) return Status::Ok();
-  if (IsOwnSignature(path, *existing)) {
-    return FailedPreconditionError(
-        home_->Describe() + " already holds a different object at " + path +
-        ", signed with this device's key: another copy of this library "
-        "directory is syncing as this device. Stop the other copy, then give "
-        "it an identity of its own (`coven restore` into a fresh directory)");
-  }
-  // Bytes this device did not write: planted or damaged by whoever can
-  // write the home. The slot is this device's alone, so its own object
-  // replaces them (docs/decisions.md, "A planted slot").
-  ++report->requests;
-  COVEN_RETURN_IF_ERROR(home_->Replace(path, object)
-                            .Annotate("replacing the foreign bytes at " + path +
-                                      " in " + home_->Describe()));
-  RaiseTamperAlarm("the home " + home_->Describe() + " held " +
-                       std::to_string(existing->size()) + " bytes at " + path +
-                       " that this device did not write; they were replaced "
-                       "by this device's object",
-                   report);
-  return Status::Ok();
 }
 
 Status SyncEngine::Push(RoundReport* report) {
@@ -97,7 +66,7 @@ Status SyncEngine::Push(RoundReport* report) {
     }
   }
   for (const Pending& item : pending) {
-    Status created = StoreOwnObject(item.path, item.object, report);
+    Status created = StoreOwnObject(item.path, item.object, report).status();
     if (!created.ok()) {
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
       auto note = db::Stmt::Prepare(
@@ -120,40 +89,50 @@ Status SyncEngine::Push(RoundReport* report) {
 }
 
 Status SyncEngine::WriteHead(RoundReport* report) {
-  std::string pushed_hash;
-  std::uint64_t pushed_seq = 0;
-  {
+  // Another process on this library may push meanwhile: a head is recorded
+  // as written only if pushed_seq did not move while it was uploaded, and
+  // written again otherwise.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string pushed_hash;
+    std::uint64_t pushed_seq = 0;
+    {
+      std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+      COVEN_ASSIGN_OR_RETURN(pushed_seq,
+                             db::GetStateNumber(conn_, "pushed_seq"));
+      COVEN_ASSIGN_OR_RETURN(auto hash, db::GetState(conn_, "pushed_hash"));
+      COVEN_ASSIGN_OR_RETURN(auto head, db::GetState(conn_, "head_seq"));
+      if (pushed_seq == 0 || !hash) return Status::Ok();
+      if (head && *head == std::to_string(pushed_seq)) return Status::Ok();
+      pushed_hash = *hash;
+    }
+    // A head names the latest stored log object: its seq and hash. It is
+    // sealed with the newest key this device holds.
+    Result<crypto::LibraryKey> key = membership_->CurrentKey();
+    if (!key.ok()) return Status::Ok();  // written once the key arrives
+    object::ObjectHeader header = OwnHeader(object::ObjectKind::kHead,
+                                            pushed_seq, pushed_hash, key->id());
+    const std::string path = HeadPath(device_);
+    COVEN_ASSIGN_OR_RETURN(Bytes sealed, object::Seal(path, header, Bytes(),
+                                                      *key, identity_.signer));
+    ++report->requests;
+    COVEN_RETURN_IF_ERROR(
+        home_->Replace(path, sealed)
+            .Annotate("writing head " + path + " to " + home_->Describe()));
+    CrashPoint("push.after_head");
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-    COVEN_ASSIGN_OR_RETURN(pushed_seq, db::GetStateNumber(conn_, "pushed_seq"));
-    COVEN_ASSIGN_OR_RETURN(auto hash, db::GetState(conn_, "pushed_hash"));
-    COVEN_ASSIGN_OR_RETURN(auto head, db::GetState(conn_, "head_seq"));
-    if (pushed_seq == 0 || !hash) return Status::Ok();
-    if (head && *head == std::to_string(pushed_seq)) return Status::Ok();
-    pushed_hash = *hash;
+    COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
+    COVEN_ASSIGN_OR_RETURN(std::uint64_t now_pushed,
+                           db::GetStateNumber(conn_, "pushed_seq"));
+    if (now_pushed != pushed_seq) continue;
+    COVEN_RETURN_IF_ERROR(
+        db::SetState(conn_, "head_size", std::to_string(sealed.size())));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "head_hash",
+                                       HexEncode(object::ObjectHash(sealed))));
+    COVEN_RETURN_IF_ERROR(
+        db::SetState(conn_, "head_seq", std::to_string(pushed_seq)));
+    return txn.Commit();
   }
-  // A head names the latest stored log object: its seq and hash. It is
-  // sealed with the newest key this device holds.
-  Result<crypto::LibraryKey> key = membership_->CurrentKey();
-  if (!key.ok()) return Status::Ok();  // written once the key arrives
-  object::ObjectHeader header =
-      OwnHeader(object::ObjectKind::kHead, pushed_seq, pushed_hash, key->id());
-  const std::string path = HeadPath(device_);
-  COVEN_ASSIGN_OR_RETURN(Bytes sealed, object::Seal(path, header, Bytes(), *key,
-                                                    identity_.signer));
-  ++report->requests;
-  COVEN_RETURN_IF_ERROR(
-      home_->Replace(path, sealed)
-          .Annotate("writing head " + path + " to " + home_->Describe()));
-  CrashPoint("push.after_head");
-  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
-  COVEN_RETURN_IF_ERROR(
-      db::SetState(conn_, "head_size", std::to_string(sealed.size())));
-  COVEN_RETURN_IF_ERROR(
-      db::SetState(conn_, "head_hash", HexEncode(object::ObjectHash(sealed))));
-  COVEN_RETURN_IF_ERROR(
-      db::SetState(conn_, "head_seq", std::to_string(pushed_seq)));
-  return txn.Commit();
+  return Status::Ok();  // the next round writes the newest head
 }
 
 }  // namespace coven::engine

@@ -1,5 +1,7 @@
 // Quarantine: objects that failed a check are set aside with the reason,
 // so that one bad object never blocks an author, and can be retried.
+#include <algorithm>
+
 #include "db/sql.h"
 #include "engine/cursors.h"
 #include "engine/sync_engine.h"
@@ -52,14 +54,19 @@ Status SyncEngine::RetryQuarantinedLocked(RoundReport* report,
   };
   std::vector<Entry> entries;
   {
+    // A bounded retry moves on from where the last one stopped (wrapping),
+    // so that objects that keep failing cannot starve the others.
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+    COVEN_ASSIGN_OR_RETURN(auto after,
+                           db::GetState(conn_, "quarantine_retry_after"));
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt stmt,
         db::Stmt::Prepare(conn_,
                           "SELECT path, author, seq FROM _coven_quarantine "
-                          "ORDER BY author, seq LIMIT ?"));
-    stmt.Bind(
-        1, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+                          "ORDER BY path > ? DESC, path LIMIT ?"));
+    stmt.Bind(1, limit == SIZE_MAX ? std::string() : after.value_or(""))
+        .Bind(2, static_cast<std::int64_t>(
+                     std::min<std::size_t>(limit, INT64_MAX)));
     while (true) {
       COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -68,7 +75,16 @@ Status SyncEngine::RetryQuarantinedLocked(RoundReport* report,
       entries.push_back({stmt.ColumnText(0), *author,
                          static_cast<std::uint64_t>(stmt.ColumnInt(2))});
     }
+    if (!entries.empty()) {
+      COVEN_RETURN_IF_ERROR(
+          db::SetState(conn_, "quarantine_retry_after", entries.back().path));
+    }
   }
+  // Per author in seq order: a later object of an author may depend on an
+  // earlier one (its parent rows).
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.author != b.author ? a.author < b.author : a.seq < b.seq;
+  });
   std::vector<changeset::RowChange> changes;
   for (const Entry& entry : entries) {
     ++report->requests;
@@ -86,8 +102,21 @@ Status SyncEngine::RetryQuarantinedLocked(RoundReport* report,
     cursor.hash = crypto::Hash256{};  // its chain position is not re-checked
     object::ObjectHeader header;
     Bytes payload;
+    // The position its predecessor named (0 if that is unreadable too).
+    std::uint64_t floor = 0;
+    if (entry.seq > 1) {
+      ++report->requests;
+      Result<Bytes> before = home_->Get(LogPath(entry.author, entry.seq - 1));
+      if (before.ok()) {
+        Result<object::ObjectHeader> prev =
+            object::Verify(LogPath(entry.author, entry.seq - 1), *before);
+        if (prev.ok() && prev->author_device == entry.author) {
+          floor = prev->member_seq;
+        }
+      }
+    }
     LogCheck check = CheckLogObject(entry.author, entry.seq, entry.path,
-                                    *object, cursor, &header, &payload);
+                                    *object, cursor, &header, &payload, floor);
     if (check.kind == LogCheck::kApply) {
       Status applied = ApplyObject(entry.author, entry.seq, entry.path, header,
                                    *object, payload, &changes, report,

@@ -1,5 +1,6 @@
 #include "engine/sync_engine.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "db/sql.h"
@@ -20,6 +21,8 @@ namespace {
 // Quarantined objects fetched again per audit round (bounds the work a home
 // full of junk can cause).
 constexpr std::size_t kQuarantineRetriesPerAudit = 64;
+// After a failed audit, the next one waits this long.
+constexpr std::int64_t kAuditRetryMs = 60'000;
 
 Status RequireIdle(sqlite3* db, const char* what) {
   if (!sqlite3_get_autocommit(db)) {
@@ -244,7 +247,18 @@ Result<RoundReport> SyncEngine::SyncOnce() {
   const bool audit =
       clock_->NowMillis() >= next_audit_ms_ &&
       membership_->CanWrite().code() != StatusCode::kFailedPrecondition;
-  if (pushed.ok() && audit) pushed = AuditOwnLog(&report);
+  if (pushed.ok() && audit) {
+    // A failed audit is a problem of this round, not a failed round: the
+    // device's own writes went out. It is tried again in a minute.
+    Status audited = AuditOwnLog(&report);
+    if (!audited.ok()) {
+      report.problems.push_back(
+          "checking this device's objects in the home failed (" +
+          audited.ToString() + "); tried again within a minute");
+      next_audit_ms_ = clock_->NowMillis() +
+                       std::min(kAuditRetryMs, options_.audit_interval_ms);
+    }
+  }
   // A device not enrolled yet (or without the current key) pulls nothing:
   // rows applied before its first flush would be taken for its own.
   Status pulled =
@@ -256,8 +270,11 @@ Result<RoundReport> SyncEngine::SyncOnce() {
   if (audit && pulled.ok()) {
     pulled = RetryQuarantinedLocked(&report, kQuarantineRetriesPerAudit);
   }
-  if (audit && pushed.ok() && pulled.ok()) {
-    next_audit_ms_ = clock_->NowMillis() + options_.audit_interval_ms;
+  if (audit && pushed.ok() && pulled.ok() &&
+      next_audit_ms_ <= clock_->NowMillis()) {
+    next_audit_ms_ = audit_incomplete_
+                         ? 0
+                         : clock_->NowMillis() + options_.audit_interval_ms;
   }
   // Push again so that a flush made during pull (host writes) goes out.
   if (pushed.ok()) pushed = Push(&report);

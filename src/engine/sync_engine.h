@@ -78,6 +78,8 @@ struct RoundReport {
   /// missing key, another schema, a local failure): the round did not finish
   /// its work. One line each, saying what and what to do.
   std::vector<std::string> waiting;
+  /// Alarms raised by this round (tampering found in this device's slots).
+  std::vector<std::string> alarms;
 };
 
 /// An author whose objects wait (see SyncEngine::Waiting).
@@ -147,6 +149,8 @@ class SyncEngine {
   /// Why the oldest outbox object has not been stored yet (its last upload
   /// error); empty when the outbox is empty or no upload failed.
   std::string PendingError();
+  /// Clears the tamper and rolled-back-head alarms.
+  Status AcknowledgeAlarms();
   /// One small listing of the home: OK if it answers.
   Status CheckHome();
   /// Authors whose objects wait, oldest first.
@@ -172,11 +176,16 @@ class SyncEngine {
   // Stores one of this device's objects at `path`: an identical object
   // already there counts as stored; foreign bytes are replaced (with a
   // tamper alarm); a different object signed by this device is an error.
-  Status StoreOwnObject(const std::string& path, const Bytes& object,
-                        RoundReport* report);
+  enum class Stored { kCreated, kAlreadyThere, kReplaced };
+  Result<Stored> StoreOwnObject(const std::string& path, const Bytes& object,
+                                RoundReport* report);
   // Moves outbox `seq` to the sent store and advances pushed_seq, in one
   // transaction.
   Status RecordSent(std::uint64_t seq, const Bytes& object);
+  // What occupies one of this device's slots, read only if it is no larger
+  // than max_object_bytes (kResourceExhausted otherwise; kNotFound for a
+  // slot that is occupied by something that is not an object).
+  Result<Bytes> ReadOccupant(const std::string& path, RoundReport* report);
   bool IsOwnSignature(const std::string& path, const Bytes& bytes);
   void RaiseTamperAlarm(const std::string& what, RoundReport* report);
   // Self-repair (repair.cc).
@@ -185,6 +194,11 @@ class SyncEngine {
   Status AdoptStoredObjects(
       const std::map<std::uint64_t, std::uint64_t>& listed,
       RoundReport* report);
+  // The kept copy of this device's object `seq` (kNotFound if not kept).
+  Result<Bytes> SentObject(std::uint64_t seq);
+  // This device's log objects listed in the home up to `last_seq`.
+  Result<std::map<std::uint64_t, std::uint64_t>> ListOwnLog(
+      std::uint64_t last_seq, RoundReport* report);
   // Records (or clears, with an empty reason) why `author` waits at `seq`.
   void NoteWaiting(std::uint64_t author, std::uint64_t seq,
                    const std::string& reason, RoundReport* report);
@@ -200,10 +214,13 @@ class SyncEngine {
     Status status;    // kReject: why
     std::string why;  // kWait: why
   };
+  // `position_floor`: the member-log position the object may not go below
+  // (default: the one its author's last applied object named).
   LogCheck CheckLogObject(std::uint64_t author, std::uint64_t seq,
                           const std::string& path, const Bytes& object,
                           const Cursor& cursor, object::ObjectHeader* header,
-                          Bytes* payload);
+                          Bytes* payload,
+                          std::optional<std::uint64_t> position_floor = {});
   // Applies in one transaction with the cursor (or, with `retry`, with the
   // removal of its quarantine entry).
   Status ApplyObject(std::uint64_t author, std::uint64_t seq,
@@ -239,6 +256,7 @@ class SyncEngine {
   bool need_recovery_ = false;
   bool bootstrap_ = false;
   std::int64_t next_audit_ms_ = 0;  // 0: audit in the next round
+  bool audit_incomplete_ = false;   // more to repair than one audit does
   std::mutex round_mutex_;          // one push/pull at a time
   std::function<void(const std::vector<changeset::RowChange>&)> listener_;
 };

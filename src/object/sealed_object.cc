@@ -109,12 +109,16 @@ Result<ObjectHeader> ParseHeader(ByteView object, const OpenLimits& limits) {
   return parsed.header;
 }
 
-Result<Bytes> Open(std::string_view path, ByteView object,
-                   const KeyLookup& keys, ObjectHeader* header_out,
-                   const OpenLimits& limits) {
+namespace {
+
+// Steps 1-3 of Open: structure and limits, the device id bound to the key,
+// the signature over path and bytes.
+Result<codec::ParsedObject> ParseAndVerify(std::string_view path,
+                                           ByteView object,
+                                           const OpenLimits& limits,
+                                           const std::string& subject) {
   COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
   COVEN_RETURN_IF_ERROR(CheckPath(path, "open"));
-  const std::string subject = "sealed object " + std::string(path);
 
   // 1. Structure and size limits: no cryptography yet.
   COVEN_ASSIGN_OR_RETURN(codec::ParsedObject parsed,
@@ -139,6 +143,26 @@ Result<Bytes> Open(std::string_view path, ByteView object,
         DeviceIdToHex(header.author_device) +
         " does not verify (forged, corrupted or moved from another path)");
   }
+  return parsed;
+}
+
+}  // namespace
+
+Result<ObjectHeader> Verify(std::string_view path, ByteView object,
+                            const OpenLimits& limits) {
+  COVEN_ASSIGN_OR_RETURN(codec::ParsedObject parsed,
+                         ParseAndVerify(path, object, limits,
+                                        "sealed object " + std::string(path)));
+  return parsed.header;
+}
+
+Result<Bytes> Open(std::string_view path, ByteView object,
+                   const KeyLookup& keys, ObjectHeader* header_out,
+                   const OpenLimits& limits) {
+  const std::string subject = "sealed object " + std::string(path);
+  COVEN_ASSIGN_OR_RETURN(codec::ParsedObject parsed,
+                         ParseAndVerify(path, object, limits, subject));
+  const ObjectHeader& header = parsed.header;
 
   // 4. Library key.
   if (!keys) {

@@ -79,6 +79,13 @@ Result<Bytes> Seal(std::string_view path, const ObjectHeader& header,
 Result<ObjectHeader> ParseHeader(ByteView object,
                                  const OpenLimits& limits = OpenLimits());
 
+/// Parses the object and checks that its author device id is bound to its
+/// public key and that the Ed25519 signature over path and bytes verifies;
+/// no decryption. Returns the header. Errors as for Open (without
+/// kNotFound).
+Result<ObjectHeader> Verify(std::string_view path, ByteView object,
+                            const OpenLimits& limits = OpenLimits());
+
 /// Finds the library key named by an object's key id; nullopt if unknown.
 using KeyLookup =
     std::function<std::optional<crypto::LibraryKey>(const crypto::KeyId&)>;

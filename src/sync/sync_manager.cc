@@ -107,6 +107,7 @@ Result<SyncReport> SyncManager::Impl::Round() {
     report.requests = round->requests;
     report.problems = round->problems;
     report.waiting = round->waiting;
+    report.alarms = round->alarms;
   }
   {
     std::lock_guard<std::mutex> lock(mutex);
@@ -188,6 +189,10 @@ Status SyncManager::stop() {
   }
   if (thread.joinable()) thread.join();
   return impl_->engine->Close();
+}
+
+Status SyncManager::acknowledge_alarms() {
+  return impl_->engine->AcknowledgeAlarms();
 }
 
 Status SyncManager::check_home() { return impl_->engine->CheckHome(); }
