@@ -34,7 +34,6 @@ echo " restore code, which holds no secret in clear, and once, apart from it,"
 echo " the recovery secret that opens it; the phone reads the secret from a"
 echo " descriptor here, from a no-echo prompt when typed by hand; other people"
 echo " join with coven invite)"
-echo "restore code: ${code:0:24}..."
 run $todos init --dir "$B" --home "$home" --name phone --join "$code" \
   --secret-fd 3 3<<<"$recovery"
 
