@@ -152,7 +152,7 @@ TEST_F(RestoreCodeCliTest, TodosSecretUsesARecoverySecret) {
 
 TEST_F(RestoreCodeCliTest, WeakPassphrasesAreRefused) {
   InitLaptop();
-  for (const char* weak : {"a", "password", "letmein123"}) {
+  for (const char* weak : {"a", "password", "password1234"}) {
     CommandResult result =
         Coven("restore-code --dir " + Dir("laptop"),
               std::string("COVEN_RESTORE_PASSPHRASE=") + weak);

@@ -43,6 +43,12 @@ Status CheckPassphraseStrength(std::string_view passphrase) {
                                 (why != nullptr ? why : "rejected") + ")" +
                                 kAdvice);
   }
+  if (score < kMinPassphraseScore) {
+    return InvalidArgumentError(
+        "the passphrase is too weak (too predictable: libpwquality scores it " +
+        std::to_string(score) + " of 100, at least " +
+        std::to_string(kMinPassphraseScore) + " is needed)" + kAdvice);
+  }
   return Status::Ok();
 }
 

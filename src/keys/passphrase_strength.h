@@ -14,10 +14,13 @@ namespace coven::keys {
 
 /// Shortest passphrase accepted.
 inline constexpr std::size_t kMinPassphraseLength = 12;
+/// Lowest libpwquality score (0..100) accepted.
+inline constexpr int kMinPassphraseScore = 50;
 
-/// OK when `passphrase` is at least kMinPassphraseLength characters and
-/// passes libpwquality's checks (dictionary words, too few character
-/// classes, repeats, ...). kInvalidArgument saying why not, and what to do.
+/// OK when `passphrase` is at least kMinPassphraseLength characters, passes
+/// libpwquality's checks (dictionary words, palindromes, systematic
+/// sequences, ...) and scores at least kMinPassphraseScore. kInvalidArgument
+/// saying why not, and what to do.
 Status CheckPassphraseStrength(std::string_view passphrase);
 
 }  // namespace coven::keys
