@@ -26,10 +26,16 @@ run() { printf '$ %s\n' "${*/#$todos/todos}"; "$@"; }
 
 step "Laptop creates the library; phone joins it"
 run $todos init --dir "$A" --home "$home" --name laptop
-secret="$($todos secret --dir "$A")"
-echo "(the phone is another device of the same person: the laptop hands it a"
-echo " restore code over a private channel; other people join with coven invite)"
-run $todos init --dir "$B" --home "$home" --name phone --join "$secret"
+printed="$($todos secret --dir "$A")"
+code="$(head -n 1 <<<"$printed")"
+recovery="$(grep -o 'CVK1-[0-9A-Z-]*' <<<"$printed")"
+echo "(the phone is another device of the same person: the laptop prints a"
+echo " restore code, which holds no secret in clear, and once, apart from it,"
+echo " the recovery secret that opens it; the phone reads the secret from a"
+echo " descriptor here, from a no-echo prompt when typed by hand; other people"
+echo " join with coven invite)"
+run $todos init --dir "$B" --home "$home" --name phone --join "$code" \
+  --secret-fd 3 3<<<"$recovery"
 
 step "Laptop adds two todos; the phone syncs"
 run $todos add --dir "$A" --id t1 "buy milk"

@@ -153,7 +153,8 @@ TEST_F(MembershipCliTest, RestoreIntoFreshDirectoryAndTypoCheck) {
   ASSERT_EQ(Todos("add --dir " + Dir("laptop") + " --id t1 first").exit_code,
             0);
   CommandResult code =
-      Coven("restore-code --passphrase 'correct horse' --dir " + Dir("laptop"));
+      RunCommand("COVEN_RESTORE_PASSPHRASE='correct horse battery staple' " +
+                 CovenBin() + " restore-code --dir " + Dir("laptop"));
   ASSERT_EQ(code.exit_code, 0) << code.output;
   std::string restore = FirstLine(code.output);
   ASSERT_EQ(restore.rfind("CVR1-", 0), 0u) << restore;
@@ -162,22 +163,22 @@ TEST_F(MembershipCliTest, RestoreIntoFreshDirectoryAndTypoCheck) {
   std::string typo = restore;
   const std::size_t at = typo.size() / 2;
   typo[at] = typo[at] == 'A' ? 'B' : 'A';
-  CommandResult bad =
-      Coven("restore " + typo + " --passphrase 'correct horse'" + " --dir " +
-            Dir("typo") + " --db " + Dir("typo") + "/todos.db");
+  CommandResult bad = Coven("restore " + typo + " --dir " + Dir("typo") +
+                            " --db " + Dir("typo") + "/todos.db");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("mistyped"), std::string::npos) << bad.output;
   // A wrong passphrase is refused as such.
-  CommandResult wrong =
-      Coven("restore " + restore + " --passphrase nope" + " --dir " +
-            Dir("wrong") + " --db " + Dir("wrong") + "/todos.db");
+  CommandResult wrong = RunCommand(
+      "COVEN_RESTORE_PASSPHRASE=nope " + CovenBin() + " restore " + restore +
+      " --dir " + Dir("wrong") + " --db " + Dir("wrong") + "/todos.db");
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_NE(wrong.output.find("passphrase"), std::string::npos) << wrong.output;
 
   // Restored into a fresh directory: the same member, a new device, syncing.
   CommandResult restored =
-      Todos("init --dir " + Dir("phone") + " --home " + Home() + " --join " +
-            restore + " --passphrase 'correct horse' --name phone");
+      RunCommand("COVEN_RESTORE_PASSPHRASE='correct horse battery staple' " +
+                 TodosBin() + " init --dir " + Dir("phone") + " --home " +
+                 Home() + " --join " + restore + " --name phone");
   ASSERT_EQ(restored.exit_code, 0) << restored.output;
   EXPECT_NE(SyncAndList("phone").find("t1"), std::string::npos);
   EXPECT_EQ(MemberId("phone"), MemberId("laptop"));

@@ -20,13 +20,18 @@ class SelfRepairCliTest : public CliTest {
                                Home() + " --name laptop");
     ASSERT_EQ(init.exit_code, 0) << init.output;
   }
-  /// Another device of the laptop's member joins with its restore code.
+  /// Another device of the laptop's member joins with its restore code and
+  /// the recovery secret printed after it.
   void Join(const std::string& who) {
     CommandResult secret = Todos("secret --dir " + Dir("laptop"));
     ASSERT_EQ(secret.exit_code, 0) << secret.output;
+    const std::size_t at = secret.output.find("CVK1-");
+    ASSERT_NE(at, std::string::npos) << secret.output;
+    const std::string recovery = FirstLine(secret.output.substr(at));
     CommandResult join =
-        Todos("init --dir " + Dir(who) + " --home " + Home() + " --name " +
-              who + " --join " + FirstLine(secret.output));
+        RunCommand("COVEN_RECOVERY_SECRET=" + recovery + " " + TodosBin() +
+                   " init --dir " + Dir(who) + " --home " + Home() +
+                   " --name " + who + " --join " + FirstLine(secret.output));
     ASSERT_EQ(join.exit_code, 0) << join.output;
   }
   void Add(const std::string& who, const std::string& id) {

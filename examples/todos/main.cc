@@ -1,8 +1,8 @@
 // todos: the shared todo list of the reference example, as a CLI.
 //
 //   todos init  --dir A --home /shared/folder           # first device
-//   todos secret --dir A                # a restore code for another device
-//   todos init  --dir B --home /shared/folder --join CODE
+//   todos secret --dir A                # restore code + recovery secret
+//   todos init  --dir B --home /shared/folder --join CODE  # asks the secret
 //   todos add   --dir A "buy milk"
 //   todos list  --dir B
 //
@@ -15,6 +15,7 @@
 
 #include "coven/entropy.h"
 #include "coven/library.h"
+#include "coven/secret_input.h"
 #include "todo_store.h"
 
 namespace {
@@ -114,8 +115,15 @@ int main(int argc, char** argv) {
   init->add_option("--join", join,
                    "Join with an invite code (`coven invite`) or restore this "
                    "person's library from `todos secret`");
-  std::string passphrase;
-  init->add_option("--passphrase", passphrase, "The restore code's passphrase");
+  std::string argv_passphrase;
+  int secret_fd = -1;
+  CLI::Option* argv_option = init->add_option(
+      "--passphrase", argv_passphrase,
+      "Refused: use --secret-fd, COVEN_RESTORE_PASSPHRASE or the prompt");
+  init->add_option("--secret-fd", secret_fd,
+                   "Read the restore code's recovery secret (or passphrase) "
+                   "from this file descriptor (else COVEN_RECOVERY_SECRET / "
+                   "COVEN_RESTORE_PASSPHRASE, else a prompt)");
   init->add_option("--name", title, "Device label");
   init->callback([&] {
     coven::library::LibrarySettings settings;
@@ -123,8 +131,41 @@ int main(int argc, char** argv) {
     settings.database = dir + "/todos.db";
     settings.tables = {"todos", "todo_attachments"};
     settings.device_name = title.empty() ? dir : title;
-    auto created =
-        coven::library::CreateLibrary(dir, settings, join, passphrase);
+    if (argv_option->count() > 0) {
+      code = Fail(coven::InvalidArgumentError(
+          coven::library::PassphraseOnCommandLineMessage("--secret-fd")));
+      return;
+    }
+    std::string secret;
+    if (join.rfind("CVR", 0) == 0 || join.rfind("cvr", 0) == 0) {
+      auto kind = coven::library::RestoreCodeSecretKind(join);
+      if (!kind.ok()) {
+        code = Fail(kind.status());
+        return;
+      }
+      if (*kind != coven::library::RestoreSecretKind::kNone) {
+        const bool recovery =
+            *kind == coven::library::RestoreSecretKind::kRecoverySecret;
+        coven::library::SecretSource source;
+        source.fd = secret_fd;
+        source.env = recovery ? coven::library::kRecoverySecretEnv
+                              : coven::library::kRestorePassphraseEnv;
+        source.prompt = recovery ? "Recovery secret (CVK1-...): "
+                                 : "Passphrase of the restore code: ";
+        source.how = std::string("this restore code needs its ") +
+                     (recovery ? "recovery secret" : "passphrase") +
+                     ": type it at the prompt, or pass it with --secret-fd N "
+                     "or in " +
+                     source.env;
+        auto read = coven::library::ReadSecret(source);
+        if (!read.ok()) {
+          code = Fail(read.status());
+          return;
+        }
+        secret = std::move(*read);
+      }
+    }
+    auto created = coven::library::CreateLibrary(dir, settings, join, secret);
     if (!created.ok()) {
       code = Fail(created.status());
       return;
@@ -136,8 +177,9 @@ int main(int argc, char** argv) {
 
   auto* secret = app.add_subcommand(
       "secret",
-      "Print a restore code: your other devices join with it "
-      "(it holds your member key; share it privately)");
+      "Print a restore code and its recovery secret (shown once): your "
+      "other devices join with both (`todos init --join CODE`, which asks "
+      "for the secret); keep the secret apart from the code");
   secret->add_option("--dir", dir, "Library directory")->required();
   secret->callback([&] {
     auto line = coven::library::ExportJoinSecret(dir);
@@ -145,7 +187,10 @@ int main(int argc, char** argv) {
       code = Fail(line.status());
       return;
     }
-    std::cout << *line << "\n";
+    std::cout << line->code << "\n"
+              << "recovery secret (shown only now; keep it apart from the "
+                 "code): "
+              << line->recovery_secret << "\n";
   });
 
   auto add_write =

@@ -52,17 +52,20 @@ struct LibrarySettings {
 /// member identity and device key; the first sync founds the member log.
 /// With an invite code (`coven invite`, "CVI1-...") it prepares to join as
 /// the member whose identity `coven identity` printed in `dir`; with a
-/// restore code (`coven restore-code`, "CVR1-...", plus `passphrase` if it
-/// has one) it restores that member on this new device. The home, tables
+/// restore code (`coven restore-code`, "CVR1-...", plus `secret`: its
+/// recovery secret "CVK1-..." or its passphrase) it restores that member on
+/// this new device. The home, tables
 /// and genesis come from the code when `settings` leaves them empty; the
 /// first sync enrols this device and fetches the library keys.
 /// Errors: kAlreadyExists if `dir` already holds a library;
 /// kInvalidArgument for a mistyped code (the message says so);
-/// kPermissionDenied for a wrong passphrase; file-system errors.
+/// kPermissionDenied for a wrong passphrase or recovery secret;
+/// kFailedPrecondition when the restore code needs `secret` and it is
+/// empty; file-system errors.
 Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       LibrarySettings settings,
                                       const std::string& code = "",
-                                      const std::string& passphrase = "");
+                                      const std::string& secret = "");
 
 /// The member identity of `dir` (128 hex digits), created on first use, so
 /// a joining device can show it before it has a library. On first use it
@@ -74,10 +77,11 @@ Result<std::string> IdentityOf(const std::string& dir);
 Result<LibrarySettings> ReadSettings(const std::string& dir);
 
 /// A restore code for this member (another device of the same person
-/// passes it to CreateLibrary). It holds the member's secret seed: send it
-/// only over a private channel, or protect it with `passphrase`.
-Result<std::string> ExportJoinSecret(const std::string& dir,
-                                     const std::string& passphrase = "");
+/// passes it to CreateLibrary) and, without `passphrase`, the recovery
+/// secret that opens it (SyncManager::generate_restore_code). Neither holds
+/// the member's seed in clear; a weak `passphrase` is refused.
+Result<sync::sync_manager::RestoreCode> ExportJoinSecret(
+    const std::string& dir, const std::string& passphrase = "");
 
 /// An opened library: the database, and a SyncManager over it.
 struct Library {

@@ -33,6 +33,13 @@ namespace coven::sync::sync_manager {
 
 using ConfigProvider = config::ConfigProvider;
 
+/// A restore code and, unless a passphrase protects it, the recovery secret
+/// that opens it. Show the secret once and keep it apart from the code.
+struct RestoreCode {
+  std::string code;             ///< "CVR1-...".
+  std::string recovery_secret;  ///< "CVK1-..."; empty for a passphrase code.
+};
+
 /// What one round did.
 struct SyncReport {
   std::size_t flushed_rows = 0;    ///< Local rows captured into the outbox.
@@ -166,9 +173,11 @@ class SyncManager {
   /// Starts a new library key, sealed to every member.
   Status rotate_key();
   /// A code that restores this member on a new device (`coven restore`).
-  /// It holds the member's secret seed: protect it with `passphrase`
-  /// (Argon2id) or keep it like a password.
-  Result<std::string> generate_restore_code(const std::string& passphrase = "");
+  /// The member's seed in it is sealed: with an empty `passphrase`, by a
+  /// fresh 128-bit recovery secret returned beside the code (needed with
+  /// the code to restore); otherwise by `passphrase` (Argon2id at MODERATE
+  /// cost), which must pass a strength check (kInvalidArgument if weak).
+  Result<RestoreCode> generate_restore_code(const std::string& passphrase = "");
   /// The member-log fingerprint ("XXXX-XXXX-XXXX-XXXX @N"): members compare
   /// it out of band to detect a home that shows them different logs.
   std::string fingerprint();

@@ -1,9 +1,11 @@
 // coven init / join / restore / restore-code
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
 #include "cli/cli.h"
 #include "coven/library.h"
+#include "coven/secret_input.h"
 
 namespace coven::cli {
 
@@ -39,6 +41,38 @@ void CreateAndSync(const std::string& dir, library::LibrarySettings settings,
   } else if (!stopped.ok()) {
     *exit_code = Fail(stopped);
   }
+}
+
+// The recovery secret or passphrase that opens the restore code `code`
+// (empty for an old code that needs none).
+Result<std::string> RestoreSecret(const std::string& code, int secret_fd,
+                                  int passphrase_fd) {
+  COVEN_ASSIGN_OR_RETURN(library::RestoreSecretKind kind,
+                         library::RestoreCodeSecretKind(code));
+  library::SecretSource source;
+  switch (kind) {
+    case library::RestoreSecretKind::kNone:
+      return std::string();
+    case library::RestoreSecretKind::kRecoverySecret:
+      source.fd = secret_fd;
+      source.env = library::kRecoverySecretEnv;
+      source.prompt = "Recovery secret (CVK1-...): ";
+      source.how =
+          "this restore code needs its recovery secret (CVK1-...): type it "
+          "at the prompt, or pass it with --secret-fd N or in " +
+          std::string(library::kRecoverySecretEnv);
+      break;
+    case library::RestoreSecretKind::kPassphrase:
+      source.fd = passphrase_fd;
+      source.env = library::kRestorePassphraseEnv;
+      source.prompt = "Passphrase of the restore code: ";
+      source.how =
+          "this restore code is protected by a passphrase: type it at the "
+          "prompt, or pass it with --passphrase-fd N or in " +
+          std::string(library::kRestorePassphraseEnv);
+      break;
+  }
+  return library::ReadSecret(source);
 }
 
 std::vector<std::string> SplitTables(const std::string& tables) {
@@ -86,7 +120,9 @@ void RegisterInit(CLI::App& app, int* exit_code) {
                       : "Join a library with the invite code an Admin "
                         "printed for this directory's\n`coven identity`.");
     auto code = std::make_shared<std::string>();
-    auto passphrase = std::make_shared<std::string>();
+    auto argv_passphrase = std::make_shared<std::string>();
+    auto secret_fd = std::make_shared<int>(-1);
+    auto passphrase_fd = std::make_shared<int>(-1);
     auto join_settings = std::make_shared<library::LibrarySettings>();
     auto join_tables = std::make_shared<std::string>();
     auto join_dir = std::make_shared<std::string>();
@@ -104,13 +140,38 @@ void RegisterInit(CLI::App& app, int* exit_code) {
     sub->add_option("--tables", *join_tables,
                     "Tables to sync (default: the ones in the code)");
     sub->add_option("--name", join_settings->device_name, "Device label");
+    CLI::Option* argv_option = nullptr;
     if (restore) {
-      sub->add_option("--passphrase", *passphrase,
-                      "The restore code's passphrase, if it has one");
+      sub->add_option("--secret-fd", *secret_fd,
+                      "Read the recovery secret (CVK1-...) from this file "
+                      "descriptor\n(else COVEN_RECOVERY_SECRET, else a "
+                      "prompt)");
+      sub->add_option("--passphrase-fd", *passphrase_fd,
+                      "Read the passphrase of a passphrase-protected code "
+                      "from this file\ndescriptor (else "
+                      "COVEN_RESTORE_PASSPHRASE, else a prompt)");
+      argv_option = sub->add_option("--passphrase", *argv_passphrase,
+                                    "Refused: use --passphrase-fd, "
+                                    "COVEN_RESTORE_PASSPHRASE or the prompt");
     }
     sub->callback([=] {
+      if (argv_option != nullptr && argv_option->count() > 0) {
+        *exit_code = Fail(
+            InvalidArgumentError(library::PassphraseOnCommandLineMessage()));
+        return;
+      }
+      std::string secret;
+      if (restore) {
+        Result<std::string> read =
+            RestoreSecret(*code, *secret_fd, *passphrase_fd);
+        if (!read.ok()) {
+          *exit_code = Fail(read.status());
+          return;
+        }
+        secret = std::move(*read);
+      }
       join_settings->tables = SplitTables(*join_tables);
-      CreateAndSync(*join_dir, *join_settings, *code, *passphrase,
+      CreateAndSync(*join_dir, *join_settings, *code, secret,
                     restore ? "restored" : "joined", exit_code);
     });
   }
@@ -120,19 +181,64 @@ void RegisterExportSecret(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "restore-code",
       "Print a code that restores this member on a new device (`coven "
-      "restore`).\nIt holds the member's secret key: keep it like a "
-      "password, or protect it\nwith --passphrase (Argon2id).");
+      "restore`).\nThe member's secret key in it is sealed. By default with "
+      "a new 128-bit\nrecovery secret (CVK1-...) printed once after the code: "
+      "keep it apart from\nthe code (written down); `coven restore` asks for "
+      "it. Or, with\n--with-passphrase / --passphrase-fd N / "
+      "COVEN_RESTORE_PASSPHRASE, with a\nstrong passphrase (Argon2id, "
+      "MODERATE cost; weak ones are refused).");
   auto dir = std::make_shared<std::string>();
-  auto passphrase = std::make_shared<std::string>();
+  auto argv_passphrase = std::make_shared<std::string>();
+  auto passphrase_fd = std::make_shared<int>(-1);
+  auto with_passphrase = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
-  cmd->add_option("--passphrase", *passphrase, "Protect the code with this");
+  cmd->add_flag("--with-passphrase", *with_passphrase,
+                "Protect the code with a passphrase typed at a prompt (or "
+                "in\nCOVEN_RESTORE_PASSPHRASE) instead of a recovery secret");
+  cmd->add_option("--passphrase-fd", *passphrase_fd,
+                  "Protect the code with the passphrase read from this file "
+                  "descriptor");
+  CLI::Option* argv_option =
+      cmd->add_option("--passphrase", *argv_passphrase,
+                      "Refused: use --passphrase-fd, "
+                      "COVEN_RESTORE_PASSPHRASE or --with-passphrase");
   cmd->callback([=] {
-    auto code = library::ExportJoinSecret(*dir, *passphrase);
+    if (argv_option->count() > 0) {
+      *exit_code =
+          Fail(InvalidArgumentError(library::PassphraseOnCommandLineMessage()));
+      return;
+    }
+    std::string passphrase;
+    const char* env = std::getenv(library::kRestorePassphraseEnv);
+    if (*with_passphrase || *passphrase_fd >= 0 ||
+        (env != nullptr && *env != '\0')) {
+      library::SecretSource source;
+      source.fd = *passphrase_fd;
+      source.env = library::kRestorePassphraseEnv;
+      source.prompt = "Passphrase for the restore code: ";
+      source.confirm = true;
+      source.how =
+          "no passphrase given: type it at the prompt (stdin must be a "
+          "terminal), or pass it with --passphrase-fd N or in " +
+          std::string(library::kRestorePassphraseEnv);
+      Result<std::string> read = library::ReadSecret(source);
+      if (!read.ok()) {
+        *exit_code = Fail(read.status());
+        return;
+      }
+      passphrase = std::move(*read);
+    }
+    auto code = library::ExportJoinSecret(*dir, passphrase);
     if (!code.ok()) {
       *exit_code = Fail(code.status());
       return;
     }
-    std::cout << *code << "\n";
+    std::cout << code->code << "\n";
+    if (!code->recovery_secret.empty()) {
+      std::cout << "recovery secret (shown only now; keep it apart from the "
+                   "code): "
+                << code->recovery_secret << "\n";
+    }
   });
 }
 

@@ -15,8 +15,9 @@ namespace coven::codes {
 
 namespace {
 
-constexpr std::array<CodeKind, 3> kKinds = {
-    CodeKind::kIdentity, CodeKind::kInvite, CodeKind::kRestore};
+constexpr std::array<CodeKind, 4> kKinds = {
+    CodeKind::kIdentity, CodeKind::kInvite, CodeKind::kRestore,
+    CodeKind::kRecoverySecret};
 
 // A character of the input that survived normalization, with its 1-based
 // position in the original text for error messages.
@@ -80,7 +81,9 @@ std::string KindLabel(CodeKind kind) {
 
 // "an invite code (CVI1)", "a restore code (CVR1)".
 std::string WithArticle(CodeKind kind) {
-  return (kind == CodeKind::kRestore ? "a " : "an ") + KindLabel(kind);
+  const bool a =
+      kind == CodeKind::kRestore || kind == CodeKind::kRecoverySecret;
+  return (a ? "a " : "an ") + KindLabel(kind);
 }
 
 // Reads the prefix from normalized symbols: the first four, uppercased, the
@@ -110,7 +113,8 @@ Result<CodeKind> KindFromSymbols(const std::vector<Symbol>& symbols,
     if (prefix == CodePrefix(kind)) return kind;
   }
   if (prefix.size() == 4 && prefix.substr(0, 2) == "CV" &&
-      (prefix[2] == 'P' || prefix[2] == 'I' || prefix[2] == 'R') &&
+      (prefix[2] == 'P' || prefix[2] == 'I' || prefix[2] == 'R' ||
+       prefix[2] == 'K') &&
       std::isdigit(static_cast<unsigned char>(prefix[3]))) {
     return InvalidArgumentError(
         "this code (" + prefix +
@@ -133,6 +137,8 @@ std::string_view CodePrefix(CodeKind kind) {
       return "CVI1";
     case CodeKind::kRestore:
       return "CVR1";
+    case CodeKind::kRecoverySecret:
+      return "CVK1";
   }
   return "CV??";
 }
@@ -145,6 +151,8 @@ std::string_view CodeKindName(CodeKind kind) {
       return "invite code";
     case CodeKind::kRestore:
       return "restore code";
+    case CodeKind::kRecoverySecret:
+      return "recovery secret";
   }
   return "unknown code";
 }

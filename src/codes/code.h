@@ -1,4 +1,5 @@
-// Human-typable codes: identity (CVP1), invite (CVI1) and restore (CVR1).
+// Human-typable codes: identity (CVP1), invite (CVI1), restore (CVR1) and
+// recovery secret (CVK1, the 128-bit secret that opens a restore code).
 //
 // Text form: PREFIX-XXXXX-XXXXX-... where the groups are the Crockford
 // base32 (codes/base32.h) of payload || checksum, five characters per group.
@@ -28,7 +29,7 @@
 
 namespace coven::codes {
 
-enum class CodeKind { kIdentity, kInvite, kRestore };
+enum class CodeKind { kIdentity, kInvite, kRestore, kRecoverySecret };
 
 /// Longest text DecodeCode/DetectCodeKind look at; longer input is refused
 /// before any work.
@@ -37,7 +38,7 @@ inline constexpr std::size_t kMaxCodeTextLength = 4096;
 /// Bytes of checksum appended to the payload.
 inline constexpr std::size_t kCodeChecksumBytes = 5;
 
-/// "CVP1", "CVI1" or "CVR1".
+/// "CVP1", "CVI1", "CVR1" or "CVK1".
 std::string_view CodePrefix(CodeKind kind);
 
 /// "identity code", "invite code" or "restore code".

@@ -31,9 +31,17 @@ Status MakeDirs(const std::string& dir) {
 
 Result<std::optional<Bytes>> ReadKeyFile(const std::string& path,
                                          std::size_t size) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NOFOLLOW: a symlink planted in place of a key file could point the
+  // reader at another key, or at a file another user controls.
+  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<Bytes>();
+    if (errno == ELOOP) {
+      return PermissionDeniedError("key file " + path +
+                                   " is a symbolic link; coven refuses to "
+                                   "follow it: replace it with the file "
+                                   "itself");
+    }
     return PermissionDeniedError("cannot read key file " + path + ": " +
                                  Errno());
   }
@@ -41,6 +49,21 @@ Result<std::optional<Bytes>> ReadKeyFile(const std::string& path,
   if (fstat(fd, &st) != 0) {
     close(fd);
     return InternalError("cannot stat key file " + path + ": " + Errno());
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return PermissionDeniedError("key file " + path +
+                                 " is not a regular file; restore it from a "
+                                 "backup");
+  }
+  if (st.st_uid != geteuid()) {
+    close(fd);
+    return PermissionDeniedError(
+        "key file " + path + " belongs to user id " +
+        std::to_string(st.st_uid) + ", not to this user (" +
+        std::to_string(geteuid()) +
+        "); coven only trusts key files it owns: check who put it there, "
+        "then `chown` it or restore it from a backup");
   }
   if ((st.st_mode & 077) != 0) {
     close(fd);
@@ -76,7 +99,9 @@ Status CreateKeyFile(const std::string& path, ByteView key) {
     COVEN_RETURN_IF_ERROR(MakeDirs(path.substr(0, slash)));
   }
   std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  unlink(tmp.c_str());  // A stale temporary of a crashed writer.
+  int fd = open(tmp.c_str(),
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
     return PermissionDeniedError("cannot create key file " + tmp + ": " +
                                  Errno());

@@ -1,5 +1,5 @@
 // Small secret files: created once with mode 0600, refused when others can
-// read them.
+// read them, when they are symbolic links or when another user owns them.
 #ifndef COVEN_KEYS_KEY_FILE_H_
 #define COVEN_KEYS_KEY_FILE_H_
 
@@ -12,7 +12,9 @@
 namespace coven::keys {
 
 /// Reads a hex key file of `size` bytes. nullopt if the file does not exist.
-/// kPermissionDenied if group/other can read it; kDataLoss if it is damaged.
+/// kPermissionDenied if it is a symbolic link (opened with O_NOFOLLOW), not
+/// a regular file, owned by another user than geteuid(), or group/other can
+/// read it; kDataLoss if it is damaged.
 Result<std::optional<Bytes>> ReadKeyFile(const std::string& path,
                                          std::size_t size);
 

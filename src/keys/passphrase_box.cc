@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -117,6 +118,15 @@ PassphraseCost PassphraseCost::Moderate() {
 PassphraseCost PassphraseCost::ForTests() {
   return {crypto_pwhash_argon2id_OPSLIMIT_MIN,
           crypto_pwhash_argon2id_MEMLIMIT_MIN};
+}
+
+PassphraseCost CostOrTestFast(const PassphraseCost& cost) {
+#ifdef COVEN_TEST_FAST_KDF
+  if (std::getenv("COVEN_TEST_FAST_KDF") != nullptr) {
+    return PassphraseCost::ForTests();
+  }
+#endif
+  return cost;
 }
 
 Status ValidatePassphraseCost(const PassphraseCost& cost) {

@@ -31,6 +31,11 @@ inline constexpr std::size_t kMaxMemlimit = std::size_t{1} << 30;  // 1 GiB.
 /// Largest secret SealWithPassphrase accepts.
 inline constexpr std::size_t kMaxSealedSecretBytes = 1 << 20;
 
+/// `cost`, or PassphraseCost::ForTests() in builds configured with
+/// -DCOVEN_TEST_FAST_KDF=ON (tests only) while the COVEN_TEST_FAST_KDF
+/// environment variable is set. Release builds ignore the variable.
+PassphraseCost CostOrTestFast(const PassphraseCost& cost);
+
 /// OK when `cost` is within [libsodium minimums, kMax*]; kInvalidArgument
 /// naming the field otherwise.
 Status ValidatePassphraseCost(const PassphraseCost& cost);

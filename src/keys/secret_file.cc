@@ -160,6 +160,15 @@ Result<std::optional<Bytes>> ReadSecretFile(const std::string& path) {
                          " is not a regular file of at most 128 KiB; "
                          "restore it from a backup or Remove it");
   }
+  if (st.st_uid != geteuid()) {
+    close(fd);
+    return PermissionDeniedError(
+        "secret file " + path + " belongs to user id " +
+        std::to_string(st.st_uid) + ", not to this user (" +
+        std::to_string(geteuid()) +
+        "); coven only trusts secret files it owns: check who put it there, "
+        "then `chown` it or restore it from a backup");
+  }
   if ((st.st_mode & 077) != 0) {
     close(fd);
     return PermissionDeniedError(

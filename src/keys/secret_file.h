@@ -46,7 +46,8 @@ Status EnsureSecretDir(const std::string& dir);
 Status CheckSecretDir(const std::string& dir);
 
 /// The bytes of `path`; nullopt if it does not exist. kPermissionDenied if
-/// it is a symlink or group/other can read it (naming the chmod fix);
+/// it is a symlink (O_NOFOLLOW), owned by another user than geteuid(), or
+/// group/other can read it (naming the chmod fix);
 /// kDataLoss if it is not a regular file or is larger than
 /// kMaxSecretFileBytes.
 Result<std::optional<Bytes>> ReadSecretFile(const std::string& path);

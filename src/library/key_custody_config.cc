@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coven/bytes.h"
+#include "keys/passphrase_box.h"
 
 namespace coven::library {
 
@@ -160,10 +161,7 @@ Result<keys::KeyService> OpenKeyService(const std::string& dir,
           "this library's keys are protected by a passphrase: set "
           "COVEN_KEY_PASSPHRASE");
     }
-    // COVEN_TEST_FAST_KDF: tests only; never set it for real keys.
-    custody.cost = std::getenv("COVEN_TEST_FAST_KDF")
-                       ? keys::PassphraseCost::ForTests()
-                       : keys::PassphraseCost::Interactive();
+    custody.cost = keys::CostOrTestFast(keys::PassphraseCost::Interactive());
   }
   Result<keys::KeyService> service = keys::KeyService::WithCustody(
       std::move(custody), library_id, KeyDirOf(dir));

@@ -101,7 +101,7 @@ Result<LibrarySettings> ReadSettings(const std::string& dir) {
 Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       LibrarySettings settings,
                                       const std::string& code,
-                                      const std::string& passphrase) {
+                                      const std::string& secret) {
   COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
   if (std::filesystem::exists(SettingsPath(dir))) {
     return AlreadyExistsError(dir + " already holds a library");
@@ -114,9 +114,13 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
       COVEN_ASSIGN_OR_RETURN(location, DecodeInviteCode(code));
     } else if (kind == codes::CodeKind::kRestore) {
       COVEN_ASSIGN_OR_RETURN(RestoreContents restore,
-                             DecodeRestoreCode(code, passphrase));
+                             DecodeRestoreCode(code, secret));
       location = restore.location;
       restored_seed = restore.seed;
+    } else if (kind == codes::CodeKind::kRecoverySecret) {
+      return InvalidArgumentError(
+          "this is a recovery secret, not a restore code: give the restore "
+          "code (CVR1-...) as the code and this secret when asked for it");
     } else {
       return InvalidArgumentError(
           "this is an identity, not an invite or restore code: give it to an "
@@ -213,8 +217,8 @@ Result<std::string> IdentityOf(const std::string& dir) {
       members::MemberIdentity::FromSeed(*seed).public_identity());
 }
 
-Result<std::string> ExportJoinSecret(const std::string& dir,
-                                     const std::string& passphrase) {
+Result<sync::sync_manager::RestoreCode> ExportJoinSecret(
+    const std::string& dir, const std::string& passphrase) {
   COVEN_ASSIGN_OR_RETURN(Library library, OpenLibrary(dir));
   return library.manager->generate_restore_code(passphrase);
 }

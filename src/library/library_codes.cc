@@ -2,13 +2,17 @@
 
 #include <sodium.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include "codes/code.h"
 #include "codes/tlv.h"
 #include "coven/passphrase_cost.h"
+#include "coven/secret_input.h"
 #include "keys/passphrase_box.h"
+#include "keys/passphrase_strength.h"
 
 namespace coven::library {
 
@@ -22,9 +26,16 @@ enum Tag : std::uint8_t {
   kContainer = 5,
   kAccount = 6,
   kTable = 7,
-  kSeed = 8,        // restore: the member seed in clear
-  kSealedSeed = 9,  // restore: the member seed sealed with a passphrase
+  kSeed = 8,         // restore (old codes, read only): the seed in clear
+  kSealedSeed = 9,   // restore: the member seed sealed with a passphrase
+  kSecretSeed = 10,  // restore: the seed sealed with a recovery secret
 };
+
+constexpr std::size_t kRecoverySecretBytes = 16;
+constexpr std::size_t kNonceBytes =
+    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr std::size_t kTagBytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+constexpr char kSecretKeyContext[] = "coven/restore/v1/recovery-secret";
 
 constexpr std::uint64_t kPayloadVersion = 1;
 
@@ -82,6 +93,26 @@ Result<LibraryLocation> ReadLocation(
   return l;
 }
 
+// The AEAD key for the seed and the additional data binding it to the
+// library: key = BLAKE2b-256(key = secret, "coven/restore/v1/recovery-secret"
+// || library id || genesis); AAD = library id || genesis.
+struct SecretSeal {
+  std::array<std::uint8_t, 32> key{};
+  Bytes aad;
+  ~SecretSeal() { sodium_memzero(key.data(), key.size()); }
+};
+
+void DeriveSecretSeal(ByteView secret, const LibraryLocation& l,
+                      SecretSeal* seal) {
+  HexDecode(l.library_id, &seal->aad);
+  seal->aad.insert(seal->aad.end(), l.genesis.begin(), l.genesis.end());
+  Bytes message(kSecretKeyContext,
+                kSecretKeyContext + sizeof(kSecretKeyContext) - 1);
+  message.insert(message.end(), seal->aad.begin(), seal->aad.end());
+  crypto_generichash(seal->key.data(), seal->key.size(), message.data(),
+                     message.size(), secret.data(), secret.size());
+}
+
 codes::TlvRules Rules() {
   codes::TlvRules rules;
   rules.duplicates = codes::TlvDuplicates::kKeepAll;  // kTable repeats
@@ -104,31 +135,62 @@ Result<LibraryLocation> DecodeInviteCode(std::string_view text) {
   return ReadLocation(records, "invite");
 }
 
-Result<std::string> EncodeRestoreCode(const LibraryLocation& location,
-                                      const std::array<std::uint8_t, 32>& seed,
-                                      const std::string& passphrase,
-                                      Entropy& entropy) {
+keys::PassphraseCost RestoreCodeCost() {
+  return keys::CostOrTestFast(keys::PassphraseCost::Moderate());
+}
+
+Result<RestoreCodeText> EncodeRestoreCode(
+    const LibraryLocation& location, const std::array<std::uint8_t, 32>& seed,
+    const std::string& passphrase, Entropy& entropy) {
+  COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
+  RestoreCodeText out;
   codes::TlvWriter w;
   WriteLocation(location, w);
   if (passphrase.empty()) {
-    w.Add(kSeed, seed);
+    std::array<std::uint8_t, kRecoverySecretBytes> secret{};
+    entropy.Fill(std::span(secret.data(), secret.size()));
+    SecretSeal seal;
+    DeriveSecretSeal(secret, location, &seal);
+    Bytes sealed(kNonceBytes + seed.size() + kTagBytes);
+    entropy.Fill(std::span(sealed.data(), kNonceBytes));
+    unsigned long long written = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        sealed.data() + kNonceBytes, &written, seed.data(), seed.size(),
+        seal.aad.data(), seal.aad.size(), nullptr, sealed.data(),
+        seal.key.data());
+    w.Add(kSecretSeed, sealed);
+    out.recovery_secret =
+        codes::EncodeCode(codes::CodeKind::kRecoverySecret, secret);
+    sodium_memzero(secret.data(), secret.size());
   } else {
-    // COVEN_TEST_FAST_KDF: tests only; never set it for real codes.
-    const keys::PassphraseCost cost = std::getenv("COVEN_TEST_FAST_KDF")
-                                          ? keys::PassphraseCost::ForTests()
-                                          : keys::PassphraseCost::Interactive();
-    COVEN_ASSIGN_OR_RETURN(Bytes sealed, keys::SealWithPassphrase(
-                                             seed, passphrase, cost, entropy));
+    COVEN_RETURN_IF_ERROR(keys::CheckPassphraseStrength(passphrase));
+    COVEN_ASSIGN_OR_RETURN(
+        Bytes sealed,
+        keys::SealWithPassphrase(seed, passphrase, RestoreCodeCost(), entropy));
     w.Add(kSealedSeed, sealed);
   }
   Bytes payload = w.Finish();
-  std::string code = codes::EncodeCode(codes::CodeKind::kRestore, payload);
+  out.code = codes::EncodeCode(codes::CodeKind::kRestore, payload);
   sodium_memzero(payload.data(), payload.size());
-  return code;
+  return out;
+}
+
+Result<RestoreSecretKind> RestoreCodeSecretKind(const std::string& code) {
+  COVEN_ASSIGN_OR_RETURN(Bytes payload,
+                         codes::DecodeCode(codes::CodeKind::kRestore, code));
+  COVEN_ASSIGN_OR_RETURN(auto records, codes::ReadTlv(payload, Rules()));
+  RestoreSecretKind kind = RestoreSecretKind::kNone;
+  if (codes::FindTlv(records, kSecretSeed) != nullptr) {
+    kind = RestoreSecretKind::kRecoverySecret;
+  } else if (codes::FindTlv(records, kSealedSeed) != nullptr) {
+    kind = RestoreSecretKind::kPassphrase;
+  }
+  sodium_memzero(payload.data(), payload.size());
+  return kind;
 }
 
 Result<RestoreContents> DecodeRestoreCode(std::string_view text,
-                                          const std::string& passphrase) {
+                                          const std::string& secret) {
   COVEN_ASSIGN_OR_RETURN(Bytes payload,
                          codes::DecodeCode(codes::CodeKind::kRestore, text));
   COVEN_ASSIGN_OR_RETURN(auto records, codes::ReadTlv(payload, Rules()));
@@ -137,14 +199,46 @@ Result<RestoreContents> DecodeRestoreCode(std::string_view text,
   Bytes seed;
   if (const auto* clear = codes::FindTlv(records, kSeed)) {
     seed.assign(clear->value.begin(), clear->value.end());
-  } else if (const auto* sealed = codes::FindTlv(records, kSealedSeed)) {
-    if (passphrase.empty()) {
+  } else if (const auto* sealed = codes::FindTlv(records, kSecretSeed)) {
+    if (secret.empty()) {
       return FailedPreconditionError(
-          "this restore code is protected by a passphrase; pass it with "
-          "--passphrase");
+          "this restore code is opened by its recovery secret (CVK1-...), "
+          "printed once beside it by `restore-code`; give that secret too");
+    }
+    if (sealed->value.size() != kNonceBytes + 32 + kTagBytes) {
+      return InvalidArgumentError("the restore code's member key is damaged");
+    }
+    Result<Bytes> key =
+        codes::DecodeCode(codes::CodeKind::kRecoverySecret, secret);
+    if (!key.ok()) {
+      return key.status().Annotate("the recovery secret is not valid");
+    }
+    if (key->size() != kRecoverySecretBytes) {
+      return InvalidArgumentError(
+          "the recovery secret has the wrong length; copy it again");
+    }
+    SecretSeal seal;
+    DeriveSecretSeal(*key, out.location, &seal);
+    sodium_memzero(key->data(), key->size());
+    seed.resize(32);
+    unsigned long long written = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            seed.data(), &written, nullptr, sealed->value.data() + kNonceBytes,
+            sealed->value.size() - kNonceBytes, seal.aad.data(),
+            seal.aad.size(), sealed->value.data(), seal.key.data()) != 0) {
+      return PermissionDeniedError(
+          "this recovery secret does not open this restore code (it belongs "
+          "to another code, or the code was modified); use the secret printed "
+          "with this code");
+    }
+  } else if (const auto* sealed = codes::FindTlv(records, kSealedSeed)) {
+    if (secret.empty()) {
+      return FailedPreconditionError(
+          "this restore code is protected by a passphrase; give it at the "
+          "prompt, with --passphrase-fd N or in COVEN_RESTORE_PASSPHRASE");
     }
     COVEN_ASSIGN_OR_RETURN(seed,
-                           keys::OpenWithPassphrase(sealed->value, passphrase));
+                           keys::OpenWithPassphrase(sealed->value, secret));
   } else {
     return InvalidArgumentError(
         "the restore code holds no member key; copy the whole code again");

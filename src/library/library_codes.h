@@ -1,7 +1,10 @@
 // Invite and restore codes (docs/format/codes.md §5): what they carry and
 // how they are packed. An invite code names the library, its home and its
 // genesis entry; it carries no secret. A restore code adds the member's
-// seed, in clear or sealed with a passphrase (Argon2id).
+// seed, sealed either with a generated 128-bit recovery secret (printed once,
+// apart from the code, as "CVK1-...") or with a passphrase that passed
+// CheckPassphraseStrength (Argon2id at MODERATE cost). Codes that carry the
+// seed in clear are no longer made; old ones are still read.
 //
 // Thread safety: pure functions.
 #ifndef COVEN_LIBRARY_LIBRARY_CODES_H_
@@ -14,6 +17,7 @@
 
 #include "coven/bytes.h"
 #include "coven/entropy.h"
+#include "coven/passphrase_cost.h"
 #include "coven/status.h"
 #include "crypto/crypto.h"
 
@@ -36,21 +40,38 @@ std::string EncodeInviteCode(const LibraryLocation& location);
 /// missing.
 Result<LibraryLocation> DecodeInviteCode(std::string_view text);
 
-/// "CVR1-...": a LibraryLocation and the member seed; sealed with
-/// `passphrase` (Argon2id) when it is not empty.
-Result<std::string> EncodeRestoreCode(const LibraryLocation& location,
-                                      const std::array<std::uint8_t, 32>& seed,
-                                      const std::string& passphrase,
-                                      Entropy& entropy);
+/// A restore code and, when it is sealed with one, its recovery secret.
+struct RestoreCodeText {
+  std::string code;             ///< "CVR1-...": holds nothing usable alone.
+  std::string recovery_secret;  ///< "CVK1-..."; empty for a passphrase code.
+};
+
+/// "CVR1-...": a LibraryLocation and the member seed. With an empty
+/// `passphrase` the seed is sealed with a fresh 128-bit recovery secret
+/// drawn from `entropy` and returned beside the code; otherwise with
+/// `passphrase` (Argon2id, RestoreCodeCost()), which must pass
+/// CheckPassphraseStrength (kInvalidArgument saying why not).
+Result<RestoreCodeText> EncodeRestoreCode(
+    const LibraryLocation& location, const std::array<std::uint8_t, 32>& seed,
+    const std::string& passphrase, Entropy& entropy);
+
+/// The Argon2id cost of new passphrase-protected restore codes: libsodium's
+/// MODERATE. Builds configured with -DCOVEN_TEST_FAST_KDF=ON (tests only,
+/// off by default) use the minimum cost when the COVEN_TEST_FAST_KDF
+/// environment variable is set; other builds ignore that variable.
+keys::PassphraseCost RestoreCodeCost();
 
 struct RestoreContents {
   LibraryLocation location;
   std::array<std::uint8_t, 32> seed{};
 };
-/// Parses a restore code; kPermissionDenied for a wrong passphrase,
-/// kFailedPrecondition when the code needs a passphrase and none was given.
+/// Parses a restore code. `secret` is the recovery secret ("CVK1-...") for
+/// a code sealed with one, or the passphrase for a passphrase code.
+/// kPermissionDenied for a wrong passphrase or a recovery secret that is not
+/// this code's; kFailedPrecondition when `secret` is empty and the code
+/// needs one; kInvalidArgument for a mistyped recovery secret.
 Result<RestoreContents> DecodeRestoreCode(std::string_view text,
-                                          const std::string& passphrase);
+                                          const std::string& secret);
 
 }  // namespace coven::library
 

@@ -102,15 +102,19 @@ Status SyncManager::rotate_key() {
                      [](members::Membership& m) { return m.RotateKey(); });
 }
 
-Result<std::string> SyncManager::generate_restore_code(
+Result<RestoreCode> SyncManager::generate_restore_code(
     const std::string& passphrase) {
   return WithMembers(
-      *impl_->engine, [&](members::Membership& m) -> Result<std::string> {
+      *impl_->engine, [&](members::Membership& m) -> Result<RestoreCode> {
         COVEN_ASSIGN_OR_RETURN(
             library::LibraryLocation location,
             Location(impl_->config, m, impl_->key_service->library_id()));
-        return library::EncodeRestoreCode(location, m.member().seed(),
-                                          passphrase, *impl_->entropy);
+        COVEN_ASSIGN_OR_RETURN(
+            library::RestoreCodeText text,
+            library::EncodeRestoreCode(location, m.member().seed(), passphrase,
+                                       *impl_->entropy));
+        return RestoreCode{std::move(text.code),
+                           std::move(text.recovery_secret)};
       });
 }
 

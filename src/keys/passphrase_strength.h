@@ -1,0 +1,28 @@
+// Passphrase strength: whether a passphrase may protect a secret that
+// leaves this device (a restore code), checked with libpwquality.
+//
+// Thread safety: a pure function.
+#ifndef COVEN_KEYS_PASSPHRASE_STRENGTH_H_
+#define COVEN_KEYS_PASSPHRASE_STRENGTH_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "coven/status.h"
+
+namespace coven::keys {
+
+/// Shortest passphrase accepted.
+inline constexpr std::size_t kMinPassphraseLength = 12;
+/// Lowest libpwquality score (0..100) accepted.
+inline constexpr int kMinPassphraseScore = 50;
+
+/// OK when `passphrase` is at least kMinPassphraseLength characters, passes
+/// libpwquality's checks (dictionary words, palindromes, systematic
+/// sequences, ...) and scores at least kMinPassphraseScore. kInvalidArgument
+/// saying why not, and what to do.
+Status CheckPassphraseStrength(std::string_view passphrase);
+
+}  // namespace coven::keys
+
+#endif  // COVEN_KEYS_PASSPHRASE_STRENGTH_H_
