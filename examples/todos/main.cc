@@ -40,7 +40,8 @@ class Printer : public coven::sync::sync_manager::SyncObserver {
 
 // Opens the library, runs `write`, captures it and syncs unless offline.
 // `sync_command`: the round is the command's whole work, so a failed round
-// or a device whose objects wait is its exit code (3 or 5).
+// or a device whose objects wait is its exit code (3 or 5). Another command
+// whose round fails keeps its write and exits 3 (home unreachable) or 1.
 int WithLibrary(
     const std::string& dir, bool offline,
     const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write,
@@ -61,8 +62,11 @@ int WithLibrary(
       auto report = lib->manager->sync_now();
       if (!report.ok()) {
         if (!sync_command) {
-          std::cerr << "todos: saved locally; sync failed: "
-                    << report.status().message() << "\n";
+          std::cerr << "todos: saved here, but not synced: "
+                    << report.status().message() << "\nRun `todos sync --dir "
+                    << dir << "` once that is fixed.\n";
+          code =
+              report.status().code() == coven::StatusCode::kUnavailable ? 3 : 1;
         } else {
           code = Fail(report.status());
         }

@@ -56,9 +56,17 @@ struct LibrarySettings {
 /// has one) it restores that member on this new device. The home, tables
 /// and genesis come from the code when `settings` leaves them empty; the
 /// first sync enrols this device and fetches the library keys.
+/// Starting a library makes its home (config::CreateHome: a folder home's
+/// directory, and the home's marker); joining or restoring requires the home
+/// to be this library's already (a missing or empty home, or another
+/// library's, is kUnavailable). These checks run before anything is
+/// written, so a refused call leaves nothing behind and can be retried.
 /// Errors: kAlreadyExists if `dir` already holds a library;
 /// kInvalidArgument for a mistyped code (the message says so);
-/// kPermissionDenied for a wrong passphrase; file-system errors.
+/// kPermissionDenied for a wrong passphrase; kFailedPrecondition for a
+/// home that holds another library;
+/// kUnavailable for a home that is missing or not this library's;
+/// file-system and home errors.
 Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       LibrarySettings settings,
                                       const std::string& code = "",

@@ -14,6 +14,7 @@
 #include "library/key_custody_config.h"
 #include "library/library_codes.h"
 #include "members/member_identity.h"
+#include "sync/home_marker.h"
 
 namespace coven::library {
 
@@ -56,6 +57,20 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
   if (ec)
     return PermissionDeniedError("cannot write " + path + ": " + ec.message());
   return Status::Ok();
+}
+
+// The Config OpenLibrary gives the SyncManager (home, tables, environment).
+Result<config::Config> ConfigFor(const std::string& dir,
+                                 const LibrarySettings& settings) {
+  config::Config config = config::Config::with_defaults(
+      dir, settings.device_name,
+      config::CloudHomeConfig{config::CloudProvider::kLocal, std::nullopt,
+                              settings.home_folder});
+  config.synced_tables = settings.tables;
+  config.genesis_anchor = settings.genesis_anchor;
+  config.sync_interval_ms = settings.sync_interval_ms;
+  COVEN_RETURN_IF_ERROR(config.apply_env());
+  return config;
 }
 
 }  // namespace
@@ -128,11 +143,6 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                 "upgrade coven");
     }
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
-  chmod(dir.c_str(), 0700);
   SystemEntropy entropy;
   if (location) {
     settings.library_id = location->library_id;
@@ -151,6 +161,22 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     settings.home_folder = Absolute(settings.home_folder);
   }
   settings.database = Absolute(settings.database);
+  // Check what can be checked before anything is written, so that a
+  // refused start leaves nothing behind and can simply be retried.
+  COVEN_ASSIGN_OR_RETURN(config::Config config, ConfigFor(dir, settings));
+  {
+    // Joining or restoring: the home must already be this library's.
+    // Starting: it must not hold another library.
+    COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(config));
+    COVEN_RETURN_IF_ERROR(
+        location ? sync::CheckJoinedHome(*home, settings.library_id)
+                 : sync::CheckNewHome(*home, settings.library_id));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
+  chmod(dir.c_str(), 0700);
   bool from_marker = false;
   COVEN_ASSIGN_OR_RETURN(CustodyChoice custody,
                          ChooseNewCustody(dir, /*fresh_keyring_scope=*/false,
@@ -176,7 +202,18 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
   }
   COVEN_RETURN_IF_ERROR(
       keys_ok(key_service.get_or_create_device_key().status()));
-  COVEN_RETURN_IF_ERROR(WriteSettings(dir, settings));
+  if (!location) {
+    // Starting a library: the one moment its home is made.
+    COVEN_RETURN_IF_ERROR(config::CreateHome(config, settings.library_id));
+  }
+  Status written = WriteSettings(dir, settings);
+  if (!written.ok() && !location) {
+    // Without library.json the marker would name a library nobody has.
+    if (auto home = config::OpenHome(config); home.ok()) {
+      (*home)->Delete(sync::kHomeMarkerPath).IgnoreError();
+    }
+  }
+  COVEN_RETURN_IF_ERROR(written);
   return settings;
 }
 
@@ -246,14 +283,8 @@ Result<Library> OpenLibrary(
     COVEN_RETURN_IF_ERROR(db::Exec(library.db->raw_write_handle(), app_schema)
                               .Annotate("app schema"));
   }
-  config::Config config = config::Config::with_defaults(
-      dir, library.settings.device_name,
-      config::CloudHomeConfig{config::CloudProvider::kLocal, std::nullopt,
-                              library.settings.home_folder});
-  config.synced_tables = library.settings.tables;
-  config.genesis_anchor = library.settings.genesis_anchor;
-  config.sync_interval_ms = library.settings.sync_interval_ms;
-  COVEN_RETURN_IF_ERROR(config.apply_env());
+  COVEN_ASSIGN_OR_RETURN(config::Config config,
+                         ConfigFor(dir, library.settings));
   COVEN_ASSIGN_OR_RETURN(
       library.manager,
       sync::sync_manager::SyncManager::Create(
