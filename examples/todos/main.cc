@@ -10,6 +10,7 @@
 // the durable outbox, and (unless --offline) synced at once.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -38,6 +39,19 @@ class Printer : public coven::sync::sync_manager::SyncObserver {
   }
 };
 
+// "no todo library in DIR" instead of the library's own words (which name
+// the coven program).
+coven::Status InTodosWords(const std::string& dir, coven::Status status) {
+  if (status.code() == coven::StatusCode::kNotFound &&
+      !std::filesystem::exists(dir + "/library.json")) {
+    return coven::NotFoundError(
+        "no todo library in " + dir + ": create one with `todos init --dir " +
+        dir + " --home FOLDER`, or join one with `todos init --dir " + dir +
+        " --home FOLDER --join CODE`");
+  }
+  return status;
+}
+
 // Opens the library, runs `write`, captures it and syncs unless offline.
 // `sync_command`: the round is the command's whole work, so a failed round
 // or a device whose objects wait is its exit code (3 or 5). Another command
@@ -48,7 +62,7 @@ int WithLibrary(
     bool sync_command = false) {
   auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
                                          std::make_shared<Printer>());
-  if (!lib.ok()) return Fail(lib.status());
+  if (!lib.ok()) return Fail(InTodosWords(dir, lib.status()));
   int code = 0;
   if (write) {
     coven::Status status = write(*lib->db);
@@ -118,6 +132,13 @@ int main(int argc, char** argv) {
   init->add_option("--passphrase", passphrase, "The restore code's passphrase");
   init->add_option("--name", title, "Device label");
   init->callback([&] {
+    if (std::filesystem::exists(dir + "/library.json")) {
+      code = Fail(coven::AlreadyExistsError(
+          dir + " already holds a todo library: use it (`todos sync --dir " +
+          dir + "`, `todos add`, `todos list`); to start another, choose a " +
+          "new --dir"));
+      return;
+    }
     coven::library::LibrarySettings settings;
     settings.home_folder = home;
     settings.database = dir + "/todos.db";
@@ -142,7 +163,7 @@ int main(int argc, char** argv) {
   secret->callback([&] {
     auto line = coven::library::ExportJoinSecret(dir);
     if (!line.ok()) {
-      code = Fail(line.status());
+      code = Fail(InTodosWords(dir, line.status()));
       return;
     }
     std::cout << *line << "\n";
@@ -212,7 +233,7 @@ int main(int argc, char** argv) {
     auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
                                            std::make_shared<Printer>());
     if (!lib.ok()) {
-      code = Fail(lib.status());
+      code = Fail(InTodosWords(dir, lib.status()));
       return;
     }
     static volatile std::sig_atomic_t stop = 0;
