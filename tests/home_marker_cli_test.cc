@@ -214,6 +214,7 @@ TEST_F(HomeMarkerCliTest, HomeWithoutMarkerFromOlderVersionIsAdopted) {
   const std::string marker = Home() + "/coven-library.json";
   std::ifstream in(marker);
   const std::string content((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_NE(content.find("\"library_id\""), std::string::npos) << content;
   fs::remove(marker);
   for (const char* who : {"laptop", "phone"}) {
     sqlite3* db = nullptr;
