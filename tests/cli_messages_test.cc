@@ -14,14 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CliMessagesTest : public ::testing::Test {
+class CliMessagesTest : public CliTest {
  protected:
-  CommandResult Coven(const std::string& args) {
-    return RunCommand(CovenBin() + " " + args);
-  }
-  CommandResult Todos(const std::string& args) {
-    return RunCommand(TodosBin() + " " + args);
-  }
   std::string Path(const std::string& name) { return tmp_ / name; }
 
   // Creates database `name` running `sql`.
@@ -41,8 +35,6 @@ class CliMessagesTest : public ::testing::Test {
     return "init --dir " + Path(dir) + " --home " + Path("home") + " --db " +
            Path(db) + " --tables todos";
   }
-
-  TempDir tmp_;
 };
 
 TEST_F(CliMessagesTest, InitWithoutTheTableNamesItAndLeavesNothing) {

@@ -17,16 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class HomeMarkerCliTest : public ::testing::Test {
+class HomeMarkerCliTest : public CliTest {
  protected:
-  CommandResult Coven(const std::string& args) {
-    return RunCommand(CovenBin() + " " + args);
-  }
-  CommandResult Todos(const std::string& args) {
-    return RunCommand(TodosBin() + " " + args);
-  }
-  std::string Dir(const std::string& who) { return tmp_ / who; }
-  std::string Home() { return tmp_ / "home"; }
   std::string Away() { return tmp_ / "home.away"; }
 
   // Laptop starts a todo library, phone restores onto it; both hold xa1.
@@ -148,8 +140,6 @@ class HomeMarkerCliTest : public ::testing::Test {
     ASSERT_EQ(Todos("sync --dir " + Dir("phone")).exit_code, 0);
     EXPECT_NE(List("phone").find("xa3"), std::string::npos) << List("phone");
   }
-
-  TempDir tmp_;
 };
 
 TEST_F(HomeMarkerCliTest, UnmountedHomeIsReportedNotRecreated) {

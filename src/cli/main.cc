@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
       "`coven invite` with it, the person runs `coven join CODE`. Your other\n"
       "devices use `coven restore-code` / `coven restore`. Then `coven sync`\n"
       "(once) or `coven watch` (continuously). The home only ever receives\n"
-      "sealed, signed objects."};
+      "sealed, signed objects (and a marker naming the library id)."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   int exit_code = 0;
