@@ -75,6 +75,6 @@ echo "=> the delete is newer than the edit: t2 stays deleted on both devices"
 step "What the home folder holds"
 find "$home" -type f | sed "s|$home/||" | sort
 if grep -rq "milk\|plumber" "$home"; then echo "plaintext found in the home!"; exit 1; fi
-echo "=> only sealed, signed objects: no todo text anywhere in the home"
+echo "=> only sealed, signed objects (and the marker naming the library id): no todo text anywhere in the home"
 echo
 echo "demo finished: devices converged"

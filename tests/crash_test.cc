@@ -42,7 +42,7 @@ std::unique_ptr<TestDevice> OpenDevice(const Paths& p, const TestLibrary& lib,
                                        std::uint64_t seed,
                                        const std::string& db,
                                        std::shared_ptr<ManualClock> clock) {
-  auto home = home::FolderHome::Open(p.home);
+  auto home = home::FolderHome::OpenOrCreate(p.home);
   if (!home.ok()) return nullptr;
   TestDevice::Options options;
   options.db_path = db;

@@ -121,9 +121,10 @@ TEST_F(FolderHomeTest, ListIgnoresTempFilesAndForeignNames) {
   EXPECT_TRUE(home_->Delete("log/ab").ok());
 }
 
-TEST_F(FolderHomeTest, OpenCreatesTreeAndRejectsFiles) {
+TEST_F(FolderHomeTest, OpenOrCreateCreatesTreeAndRejectsFiles) {
   const std::string nested = dir_ + "/a/b/c";
-  Result<std::shared_ptr<FolderHome>> home = FolderHome::Open(nested + "//");
+  Result<std::shared_ptr<FolderHome>> home =
+      FolderHome::OpenOrCreate(nested + "//");
   ASSERT_TRUE(home.ok()) << home.status().ToString();
   EXPECT_EQ((*home)->root(), nested);
   EXPECT_TRUE(std::filesystem::is_directory(nested + "/.tmp"));
@@ -134,7 +135,31 @@ TEST_F(FolderHomeTest, OpenCreatesTreeAndRejectsFiles) {
   EXPECT_THAT(home.status().message(), HasSubstr(dir_ + "/plain"));
   home = FolderHome::Open(dir_ + "/plain/sub");
   EXPECT_EQ(home.status().code(), StatusCode::kFailedPrecondition);
+  home = FolderHome::OpenOrCreate(dir_ + "/plain/sub");
+  EXPECT_EQ(home.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(FolderHome::Open("").status().code(), StatusCode::kInvalidArgument);
+}
+
+// Open never creates: a missing directory is a drive or share that is not
+// mounted (every call is kUnavailable, and writes do not recreate it), and
+// opening an existing directory writes nothing into it.
+TEST_F(FolderHomeTest, OpenCreatesNothing) {
+  const std::string missing = dir_ + "/mnt/usb";
+  Result<std::shared_ptr<FolderHome>> home = FolderHome::Open(missing);
+  ASSERT_TRUE(home.ok()) << home.status().ToString();
+  EXPECT_EQ((*home)->root(), missing);
+  Status created = (*home)->Create("log/ab/01", AsBytes("x"));
+  EXPECT_EQ(created.code(), StatusCode::kUnavailable) << created.ToString();
+  EXPECT_EQ((*home)->Replace("heads/ab", AsBytes("x")).code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ((*home)->List("", "", 10).status().code(),
+            StatusCode::kUnavailable);
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/mnt"));
+
+  const std::string empty = dir_ + "/empty";
+  ASSERT_TRUE(std::filesystem::create_directory(empty));
+  ASSERT_TRUE(FolderHome::Open(empty).ok());
+  EXPECT_TRUE(std::filesystem::is_empty(empty));
 }
 
 TEST_F(FolderHomeTest, RemovesStaleTempFilesOnOpen) {
@@ -206,7 +231,8 @@ TEST_F(FolderHomeTest, ReadOnlyDirectoryIsPermissionDenied) {
         Result<Bytes> got = (*home)->Get("log/ab/01");
         if (!got.ok()) return "get: " + got.status().ToString();
         std::string out = (*home)->Create("log/ab/02", AsBytes("y")).ToString();
-        out += "\n" + FolderHome::Open(dir_ + "/sub").status().ToString();
+        out +=
+            "\n" + FolderHome::OpenOrCreate(dir_ + "/sub").status().ToString();
         return out;
       },
       &skipped);

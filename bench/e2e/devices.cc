@@ -56,7 +56,7 @@ Device OpenDevice(const fs::path& db_path, const fs::path& home_root,
   CheckStatus(key_service.import_member_seed(library.member_seed),
               "importing the member seed");
   coven::encryption::EncryptionService encryption(library.key);
-  auto home = coven::home::FolderHome::Open(home_root.string());
+  auto home = coven::home::FolderHome::OpenOrCreate(home_root.string());
   CheckStatus(home.status(), "opening folder home");
 
   coven::config::Config config = coven::config::Config::with_defaults(

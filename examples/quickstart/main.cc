@@ -2,6 +2,7 @@
 // Usage: quickstart <library id: 32 hex digits> <home folder>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "coven/db.h"
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   coven::sync::session::set_synced_tables({"todos"});
 
   // 2. Keys and configuration.
+  const bool starting = !std::filesystem::exists("keys");  // first run
   coven::keys::KeyService key_service(/*dev_mode=*/false, library_id, "keys");
   auto key = key_service.get_or_create_encryption_key().value();
   coven::encryption::EncryptionService encryption(key);
@@ -37,6 +39,16 @@ int main(int argc, char** argv) {
       ".", "laptop",
       coven::config::CloudHomeConfig{coven::config::CloudProvider::kLocal,
                                      std::nullopt, std::string(argv[2])});
+  // Once, when the library starts: make the home and mark it as this
+  // library's. Later runs never recreate it: a home that is not mounted is
+  // reported (kUnavailable) instead.
+  if (starting) {
+    coven::Status made = coven::config::CreateHome(config, library_id);
+    if (!made.ok()) {
+      std::cerr << made.ToString() << "\n";
+      return 1;
+    }
+  }
 
   // 3. The manager captures writes on db's connection and syncs them.
   auto manager = coven::sync::sync_manager::SyncManager::Create(

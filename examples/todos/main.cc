@@ -10,6 +10,7 @@
 // the durable outbox, and (unless --offline) synced at once.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -39,16 +40,30 @@ class Printer : public coven::sync::sync_manager::SyncObserver {
   }
 };
 
+// "no todo library in DIR" instead of the library's own words (which name
+// the coven program).
+coven::Status InTodosWords(const std::string& dir, coven::Status status) {
+  if (status.code() == coven::StatusCode::kNotFound &&
+      !std::filesystem::exists(dir + "/library.json")) {
+    return coven::NotFoundError(
+        "no todo library in " + dir + ": create one with `todos init --dir " +
+        dir + " --home FOLDER`, or join one with `todos init --dir " + dir +
+        " --home FOLDER --join CODE`");
+  }
+  return status;
+}
+
 // Opens the library, runs `write`, captures it and syncs unless offline.
 // `sync_command`: the round is the command's whole work, so a failed round
-// or a device whose objects wait is its exit code (3 or 5).
+// or a device whose objects wait is its exit code (3 or 5). Another command
+// whose round fails keeps its write and exits 3 (home unreachable) or 1.
 int WithLibrary(
     const std::string& dir, bool offline,
     const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write,
     bool sync_command = false) {
   auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
                                          std::make_shared<Printer>());
-  if (!lib.ok()) return Fail(lib.status());
+  if (!lib.ok()) return Fail(InTodosWords(dir, lib.status()));
   int code = 0;
   if (write) {
     coven::Status status = write(*lib->db);
@@ -62,8 +77,11 @@ int WithLibrary(
       auto report = lib->manager->sync_now();
       if (!report.ok()) {
         if (!sync_command) {
-          std::cerr << "todos: saved locally; sync failed: "
-                    << report.status().message() << "\n";
+          std::cerr << "todos: saved here, but not synced: "
+                    << report.status().message() << "\nRun `todos sync --dir "
+                    << dir << "` once that is fixed.\n";
+          code =
+              report.status().code() == coven::StatusCode::kUnavailable ? 3 : 1;
         } else {
           code = Fail(report.status());
         }
@@ -126,6 +144,13 @@ int main(int argc, char** argv) {
                    "COVEN_RESTORE_PASSPHRASE, else a prompt)");
   init->add_option("--name", title, "Device label");
   init->callback([&] {
+    if (std::filesystem::exists(dir + "/library.json")) {
+      code = Fail(coven::AlreadyExistsError(
+          dir + " already holds a todo library: use it (`todos sync --dir " +
+          dir + "`, `todos add`, `todos list`); to start another, choose a " +
+          "new --dir"));
+      return;
+    }
     coven::library::LibrarySettings settings;
     settings.home_folder = home;
     settings.database = dir + "/todos.db";
@@ -184,7 +209,7 @@ int main(int argc, char** argv) {
   secret->callback([&] {
     auto line = coven::library::ExportJoinSecret(dir);
     if (!line.ok()) {
-      code = Fail(line.status());
+      code = Fail(InTodosWords(dir, line.status()));
       return;
     }
     std::cout << line->code << "\n"
@@ -257,7 +282,7 @@ int main(int argc, char** argv) {
     auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
                                            std::make_shared<Printer>());
     if (!lib.ok()) {
-      code = Fail(lib.status());
+      code = Fail(InTodosWords(dir, lib.status()));
       return;
     }
     static volatile std::sig_atomic_t stop = 0;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "coven/entropy.h"
@@ -94,10 +95,23 @@ using ConfigProvider = std::function<Config()>;
 Result<std::string> HomeUrlFor(const CloudHomeConfig& home);
 
 /// Opens the home a Config names (the injected one, or cloud_home through
-/// HomeUrlFor and home::OpenHomeUrl). Errors: as the home's Open reports
-/// them (e.g. kFailedPrecondition "backend unavailable" for iCloud on an
-/// rclone older than 1.69, kUnauthenticated for missing S3 credentials).
+/// HomeUrlFor and home::OpenHomeUrl). Never creates anything: a folder home
+/// whose directory is missing opens, and its calls report kUnavailable.
+/// Errors: as the home's Open reports them (e.g. kFailedPrecondition
+/// "backend unavailable" for iCloud on an rclone older than 1.69,
+/// kUnauthenticated for missing S3 credentials).
 Result<home::HomeRef> OpenHome(const Config& config);
+
+/// Makes the home a Config names the home of the new library `library_id`
+/// (32 hex digits): creates a missing folder home's directory, then writes
+/// the home's marker (docs/format/folder-home.md, "The home marker"). Call
+/// it once, on the device that starts the library, before its first sync
+/// (library::CreateLibrary does). Afterwards a SyncManager refuses, with
+/// kUnavailable, a home that is missing, empty, without the marker or
+/// marked for another library, rather than recreating it. OK if the home
+/// already is this library's. Errors: kFailedPrecondition when the home
+/// holds another library; the home's own errors.
+Status CreateHome(const Config& config, std::string_view library_id);
 
 }  // namespace coven::config
 

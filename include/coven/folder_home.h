@@ -34,14 +34,23 @@ namespace coven::home {
 /// A Home stored in a local directory. Create it with FolderHome::Open().
 class FolderHome final : public Home {
  public:
-  /// Opens the home rooted at `root_dir`, creating the directory (and its
-  /// parents) if missing. A relative path is made absolute against the
-  /// current directory. Returns kFailedPrecondition if `root_dir` exists but
-  /// is not a directory, kPermissionDenied if it cannot be created or read,
+  /// Opens the home rooted at `root_dir`, which is never created: a home is
+  /// made once, for a new library (OpenOrCreate), and a directory that is
+  /// missing afterwards is a drive or share that is not mounted, or a path
+  /// that is wrong. Opening a missing directory succeeds, and every call then
+  /// returns kUnavailable until it appears (writes never create it). A
+  /// relative path is made absolute against the current directory. Returns
+  /// kFailedPrecondition if `root_dir` exists but is not a directory (or a
+  /// parent is not one), kPermissionDenied if it cannot be read,
   /// kInvalidArgument if it is empty. A directory that exists but is not
   /// writable opens fine (it can still be read); writes then fail with
-  /// kPermissionDenied. The returned home is owned by the caller.
+  /// kPermissionDenied. Opening writes nothing in the directory.
   static Result<std::shared_ptr<FolderHome>> Open(std::string root_dir);
+
+  /// Like Open, but creates the directory (and its parents) if missing, and
+  /// its ".tmp/". For the device that starts a new home (coven init); also
+  /// kPermissionDenied if the directory cannot be created.
+  static Result<std::shared_ptr<FolderHome>> OpenOrCreate(std::string root_dir);
 
   FolderHome(const FolderHome&) = delete;
   FolderHome& operator=(const FolderHome&) = delete;
@@ -77,6 +86,8 @@ class FolderHome final : public Home {
 
  private:
   explicit FolderHome(std::string root) : root_(std::move(root)) {}
+  static Result<std::shared_ptr<FolderHome>> OpenRoot(std::string root_dir,
+                                                      bool create);
 
   const std::string root_;
 };

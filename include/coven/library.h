@@ -57,15 +57,31 @@ struct LibrarySettings {
 /// this new device. The home, tables
 /// and genesis come from the code when `settings` leaves them empty; the
 /// first sync enrols this device and fetches the library keys.
+/// Starting a library makes its home (config::CreateHome: a folder home's
+/// directory, and the home's marker); joining or restoring requires the home
+/// to be this library's already (a missing or empty home, or another
+/// library's, is kUnavailable). When `settings.database` exists, its tables
+/// are checked first (CheckDatabase). Every check runs before anything is
+/// written, so a refused call leaves nothing behind and can be retried.
 /// Errors: kAlreadyExists if `dir` already holds a library;
 /// kInvalidArgument for a mistyped code (the message says so);
 /// kPermissionDenied for a wrong passphrase or recovery secret;
-/// kFailedPrecondition when the restore code needs `secret` and it is
-/// empty; file-system errors.
+/// kFailedPrecondition when the restore code needs `secret` and it is empty,
+/// for a database without a table to sync, or a home that holds another
+/// library; kUnavailable for a home that is missing or not this library's;
+/// file-system and home errors.
 Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       LibrarySettings settings,
                                       const std::string& code = "",
                                       const std::string& secret = "");
+
+/// Checks, reading only, that the SQLite database file `database` holds
+/// each of `tables` in a form coven can sync (an ordinary table whose first
+/// column is `id TEXT PRIMARY KEY`, with `_updated_at TEXT NOT NULL`).
+/// Errors (kFailedPrecondition, kInvalidArgument) name the file and the
+/// table and say what to change.
+Status CheckDatabase(const std::string& database,
+                     const std::vector<std::string>& tables);
 
 /// The member identity of `dir` (128 hex digits), created on first use, so
 /// a joining device can show it before it has a library. On first use it

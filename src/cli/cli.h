@@ -21,6 +21,9 @@ int Fail(const Status& status);
 /// Prints a round's report in human-readable lines.
 void PrintReport(const sync::sync_manager::SyncReport& report);
 
+/// Reports an unknown subcommand `name`, suggesting close ones; returns 2.
+int UnknownCommand(const CLI::App& app, const std::string& name);
+
 void RegisterInit(CLI::App& app, int* exit_code);
 void RegisterStatus(CLI::App& app, int* exit_code);
 void RegisterSync(CLI::App& app, int* exit_code);

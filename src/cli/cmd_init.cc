@@ -1,15 +1,93 @@
 // coven init / join / restore / restore-code
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "cli/cli.h"
+#include "codes/code.h"
 #include "coven/library.h"
 #include "coven/secret_input.h"
+#include "library/library_codes.h"
 
 namespace coven::cli {
 
 namespace {
+
+// Checks made before anything is written, in the CLI's words: `dir` holds
+// no library yet, and the database exists (with `tables`, when known).
+Status CheckBeforeCreate(const std::string& dir, const std::string& database,
+                         const std::vector<std::string>& tables,
+                         const char* verb) {
+  if (std::filesystem::exists(dir + "/library.json")) {
+    auto existing = library::ReadSettings(dir);
+    return AlreadyExistsError(dir + " already holds " +
+                              (existing.ok()
+                                   ? "library " + existing->library_id +
+                                         " (home " + existing->home_folder + ")"
+                                   : std::string("a library")) +
+                              ": to sync it, run `coven sync --dir " + dir +
+                              "`; for another library, choose a new --dir");
+  }
+  std::error_code ec;
+  const std::string abs_db = std::filesystem::absolute(database, ec).string();
+  if (!std::filesystem::exists(database, ec)) {
+    return FailedPreconditionError(
+        "database file " + abs_db +
+        " does not exist: coven syncs an existing SQLite database, so create "
+        "it with the tables to sync (or fix --db), then run `coven " +
+        std::string(verb) + "` again. Nothing was created.");
+  }
+  if (!tables.empty()) {
+    Status checked = library::CheckDatabase(abs_db, tables);
+    if (!checked.ok()) {
+      return Status(checked.code(),
+                    checked.message() + ". Nothing was created; run `coven " +
+                        std::string(verb) + "` again once it is fixed.");
+    }
+  }
+  return Status::Ok();
+}
+
+// `coven join` takes invite codes and `coven restore` restore codes; a code
+// of the other kind gets the command that takes it. A code of the right
+// kind is decoded (a typo or a wrong passphrase is reported before anything
+// else); `*tables` gets the code's tables when it is empty.
+Status CheckCode(const std::string& code, const std::string& secret,
+                 bool restore, std::vector<std::string>* tables) {
+  auto kind = codes::DetectCodeKind(code);
+  if (!kind.ok()) return kind.status();
+  if (!restore && *kind == codes::CodeKind::kRestore) {
+    return InvalidArgumentError(
+        "this is a restore code (from `coven restore-code`), not an invite "
+        "code: it restores its member on a new device. Run `coven restore "
+        "CODE --dir DIR --db DB` instead (it asks for the code's recovery "
+        "secret or passphrase).");
+  }
+  if (restore && *kind == codes::CodeKind::kInvite) {
+    return InvalidArgumentError(
+        "this is an invite code (from `coven invite`), not a restore code: "
+        "run `coven join CODE --dir DIR --db DB` instead, in the directory "
+        "whose `coven identity` was invited.");
+  }
+  std::vector<std::string> from_code;
+  if (*kind == codes::CodeKind::kInvite) {
+    COVEN_ASSIGN_OR_RETURN(library::LibraryLocation location,
+                           library::DecodeInviteCode(code));
+    from_code = location.tables;
+  } else if (*kind == codes::CodeKind::kRestore) {
+    COVEN_ASSIGN_OR_RETURN(library::RestoreContents contents,
+                           library::DecodeRestoreCode(code, secret));
+    from_code = contents.location.tables;
+  } else {
+    return InvalidArgumentError(
+        "this is an identity code (from `coven identity`), not an invite or "
+        "restore code: give it to an Admin, who runs `coven invite` with it "
+        "and sends you back the invite code for `coven join`.");
+  }
+  if (tables->empty()) *tables = from_code;
+  return Status::Ok();
+}
 
 // Creates the library from `code` (may be empty), then syncs once so the
 // device is enrolled and holds the keys.
@@ -109,6 +187,12 @@ void RegisterInit(CLI::App& app, int* exit_code) {
   cmd->add_option("--name", settings->device_name, "A label for this device");
   cmd->callback([=] {
     settings->tables = SplitTables(*tables);
+    Status ready =
+        CheckBeforeCreate(*dir, settings->database, settings->tables, "init");
+    if (!ready.ok()) {
+      *exit_code = Fail(ready);
+      return;
+    }
     CreateAndSync(*dir, *settings, "", "", "created", exit_code);
   });
 
@@ -171,6 +255,16 @@ void RegisterInit(CLI::App& app, int* exit_code) {
         secret = std::move(*read);
       }
       join_settings->tables = SplitTables(*join_tables);
+      std::vector<std::string> tables = join_settings->tables;
+      Status ready = CheckCode(*code, secret, restore, &tables);
+      if (ready.ok()) {
+        ready =
+            CheckBeforeCreate(*join_dir, join_settings->database, tables, name);
+      }
+      if (!ready.ok()) {
+        *exit_code = Fail(ready);
+        return;
+      }
       CreateAndSync(*join_dir, *join_settings, *code, secret,
                     restore ? "restored" : "joined", exit_code);
     });

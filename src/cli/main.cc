@@ -1,5 +1,8 @@
 // coven: command-line client for coven libraries.
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/cli.h"
 
@@ -43,6 +46,56 @@ void PrintReport(const sync::sync_manager::SyncReport& r) {
     std::cout << "  waiting: " << w << "\n";
 }
 
+namespace {
+
+// Edit distance (insertions, deletions, substitutions, transpositions).
+std::size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(
+      a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+int UnknownCommand(const CLI::App& app, const std::string& name) {
+  std::vector<std::string> close;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    const std::string& known = sub->get_name();
+    const bool prefix = name.size() >= 3 && (known.rfind(name, 0) == 0 ||
+                                             name.rfind(known, 0) == 0);
+    if (prefix ||
+        Distance(name, known) <= std::max<std::size_t>(1, known.size() / 3)) {
+      close.push_back("`coven " + known + "`");
+    }
+  }
+  std::cerr << "coven: unknown command `" << name << "`";
+  if (!close.empty()) {
+    std::cerr << "; did you mean ";
+    for (std::size_t i = 0; i < close.size(); ++i) {
+      std::cerr << (i == 0                  ? ""
+                    : i + 1 == close.size() ? " or "
+                                            : ", ")
+                << close[i];
+    }
+    std::cerr << "?";
+  } else {
+    std::cerr << ".";
+  }
+  std::cerr << " Run `coven --help` for the list of commands.\n";
+  return 2;
+}
+
 }  // namespace coven::cli
 
 int main(int argc, char** argv) {
@@ -56,7 +109,7 @@ int main(int argc, char** argv) {
       "`coven invite` with it, the person runs `coven join CODE`. Your other\n"
       "devices use `coven restore-code` / `coven restore`. Then `coven sync`\n"
       "(once) or `coven watch` (continuously). The home only ever receives\n"
-      "sealed, signed objects."};
+      "sealed, signed objects (and a marker naming the library id)."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   int exit_code = 0;
@@ -66,10 +119,24 @@ int main(int argc, char** argv) {
   coven::cli::RegisterStatus(app, &exit_code);
   coven::cli::RegisterSync(app, &exit_code);
   coven::cli::RegisterWatch(app, &exit_code);
+  // A first argument that is not an option must name a subcommand; CLI11
+  // would only say that one is required.
+  if (argc == 1) {
+    std::cerr << "coven: no command given. Run `coven --help` for the list "
+                 "of commands.\n";
+    return 2;
+  }
+  if (argv[1][0] != '-' && app.get_subcommands([&](CLI::App* sub) {
+                                return sub->get_name() == argv[1];
+                              })
+                               .empty()) {
+    return coven::cli::UnknownCommand(app, argv[1]);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Help prints and exits 0; every usage error exits 2 (see cli.h).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   return exit_code;
 }

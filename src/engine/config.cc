@@ -4,6 +4,7 @@
 
 #include "coven/folder_home.h"
 #include "coven/home_url.h"
+#include "sync/home_marker.h"
 
 namespace coven::config {
 
@@ -117,6 +118,23 @@ Result<home::HomeRef> OpenHome(const Config& config) {
     return home::HomeRef(std::move(folder));
   }
   return home::OpenHomeUrl(url);
+}
+
+Status CreateHome(const Config& config, std::string_view library_id) {
+  home::HomeRef home;
+  if (config.home || !config.cloud_home.has_value()) {
+    COVEN_ASSIGN_OR_RETURN(home, OpenHome(config));
+  } else {
+    COVEN_ASSIGN_OR_RETURN(std::string url, HomeUrlFor(*config.cloud_home));
+    if (url.starts_with("file://")) {
+      COVEN_ASSIGN_OR_RETURN(auto folder,
+                             home::FolderHome::OpenOrCreate(url.substr(7)));
+      home = std::move(folder);
+    } else {
+      COVEN_ASSIGN_OR_RETURN(home, home::OpenHomeUrl(url));
+    }
+  }
+  return sync::MarkNewHome(*home, library_id);
 }
 
 }  // namespace coven::config

@@ -123,9 +123,9 @@ Status WalkDir(Walk& walk, const std::string& rel_dir,
   }
   return Status::Ok();
 }
-}  // namespace
 
-Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir) {
+// The absolute, normalized form of `root_dir` without trailing slashes.
+Result<std::string> NormalizeRoot(const std::string& root_dir) {
   if (root_dir.empty()) {
     return InvalidArgumentError("folder home: the directory path is empty");
   }
@@ -137,6 +137,15 @@ Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir) {
   }
   std::string root = abs.lexically_normal().string();
   while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root;
+}
+
+}  // namespace
+
+// Opens `root_dir`; with `create`, makes it (and its parents) if missing.
+Result<std::shared_ptr<FolderHome>> FolderHome::OpenRoot(std::string root_dir,
+                                                         bool create) {
+  COVEN_ASSIGN_OR_RETURN(std::string root, NormalizeRoot(root_dir));
   struct stat st;
   if (::stat(root.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) {
@@ -144,7 +153,12 @@ Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir) {
           "cannot open folder home " + root +
           ": it exists and is not a directory; choose a directory path");
     }
+  } else if (errno == ENOENT && !create) {
+    // Not there (yet): an unmounted drive or share. Every call reports
+    // kUnavailable until it appears; nothing here creates it.
+    return std::shared_ptr<FolderHome>(new FolderHome(std::move(root)));
   } else if (errno == ENOENT) {
+    std::error_code ec;
     std::filesystem::create_directories(root, ec);
     if (ec) {
       const int err = ec.value();
@@ -167,6 +181,11 @@ Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir) {
           "cannot open folder home " + root + " (" + std::strerror(err) +
           "): give this user access to it and its parent directories");
     }
+    if (err == ENOTDIR) {
+      return FailedPreconditionError(
+          "cannot open folder home " + root +
+          ": a parent is not a directory; choose another path");
+    }
     return ErrnoStatus(root, err, "opening", root, "stat");
   }
   if (::access(root.c_str(), R_OK | X_OK) != 0) {
@@ -175,9 +194,20 @@ Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir) {
                                  "): give this user read access to it");
   }
   // A read-only home still opens; writes will then report the problem.
-  ::mkdir(Join(root, kTmpDir).c_str(), 0777);
+  // Opening an existing home writes nothing: .tmp/ is made by the first
+  // write that needs it.
+  if (create) ::mkdir(Join(root, kTmpDir).c_str(), 0777);
   folder_io::RemoveStaleTemps(root);
   return std::shared_ptr<FolderHome>(new FolderHome(std::move(root)));
+}
+
+Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir) {
+  return OpenRoot(std::move(root_dir), /*create=*/false);
+}
+
+Result<std::shared_ptr<FolderHome>> FolderHome::OpenOrCreate(
+    std::string root_dir) {
+  return OpenRoot(std::move(root_dir), /*create=*/true);
 }
 
 Status FolderHome::Create(std::string_view path, ByteView data) {

@@ -141,8 +141,10 @@ Result<std::string> WriteTemp(const std::string& root, std::string_view op,
     if (fd.get() < 0) {
       const int err = errno;
       if (attempt < 3 && err == EEXIST) continue;
-      if (attempt < 3 && err == ENOENT && ::mkdir(tmp_dir.c_str(), 0777) == 0) {
-        continue;  // Someone removed .tmp; recreate it.
+      if (attempt < 3 && err == ENOENT &&
+          (::mkdir(tmp_dir.c_str(), 0777) == 0 || errno == EEXIST)) {
+        continue;  // No .tmp yet (or someone removed it): make it. A missing
+                   // root fails here, so the root is never recreated.
       }
       return ErrnoStatus(root, err, op, path, "create temporary file " + tmp);
     }

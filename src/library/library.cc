@@ -1,19 +1,24 @@
 #include "coven/library.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "codes/code.h"
 #include "coven/encryption.h"
 #include "coven/home_url.h"
 #include "crypto/crypto.h"
 #include "db/sql.h"
+#include "engine/table_schema.h"
 #include "library/key_custody_config.h"
 #include "library/library_codes.h"
 #include "members/member_identity.h"
+#include "sync/home_marker.h"
 
 namespace coven::library {
 
@@ -58,7 +63,67 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
   return Status::Ok();
 }
 
+// The Config OpenLibrary gives the SyncManager (home, tables, environment).
+Result<config::Config> ConfigFor(const std::string& dir,
+                                 const LibrarySettings& settings) {
+  config::Config config = config::Config::with_defaults(
+      dir, settings.device_name,
+      config::CloudHomeConfig{config::CloudProvider::kLocal, std::nullopt,
+                              settings.home_folder});
+  config.synced_tables = settings.tables;
+  config.genesis_anchor = settings.genesis_anchor;
+  config.sync_interval_ms = settings.sync_interval_ms;
+  COVEN_RETURN_IF_ERROR(config.apply_env());
+  return config;
+}
+
 }  // namespace
+
+Status CheckDatabase(const std::string& database,
+                     const std::vector<std::string>& tables) {
+  if (tables.empty()) {
+    return InvalidArgumentError(
+        "no tables to sync: name at least one table of " + database);
+  }
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(database.c_str(), &raw,
+                      SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> conn(raw, &sqlite3_close);
+  if (rc != SQLITE_OK) {
+    return FailedPreconditionError(
+        "cannot open database " + database + " (" +
+        (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) +
+        "): it must be an existing SQLite database holding the tables to sync");
+  }
+  std::set<std::string> seen;
+  for (const std::string& table : tables) {
+    if (!seen.insert(table).second) {
+      return InvalidArgumentError("table `" + table +
+                                  "` is listed twice in the tables to sync");
+    }
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt exists,
+        db::Stmt::Prepare(conn.get(),
+                          "SELECT 1 FROM sqlite_schema WHERE name = ?"));
+    exists.Bind(1, table);
+    COVEN_ASSIGN_OR_RETURN(bool found, exists.Step());
+    if (!found) {
+      return FailedPreconditionError(
+          "database " + database + " has no table `" + table +
+          "`: create it there first (its first column `id TEXT PRIMARY KEY`, "
+          "plus a column `_updated_at TEXT NOT NULL`), or leave it out of the "
+          "tables to sync");
+    }
+    Result<engine::TableSchema> schema =
+        engine::LoadTableSchema(conn.get(), table);
+    if (!schema.ok()) {
+      return FailedPreconditionError("database " + database + ": " +
+                                     schema.status().message());
+    }
+  }
+  return Status::Ok();
+}
 
 Result<LibrarySettings> ReadSettings(const std::string& dir) {
   const std::string path = SettingsPath(dir);
@@ -104,7 +169,14 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                       const std::string& secret) {
   COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
   if (std::filesystem::exists(SettingsPath(dir))) {
-    return AlreadyExistsError(dir + " already holds a library");
+    Result<LibrarySettings> existing = ReadSettings(dir);
+    return AlreadyExistsError(
+        dir + " already holds " +
+        (existing.ok() ? "library " + existing->library_id + " (home " +
+                             existing->home_folder + ")"
+                       : std::string("a library")) +
+        ": open it to sync it, or choose an empty directory for another "
+        "library");
   }
   std::optional<LibraryLocation> location;
   std::optional<std::array<std::uint8_t, 32>> restored_seed;
@@ -132,11 +204,6 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
                                 "upgrade coven");
     }
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
-  chmod(dir.c_str(), 0700);
   SystemEntropy entropy;
   if (location) {
     settings.library_id = location->library_id;
@@ -155,6 +222,27 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     settings.home_folder = Absolute(settings.home_folder);
   }
   settings.database = Absolute(settings.database);
+  // Check everything that can be checked before anything is written, so
+  // that a refused start leaves nothing behind and can simply be retried.
+  // A database that does not exist yet is the app's to create (with its
+  // tables) when it opens the library.
+  if (std::filesystem::exists(settings.database)) {
+    COVEN_RETURN_IF_ERROR(CheckDatabase(settings.database, settings.tables));
+  }
+  COVEN_ASSIGN_OR_RETURN(config::Config config, ConfigFor(dir, settings));
+  {
+    // Joining or restoring: the home must already be this library's.
+    // Starting: it must not hold another library.
+    COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(config));
+    COVEN_RETURN_IF_ERROR(
+        location ? sync::CheckJoinedHome(*home, settings.library_id)
+                 : sync::CheckNewHome(*home, settings.library_id));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return PermissionDeniedError("cannot create " + dir + ": " + ec.message());
+  chmod(dir.c_str(), 0700);
   bool from_marker = false;
   COVEN_ASSIGN_OR_RETURN(CustodyChoice custody,
                          ChooseNewCustody(dir, /*fresh_keyring_scope=*/false,
@@ -180,7 +268,18 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
   }
   COVEN_RETURN_IF_ERROR(
       keys_ok(key_service.get_or_create_device_key().status()));
-  COVEN_RETURN_IF_ERROR(WriteSettings(dir, settings));
+  if (!location) {
+    // Starting a library: the one moment its home is made.
+    COVEN_RETURN_IF_ERROR(config::CreateHome(config, settings.library_id));
+  }
+  Status written = WriteSettings(dir, settings);
+  if (!written.ok() && !location) {
+    // Without library.json the marker would name a library nobody has.
+    if (auto home = config::OpenHome(config); home.ok()) {
+      (*home)->Delete(sync::kHomeMarkerPath).IgnoreError();
+    }
+  }
+  COVEN_RETURN_IF_ERROR(written);
   return settings;
 }
 
@@ -250,14 +349,8 @@ Result<Library> OpenLibrary(
     COVEN_RETURN_IF_ERROR(db::Exec(library.db->raw_write_handle(), app_schema)
                               .Annotate("app schema"));
   }
-  config::Config config = config::Config::with_defaults(
-      dir, library.settings.device_name,
-      config::CloudHomeConfig{config::CloudProvider::kLocal, std::nullopt,
-                              library.settings.home_folder});
-  config.synced_tables = library.settings.tables;
-  config.genesis_anchor = library.settings.genesis_anchor;
-  config.sync_interval_ms = library.settings.sync_interval_ms;
-  COVEN_RETURN_IF_ERROR(config.apply_env());
+  COVEN_ASSIGN_OR_RETURN(config::Config config,
+                         ConfigFor(dir, library.settings));
   COVEN_ASSIGN_OR_RETURN(
       library.manager,
       sync::sync_manager::SyncManager::Create(

@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "coven/memory_home.h"
 #include "coven/session.h"
 #include "engine/sync_engine.h"
 #include "sync/sync_manager_impl.h"
@@ -65,7 +66,20 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   }
   impl->key_service = key_service;
 
+  impl->db = db;
+  impl->library_id = key_service.library_id();
   COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(impl->config));
+  // A home named by the configuration must be there and be this library's
+  // before anything is read from it or written to it; an injected home is
+  // the caller's business.
+  if (!impl->config.home && !dynamic_cast<home::MemoryHome*>(home.get())) {
+    COVEN_ASSIGN_OR_RETURN(std::optional<std::string> seen,
+                           db->get_sync_state("home_marker"));
+    impl->home_guard =
+        HomeGuard::Wrap(std::move(home),
+                        HomeGuard::Options{impl->library_id, seen.has_value()});
+    home = impl->home_guard;
+  }
   engine::EngineOptions options;
   options.tables = impl->config.synced_tables.empty()
                        ? session::synced_tables()
@@ -94,8 +108,21 @@ SyncManager::SyncManager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 SyncManager::~SyncManager() { stop().IgnoreError(); }
 
+Status SyncManager::Impl::CheckHome() {
+  if (!home_guard) return Status::Ok();
+  COVEN_RETURN_IF_ERROR(home_guard->Check());
+  if (home_guard->TakeFirstSeen()) {
+    return db->set_sync_state("home_marker", library_id);
+  }
+  return Status::Ok();
+}
+
 Result<SyncReport> SyncManager::Impl::Round() {
-  Result<engine::RoundReport> round = engine->SyncOnce();
+  // A home that is missing or not this library's stops the round before
+  // anything is captured, sent or fetched.
+  Status home_ok = CheckHome();
+  Result<engine::RoundReport> round =
+      home_ok.ok() ? engine->SyncOnce() : Result<engine::RoundReport>(home_ok);
   SyncReport report;
   Status status = round.status();
   if (round.ok()) {

@@ -13,6 +13,7 @@
 
 #include "coven/sync_manager.h"
 #include "engine/sync_engine.h"
+#include "sync/home_marker.h"
 
 namespace coven::sync::sync_manager {
 
@@ -24,6 +25,10 @@ struct SyncManager::Impl {
   EntropyRef entropy;
   std::unique_ptr<engine::SyncEngine> engine;
   std::optional<keys::KeyService> key_service;
+  std::shared_ptr<db::SyncDb> db;
+  /// Checks the home before each round; null for an injected home.
+  std::shared_ptr<HomeGuard> home_guard;
+  std::string library_id;  ///< 32 hex digits.
 
   std::mutex mutex;
   std::condition_variable wake;
@@ -36,6 +41,8 @@ struct SyncManager::Impl {
   std::vector<std::string> problems;
 
   Result<SyncReport> Round();
+  /// OK when the home is there and is this library's (see HomeGuard).
+  Status CheckHome();
   void Loop();
 };
 
