@@ -94,6 +94,31 @@ class CliTest : public ::testing::Test {
   }
   std::string Dir(const std::string& who) { return tmp_ / who; }
   std::string Home() { return tmp_ / "home"; }
+  /// `todos secret` in `from`: the restore code and its recovery secret.
+  std::pair<std::string, std::string> TodosRestoreCode(
+      const std::string& from) {
+    CommandResult secret = Todos("secret --dir " + Dir(from));
+    EXPECT_EQ(secret.exit_code, 0) << secret.output;
+    const std::size_t at = secret.output.find("CVK1-");
+    EXPECT_NE(at, std::string::npos) << secret.output;
+    if (at == std::string::npos) return {};
+    return {FirstLine(secret.output), FirstLine(secret.output.substr(at))};
+  }
+  /// `todos init --join` as `who` with a restore code and its recovery
+  /// secret (read from COVEN_RECOVERY_SECRET). `extra`: more arguments.
+  CommandResult TodosJoin(const std::string& who,
+                          const std::pair<std::string, std::string>& code,
+                          const std::string& extra = "") {
+    return RunCommand("COVEN_RECOVERY_SECRET=" + code.second + " " +
+                      TodosBin() + " init --dir " + Dir(who) + " --home " +
+                      Home() + extra + " --join " + code.first);
+  }
+  /// Another device of the member of `from` joins as `who`.
+  CommandResult JoinWithRestoreCode(const std::string& from,
+                                    const std::string& who,
+                                    const std::string& extra = "") {
+    return TodosJoin(who, TodosRestoreCode(from), extra);
+  }
 
   TempDir tmp_;
 };

@@ -89,10 +89,12 @@ TEST_F(CliMessagesTest, CodesOfTheOtherKindNameTheRightCommand) {
   MakeDatabase("app.db", kTodos);
   MakeDatabase("phone.db", kTodos);
   ASSERT_EQ(Coven(Init("lib", "app.db")).exit_code, 0);
-  CommandResult code =
-      Coven("restore-code --passphrase 'correct horse' --dir " + Path("lib"));
+  CommandResult code = Coven("restore-code --dir " + Path("lib"));
   ASSERT_EQ(code.exit_code, 0) << code.output;
   const std::string restore = FirstLine(code.output);
+  const std::size_t at = code.output.find("CVK1-");
+  ASSERT_NE(at, std::string::npos) << code.output;
+  const std::string recovery = FirstLine(code.output.substr(at));
 
   // `coven join` has no --passphrase: a restore code goes to `coven restore`.
   const std::string where =
@@ -106,7 +108,8 @@ TEST_F(CliMessagesTest, CodesOfTheOtherKindNameTheRightCommand) {
       << join.output;
   EXPECT_FALSE(fs::exists(Path("phone") + "/library.json"));
   CommandResult restored =
-      Coven("restore " + restore + " --passphrase 'correct horse'" + where);
+      RunCommand("COVEN_RECOVERY_SECRET=" + recovery + " " + CovenBin() +
+                 " restore " + restore + where);
   EXPECT_EQ(restored.exit_code, 0) << restored.output;
 
   // And an invite code given to `coven restore` goes to `coven join`.

@@ -26,10 +26,7 @@ class HomeMarkerCliTest : public CliTest {
     CommandResult init =
         Todos("init --dir " + Dir("laptop") + " --home " + Home());
     ASSERT_EQ(init.exit_code, 0) << init.output;
-    CommandResult secret = Todos("secret --dir " + Dir("laptop"));
-    ASSERT_EQ(secret.exit_code, 0) << secret.output;
-    CommandResult join = Todos("init --dir " + Dir("phone") + " --home " +
-                               Home() + " --join " + FirstLine(secret.output));
+    CommandResult join = JoinWithRestoreCode("laptop", "phone");
     ASSERT_EQ(join.exit_code, 0) << join.output;
     ASSERT_EQ(
         Todos("add --dir " + Dir("laptop") + " --id xa1 before").exit_code, 0);
@@ -228,19 +225,16 @@ TEST_F(HomeMarkerCliTest, JoinThroughMissingHomeLeavesNothing) {
   CommandResult init =
       Todos("init --dir " + Dir("laptop") + " --home " + Home());
   ASSERT_EQ(init.exit_code, 0) << init.output;
-  const std::string code =
-      FirstLine(Todos("secret --dir " + Dir("laptop")).output);
+  const auto code = TodosRestoreCode("laptop");
   fs::rename(Home(), Away());
-  const std::string join =
-      "init --dir " + Dir("phone") + " --home " + Home() + " --join " + code;
-  CommandResult refused = Todos(join);
+  CommandResult refused = TodosJoin("phone", code);
   EXPECT_EQ(refused.exit_code, 3) << refused.output;
   EXPECT_NE(refused.output.find("is missing"), std::string::npos)
       << refused.output;
   EXPECT_FALSE(fs::exists(Home()));
   EXPECT_FALSE(fs::exists(Dir("phone") + "/library.json"));
   fs::rename(Away(), Home());
-  CommandResult joined = Todos(join);
+  CommandResult joined = TodosJoin("phone", code);
   EXPECT_EQ(joined.exit_code, 0) << joined.output;
 }
 

@@ -23,15 +23,7 @@ class SelfRepairCliTest : public CliTest {
   /// Another device of the laptop's member joins with its restore code and
   /// the recovery secret printed after it.
   void Join(const std::string& who) {
-    CommandResult secret = Todos("secret --dir " + Dir("laptop"));
-    ASSERT_EQ(secret.exit_code, 0) << secret.output;
-    const std::size_t at = secret.output.find("CVK1-");
-    ASSERT_NE(at, std::string::npos) << secret.output;
-    const std::string recovery = FirstLine(secret.output.substr(at));
-    CommandResult join =
-        RunCommand("COVEN_RECOVERY_SECRET=" + recovery + " " + TodosBin() +
-                   " init --dir " + Dir(who) + " --home " + Home() +
-                   " --name " + who + " --join " + FirstLine(secret.output));
+    CommandResult join = JoinWithRestoreCode("laptop", who, " --name " + who);
     ASSERT_EQ(join.exit_code, 0) << join.output;
   }
   void Add(const std::string& who, const std::string& id) {

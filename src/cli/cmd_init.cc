@@ -53,8 +53,8 @@ Status CheckBeforeCreate(const std::string& dir, const std::string& database,
 // of the other kind gets the command that takes it. A code of the right
 // kind is decoded (a typo or a wrong passphrase is reported before anything
 // else); `*tables` gets the code's tables when it is empty.
-Status CheckCode(const std::string& code, const std::string& secret,
-                 bool restore, std::vector<std::string>* tables) {
+// The code's kind fits the command (before any secret is asked for).
+Status CheckCodeKind(const std::string& code, bool restore) {
   auto kind = codes::DetectCodeKind(code);
   if (!kind.ok()) return kind.status();
   if (!restore && *kind == codes::CodeKind::kRestore) {
@@ -70,6 +70,26 @@ Status CheckCode(const std::string& code, const std::string& secret,
         "run `coven join CODE --dir DIR --db DB` instead, in the directory "
         "whose `coven identity` was invited.");
   }
+  if (*kind == codes::CodeKind::kRecoverySecret) {
+    return InvalidArgumentError(
+        "this is a recovery secret (CVK1), not a code: pass the restore code "
+        "(CVR1) to `coven restore` and give this secret when it asks for it "
+        "(or in COVEN_RECOVERY_SECRET).");
+  }
+  if (*kind == codes::CodeKind::kIdentity) {
+    return InvalidArgumentError(
+        "this is an identity code (from `coven identity`), not an invite or "
+        "restore code: give it to an Admin, who runs `coven invite` with it "
+        "and sends you back the invite code for `coven join`.");
+  }
+  return Status::Ok();
+}
+
+Status CheckCode(const std::string& code, const std::string& secret,
+                 bool restore, std::vector<std::string>* tables) {
+  COVEN_RETURN_IF_ERROR(CheckCodeKind(code, restore));
+  auto kind = codes::DetectCodeKind(code);
+  if (!kind.ok()) return kind.status();
   std::vector<std::string> from_code;
   if (*kind == codes::CodeKind::kInvite) {
     COVEN_ASSIGN_OR_RETURN(library::LibraryLocation location,
@@ -245,6 +265,10 @@ void RegisterInit(CLI::App& app, int* exit_code) {
         return;
       }
       std::string secret;
+      if (Status kind = CheckCodeKind(*code, restore); !kind.ok()) {
+        *exit_code = Fail(kind);
+        return;
+      }
       if (restore) {
         Result<std::string> read =
             RestoreSecret(*code, *secret_fd, *passphrase_fd);
