@@ -1,0 +1,193 @@
+// Flushes of any size, in process: a large transaction is cut into several
+// objects below max_object_bytes, receivers apply them as one transaction,
+// a flush that fails strands nothing, and a transaction too large for the
+// capture session is recovered from its stamps (docs/capture.md).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "cli_harness.h"
+#include "coven/memory_home.h"
+#include "engine/sync_engine.h"
+#include "object/sealed_object.h"
+#include "test_device.h"
+
+namespace coven::testing {
+namespace {
+
+constexpr std::int64_t kStart = 1'700'000'000'000;
+
+// `rows` todos in one statement, ids `<prefix>-<n>`, stamped with `stamp`
+// (SQL).
+std::string InsertTodos(const std::string& prefix, int rows,
+                        const std::string& stamp = "coven_hlc()") {
+  return "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+         "WHERE i < " +
+         std::to_string(rows) + ") INSERT INTO todos SELECT '" + prefix +
+         "-' || i, 'todo ' || i || ' ' || hex(randomblob(8)), i % 2, " + stamp +
+         " FROM c;";
+}
+
+// The log objects in `home`, in order.
+std::vector<home::ObjectInfo> LogObjects(home::Home& home) {
+  auto listed = home::ListAll(home, "log/");
+  EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+  return listed.ok() ? *listed : std::vector<home::ObjectInfo>{};
+}
+
+TEST(SplitFlushTest, ALargeTransactionIsSplitAndAppliedWhole) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(81);
+  auto clock = std::make_shared<ManualClock>(kStart);
+  TestDevice::Options small;
+  small.max_object_bytes = 64 << 10;
+  auto a = TestDevice::Create(lib, home, 1, clock, small);
+  auto b = TestDevice::Create(lib, home, 2, clock, small);
+  a->Sync();
+  b->Sync();
+  a->Exec("BEGIN; " + InsertTodos("t", 20000) +
+          "INSERT INTO todo_notes VALUES('n1', 't-7', 'a note', "
+          "coven_hlc()); COMMIT;");
+  auto report = a->Sync();
+  EXPECT_EQ(report.flushed_rows, 20001u);
+  const std::vector<home::ObjectInfo> objects = LogObjects(*home);
+  ASSERT_GT(objects.size(), 3u);
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    EXPECT_LE(objects[i].size, small.max_object_bytes) << objects[i].path;
+    auto bytes = home->Get(objects[i].path);
+    ASSERT_TRUE(bytes.ok());
+    auto header = object::ParseHeader(*bytes);
+    ASSERT_TRUE(header.ok());
+    // Every part but the last says that the flush continues.
+    EXPECT_EQ(header->kind, i + 1 < objects.size()
+                                ? object::ObjectKind::kLogPart
+                                : object::ObjectKind::kLog)
+        << objects[i].path;
+  }
+
+  // A reader that can get every part but the last applies nothing yet.
+  const home::ObjectInfo last = objects.back();
+  const Bytes last_bytes = *home->Get(last.path);
+  ASSERT_TRUE(home->Delete(last.path).ok());
+  auto partial = b->Sync();
+  EXPECT_EQ(partial.applied_rows, 0u);
+  EXPECT_TRUE(b->Dump("todos").empty());
+  EXPECT_TRUE(b->Dump("todo_notes").empty());
+  // Once the last one is there, the whole flush applies in one round.
+  ASSERT_TRUE(home->Create(last.path, last_bytes).ok());
+  auto whole = b->Sync();
+  EXPECT_EQ(whole.pulled_objects, objects.size());
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+  EXPECT_EQ(b->Dump("todo_notes"), a->Dump("todo_notes"));
+  EXPECT_EQ(b->Dump("todos").size(), 20000u);
+
+  // Small flushes after it are single objects again.
+  a->Exec(
+      "UPDATE todos SET title = 'later', _updated_at = coven_hlc() "
+      "WHERE id = 't-1'");
+  EXPECT_EQ(a->Sync().pushed_objects, 1u);
+  b->Sync();
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+}
+
+TEST(SplitFlushTest, StagedPartsSurviveARestartOfTheReader) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(82);
+  auto clock = std::make_shared<ManualClock>(kStart);
+  TestDevice::Options small;
+  small.max_object_bytes = 32 << 10;
+  auto a = TestDevice::Create(lib, home, 1, clock, small);
+  a->Sync();
+  a->Exec("BEGIN; " + InsertTodos("t", 5000) + "COMMIT;");
+  a->Sync();
+  const std::vector<home::ObjectInfo> objects = LogObjects(*home);
+  ASSERT_GT(objects.size(), 2u);
+  const Bytes last_bytes = *home->Get(objects.back().path);
+  ASSERT_TRUE(home->Delete(objects.back().path).ok());
+
+  TempDir dir;
+  TestDevice::Options file = small;
+  file.db_path = dir / "b.db";
+  {
+    auto b = TestDevice::Create(lib, home, 2, clock, file);
+    b->Sync();
+    EXPECT_TRUE(b->Dump("todos").empty());
+    ASSERT_TRUE(b->manager().stop().ok());
+  }
+  ASSERT_TRUE(home->Create(objects.back().path, last_bytes).ok());
+  auto b = TestDevice::Create(lib, home, 2, clock, file);
+  auto report = b->Sync();
+  // Only the last object is fetched again; the staged parts apply with it.
+  EXPECT_EQ(report.pulled_objects, objects.size());
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+}
+
+TEST(SplitFlushTest, AFailedFlushStrandsNothing) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(83);
+  auto clock = std::make_shared<ManualClock>(kStart);
+  auto a = TestDevice::Create(lib, home, 1, clock);
+  auto b = TestDevice::Create(lib, home, 2, clock);
+  a->Exec(InsertTodos("old", 3));
+  a->Sync();
+  b->Sync();
+  ASSERT_EQ(b->Dump("todos").size(), 3u);
+
+  // Every kind of write the next flush must ship: stamped inserts, rows with
+  // a stamp that is not this device's (restamped by the flush), an update
+  // that leaves the stamp alone, a delete.
+  a->Exec(InsertTodos("new", 50));
+  a->Exec(InsertTodos("foreign", 5, "'2000-01-01 00:00:00'"));
+  a->Exec("UPDATE todos SET title = 'changed, same stamp' WHERE id = 'old-1'");
+  a->Exec("DELETE FROM todos WHERE id = 'old-2'");
+  // The flush fails (here: the outbox refuses the object) ...
+  a->Exec(
+      "CREATE TEMP TRIGGER fail_flush BEFORE INSERT ON cloud_outbox BEGIN "
+      "SELECT RAISE(ABORT, 'injected flush failure'); END;");
+  auto failed = a->manager().flush();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("injected flush failure"),
+            std::string::npos)
+      << failed.status().ToString();
+  EXPECT_FALSE(a->manager().sync_now().ok());
+  // ... and the round after the cause is gone ships every row.
+  a->Exec("DROP TRIGGER fail_flush");
+  auto report = a->Sync();
+  EXPECT_EQ(report.flushed_rows, 50u + 5u + 1u + 1u);
+  b->Sync();
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+  EXPECT_EQ(b->Dump("todos").size(), 3u + 50u + 5u - 1u);
+}
+
+TEST(SplitFlushTest, ATransactionLargerThanTheSessionLosesNothing) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(84);
+  auto clock = std::make_shared<ManualClock>(kStart);
+  auto a = TestDevice::Create(lib, home, 1, clock);
+  auto b = TestDevice::Create(lib, home, 2, clock);
+  a->Exec(InsertTodos("old", 1000));
+  a->Sync();
+  b->Sync();
+  // Recorded by the session before it reaches its bound: rows stamped by
+  // another device and an update that leaves the stamp alone ...
+  a->Exec("BEGIN;" + InsertTodos("foreign", 100, "'2000-01-01 00:00:00'") +
+          "UPDATE todos SET title = 'same stamp' WHERE id = 'old-1';" +
+          // ... then more than the session holds (about 90 bytes a row) ...
+          InsertTodos("bulk", 200000) +
+          // ... and, after the bound, stamped updates and deletes.
+          "UPDATE todos SET completed = 2, _updated_at = coven_hlc() WHERE id "
+          "IN ('old-3', 'bulk-5', 'foreign-7');" +
+          "DELETE FROM todos WHERE id IN ('old-4', 'bulk-6', 'foreign-8');" +
+          "COMMIT;");
+  auto report = a->Sync();
+  // Inserted rows (two of them deleted again), the updates of old rows, and
+  // three deletions.
+  EXPECT_EQ(report.flushed_rows, (100u + 200000u - 2u) + 2u + 3u);
+  b->Sync();
+  EXPECT_EQ(b->Dump("todos").size(), 1000u + 100u + 200000u - 3u);
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+}
+
+}  // namespace
+}  // namespace coven::testing
