@@ -123,6 +123,89 @@ TEST(SplitFlushTest, StagedPartsSurviveARestartOfTheReader) {
   EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
 }
 
+TEST(SplitFlushTest, ARejectedPartDoesNotStrandTheOthers) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(85);
+  auto clock = std::make_shared<ManualClock>(kStart);
+  TestDevice::Options small;
+  small.max_object_bytes = 32 << 10;
+  auto a = TestDevice::Create(lib, home, 1, clock, small);
+  auto b = TestDevice::Create(lib, home, 2, clock, small);
+  a->Sync();
+  b->Sync();
+  a->Exec("BEGIN; " + InsertTodos("t", 5000) + "COMMIT;");
+  a->Sync();
+  const std::vector<home::ObjectInfo> objects = LogObjects(*home);
+  ASSERT_GT(objects.size(), 3u);
+  // The home damages the second part of the flush.
+  const std::string damaged = objects[1].path;
+  const Bytes original = *home->Get(damaged);
+  Bytes broken = original;
+  broken[broken.size() / 2] ^= 0x40;
+  ASSERT_TRUE(home->Replace(damaged, broken).ok());
+  auto report = b->Sync();
+  EXPECT_EQ(report.quarantined, 1u);
+  // Every other part applied: the one before the damaged part on its own,
+  // the ones after it with the last object.
+  const std::size_t got = b->Dump("todos").size();
+  EXPECT_GT(got, 0u);
+  EXPECT_LT(got, 5000u);
+  // Repaired and retried, the damaged part applies too.
+  ASSERT_TRUE(home->Replace(damaged, original).ok());
+  ASSERT_TRUE(b->manager().retry_quarantined().ok());
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+}
+
+TEST(SplitFlushTest, FirstStartOverTablesIndexedByStamp) {
+  // Existing rows with stamps of no device, in a rowid table and a WITHOUT
+  // ROWID table, both with an index on `_updated_at`: the first start
+  // restamps every row while it scans, and must ship each exactly once.
+  TempDir dir;
+  const std::string schema =
+      std::string(kTodoSchema) +
+      "CREATE INDEX todos_by_stamp ON todos(_updated_at);"
+      "CREATE TABLE tags (id TEXT PRIMARY KEY, name TEXT, _updated_at TEXT "
+      "NOT NULL) WITHOUT ROWID;"
+      "CREATE INDEX tags_by_stamp ON tags(_updated_at);";
+  for (const char* name : {"a.db", "b.db"}) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir / name).c_str(), &db), SQLITE_OK);
+    std::string sql = schema;
+    if (std::string(name) == "a.db") {
+      sql += InsertTodos("t", 3000, "'2000-01-01 00:00:00'") +
+             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+             "WHERE i < 2000) INSERT INTO tags SELECT 'tag-' || i, 'tag ' || "
+             "i, '1999-12-31 ' || i FROM c;";
+    }
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(86);
+  auto clock = std::make_shared<ManualClock>(kStart);
+  TestDevice::Options options;
+  options.tables = {"todos", "todo_notes", "tags"};
+  options.max_object_bytes = 48 << 10;
+  options.db_path = dir / "a.db";
+  auto a = TestDevice::Create(lib, home, 1, clock, options);
+  options.db_path = dir / "b.db";
+  auto b = TestDevice::Create(lib, home, 2, clock, options);
+  auto report = a->Sync();
+  EXPECT_EQ(report.flushed_rows, 5000u);
+  EXPECT_GT(LogObjects(*home).size(), 1u);
+  b->Sync();
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+  EXPECT_EQ(b->Dump("tags"), a->Dump("tags"));
+  EXPECT_EQ(b->Dump("tags").size(), 2000u);
+  for (const std::string& row : a->Dump("todos")) {
+    EXPECT_EQ(row.find("2000-01-01"), std::string::npos) << row;
+  }
+  // Nothing is left to ship.
+  EXPECT_EQ(a->Sync().flushed_rows, 0u);
+}
+
 TEST(SplitFlushTest, AFailedFlushStrandsNothing) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(83);
