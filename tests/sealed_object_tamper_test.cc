@@ -194,7 +194,7 @@ TEST_F(SealedObjectTamperTest, MalformedCleartextFieldsAreNamed) {
       {4, {2}, "format version 2, but this build reads only version 1"},
       {4, {0}, "format version 0"},
       {5, {0}, "unknown kind 0"},
-      {5, {3}, "unknown kind 3"},
+      {5, {4}, "unknown kind 4"},
       {78, {0, 0, 0, 0, 0, 0, 0, 0}, "seq 0"},
       {118, {0xff, 0xff}, "after hlc_max"},
       {kChunkCountOffset, {0, 0, 0, 0}, "zero chunks"},

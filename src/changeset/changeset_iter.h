@@ -14,6 +14,10 @@ namespace coven::changeset {
 class ChangesetIter {
  public:
   explicit ChangesetIter(ByteView changeset) : data_(changeset) {}
+  /// Reads the changeset from a stream (sqlite3changeset_start_strm), so
+  /// that only a small window of it is in memory at a time.
+  using Input = int (*)(void* ctx, void* data, int* size);
+  ChangesetIter(Input input, void* ctx) : input_(input), input_ctx_(ctx) {}
   ~ChangesetIter() {
     if (it_ != nullptr) sqlite3changeset_finalize(it_);
   }
@@ -24,9 +28,14 @@ class ChangesetIter {
   /// changeset is corrupt.
   Result<bool> Next() {
     if (it_ == nullptr) {
-      if (data_.empty()) return false;
-      int rc = sqlite3changeset_start(&it_, static_cast<int>(data_.size()),
-                                      const_cast<std::uint8_t*>(data_.data()));
+      int rc;
+      if (input_ != nullptr) {
+        rc = sqlite3changeset_start_strm(&it_, input_, input_ctx_);
+      } else {
+        if (data_.empty()) return false;
+        rc = sqlite3changeset_start(&it_, static_cast<int>(data_.size()),
+                                    const_cast<std::uint8_t*>(data_.data()));
+      }
       if (rc != SQLITE_OK) return Corrupt(rc);
     }
     int rc = sqlite3changeset_next(it_);
@@ -60,6 +69,8 @@ class ChangesetIter {
                                 sqlite3_errstr(rc) + ")");
   }
   ByteView data_;
+  Input input_ = nullptr;
+  void* input_ctx_ = nullptr;
   sqlite3_changeset_iter* it_ = nullptr;
   const char* table_ = nullptr;
   int columns_ = 0;

@@ -42,11 +42,14 @@ void ChangesetWriter::PutVarint(std::uint64_t v) {
 }
 
 void ChangesetWriter::BeginTable(std::string_view table, int column_count) {
+  const std::size_t start = out_.size();
   out_.push_back('T');
   PutVarint(static_cast<std::uint64_t>(column_count));
   for (int i = 0; i < column_count; ++i) out_.push_back(i == 0 ? 1 : 0);
   out_.insert(out_.end(), table.begin(), table.end());
   out_.push_back(0);
+  table_header_.assign(out_.begin() + static_cast<std::ptrdiff_t>(start),
+                       out_.end());
 }
 
 void ChangesetWriter::BeginInsert() {
@@ -114,7 +117,19 @@ void ChangesetWriter::AddValue(sqlite3_value* value) {
 
 Bytes ChangesetWriter::Finish() {
   records_ = 0;
+  table_header_.clear();
   return std::exchange(out_, Bytes());
+}
+
+Bytes ChangesetWriter::SplitAt(std::size_t end, std::size_t kept_records,
+                               bool repeat_header) {
+  Bytes next;
+  if (repeat_header) next = table_header_;
+  next.insert(next.end(), out_.begin() + static_cast<std::ptrdiff_t>(end),
+              out_.end());
+  out_.resize(end);
+  records_ = kept_records;
+  return std::exchange(out_, std::move(next));
 }
 
 }  // namespace coven::changeset

@@ -43,11 +43,17 @@ class ChangesetWriter {
   bool empty() const { return records_ == 0; }
   /// Returns the changeset and resets the writer.
   Bytes Finish();
+  /// Splits the changeset at byte `end`, a record boundary: returns the
+  /// changeset before it and keeps the `kept_records` records after it as the
+  /// start of the next changeset, behind a repeated header of the current
+  /// table when `repeat_header` (false when `end` is that header's start).
+  Bytes SplitAt(std::size_t end, std::size_t kept_records, bool repeat_header);
 
  private:
   void PutVarint(std::uint64_t value);
   Bytes out_;
   std::size_t records_ = 0;
+  Bytes table_header_;  // the current table's header, for SplitAt
 };
 
 }  // namespace coven::changeset

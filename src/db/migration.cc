@@ -61,6 +61,17 @@ CREATE TABLE IF NOT EXISTS _coven_quarantine (
   object BLOB,
   at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _coven_staged_parts (
+  author TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  hlc_min TEXT NOT NULL,
+  hlc_max TEXT NOT NULL,
+  object_hash BLOB NOT NULL,
+  public_key BLOB NOT NULL,
+  payload BLOB NOT NULL,
+  PRIMARY KEY (author, seq)
+);
 )sql";
 
 }  // namespace coven::db

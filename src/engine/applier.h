@@ -71,6 +71,13 @@ class Applier {
   /// touched no table with a foreign-key relation.
   Status ReconcileParked(std::vector<changeset::RowChange>* changes);
 
+  /// Whether the last validated changeset touches a table with a foreign-key
+  /// relation. A caller that applies several changesets before one
+  /// ReconcileParked raises it for all of them with
+  /// `mark_touches_foreign_keys`.
+  bool touches_foreign_keys() const { return validated_touches_foreign_keys_; }
+  void mark_touches_foreign_keys() { validated_touches_foreign_keys_ = true; }
+
   // Used by the conflict handler.
   int OnConflict(int type, sqlite3_changeset_iter* it);
 

@@ -1,7 +1,13 @@
 // SyncEngine::Flush: captured changes -> sealed objects in the outbox, in one
-// transaction with the flush bookkeeping.
+// transaction with the flush bookkeeping. A flush of any size is cut into
+// parts (consecutive seqs, each below max_object_bytes); only one part is in
+// memory at a time (docs/capture.md).
+#include <algorithm>
+
 #include "db/sql.h"
+#include "engine/flush_parts.h"
 #include "engine/sync_engine.h"
+#include "object/payload.h"
 #include "util/crash_point.h"
 
 namespace coven::engine {
@@ -45,62 +51,97 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   // A device that may never publish (a Reader, a removed member) still
   // consumes its start-up scan here, so rows it later receives are never
   // taken for its own; what it captured is dropped, not published.
-  std::optional<Hlc> recover_after;
-  if (need_recovery_) recover_after = bootstrap_ ? Hlc() : flushed_through;
-  Result<db::Transaction> txn = db::Transaction::Begin(conn_);
-  if (!txn.ok()) return txn.status().Annotate("flushing captured changes");
-  // From here the session is consumed: if anything fails, the rows are
-  // recovered from their stamps on the next flush.
-  need_recovery_ = true;
-  COVEN_ASSIGN_OR_RETURN(
-      CapturedChanges captured,
-      capture_->Collect(recover_after, flushed_through, bootstrap_));
-  if (!publish && captured.rows == 0) write_refusal_ = Status::Ok();
-  if (captured.rows > 0 && publish) {
+  CollectOptions collect;
+  if (need_recovery_)
+    collect.recover_after = bootstrap_ ? Hlc() : flushed_through;
+  collect.tombstones_after = flushed_through;
+  collect.include_foreign = bootstrap_;
+
+  // Each part's changeset stays below what seals under max_object_bytes
+  // whatever zstd makes of it, and below a fixed size so that memory does
+  // not grow with the limit.
+  const std::uint64_t part_bytes = std::min<std::uint64_t>(
+      kDefaultPartBytes,
+      object::payload::LargestPayloadWithin(options_.max_object_bytes));
+  if (publish && part_bytes == 0) {
+    return FailedPreconditionError(
+        "max_object_bytes (" + std::to_string(options_.max_object_bytes) +
+        ") is too small to hold any object; raise Config::max_object_bytes");
+  }
+  std::size_t rows = 0;
+  Status done = [&]() -> Status {
+    COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
     COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));
-    const std::uint64_t seq = last_seq ? std::stoull(*last_seq) + 1 : 1;
-    object::ObjectHeader header = OwnHeader(object::ObjectKind::kLog, seq,
-                                            last_hash.value_or(""), key.id());
-    header.hlc_min = captured.hlc_min;
-    header.hlc_max = captured.hlc_max;
-    const std::string path = LogPath(device_, seq);
-    COVEN_ASSIGN_OR_RETURN(
-        Bytes sealed,
-        object::Seal(path, header, captured.changeset, key, identity_.signer));
-    if (sealed.size() > options_.max_object_bytes) {
-      return ResourceExhaustedError(
-          "a flush of " + std::to_string(captured.rows) + " rows seals to " +
-          std::to_string(sealed.size()) + " bytes, above max_object_bytes (" +
-          std::to_string(options_.max_object_bytes) +
-          "); raise Config::max_object_bytes or sync more often");
-    }
+    std::uint64_t seq = last_seq ? std::stoull(*last_seq) + 1 : 1;
+    std::string prev_hash = last_hash.value_or("");
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt insert,
         db::Stmt::Prepare(conn_,
                           "INSERT INTO cloud_outbox(seq, path, object, "
                           "rows, created_ms) VALUES(?, ?, ?, ?, ?)"));
-    insert.Bind(1, static_cast<std::int64_t>(seq))
-        .Bind(2, path)
-        .BindBlob(3, sealed)
-        .Bind(4, static_cast<std::int64_t>(captured.rows))
-        .Bind(5, clock_->NowMillis());
-    COVEN_RETURN_IF_ERROR(insert.Run());
-    COVEN_RETURN_IF_ERROR(
-        db::SetState(conn_, "local_seq", std::to_string(seq)));
-    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "local_hash",
-                                       HexEncode(object::ObjectHash(sealed))));
+    PartWriter parts(
+        static_cast<std::size_t>(part_bytes), [&](CapturedPart part) -> Status {
+          if (!publish) return Status::Ok();  // dropped, see above
+          // Every part but the last says that the flush continues at the
+          // next seq, so that receivers apply the flush as a whole.
+          object::ObjectHeader header =
+              OwnHeader(part.last ? object::ObjectKind::kLog
+                                  : object::ObjectKind::kLogPart,
+                        seq, prev_hash, key.id());
+          header.hlc_min = part.hlc_min;
+          header.hlc_max = part.hlc_max;
+          const std::string path = LogPath(device_, seq);
+          COVEN_ASSIGN_OR_RETURN(Bytes sealed,
+                                 object::Seal(path, header, part.changeset, key,
+                                              identity_.signer));
+          Bytes().swap(part.changeset);
+          if (sealed.size() > options_.max_object_bytes) {
+            // Only a part of a single row can get here.
+            return ResourceExhaustedError(
+                "a single row seals to " + std::to_string(sealed.size()) +
+                " bytes, above max_object_bytes (" +
+                std::to_string(options_.max_object_bytes) +
+                "); raise Config::max_object_bytes (COVEN_MAX_OBJECT_BYTES) "
+                "or make the row smaller");
+          }
+          insert.Bind(1, static_cast<std::int64_t>(seq))
+              .Bind(2, path)
+              .BindBlob(3, sealed)
+              .Bind(4, static_cast<std::int64_t>(part.rows))
+              .Bind(5, clock_->NowMillis());
+          COVEN_RETURN_IF_ERROR(insert.Run());
+          prev_hash = HexEncode(object::ObjectHash(sealed));
+          ++seq;
+          return Status::Ok();
+        });
+    COVEN_RETURN_IF_ERROR(capture_->Collect(collect, &parts));
+    COVEN_RETURN_IF_ERROR(parts.Finish());
+    rows = parts.rows();
+    if (!publish && rows == 0) write_refusal_ = Status::Ok();
+    if (publish && parts.parts() > 0) {
+      COVEN_RETURN_IF_ERROR(
+          db::SetState(conn_, "local_seq", std::to_string(seq - 1)));
+      COVEN_RETURN_IF_ERROR(db::SetState(conn_, "local_hash", prev_hash));
+    }
+    const std::string last = hlc_->Last().ToText();
+    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "flushed_through", last));
+    COVEN_RETURN_IF_ERROR(db::SetState(conn_, "hlc_high_water", last));
+    CrashPoint("flush.before_commit");
+    return txn.Commit();
+  }();
+  if (!done.ok()) {
+    // Rolled back: the session keeps what it recorded and the stamps and
+    // tombstones are still newer than flushed_through, so the next flush
+    // retries the same rows (a first start's backfill included).
+    capture_->Resume();
+    return done.Annotate("flushing captured changes");
   }
-  const std::string last = hlc_->Last().ToText();
-  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "flushed_through", last));
-  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "hlc_high_water", last));
-  CrashPoint("flush.before_commit");
-  COVEN_RETURN_IF_ERROR(txn->Commit());
   CrashPoint("flush.after_commit");
   need_recovery_ = false;
   bootstrap_ = false;
-  COVEN_RETURN_IF_ERROR(capture_->Attach());
-  return publish ? captured.rows : std::size_t{0};
+  COVEN_RETURN_IF_ERROR(capture_->Restart());
+  return publish ? rows : std::size_t{0};
 }
 
 }  // namespace coven::engine

@@ -101,8 +101,8 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
   }
   if (!payload.ok()) return {LogCheck::kReject, payload.status(), ""};
   Status verdict;
-  if (header.kind != object::ObjectKind::kLog ||
-      header.author_device != author || header.seq != seq) {
+  if (!object::IsLogKind(header.kind) || header.author_device != author ||
+      header.seq != seq) {
     verdict = InvalidArgumentError(
         "its header names another position (device " +
         DeviceIdToHex(header.author_device) + " seq " +
@@ -177,6 +177,7 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
     COVEN_ASSIGN_OR_RETURN(cursor, LoadCursor(conn_, author));
   }
+  COVEN_RETURN_IF_ERROR(ContinueAfterStaged(author, &cursor));
   const std::string who = "device " + DeviceIdToHex(author);
   if (head_seq < cursor.seq) {
     // Behind what this device applied: a lagging listing, or a rollback if
@@ -252,6 +253,7 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
       waited = true;
       break;
     }
+    COVEN_RETURN_IF_ERROR(ApplyStagedAlone(author, &changes, report));
     COVEN_RETURN_IF_ERROR(
         Quarantine(author, seq, path, verdict, *object, report));
     cursor.seq = seq;
@@ -296,6 +298,9 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
                                const Bytes& object, const Bytes& payload,
                                std::vector<changeset::RowChange>* changes,
                                RoundReport* report, bool retry) {
+  if (!retry && header.kind == object::ObjectKind::kLogPart) {
+    return StagePart(author, seq, path, header, object, payload);
+  }
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   if (!sqlite3_get_autocommit(conn_)) {
     return UnavailableError("the host has a write transaction open");
@@ -314,7 +319,9 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
   applying_->store(true);
   Status status = [&]() -> Status {
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
-    COVEN_ASSIGN_OR_RETURN(ApplyStats stats, applier_->Apply(payload));
+    COVEN_ASSIGN_OR_RETURN(
+        ApplyStats stats,
+        ApplyWithStaged(author, header, payload, !retry, report));
     std::vector<changeset::RowChange> local = std::move(stats.changes);
     stats.changes.clear();
     if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&local));

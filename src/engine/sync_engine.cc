@@ -72,7 +72,10 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
         "; the key file was replaced or the database was copied from another "
         "device (copying a database between devices is not supported)");
   }
-  engine->bootstrap_ = !stored_device.has_value();
+  // The first start's backfill ships every existing row; it is done only
+  // once a flush has committed (a failed one is retried by the next start).
+  COVEN_ASSIGN_OR_RETURN(auto flushed, db::GetState(conn, "flushed_through"));
+  engine->bootstrap_ = !stored_device.has_value() || !flushed.has_value();
 
   engine->hlc_ = std::make_unique<HlcClock>(
       engine->clock_, engine->device_, engine->options_.max_clock_drift_ms);
@@ -100,8 +103,10 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   engine->applier_ = std::make_unique<Applier>(
       conn, &engine->tables_, &engine->stamps_, engine->hlc_.get());
   COVEN_RETURN_IF_ERROR(engine->capture_->Install());
+  Capture* capture = engine->capture_.get();
   COVEN_RETURN_IF_ERROR(InstallWriteGuard(
-      conn, engine->tables_, engine->may_write_, engine->applying_));
+      conn, engine->tables_, engine->may_write_, engine->applying_,
+      [capture] { capture->OnLocalWrite(); }));
 
   members::MembershipOptions membership;
   membership.library_id = engine->identity_.library_id;

@@ -232,6 +232,24 @@ class SyncEngine {
   Status Quarantine(std::uint64_t author, std::uint64_t seq,
                     const std::string& path, const Status& reason,
                     const Bytes& object, RoundReport* report);
+  // Split flushes (engine/log_groups.cc): parts wait in _coven_staged_parts
+  // until the kLog ending their flush, then apply with it.
+  // Moves `cursor` past the author's staged parts.
+  Status ContinueAfterStaged(std::uint64_t author, Cursor* cursor);
+  Status StagePart(std::uint64_t author, std::uint64_t seq,
+                   const std::string& path, const object::ObjectHeader& header,
+                   const Bytes& object, const Bytes& payload);
+  // Inside the apply transaction: the author's staged parts (when
+  // `with_staged`), then `payload`.
+  Result<ApplyStats> ApplyWithStaged(std::uint64_t author,
+                                     const object::ObjectHeader& header,
+                                     const Bytes& payload, bool with_staged,
+                                     RoundReport* report);
+  // Applies the author's staged parts on their own (their flush cannot
+  // complete: an object of it was rejected).
+  Status ApplyStagedAlone(std::uint64_t author,
+                          std::vector<changeset::RowChange>* changes,
+                          RoundReport* report);
 
   std::shared_ptr<db::SyncDb> db_;
   sqlite3* conn_ = nullptr;

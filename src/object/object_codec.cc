@@ -11,7 +11,8 @@ namespace {
 
 bool IsKnownKind(std::uint8_t kind) {
   return kind == static_cast<std::uint8_t>(ObjectKind::kLog) ||
-         kind == static_cast<std::uint8_t>(ObjectKind::kHead);
+         kind == static_cast<std::uint8_t>(ObjectKind::kHead) ||
+         kind == static_cast<std::uint8_t>(ObjectKind::kLogPart);
 }
 
 Status Invalid(std::string_view subject, const std::string& what) {
@@ -26,8 +27,9 @@ Status Truncated(std::string_view subject, const std::string& part,
 }
 
 Status UnknownKind(std::string_view subject, std::uint8_t kind) {
-  return Invalid(subject, "has unknown kind " + std::to_string(kind) +
-                              " (this build knows 1 = log, 2 = head)");
+  return Invalid(subject,
+                 "has unknown kind " + std::to_string(kind) +
+                     " (this build knows 1 = log, 2 = head, 3 = log part)");
 }
 
 }  // namespace

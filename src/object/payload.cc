@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <bit>
 #include <limits>
 #include <string>
@@ -65,6 +66,31 @@ Result<Bytes> Encode(ByteView payload) {
   out.push_back(kPadMarker);
   out.resize(padded, 0);
   return out;
+}
+
+std::uint64_t WorstCaseSealedSize(std::uint64_t payload_bytes) {
+  constexpr std::uint64_t kHeader = 166, kSignature = 64;
+  constexpr std::uint64_t kChunkOverhead = 4 + 24 + 16;  // length, nonce, tag
+  constexpr std::uint64_t kChunk = 1 << 20;
+  const std::uint64_t bound = ZSTD_COMPRESSBOUND(payload_bytes);
+  const std::uint64_t padded = PadmeLength(kLengthPrefix + bound + 1);
+  const std::uint64_t chunks = (padded + kChunk - 1) / kChunk;
+  return kHeader + kSignature + chunks * kChunkOverhead + padded;
+}
+
+std::uint64_t LargestPayloadWithin(std::uint64_t object_bytes) {
+  if (WorstCaseSealedSize(0) > object_bytes) return 0;
+  // WorstCaseSealedSize grows with the payload: binary search.
+  std::uint64_t low = 0, high = std::min(object_bytes, kMaxSealPayload);
+  while (low < high) {
+    const std::uint64_t mid = low + (high - low + 1) / 2;
+    if (WorstCaseSealedSize(mid) <= object_bytes) {
+      low = mid;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return low;
 }
 
 Result<Bytes> Decode(ByteView plaintext, const OpenLimits& limits,

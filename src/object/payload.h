@@ -30,6 +30,15 @@ inline constexpr std::uint64_t kMaxSealPayload = std::uint64_t{1} << 40;
 /// than kMaxSealPayload, kInternal if zstd fails.
 Result<Bytes> Encode(ByteView payload);
 
+/// Size of the sealed object for a payload of `payload_bytes` in the worst
+/// case (zstd cannot compress it at all): header, padded plaintext, chunk
+/// framing and signature.
+std::uint64_t WorstCaseSealedSize(std::uint64_t payload_bytes);
+
+/// The largest payload whose sealed object is at most `object_bytes`
+/// whatever its content; 0 when even an empty payload does not fit.
+std::uint64_t LargestPayloadWithin(std::uint64_t object_bytes);
+
 /// Checks the padding and framing of `plaintext`, checks the declared
 /// uncompressed length against `limits.max_payload_bytes`, then decompresses.
 /// kInvalidArgument whose message starts with `subject` on any problem.

@@ -37,7 +37,16 @@ inline constexpr std::uint8_t kFormatVersion = 1;
 enum class ObjectKind : std::uint8_t {
   kLog = 1,   ///< A changeset of one author: log/<device>/<seq>.
   kHead = 2,  ///< An author's latest seq and hash: heads/<device>.
+  /// A log object whose flush continues in the author's next seq: every
+  /// part of a split flush but the last (which is a kLog). Receivers apply
+  /// the parts and the final kLog together.
+  kLogPart = 3,
 };
+
+/// True for the kinds stored at log/<device>/<seq>.
+inline bool IsLogKind(ObjectKind kind) {
+  return kind == ObjectKind::kLog || kind == ObjectKind::kLogPart;
+}
 
 /// Cleartext header. Authenticated (AAD and signature), never encrypted.
 struct ObjectHeader {
