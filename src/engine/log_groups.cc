@@ -144,23 +144,9 @@ Status SyncEngine::ApplyStagedAlone(std::uint64_t author,
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   COVEN_ASSIGN_OR_RETURN(bool any, HasStaged(conn_, author));
   if (!any) return Status::Ok();
-  if (!sqlite3_get_autocommit(conn_)) {
-    return UnavailableError("the host has a write transaction open");
-  }
   // The flush these parts belong to will not complete here (an object of it
-  // was rejected): apply what arrived rather than strand it. Same steps as
-  // ApplyObject.
-  COVEN_ASSIGN_OR_RETURN(std::size_t flushed, FlushLocked());
-  report->flushed_rows += flushed;
-  capture_->Detach();
-  COVEN_ASSIGN_OR_RETURN(db::Stmt fk,
-                         db::Stmt::Prepare(conn_, "PRAGMA foreign_keys"));
-  COVEN_ASSIGN_OR_RETURN(bool fk_row, fk.Step());
-  const bool fk_on = fk_row && fk.ColumnInt(0) != 0;
-  fk.Reset();
-  if (fk_on) COVEN_RETURN_IF_ERROR(db::Exec(conn_, "PRAGMA foreign_keys=OFF"));
-  applying_->store(true);
-  Status status = [&]() -> Status {
+  // was rejected): apply what arrived rather than strand it.
+  Status status = InApplyScope(report, [&](bool fk_on) -> Status {
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
     COVEN_ASSIGN_OR_RETURN(
         ApplyStats stats,
@@ -175,12 +161,8 @@ Status SyncEngine::ApplyStagedAlone(std::uint64_t author,
       report->problems.push_back(note);
     changes->insert(changes->end(), local.begin(), local.end());
     return Status::Ok();
-  }();
-  applying_->store(false);
-  if (fk_on) db::Exec(conn_, "PRAGMA foreign_keys=ON").IgnoreError();
-  Status attached = capture_->Attach();
-  if (!status.ok()) return status.Annotate("applying staged parts");
-  return attached;
+  });
+  return status.Annotate("applying staged parts");
 }
 
 }  // namespace coven::engine

@@ -302,22 +302,7 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     return StagePart(author, seq, path, header, object, payload);
   }
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  if (!sqlite3_get_autocommit(conn_)) {
-    return UnavailableError("the host has a write transaction open");
-  }
-  // Local writes go out first, and no session may watch the apply.
-  COVEN_ASSIGN_OR_RETURN(std::size_t flushed, FlushLocked());
-  report->flushed_rows += flushed;
-  capture_->Detach();
-  COVEN_ASSIGN_OR_RETURN(db::Stmt fk,
-                         db::Stmt::Prepare(conn_, "PRAGMA foreign_keys"));
-  COVEN_ASSIGN_OR_RETURN(bool fk_row, fk.Step());
-  const bool fk_on = fk_row && fk.ColumnInt(0) != 0;
-  fk.Reset();
-  if (fk_on) COVEN_RETURN_IF_ERROR(db::Exec(conn_, "PRAGMA foreign_keys=OFF"));
-
-  applying_->store(true);
-  Status status = [&]() -> Status {
+  Status status = InApplyScope(report, [&](bool fk_on) -> Status {
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
     COVEN_ASSIGN_OR_RETURN(
         ApplyStats stats,
@@ -355,11 +340,31 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     }
     changes->insert(changes->end(), local.begin(), local.end());
     return Status::Ok();
-  }();
+  });
+  return status.Annotate("applying " + path);
+}
+
+Status SyncEngine::InApplyScope(RoundReport* report,
+                                const std::function<Status(bool)>& apply) {
+  if (!sqlite3_get_autocommit(conn_)) {
+    return UnavailableError("the host has a write transaction open");
+  }
+  // Local writes go out first, and no session may watch the apply.
+  COVEN_ASSIGN_OR_RETURN(std::size_t flushed, FlushLocked());
+  report->flushed_rows += flushed;
+  capture_->Detach();
+  COVEN_ASSIGN_OR_RETURN(db::Stmt fk,
+                         db::Stmt::Prepare(conn_, "PRAGMA foreign_keys"));
+  COVEN_ASSIGN_OR_RETURN(bool fk_row, fk.Step());
+  const bool fk_on = fk_row && fk.ColumnInt(0) != 0;
+  fk.Reset();
+  if (fk_on) COVEN_RETURN_IF_ERROR(db::Exec(conn_, "PRAGMA foreign_keys=OFF"));
+  applying_->store(true);
+  Status status = apply(fk_on);
   applying_->store(false);
   if (fk_on) db::Exec(conn_, "PRAGMA foreign_keys=ON").IgnoreError();
   Status attached = capture_->Attach();
-  if (!status.ok()) return status.Annotate("applying " + path);
+  if (!status.ok()) return status;
   return attached;
 }
 

@@ -229,6 +229,12 @@ class SyncEngine {
                      const Bytes& payload,
                      std::vector<changeset::RowChange>* changes,
                      RoundReport* report, bool retry);
+  // Runs `apply` (given whether foreign keys were on) as every apply must:
+  // under the write mutex held by the caller, with no host transaction
+  // open, local writes flushed first, capture detached, foreign keys off and
+  // the write guard letting the apply through; everything restored after.
+  Status InApplyScope(RoundReport* report,
+                      const std::function<Status(bool)>& apply);
   Status Quarantine(std::uint64_t author, std::uint64_t seq,
                     const std::string& path, const Status& reason,
                     const Bytes& object, RoundReport* report);
