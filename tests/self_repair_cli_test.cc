@@ -41,6 +41,15 @@ class SelfRepairCliTest : public CliTest {
     EXPECT_NE(at, std::string::npos) << status;
     return Home() + "/log/" + status.substr(at + 10, 16);
   }
+  /// The log objects of `who` in the home, in seq order.
+  std::vector<fs::path> LogObjects(const std::string& who) {
+    std::vector<fs::path> objects;
+    for (const auto& entry : fs::directory_iterator(LogDir(who))) {
+      objects.push_back(entry.path());
+    }
+    std::sort(objects.begin(), objects.end());
+    return objects;
+  }
   static std::string SeqName(int seq) {
     char name[17];
     std::snprintf(name, sizeof(name), "%016x", seq);
@@ -52,13 +61,8 @@ TEST_F(SelfRepairCliTest,
        LostMiddleObjectsAreStoredAgainAndANewDeviceConverges) {
   InitLaptop();
   for (int i = 1; i <= 5; ++i) Add("laptop", "t" + std::to_string(i));
-  const std::string log = LogDir("laptop");
   // Which objects hold t2..t4 does not matter: the middle ones go.
-  std::vector<fs::path> objects;
-  for (const auto& entry : fs::directory_iterator(log)) {
-    objects.push_back(entry.path());
-  }
-  std::sort(objects.begin(), objects.end());
+  const std::vector<fs::path> objects = LogObjects("laptop");
   ASSERT_GE(objects.size(), 5u);
   for (std::size_t i = 1; i + 1 < objects.size(); ++i) fs::remove(objects[i]);
 
@@ -160,12 +164,7 @@ TEST_F(SelfRepairCliTest, ObjectReplacedByJunkAfterAReaderSawItIsRepaired) {
   Join("phone");
   Add("laptop", "t1");
   Add("laptop", "t2");
-  const std::string log = LogDir("laptop");
-  std::vector<fs::path> objects;
-  for (const auto& entry : fs::directory_iterator(log)) {
-    objects.push_back(entry.path());
-  }
-  std::sort(objects.begin(), objects.end());
+  const std::vector<fs::path> objects = LogObjects("laptop");
   // The last object is overwritten with junk of another size before the
   // phone reads it: the phone quarantines it.
   { std::ofstream(objects.back(), std::ios::trunc) << "junk"; }
@@ -189,12 +188,7 @@ TEST_F(SelfRepairCliTest, SameSizeJunkIsFoundByReadingBackAndRepaired) {
   Join("phone");
   Add("laptop", "t1");
   Add("laptop", "t2");
-  const std::string log = LogDir("laptop");
-  std::vector<fs::path> objects;
-  for (const auto& entry : fs::directory_iterator(log)) {
-    objects.push_back(entry.path());
-  }
-  std::sort(objects.begin(), objects.end());
+  const std::vector<fs::path> objects = LogObjects("laptop");
   // Random bytes of exactly the object's size: no listing shows it.
   const fs::path victim = objects.back();
   const auto size = fs::file_size(victim);
