@@ -97,8 +97,10 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
 
   auto* remove = app.add_subcommand(
       "remove",
-      "Remove a member and rotate the library key (its later writes are\n"
-      "rejected by every device; it cannot read anything written after).");
+      "Remove a member and rotate the library key: it cannot read anything\n"
+      "written after, and its writes naming a later member-log position are\n"
+      "rejected by every device (writes it backdates to its old position\n"
+      "are not yet: docs/format/members.md section 5).");
   remove->add_option("member", *subject, "Member id (from `coven members`)")
       ->required();
   remove->add_option("--dir", *dir, "Library directory")->required();
