@@ -258,7 +258,9 @@ void RegisterInit(CLI::App& app, int* exit_code) {
                                     "Refused: use --passphrase-fd, "
                                     "COVEN_RESTORE_PASSPHRASE or the prompt");
     }
-    sub->callback([=] {
+    // The callback holds argv_passphrase: CLI11 writes through the pointer
+    // it was given while parsing, after this loop's iteration ended.
+    sub->callback([=, keep_alive = argv_passphrase] {
       if (argv_option != nullptr && argv_option->count() > 0) {
         *exit_code = Fail(
             InvalidArgumentError(library::PassphraseOnCommandLineMessage()));
@@ -320,7 +322,9 @@ void RegisterExportSecret(CLI::App& app, int* exit_code) {
       cmd->add_option("--passphrase", *argv_passphrase,
                       "Refused: use --passphrase-fd, "
                       "COVEN_RESTORE_PASSPHRASE or --with-passphrase");
-  cmd->callback([=] {
+  // The callback holds argv_passphrase: CLI11 writes through the pointer
+  // it was given while parsing, after this function returned.
+  cmd->callback([=, keep_alive = argv_passphrase] {
     if (argv_option->count() > 0) {
       *exit_code =
           Fail(InvalidArgumentError(library::PassphraseOnCommandLineMessage()));
