@@ -94,18 +94,27 @@ class Chain {
     e.device = Pub(device);
     return Push(e, by);
   }
+  /// Cuts every active device of `member` at seq 0 (as a remover that
+  /// applied nothing of theirs would); Resign edits them.
   Chain& RemoveMember(const std::string& by, const std::string& member,
                       std::uint8_t key) {
     MemberEntry e = Base(EntryType::kRemoveMember, by);
     e.member_sign = Pub(member);
     e.key_id = Key(key);
+    e.cuts = CutsOfMember(e.member_sign);
     return Push(e, by);
   }
+  /// Cuts the member's active devices when the role loses writing.
   Chain& ChangeRole(const std::string& by, const std::string& member,
                     MemberRole role) {
     MemberEntry e = Base(EntryType::kChangeRole, by);
     e.member_sign = Pub(member);
     e.role = role;
+    const MemberRecord* now = shadow_.current().FindMember(e.member_sign);
+    if (now != nullptr && now->role >= MemberRole::Writer &&
+        role < MemberRole::Writer) {
+      e.cuts = CutsOfMember(e.member_sign);
+    }
     return Push(e, by);
   }
   Chain& AddDevice(const std::string& by, const std::string& member,
@@ -120,6 +129,7 @@ class Chain {
     MemberEntry e = Base(EntryType::kRemoveDevice, by);
     e.member_sign = Pub(member);
     e.device = Pub(device);
+    e.cuts = {Cut{e.device, 0, {}}};
     return Push(e, by);
   }
   Chain& RotateKey(const std::string& by, std::uint8_t key) {
@@ -134,13 +144,13 @@ class Chain {
     edit(last_entry_);
     slots_.back() = Encode(last_entry_, last_signer_);
     head_ = EntryHash(slots_.back());
-    return *this;
+    return Replayed();
   }
   /// Edits the raw bytes of the last slot (no re-signing).
   Chain& EditBytes(const std::function<void(Bytes&)>& edit) {
     edit(slots_.back());
     head_ = EntryHash(slots_.back());
-    return *this;
+    return Replayed();
   }
   Chain& FlipSignatureBit() {
     return EditBytes([](Bytes& b) { b.back() ^= 0x01; });
@@ -149,10 +159,11 @@ class Chain {
   /// entry names its seq+1 and links to its hash (a hole in the chain).
   Chain& Drop() {
     slots_.pop_back();
-    return *this;
+    return Replayed();
   }
   /// Appends arbitrary bytes as the next slot.
   Chain& Raw(Bytes bytes) {
+    shadow_.Append(bytes);
     slots_.push_back(std::move(bytes));
     head_ = EntryHash(slots_.back());
     ++next_seq_;
@@ -171,6 +182,28 @@ class Chain {
   }
 
  private:
+  Chain& Replayed() {
+    shadow_ = MemberLog();
+    for (const Bytes& slot : slots_) shadow_.Append(slot);
+    return *this;
+  }
+  std::vector<Cut> CutsOfMember(const crypto::PublicKey& member) const {
+    std::vector<Cut> cuts;
+    for (const MemberInfo& info : shadow_.current().Members()) {
+      if (info.member_id != MemberIdHex(member)) continue;
+      for (const auto& device : info.devices) {
+        Bytes key;
+        if (!device.active || !HexDecode(device.public_key, &key) ||
+            key.size() != 32) {
+          continue;
+        }
+        Cut cut;
+        std::copy(key.begin(), key.end(), cut.device.begin());
+        cuts.push_back(cut);
+      }
+    }
+    return cuts;
+  }
   MemberEntry Base(EntryType type, const std::string& by) const {
     MemberEntry e;
     e.type = type;
@@ -198,6 +231,7 @@ class Chain {
   std::uint64_t next_seq_ = 1;
   crypto::Hash256 head_{};
   std::vector<Bytes> slots_;
+  MemberLog shadow_;  // the state so far, to name the devices cuts cover
   MemberEntry last_entry_;
   std::string last_signer_;
 };

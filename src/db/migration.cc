@@ -61,6 +61,14 @@ CREATE TABLE IF NOT EXISTS _coven_quarantine (
   object BLOB,
   at_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _coven_applied (
+  author TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  member_seq INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  hlc_min TEXT NOT NULL,
+  PRIMARY KEY (author, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS _coven_staged_parts (
   author TEXT NOT NULL,
   seq INTEGER NOT NULL,

@@ -90,6 +90,19 @@ Result<ApplyStats> SyncEngine::ApplyWithStaged(
     total.notes.insert(total.notes.end(), stats.notes.begin(),
                        stats.notes.end());
   };
+  if (with_staged && header.member_seq != 0) {
+    // The parts count as applied with the object that completes them.
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt note,
+        db::Stmt::Prepare(conn_,
+                          "INSERT OR REPLACE INTO _coven_applied(author, seq, "
+                          "member_seq, hash, hlc_min) SELECT author, seq, ?, "
+                          "object_hash, hlc_min FROM _coven_staged_parts "
+                          "WHERE author = ?"));
+    note.Bind(1, static_cast<std::int64_t>(header.member_seq))
+        .Bind(2, DeviceIdToHex(author));
+    COVEN_RETURN_IF_ERROR(note.Run());
+  }
   if (with_staged) {
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt parts,

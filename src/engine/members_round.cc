@@ -1,5 +1,6 @@
 // SyncEngine: the member-log step of a round, and the home alarms.
 #include "db/sql.h"
+#include "engine/cursors.h"
 #include "engine/sync_engine.h"
 
 namespace coven::engine {
@@ -17,11 +18,39 @@ Status SyncEngine::RefreshMembers(RoundReport* report) {
   return Status::Ok();
 }
 
+Result<members::Cut> SyncEngine::LastAccepted(const crypto::PublicKey& device) {
+  members::Cut cut{device, 0, {}};
+  const std::uint64_t id = crypto::DeviceIdFor(device);
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  if (id != device_) {
+    COVEN_ASSIGN_OR_RETURN(Cursor cursor, LoadCursor(conn_, id));
+    cut.seq = cursor.seq;
+    cut.hash = cursor.hash;  // zero after a quarantined object: unchecked
+    return cut;
+  }
+  // This device's own right to write ends (a self-demotion): what it wrote
+  // so far is sealed first, so that none of it falls past the cut.
+  COVEN_RETURN_IF_ERROR(FlushLocked().status());
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt last,
+      db::Stmt::Prepare(conn_,
+                        "SELECT seq, object FROM (SELECT seq, object FROM "
+                        "cloud_outbox UNION ALL SELECT seq, object FROM "
+                        "_coven_sent) ORDER BY seq DESC LIMIT 1"));
+  COVEN_ASSIGN_OR_RETURN(bool row, last.Step());
+  if (row) {
+    cut.seq = static_cast<std::uint64_t>(last.ColumnInt(0));
+    cut.hash = object::ObjectHash(last.ColumnBlob(1));
+  }
+  return cut;
+}
+
 Status SyncEngine::AcknowledgeAlarms() {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "tamper_alarm", ""));
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "head_alarm", ""));
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "cut_alarm", ""));
   return txn.Commit();
 }
 
@@ -31,6 +60,8 @@ std::vector<std::string> SyncEngine::Alarms() {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   Result<std::optional<std::string>> heads = db::GetState(conn_, "head_alarm");
   if (heads.ok() && *heads && !(*heads)->empty()) out.push_back(**heads);
+  Result<std::optional<std::string>> cut = db::GetState(conn_, "cut_alarm");
+  if (cut.ok() && *cut && !(*cut)->empty()) out.push_back(**cut);
   Result<std::optional<std::string>> tamper =
       db::GetState(conn_, "tamper_alarm");
   if (tamper.ok() && *tamper && !(*tamper)->empty()) out.push_back(**tamper);

@@ -79,7 +79,22 @@ Status SyncEngine::Pull(RoundReport* report) {
                                  " skipped: " + authorized.message());
       continue;
     }
-    Status pulled = PullAuthor(*author, header.seq, report);
+    std::uint64_t last = header.seq;
+    if (std::optional<std::uint64_t> limit =
+            membership_->WriteLimit(header.author_public_key);
+        limit && *limit < last) {
+      // Past its last cut, nothing of a device that may not write now can
+      // be accepted: leave those objects in the home unread.
+      report->problems.push_back(
+          "device " + DeviceIdToHex(*author) + " lost the right to write; " +
+          std::to_string(last - *limit) + " of its objects after seq " +
+          std::to_string(*limit) + " are not accepted");
+      last = *limit;
+      std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+      COVEN_ASSIGN_OR_RETURN(Cursor cursor, LoadCursor(conn_, *author));
+      if (cursor.seq >= last) continue;  // past it: RepairPastCuts' business
+    }
+    Status pulled = PullAuthor(*author, last, report);
     if (!pulled.ok()) return pulled;
   }
   return Status::Ok();
@@ -119,7 +134,7 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
         "forked or replayed history)");
   }
   if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
-  verdict = membership_->AuthorizeObject(header);
+  verdict = membership_->AuthorizeObject(header, object::ObjectHash(object));
   if (verdict.code() == StatusCode::kUnavailable) {
     return {LogCheck::kWait, Status::Ok(), verdict.message()};
   }
@@ -327,6 +342,9 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
                                          "member_seq/" + DeviceIdToHex(author),
                                          std::to_string(header.member_seq)));
     }
+    COVEN_RETURN_IF_ERROR(NoteApplied(author, seq, header.member_seq,
+                                      object::ObjectHash(object),
+                                      header.hlc_min));
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
     CrashPoint("apply.before_commit");

@@ -122,6 +122,10 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   }
   membership.persist_key = engine->identity_.persist_key;
   membership.clock = engine->clock_;
+  SyncEngine* self = engine.get();
+  membership.last_accepted = [self](const crypto::PublicKey& device) {
+    return self->LastAccepted(device);
+  };
   COVEN_ASSIGN_OR_RETURN(engine->membership_,
                          members::Membership::Open(engine->db_, engine->home_,
                                                    std::move(membership)));
@@ -248,6 +252,7 @@ Result<RoundReport> SyncEngine::SyncOnce() {
                               write_refusal_.message());
   }
   Status pushed = Push(&report);
+  COVEN_RETURN_IF_ERROR(RepairPastCuts(&report));
   // Self-repair: the first round, then every audit interval.
   const bool audit =
       clock_->NowMillis() >= next_audit_ms_ &&

@@ -141,6 +141,9 @@ class SyncEngine {
   /// Reads new member-log entries (and founds or enrols); updates whether
   /// local writes are allowed.
   Status RefreshMembers(RoundReport* report);
+  /// What a cut of `device` names: its last object this device accepted
+  /// (for this device itself, after a flush, its last sealed object).
+  Result<members::Cut> LastAccepted(const crypto::PublicKey& device);
   /// Alarms about the home (rolled back or forked member log, heads that
   /// went back); empty when all is well.
   std::vector<std::string> Alarms();
@@ -233,6 +236,17 @@ class SyncEngine {
   // under the write mutex held by the caller, with no host transaction
   // open, local writes flushed first, capture detached, foreign keys off and
   // the write guard letting the apply through; everything restored after.
+  // Records an applied remote object (what cut repair needs to know).
+  Status NoteApplied(std::uint64_t author, std::uint64_t seq,
+                     std::uint64_t member_seq, const crypto::Hash256& hash,
+                     const Hlc& hlc_min);
+  // Finds objects this device applied (or wrote) that lie past a cut it
+  // has since learned of, and rebuilds the rows they won from the accepted
+  // writes (cut_repair.cc).
+  Status RepairPastCuts(RoundReport* report);
+  // Whether a row or deletion stamped by this device at or after `from`
+  // exists.
+  Result<bool> HasOwnRowsFrom(const Hlc& from);
   Status InApplyScope(RoundReport* report,
                       const std::function<Status(bool)>& apply);
   Status Quarantine(std::uint64_t author, std::uint64_t seq,

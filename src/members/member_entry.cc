@@ -11,11 +11,11 @@ namespace wire = object::wire;
 namespace {
 
 constexpr std::uint8_t kMagic[4] = {'C', 'V', 'M', 'L'};
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;
 constexpr std::string_view kSignLabel = "coven/member-entry/v1";
 
-// Body size per type; 0 for unknown types.
-std::size_t BodySize(EntryType type) {
+// Body size per type before its cuts; 0 for unknown types.
+std::size_t FixedBodySize(EntryType type) {
   switch (type) {
     case EntryType::kGenesis:
       return 32 + 32 + 32 + 16;
@@ -35,6 +35,22 @@ std::size_t BodySize(EntryType type) {
 }
 
 bool ValidRole(std::uint8_t role) { return role >= 1 && role <= 4; }
+
+std::size_t BodySize(const MemberEntry& e) {
+  const std::size_t fixed = FixedBodySize(e.type);
+  if (fixed == 0 || !CarriesCuts(e.type)) return fixed;
+  return fixed + 2 + e.cuts.size() * kCutBytes;
+}
+
+void EncodeCuts(const MemberEntry& e, Bytes& out) {
+  if (!CarriesCuts(e.type)) return;
+  wire::PutU16(out, static_cast<std::uint16_t>(e.cuts.size()));
+  for (const Cut& cut : e.cuts) {
+    wire::PutBytes(out, cut.device);
+    wire::PutU64(out, cut.seq);
+    wire::PutBytes(out, cut.hash);
+  }
+}
 
 void EncodeBody(const MemberEntry& e, Bytes& out) {
   switch (e.type) {
@@ -67,6 +83,7 @@ void EncodeBody(const MemberEntry& e, Bytes& out) {
       wire::PutBytes(out, e.key_id);
       break;
   }
+  EncodeCuts(e, out);
 }
 
 Status Bad(const std::string& what) {
@@ -74,6 +91,11 @@ Status Bad(const std::string& what) {
 }
 
 }  // namespace
+
+bool CarriesCuts(EntryType type) {
+  return type == EntryType::kRemoveMember || type == EntryType::kChangeRole ||
+         type == EntryType::kRemoveDevice;
+}
 
 std::string_view EntryTypeName(EntryType type) {
   switch (type) {
@@ -101,8 +123,15 @@ Result<Bytes> EncodeEntry(const MemberEntry& entry,
     return InvalidArgumentError(
         "member-log entry names a signer other than the key signing it");
   }
-  const std::size_t body = BodySize(entry.type);
+  const std::size_t body = BodySize(entry);
   if (body == 0) return InvalidArgumentError("unknown member-log entry type");
+  if (entry.cuts.size() > kMaxCuts ||
+      (!CarriesCuts(entry.type) && !entry.cuts.empty())) {
+    return InvalidArgumentError(
+        "a member-log entry carries at most " + std::to_string(kMaxCuts) +
+        " cuts, and only remove-member, change-role and remove-device carry "
+        "any");
+  }
   Bytes out;
   out.reserve(kEntryFixedBytes + body + kEntrySignatureBytes);
   wire::PutBytes(out, kMagic);
@@ -137,7 +166,10 @@ Result<MemberEntry> ParseEntry(ByteView bytes) {
   if (!reader.ReadU8(&version)) return Bad("truncated before the version");
   if (version != kVersion) {
     return Bad("version " + std::to_string(version) +
-               " (this build reads version 1; upgrade coven)");
+               " (this build reads version " + std::to_string(kVersion) + "; " +
+               (version < kVersion ? "the library was made by an older coven"
+                                   : "upgrade coven") +
+               ")");
   }
   if (!reader.ReadU8(&type) || !reader.ReadArray(&e.library_id) ||
       !reader.ReadU64(&e.seq) || !reader.ReadArray(&e.prev_hash) ||
@@ -146,15 +178,21 @@ Result<MemberEntry> ParseEntry(ByteView bytes) {
     return Bad("truncated header");
   }
   e.type = static_cast<EntryType>(type);
-  const std::size_t expected = BodySize(e.type);
-  if (expected == 0) {
+  const std::size_t fixed = FixedBodySize(e.type);
+  if (fixed == 0) {
     return Bad("unknown entry type " + std::to_string(type) +
                " (written by a newer coven? upgrade to read it)");
   }
-  if (body_size != expected) {
+  const bool with_cuts = CarriesCuts(e.type);
+  const bool size_fits =
+      with_cuts
+          ? body_size >= fixed + 2 && (body_size - fixed - 2) % kCutBytes == 0
+          : body_size == fixed;
+  if (!size_fits) {
     return Bad(std::string(EntryTypeName(e.type)) + " body is " +
                std::to_string(body_size) + " bytes, expected " +
-               std::to_string(expected));
+               std::to_string(fixed) +
+               (with_cuts ? " plus a cut count and whole cuts" : ""));
   }
   if (reader.remaining() != body_size + kEntrySignatureBytes) {
     return Bad(
@@ -187,6 +225,21 @@ Result<MemberEntry> ParseEntry(ByteView bytes) {
     case EntryType::kRotateKey:
       ok = reader.ReadArray(&e.key_id);
       break;
+  }
+  if (ok && with_cuts) {
+    std::uint16_t count = 0;
+    ok = reader.ReadU16(&count) &&
+         std::size_t{count} * kCutBytes == body_size - fixed - 2;
+    if (!ok) return Bad("its cut count does not match its body size");
+    for (std::uint16_t i = 0; ok && i < count; ++i) {
+      Cut cut;
+      ok = reader.ReadArray(&cut.device) && reader.ReadU64(&cut.seq) &&
+           reader.ReadArray(&cut.hash);
+      for (const Cut& earlier : e.cuts) {
+        if (earlier.device == cut.device) return Bad("a device is cut twice");
+      }
+      e.cuts.push_back(cut);
+    }
   }
   if (!ok) return Bad("truncated body");
   if (e.type == EntryType::kAddMember || e.type == EntryType::kChangeRole) {

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "coven/bytes.h"
 #include "coven/members.h"
@@ -34,6 +35,26 @@ std::string_view EntryTypeName(EntryType type);
 inline constexpr std::size_t kMaxEntryBytes = 4096;
 inline constexpr std::size_t kEntryFixedBytes = 106;  ///< Before the body.
 inline constexpr std::size_t kEntrySignatureBytes = 64;
+inline constexpr std::size_t kCutBytes = 32 + 8 + 32;
+/// The most cuts one entry can carry within kMaxEntryBytes.
+inline constexpr std::size_t kMaxCuts =
+    (kMaxEntryBytes - kEntryFixedBytes - kEntrySignatureBytes - 33 - 2) /
+    kCutBytes;
+
+/// Where a device's accepted writes end: the last object of `device` that
+/// the remover had applied (seq 0 and a zero hash: none). Carried by the
+/// entries that take a device's right to write away (remove-member,
+/// change-role to Reader, remove-device); docs/format/members.md §5.
+struct Cut {
+  crypto::PublicKey device{};
+  std::uint64_t seq = 0;
+  crypto::Hash256 hash{};  ///< ObjectHash of object `seq`; zero: unknown.
+
+  bool operator==(const Cut&) const = default;
+};
+
+/// True for the entry types that carry cuts.
+bool CarriesCuts(EntryType type);
 
 struct MemberEntry {
   EntryType type = EntryType::kGenesis;
@@ -48,6 +69,9 @@ struct MemberEntry {
   MemberRole role = MemberRole::Reader;
   crypto::PublicKey device{};
   crypto::KeyId key_id{};
+  /// remove-member, change-role and remove-device: one cut per device whose
+  /// right to write the entry ends (empty for other types).
+  std::vector<Cut> cuts;
   crypto::Signature signature{};
 };
 
@@ -59,7 +83,8 @@ Result<Bytes> EncodeEntry(const MemberEntry& entry,
 /// Parses and checks the signature of one entry. Errors (kInvalidArgument or
 /// kUnauthenticated) say what is wrong: oversize, bad magic, unknown
 /// version or type, a body of the wrong size for its type, an invalid role,
-/// trailing bytes, a signature that does not verify.
+/// too many or repeated cuts, trailing bytes, a signature that does not
+/// verify.
 Result<MemberEntry> ParseEntry(ByteView bytes);
 
 /// H("coven/member-link/v1", bytes): what the next entry's prev_hash names.

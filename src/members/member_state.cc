@@ -202,6 +202,8 @@ Status MemberState::ApplyRemoveMember(const MemberRecord& author,
     return Deny("only an Owner can remove an Owner");
   }
   COVEN_RETURN_IF_ERROR(CheckNewKey(e.key_id));
+  COVEN_RETURN_IF_ERROR(CheckCutsCover(e, ActiveDevicesOf(e.member_sign)));
+  RecordCuts(e);
   const std::uint64_t at = position_ + 1;
   target->active = false;
   target->removed_at = at;
@@ -244,6 +246,12 @@ Status MemberState::ApplyChangeRole(const MemberRecord& author,
       ActiveOwners() == 1) {
     return Deny("it would leave the library without an Owner");
   }
+  const bool loses_writing =
+      target.role >= MemberRole::Writer && e.role < MemberRole::Writer;
+  COVEN_RETURN_IF_ERROR(
+      CheckCutsCover(e, loses_writing ? ActiveDevicesOf(e.member_sign)
+                                      : std::vector<crypto::PublicKey>{}));
+  RecordCuts(e);
   target.role = e.role;
   return Status::Ok();
 }
@@ -286,6 +294,8 @@ Status MemberState::ApplyRemoveDevice(const MemberRecord& author,
       author.role != MemberRole::Owner) {
     return Deny("only an Owner can remove another Owner's device");
   }
+  COVEN_RETURN_IF_ERROR(CheckCutsCover(e, {e.device}));
+  RecordCuts(e);
   it->second.active = false;
   it->second.removed_at = position_ + 1;
   return Status::Ok();

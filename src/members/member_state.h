@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "coven/members.h"
@@ -35,6 +36,13 @@ struct DeviceRecord {
   bool active = true;
   std::uint64_t added_at = 0;
   std::uint64_t removed_at = 0;
+};
+
+/// A cut as the member log recorded it (docs/format/members.md §5).
+struct CutRecord {
+  std::uint64_t slot = 0;  ///< The member-log slot of the cutting entry.
+  std::uint64_t seq = 0;   ///< The device's last accepted seq before it.
+  crypto::Hash256 hash{};  ///< ObjectHash at `seq`; zero: not checked.
 };
 
 class MemberState {
@@ -62,6 +70,31 @@ class MemberState {
   /// Admin or Writer); kPermissionDenied saying why not otherwise.
   Status AuthorizeWrite(const crypto::PublicKey& device) const;
 
+  /// Every device that was cut, with its cuts (oldest first).
+  const std::map<crypto::PublicKey, std::vector<CutRecord>>& cuts() const {
+    return cuts_;
+  }
+  /// The cuts of `device`, oldest first (empty if none).
+  const std::vector<CutRecord>& CutsOf(const crypto::PublicKey& device) const;
+  /// The cut rule for object `seq` of `device` that names member-log
+  /// position `member_seq` and hashes to `object_hash`: kPermissionDenied
+  /// if the object lies beyond a cut made at a later slot than it names (a
+  /// write after its author lost the right, backdated), or sits at a cut
+  /// with another hash; OK otherwise. Depends only on this state, so every
+  /// device decides alike.
+  Status CheckCuts(const crypto::PublicKey& device, std::uint64_t seq,
+                   std::uint64_t member_seq,
+                   const crypto::Hash256& object_hash) const;
+  /// For a device that cannot write in this state: the seq of its last
+  /// cut, past which none of its objects can be accepted. nullopt if it
+  /// can write or was never cut.
+  std::optional<std::uint64_t> WriteLimit(
+      const crypto::PublicKey& device) const;
+
+  /// The active devices of `member`, in key order.
+  std::vector<crypto::PublicKey> ActiveDevicesOf(
+      const crypto::PublicKey& member) const;
+
   const MemberRecord* FindMember(const crypto::PublicKey& sign) const;
   const DeviceRecord* FindDevice(const crypto::PublicKey& device) const;
   std::size_t ActiveOwners() const;
@@ -77,6 +110,10 @@ class MemberState {
   Status ApplyRemoveDevice(const MemberRecord& author, const MemberEntry& e);
   Status ApplyRotateKey(const MemberRecord& author, const MemberEntry& e);
   Status CheckNewKey(const crypto::KeyId& id) const;
+  // OK if `e` cuts exactly `devices` (the ones losing the right to write).
+  Status CheckCutsCover(const MemberEntry& e,
+                        const std::vector<crypto::PublicKey>& devices) const;
+  void RecordCuts(const MemberEntry& e);
   Status CheckNewDevice(const crypto::PublicKey& device) const;
 
   std::uint64_t position_ = 0;
@@ -86,6 +123,7 @@ class MemberState {
   std::vector<crypto::KeyId> key_ids_;
   std::map<crypto::PublicKey, MemberRecord> members_;
   std::map<crypto::PublicKey, DeviceRecord> devices_;
+  std::map<crypto::PublicKey, std::vector<CutRecord>> cuts_;
 };
 
 }  // namespace coven::members

@@ -298,7 +298,8 @@ std::optional<crypto::LibraryKey> Membership::KeyFor(
   return it->second;
 }
 
-Status Membership::AuthorizeObject(const object::ObjectHeader& header) const {
+Status Membership::AuthorizeObject(const object::ObjectHeader& header,
+                                   const crypto::Hash256& object_hash) const {
   const std::uint64_t at = header.member_seq;
   if (at == 0) {
     return PermissionDeniedError("it names no member-log position");
@@ -324,6 +325,10 @@ Status Membership::AuthorizeObject(const object::ObjectHeader& header) const {
     return PermissionDeniedError("not authorized at member-log position " +
                                  std::to_string(at) + ": " + allowed.message());
   }
+  // Cuts are read from the whole log this device verified, not from the
+  // position the author chose: that is what makes a backdated write fail.
+  COVEN_RETURN_IF_ERROR(current().CheckCuts(header.author_public_key,
+                                            header.seq, at, object_hash));
   if (header.key_id != state->current_key_id()) {
     return PermissionDeniedError(
         "it is sealed with key " + HexEncode(header.key_id) +

@@ -48,6 +48,9 @@ struct MembershipOptions {
   std::optional<crypto::LibraryKey> founding_key;
   /// Library keys this device already holds.
   std::vector<crypto::LibraryKey> known_keys;
+  /// The last object of `device` this device has accepted (its own last
+  /// sealed object for this device): what a cut names. Unset: seq 0.
+  std::function<Result<Cut>(const crypto::PublicKey& device)> last_accepted;
   /// Stores a newly received key durably (key files); may be empty.
   std::function<Status(const crypto::LibraryKey&)> persist_key;
   EntropyRef entropy;
@@ -87,9 +90,17 @@ class Membership {
 
   /// Whether a verified remote object may apply: OK; kUnavailable when the
   /// member log it names is not here yet (wait); kPermissionDenied when its
-  /// author was not allowed to write at the position it names, or it is
-  /// sealed with a key that was not current there.
-  Status AuthorizeObject(const object::ObjectHeader& header) const;
+  /// author was not allowed to write at the position it names, it is
+  /// sealed with a key that was not current there, or (log objects) it lies
+  /// beyond a cut of its author (MemberState::CheckCuts; `object_hash` is
+  /// its ObjectHash).
+  Status AuthorizeObject(const object::ObjectHeader& header,
+                         const crypto::Hash256& object_hash = {}) const;
+  /// MemberState::WriteLimit of the current state for `device`.
+  std::optional<std::uint64_t> WriteLimit(
+      const crypto::PublicKey& device) const {
+    return current().WriteLimit(device);
+  }
 
   // Changes (Admins and Owners). Each is checked against the current state
   // first (kPermissionDenied with the rule that forbids it) and then
@@ -128,6 +139,9 @@ class Membership {
   Status AppendEntry(MemberEntry entry, const crypto::SigningKeyPair& signer,
                      const std::function<Status()>& before_write);
   Status WrapTo(const crypto::LibraryKey& key, const PublicIdentity& recipient);
+  // Sets entry.cuts for the devices whose right to write `entry` ends, as
+  // the current state names them.
+  Status FillCuts(MemberEntry& entry) const;
   Status AddKey(const crypto::LibraryKey& key);
 
   std::shared_ptr<db::SyncDb> db_;

@@ -58,6 +58,44 @@ Status Membership::WrapTo(const crypto::LibraryKey& key,
                           MemberIdHex(recipient.sign));
 }
 
+Status Membership::FillCuts(MemberEntry& entry) const {
+  entry.cuts.clear();
+  std::vector<crypto::PublicKey> devices;
+  const MemberState& state = current();
+  const MemberRecord* target = state.FindMember(entry.member_sign);
+  switch (entry.type) {
+    case EntryType::kRemoveMember:
+      devices = state.ActiveDevicesOf(entry.member_sign);
+      break;
+    case EntryType::kChangeRole:
+      if (target != nullptr && target->role >= MemberRole::Writer &&
+          entry.role < MemberRole::Writer) {
+        devices = state.ActiveDevicesOf(entry.member_sign);
+      }
+      break;
+    case EntryType::kRemoveDevice:
+      devices.push_back(entry.device);
+      break;
+    default:
+      return Status::Ok();
+  }
+  if (devices.size() > kMaxCuts) {
+    return FailedPreconditionError(
+        "the member has more than " + std::to_string(kMaxCuts) +
+        " active devices, more than one entry can cut; remove some of its "
+        "devices first");
+  }
+  for (const crypto::PublicKey& device : devices) {
+    Cut cut{device, 0, {}};
+    if (options_.last_accepted) {
+      COVEN_ASSIGN_OR_RETURN(cut, options_.last_accepted(device));
+      cut.device = device;
+    }
+    entry.cuts.push_back(cut);
+  }
+  return Status::Ok();
+}
+
 Status Membership::AppendEntry(MemberEntry entry,
                                const crypto::SigningKeyPair& signer,
                                const std::function<Status()>& before_write) {
@@ -67,6 +105,7 @@ Status Membership::AppendEntry(MemberEntry entry,
     entry.prev_hash = log_.head_hash();
     entry.time_ms = static_cast<std::uint64_t>(options_.clock->NowMillis());
     entry.signer = signer.public_key();
+    COVEN_RETURN_IF_ERROR(FillCuts(entry));
     MemberState check = current();
     Status allowed = check.Apply(entry);
     if (!allowed.ok()) {
@@ -126,6 +165,7 @@ Status Membership::Remove(const crypto::PublicKey& member_sign) {
   MemberState check = current();
   entry.library_id = options_.library_id;
   entry.signer = options_.device.public_key();
+  COVEN_RETURN_IF_ERROR(FillCuts(entry));
   Status allowed = check.Apply(entry);
   if (!allowed.ok()) {
     return PermissionDeniedError(std::string("refused: ") + allowed.message());

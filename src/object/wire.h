@@ -18,6 +18,11 @@ namespace coven::object::wire {
 
 inline void PutU8(Bytes& out, std::uint8_t value) { out.push_back(value); }
 
+inline void PutU16(Bytes& out, std::uint16_t value) {
+  out.push_back(static_cast<std::uint8_t>(value >> 8));
+  out.push_back(static_cast<std::uint8_t>(value));
+}
+
 inline void PutU32(Bytes& out, std::uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) {
     out.push_back(static_cast<std::uint8_t>(value >> shift));
@@ -58,6 +63,12 @@ class Reader {
   bool ReadU8(std::uint8_t* out) {
     if (remaining() < 1) return false;
     *out = data_[offset_++];
+    return true;
+  }
+  bool ReadU16(std::uint16_t* out) {
+    if (remaining() < 2) return false;
+    *out = static_cast<std::uint16_t>(data_[offset_] << 8 | data_[offset_ + 1]);
+    offset_ += 2;
     return true;
   }
   bool ReadU32(std::uint32_t* out) {
