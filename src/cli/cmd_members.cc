@@ -98,9 +98,10 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
   auto* remove = app.add_subcommand(
       "remove",
       "Remove a member and rotate the library key: it cannot read anything\n"
-      "written after, and its writes naming a later member-log position are\n"
-      "rejected by every device (writes it backdates to its old position\n"
-      "are not yet: docs/format/members.md section 5).");
+      "written after, and every device rejects each of its writes past the\n"
+      "last one this device applied, whatever member-log position it names\n"
+      "(a cut: docs/format/members.md section 5). Sync first, so that the\n"
+      "member's last honest writes are inside the cut.");
   remove->add_option("member", *subject, "Member id (from `coven members`)")
       ->required();
   remove->add_option("--dir", *dir, "Library directory")->required();
