@@ -90,6 +90,7 @@ class Forger {
     ASSERT_TRUE(log.Append(*bytes).status.ok());
     ASSERT_TRUE(home.Create(members::MemberEntryPath(entry.seq), *bytes).ok());
     member_seq = entry.seq;
+    member_hash = members::EntryHash(*bytes);
   }
   std::string LogPath(std::uint64_t seq) const {
     return engine::LogPath(device(), seq);
@@ -115,6 +116,7 @@ class Forger {
     header.hlc_max = max;
     header.schema_version = schema_version;
     header.member_seq = member_seq;
+    header.member_hash = member_hash;
     return header;
   }
 
@@ -158,7 +160,8 @@ class Forger {
 
   crypto::SigningKeyPair signer;
   crypto::LibraryKey key;
-  std::uint64_t member_seq = 0;  ///< Set by Enrol.
+  std::uint64_t member_seq = 0;   ///< Set by Enrol.
+  crypto::Hash256 member_hash{};  ///< Set by Enrol.
   std::array<std::uint8_t, 16> library_id{};
   std::uint32_t schema_version = 0;
   crypto::Hash256 last_hash{};  ///< ObjectHash of the last planted log object.

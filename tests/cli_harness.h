@@ -224,6 +224,7 @@ inline std::string ForceWrite(const std::string& dir,
   header.hlc_max = stamp;
   header.schema_version = schema;
   header.member_seq = member_seq ? member_seq : log.size();
+  header.member_hash = log.slot_hashes().at(header.member_seq - 1);
   const std::string path = engine::LogPath(device, seq);
   auto sealed = object::Seal(
       path, header, TodoInsert(id, "forged " + id, stamp), *key, keys.device);

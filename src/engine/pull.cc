@@ -75,6 +75,10 @@ Status SyncEngine::Pull(RoundReport* report) {
     }
     if (Status authorized = membership_->AuthorizeObject(header);
         !authorized.ok()) {
+      if (authorized.code() == StatusCode::kFailedPrecondition) {
+        COVEN_RETURN_IF_ERROR(membership_->NoteHistoryFork(
+            "head " + info.path + " " + authorized.message()));
+      }
       report->problems.push_back("head " + info.path +
                                  " skipped: " + authorized.message());
       continue;
@@ -137,6 +141,14 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
   verdict = membership_->AuthorizeObject(header, object::ObjectHash(object));
   if (verdict.code() == StatusCode::kUnavailable) {
     return {LogCheck::kWait, Status::Ok(), verdict.message()};
+  }
+  if (verdict.code() == StatusCode::kFailedPrecondition) {
+    // Another history of the member log: held, never applied, alarmed.
+    Status alarmed =
+        membership_->NoteHistoryFork(path + " " + verdict.message());
+    return {LogCheck::kWait, Status::Ok(),
+            "is held: " + verdict.message() +
+                (alarmed.ok() ? "" : " (" + alarmed.ToString() + ")")};
   }
   if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
   {

@@ -163,6 +163,7 @@ object::ObjectHeader SyncEngine::OwnHeader(object::ObjectKind kind,
   header.library_id = identity_.library_id;
   header.key_id = key_id;
   header.member_seq = membership_->position();
+  header.member_hash = membership_->SlotHash(header.member_seq);
   header.author_device = device_;
   header.author_public_key = identity_.signer.public_key();
   header.seq = seq;

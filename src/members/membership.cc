@@ -312,6 +312,15 @@ Status Membership::AuthorizeObject(const object::ObjectHeader& header,
         "verified only " +
         std::to_string(log_.size()) + " entries; waiting for the member log");
   }
+  if (header.member_hash != SlotHash(at)) {
+    return FailedPreconditionError(
+        "it names member-log slot " + std::to_string(at) + " with hash " +
+        HexEncode(header.member_hash).substr(0, 16) +
+        "..., but the slot this device verified there hashes to " +
+        HexEncode(SlotHash(at)).substr(0, 16) +
+        "...: its author saw another history of the member log (a fork "
+        "served by the home)");
+  }
   if (header.kind == object::ObjectKind::kHead) {
     if (state->FindDevice(header.author_public_key) == nullptr) {
       return PermissionDeniedError(
@@ -336,6 +345,17 @@ Status Membership::AuthorizeObject(const object::ObjectHeader& header,
         std::to_string(at) + " (a retired or foreign key)");
   }
   return Status::Ok();
+}
+
+crypto::Hash256 Membership::SlotHash(std::uint64_t position) const {
+  if (position == 0 || position > log_.slot_hashes().size()) return {};
+  return log_.slot_hashes()[position - 1];
+}
+
+Status Membership::NoteHistoryFork(const std::string& what) {
+  if (IsForkAlarm(alarm_)) return Status::Ok();
+  return SetAlarm("the member log in " + home_->Describe() + " is forked: " +
+                  what + ". Compare `coven fingerprint` with other members");
 }
 
 crypto::Hash256 Membership::genesis_hash() const {

@@ -94,6 +94,8 @@ class Membership {
   /// sealed with a key that was not current there, or (log objects) it lies
   /// beyond a cut of its author (MemberState::CheckCuts; `object_hash` is
   /// its ObjectHash).
+  /// kFailedPrecondition when its member_hash names another history of the
+  /// log than this device verified (hold it, and NoteHistoryFork).
   Status AuthorizeObject(const object::ObjectHeader& header,
                          const crypto::Hash256& object_hash = {}) const;
   /// MemberState::WriteLimit of the current state for `device`.
@@ -112,6 +114,11 @@ class Membership {
 
   /// A member by id (16 hex), signing key hex (64) or identity hex (128).
   Result<const MemberRecord*> FindMemberByText(std::string_view text) const;
+  /// EntryHash of slot `position` (zero for 0 or past position()).
+  crypto::Hash256 SlotHash(std::uint64_t position) const;
+  /// Raises the fork alarm for an object that names another history of
+  /// the member log (`what` says which and how).
+  Status NoteHistoryFork(const std::string& what);
   /// Hash of the genesis entry (zero before one is verified).
   crypto::Hash256 genesis_hash() const;
   /// Short comparable value: position and the head hash, grouped base32.

@@ -64,6 +64,7 @@ void EncodeCleartext(const ObjectHeader& header, std::uint32_t chunk_count,
   wire::PutBytes(out, header.hlc_max.ToBytes());
   wire::PutU32(out, header.schema_version);
   wire::PutU64(out, header.member_seq);
+  wire::PutBytes(out, header.member_hash);
   wire::PutU32(out, chunk_count);
 }
 
@@ -111,7 +112,8 @@ Result<ParsedObject> Parse(ByteView object, const OpenLimits& limits,
       !reader.ReadU64(&header.seq) || !reader.ReadArray(&header.prev_hash) ||
       !reader.ReadArray(&hlc_min) || !reader.ReadArray(&hlc_max) ||
       !reader.ReadU32(&header.schema_version) ||
-      !reader.ReadU64(&header.member_seq) || !reader.ReadU32(&chunk_count)) {
+      !reader.ReadU64(&header.member_seq) ||
+      !reader.ReadArray(&header.member_hash) || !reader.ReadU32(&chunk_count)) {
     return Truncated(subject, "header", size);
   }
   header.hlc_min = Hlc::FromBytes(hlc_min);

@@ -19,7 +19,7 @@ namespace coven::object::codec {
 
 inline constexpr std::uint8_t kMagic[4] = {'C', 'V', 'N', '1'};
 /// Bytes from the magic through the chunk count (inclusive).
-inline constexpr std::size_t kCleartextSize = 166;
+inline constexpr std::size_t kCleartextSize = 198;
 /// Largest plaintext per chunk; every chunk but the last has exactly this.
 inline constexpr std::size_t kChunkPlaintextMax = std::size_t{1} << 20;
 inline constexpr std::size_t kNonceSize = 24;

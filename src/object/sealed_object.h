@@ -32,7 +32,7 @@
 
 namespace coven::object {
 
-inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::uint8_t kFormatVersion = 2;
 
 enum class ObjectKind : std::uint8_t {
   kLog = 1,   ///< A changeset of one author: log/<device>/<seq>.
@@ -63,6 +63,9 @@ struct ObjectHeader {
   /// Member-log position the author had verified when it wrote the object:
   /// the object is authorized against the member state at this position.
   std::uint64_t member_seq = 0;
+  /// EntryHash of the bytes in member-log slot `member_seq` (zero when
+  /// `member_seq` is 0): binds the object to one history of the log.
+  crypto::Hash256 member_hash{};
 
   bool operator==(const ObjectHeader&) const = default;
 };
