@@ -19,6 +19,7 @@
 #include <set>
 
 #include "coven/memory_home.h"
+#include "home_test_limits.h"
 #include "members/member_identity.h"
 #include "object/sealed_object.h"
 #include "test_device.h"
@@ -124,13 +125,13 @@ void RunSeed(std::uint64_t seed) {
   std::set<std::string> expected_rejected;
   std::uint64_t removal_position = 0;
   {
-    auto listed = home::ListAll(*home, "members/");
+    auto listed = home::ListAll(*home, "members/", kTestMaxList);
     ASSERT_TRUE(listed.ok());
     removal_position = 0;
     std::uint64_t position = 0;
     for (const auto& info : *listed) {
       ++position;
-      auto bytes = home->Get(info.path);
+      auto bytes = home->Get(info.path, kTestMaxRead);
       ASSERT_TRUE(bytes.ok());
       // Entry type byte is at offset 5 (docs/format/members.md §2).
       if ((*bytes)[5] == 3) removal_position = position;
@@ -138,10 +139,10 @@ void RunSeed(std::uint64_t seed) {
   }
   ASSERT_GT(removal_position, 0u);
   const std::string b_device = b->manager().status().device_id;
-  auto objects = home::ListAll(*home, "log/" + b_device + "/");
+  auto objects = home::ListAll(*home, "log/" + b_device + "/", kTestMaxList);
   ASSERT_TRUE(objects.ok());
   for (const auto& info : *objects) {
-    auto bytes = home->Get(info.path);
+    auto bytes = home->Get(info.path, kTestMaxRead);
     ASSERT_TRUE(bytes.ok());
     auto header = object::ParseHeader(*bytes);
     ASSERT_TRUE(header.ok());

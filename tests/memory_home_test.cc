@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "home_conformance.h"
+#include "home_test_limits.h"
 
 namespace coven::home {
 namespace {
@@ -35,7 +36,9 @@ class ScriptedHome final : public Home {
 
   Status Create(std::string_view, ByteView) override { return {}; }
   Status Replace(std::string_view, ByteView) override { return {}; }
-  Result<Bytes> Get(std::string_view) override { return NotFoundError("x"); }
+  Result<Bytes> Get(std::string_view, std::uint64_t) override {
+    return NotFoundError("x");
+  }
   Result<Bytes> GetRange(std::string_view, std::uint64_t,
                          std::uint64_t) override {
     return NotFoundError("x");
@@ -58,7 +61,8 @@ TEST(HomeListAllTest, FollowsPagesAndDropsRepeats) {
   ScriptedHome home;
   home.pages.push_back({{{"p/a", 1}, {"p/b", 2}, {"p/b", 2}}, true});
   home.pages.push_back({{{"p/b", 2}, {"p/c", 3}}, false});
-  Result<std::vector<ObjectInfo>> all = ListAll(home, "p/", "p/0");
+  Result<std::vector<ObjectInfo>> all =
+      ListAll(home, "p/", kTestMaxList, "p/0");
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[2].path, "p/c");
@@ -70,14 +74,15 @@ TEST(HomeListAllTest, StuckTruncatedPageIsAnError) {
   ScriptedHome home;
   home.pages.push_back({{{"p/a", 1}}, true});
   home.pages.push_back({{{"p/a", 1}}, true});
-  Result<std::vector<ObjectInfo>> all = ListAll(home, "p/");
+  Result<std::vector<ObjectInfo>> all = ListAll(home, "p/", kTestMaxList);
   EXPECT_EQ(all.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(all.status().message(), ::testing::HasSubstr("scripted home"));
 }
 
 TEST(HomeListAllTest, PropagatesErrors) {
   ScriptedHome home;
-  EXPECT_EQ(ListAll(home, "").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(ListAll(home, "", kTestMaxList).status().code(),
+            StatusCode::kInternal);
 }
 
 TEST(MemoryHomeTest, PagesAreExact) {
@@ -105,15 +110,15 @@ TEST(MemoryHomeTest, CorruptAndPutRawTamperWithObjects) {
   auto home = MemoryHome::Create();
   ASSERT_TRUE(home->Create("log/a/1", AsBytes("abc")).ok());
   ASSERT_TRUE(home->Corrupt("log/a/1", [](Bytes& b) { b[1] ^= 0x01; }).ok());
-  EXPECT_EQ(AsString(*home->Get("log/a/1")), "acc");
+  EXPECT_EQ(AsString(*home->Get("log/a/1", kTestMaxRead)), "acc");
   EXPECT_EQ(home->Corrupt("log/a/2", [](Bytes&) {}).code(),
             StatusCode::kNotFound);
   // PutRaw ignores create-once and path rules, like a hostile home.
   ASSERT_TRUE(home->PutRaw("log/a/1", AsBytes("evil")).ok());
-  EXPECT_EQ(AsString(*home->Get("log/a/1")), "evil");
+  EXPECT_EQ(AsString(*home->Get("log/a/1", kTestMaxRead)), "evil");
   ASSERT_TRUE(home->PutRaw("log/A B", AsBytes("odd")).ok());
   EXPECT_EQ(home->object_count(), 2u);
-  Result<std::vector<ObjectInfo>> all = ListAll(*home, "log/");
+  Result<std::vector<ObjectInfo>> all = ListAll(*home, "log/", kTestMaxList);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 2u);
 }

@@ -4,6 +4,7 @@
 #include "db/sql.h"
 #include "engine/cursors.h"
 #include "engine/sync_engine.h"
+#include "home/read_limits.h"
 #include "util/crash_point.h"
 
 namespace coven::engine {
@@ -39,7 +40,7 @@ Status SyncEngine::CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
 Status SyncEngine::Pull(RoundReport* report) {
   ++report->requests;
   COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> heads,
-                         home::ListAll(*home_, "heads/"));
+                         home::ListAll(*home_, "heads/", home::kMaxHeads));
   COVEN_RETURN_IF_ERROR(CheckOwnHead(heads, report));
   for (const home::ObjectInfo& info : heads) {
     auto author = DeviceIdFromHex(std::string_view(info.path).substr(6));
@@ -49,17 +50,32 @@ Status SyncEngine::Pull(RoundReport* report) {
       continue;
     }
     if (*author == device_) continue;  // ListAll already dropped duplicates
+    if (info.size > home::kMaxHeadBytes) {
+      report->problems.push_back(
+          home::OverLimitNote(info.path, info.size, home::kMaxHeadBytes,
+                              "a head", home_->Describe()));
+      continue;
+    }
     ++report->requests;
-    Result<Bytes> head_bytes = home_->Get(info.path);
+    Result<Bytes> head_bytes = home_->Get(info.path, home::kMaxHeadBytes);
     if (!head_bytes.ok()) {
       report->problems.push_back("reading " + info.path + ": " +
                                  head_bytes.status().ToString());
       continue;
     }
-    object::ObjectHeader header;
-    Result<Bytes> opened =
-        object::Open(info.path, *head_bytes, KeyLookup(), &header);
-    if (!opened.ok()) {
+    // The header is authorized before anything is decrypted.
+    Result<object::ObjectHeader> verified =
+        object::Verify(info.path, *head_bytes);
+    if (!verified.ok()) {
+      report->problems.push_back("head " + info.path +
+                                 " rejected: " + verified.status().message());
+      continue;
+    }
+    const object::ObjectHeader& header = *verified;
+    if (!membership_->KeyFor(header.key_id)) {
+      // As before the header checks: Open names the unknown key (nothing is
+      // decrypted without it).
+      Result<Bytes> opened = object::Open(info.path, *head_bytes, KeyLookup());
       report->problems.push_back("head " + info.path +
                                  " rejected: " + opened.status().message());
       continue;
@@ -79,6 +95,12 @@ Status SyncEngine::Pull(RoundReport* report) {
                                  " skipped: " + authorized.message());
       continue;
     }
+    Result<Bytes> opened = object::Open(info.path, *head_bytes, KeyLookup());
+    if (!opened.ok()) {
+      report->problems.push_back("head " + info.path +
+                                 " rejected: " + opened.status().message());
+      continue;
+    }
     Status pulled = PullAuthor(*author, header.seq, report);
     if (!pulled.ok()) return pulled;
   }
@@ -93,13 +115,15 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
   object::OpenLimits limits;
   limits.max_object_bytes = options_.max_object_bytes;
   limits.max_payload_bytes = options_.max_payload_bytes;
-  Result<Bytes> payload =
-      object::Open(path, object, KeyLookup(), &header, limits);
-  if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
+  // The header is authorized before anything is decrypted or decompressed.
+  Result<object::ObjectHeader> verified = object::Verify(path, object, limits);
+  if (!verified.ok()) return {LogCheck::kReject, verified.status(), ""};
+  header = *verified;
+  if (!membership_->KeyFor(header.key_id)) {
+    // Perhaps a newer (rotated) key that has not reached this device yet.
     return {LogCheck::kWait, Status::Ok(),
             "is sealed with a library key this device does not have; waiting"};
   }
-  if (!payload.ok()) return {LogCheck::kReject, payload.status(), ""};
   Status verdict;
   if (!object::IsLogKind(header.kind) || header.author_device != author ||
       header.seq != seq) {
@@ -152,6 +176,13 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
               ""};
     }
   }
+  Result<Bytes> payload =
+      object::Open(path, object, KeyLookup(), nullptr, limits);
+  if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
+    return {LogCheck::kWait, Status::Ok(),
+            "is sealed with a library key this device does not have; waiting"};
+  }
+  if (!payload.ok()) return {LogCheck::kReject, payload.status(), ""};
   if (header.schema_version != schema_version_) {
     return {LogCheck::kWait, Status::Ok(),
             "was written by a version of the app whose synced tables differ "
@@ -183,7 +214,8 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     // Behind what this device applied: a lagging listing, or a rollback if
     // the object this device applied is gone.
     ++report->requests;
-    Result<Bytes> applied = home_->Get(LogPath(author, cursor.seq));
+    Result<Bytes> applied =
+        home_->Get(LogPath(author, cursor.seq), options_.max_object_bytes);
     if (!applied.ok() && applied.status().code() == StatusCode::kNotFound) {
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
       COVEN_RETURN_IF_ERROR(db::SetState(
@@ -204,7 +236,19 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
   for (std::uint64_t seq = cursor.seq + 1; seq <= head_seq; ++seq) {
     const std::string path = LogPath(author, seq);
     ++report->requests;
-    Result<Bytes> object = home_->Get(path);
+    Result<Bytes> object = home_->Get(path, options_.max_object_bytes);
+    if (object.status().code() == StatusCode::kResourceExhausted) {
+      // Larger than any object this device accepts (max_object_bytes):
+      // quarantined unread, as an oversize object always was. If it is
+      // planted, its author stores the object again over it; a quarantine
+      // retry then applies it.
+      COVEN_RETURN_IF_ERROR(ApplyStagedAlone(author, &changes, report));
+      COVEN_RETURN_IF_ERROR(
+          Quarantine(author, seq, path, object.status(), Bytes(), report));
+      cursor.seq = seq;
+      cursor.hash = crypto::Hash256{};
+      continue;
+    }
     if (!object.ok()) {
       if (object.status().code() == StatusCode::kNotFound) {
         NoteWaiting(author, seq,
