@@ -103,6 +103,19 @@ TEST_F(FolderHomeTest, ObjectsArePlainFilesAndNoTempFileRemains) {
   EXPECT_EQ(home_->root(), dir_);
 }
 
+// A planted file far larger than memory is refused from its size alone.
+TEST_F(FolderHomeTest, AHugePlantedFileIsRefusedFromItsSize) {
+  WriteFile("members/0000000000000002", "");
+  std::filesystem::resize_file(dir_ + "/members/0000000000000002",
+                               std::uintmax_t{64} << 30);  // Sparse: 64 GiB.
+  Result<Bytes> got = home_->Get("members/0000000000000002", 4096);
+  EXPECT_EQ(got.status().code(), StatusCode::kResourceExhausted)
+      << got.status().ToString();
+  EXPECT_THAT(got.status().message(),
+              HasSubstr("members/0000000000000002 in folder home " + dir_ +
+                        " is 68719476736 bytes, over the limit of 4096"));
+}
+
 TEST_F(FolderHomeTest, ListIgnoresTempFilesAndForeignNames) {
   ASSERT_TRUE(home_->Create("log/ab/01", AsBytes("x")).ok());
   WriteFile(".tmp/123-0-00ff.tmp", "partial");

@@ -260,5 +260,30 @@ TEST_P(HomeConformanceTest, RejectsInvalidPaths) {
             StatusCode::kInvalidArgument);
 }
 
+// Every read names a limit; a larger object is refused (kResourceExhausted)
+// without being buffered whole: a folder checks its size first, a network
+// home the Content-Length and then the bytes as they arrive.
+TEST_P(HomeConformanceTest, AReadOverTheCapIsRefusedWithoutReadingItWhole) {
+  const Bytes big(256 << 10, 0x5a);
+  ASSERT_TRUE(home().Create("log/cap/big", big).ok());
+  Result<Bytes> refused = home().Get("log/cap/big", 4096);
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted)
+      << refused.status().ToString();
+  EXPECT_THAT(refused.status().message(), HasSubstr("log/cap/big"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("4096"));
+  EXPECT_EQ(home().Get("log/cap/big", big.size() - 1).status().code(),
+            StatusCode::kResourceExhausted);
+  Result<Bytes> exact = home().Get("log/cap/big", big.size());
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(*exact, big);
+  // Missing is still kNotFound whatever the limit; empty fits in 0.
+  EXPECT_EQ(home().Get("log/cap/none", 0).status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(home().Create("log/cap/empty", {}).ok());
+  Result<Bytes> empty = home().Get("log/cap/empty", 0);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
+}
+
 }  // namespace
 }  // namespace coven::home::conformance

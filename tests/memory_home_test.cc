@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <deque>
 
 #include "home_conformance.h"
@@ -104,6 +105,42 @@ TEST(MemoryHomeTest, PagesAreExact) {
   EXPECT_EQ(page->objects.size(), 4u);
   EXPECT_EQ(home->object_count(), 5u);
   EXPECT_EQ(home->Describe(), "memory home");
+}
+
+TEST(MemoryHomeTest, ReadsOverTheirLimitAreRefused) {
+  auto home = MemoryHome::Create();
+  ASSERT_TRUE(home->PutRaw("members/0000000000000002", Bytes(5000)).ok());
+  Result<Bytes> got = home->Get("members/0000000000000002", 4096);
+  EXPECT_EQ(got.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(got.status().message(),
+            "members/0000000000000002 in memory home is 5000 bytes, over the "
+            "limit of 4096 bytes for this read; it was not read");
+  EXPECT_EQ(home->Get("members/0000000000000002", 5000)->size(), 5000u);
+}
+
+// ListUpTo holds at most its maximum and says whether more follow; ListAll
+// refuses a listing over its maximum.
+TEST(MemoryHomeTest, ListingsStopAtTheirMaximum) {
+  auto home = MemoryHome::Create();
+  for (int i = 0; i < 25; ++i) {
+    char path[16];
+    std::snprintf(path, sizeof(path), "p/%02d", i);
+    ASSERT_TRUE(home->Create(path, AsBytes("x")).ok());
+  }
+  Result<ListPage> first = ListUpTo(*home, "p/", "", 10);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->objects.size(), 10u);
+  EXPECT_TRUE(first->truncated);
+  Result<ListPage> rest = ListUpTo(*home, "p/", first->objects.back().path, 15);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->objects.size(), 15u);
+  EXPECT_EQ(rest->objects.front().path, "p/10");
+  EXPECT_FALSE(rest->truncated);
+  EXPECT_EQ(ListAll(*home, "p/", 25)->size(), 25u);
+  Result<std::vector<ObjectInfo>> over = ListAll(*home, "p/", 24);
+  EXPECT_EQ(over.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(over.status().message(),
+              ::testing::HasSubstr("lists more than 24 objects under \"p/\""));
 }
 
 TEST(MemoryHomeTest, CorruptAndPutRawTamperWithObjects) {
