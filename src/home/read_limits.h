@@ -14,13 +14,13 @@
 
 namespace coven::home {
 
-/// A head (heads/<device>): a sealed object with an empty payload, about
-/// 300 bytes.
+/// A head (heads/<device>): a sealed object with an empty payload, 530
+/// bytes.
 inline constexpr std::uint64_t kMaxHeadBytes = 4096;
 /// A key wrap (keys/<key id>/<member id>): a library key sealed to one
-/// member and signed, about 250 bytes.
+/// member and signed, 245 bytes.
 inline constexpr std::uint64_t kMaxKeyWrapBytes = 4096;
-/// The home marker coven-library.json: one line of JSON, about 80 bytes.
+/// The home marker coven-library.json: one line of JSON, 71 bytes.
 inline constexpr std::uint64_t kMaxHomeMarkerBytes = 4096;
 /// Heads one round lists: one per device that ever synced. More is refused
 /// (kResourceExhausted) rather than read.
