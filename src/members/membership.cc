@@ -1,7 +1,7 @@
 #include "members/membership.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include "db/sql.h"
 #include "home/read_limits.h"
