@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "bad_input_util.h"
+#include "home_test_limits.h"
 #include "sealed_object_test_util.h"
 
 namespace coven::testing {
@@ -31,9 +32,10 @@ TEST_F(BadInputTest, OutsiderWithAnotherKeyIsReportedNotApplied) {
   Insert(*outsider, "e1", "outsider row");
   outsider->Sync();
   EXPECT_TRUE(HasProblem(*outsider, "not published", "not a member"));
-  EXPECT_EQ(
-      home::ListAll(*home_, engine::LogPath(DeviceOf(*outsider), 1))->size(),
-      0u);
+  EXPECT_EQ(home::ListAll(*home_, engine::LogPath(DeviceOf(*outsider), 1),
+                          kTestMaxList)
+                ->size(),
+            0u);
   Insert(*a_, "a1", "from a");
   a_->Sync();
 
@@ -112,7 +114,7 @@ TEST_F(BadInputTest, ReplayedObjectsAreQuarantined) {
   Bytes replay = f.Seal(f.LogPath(2), f.Header(1, f.Stamp(), f.Stamp()),
                         TodoInsert("replayed", "x", f.Stamp()));
   f.Put(*home_, 2, replay);
-  f.Put(*home_, 3, *home_->Get(LogPathOf(*a_, 1)));
+  f.Put(*home_, 3, *home_->Get(LogPathOf(*a_, 1), kTestMaxRead));
   f.PutRow(*home_, 4, "f4");
   f.PutHead(*home_, 4);
 

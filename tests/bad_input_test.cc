@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "bad_input_util.h"
+#include "home_test_limits.h"
 #include "sealed_object_test_util.h"
 
 namespace coven::testing {
@@ -124,7 +125,7 @@ TEST_P(TamperedObjectTest, IsQuarantinedAndLaterObjectsApply) {
       "WHERE id = 'good1'");
   a_->Sync();
   const std::string path = LogPathOf(*a_, 2);
-  Result<Bytes> previous = home_->Get(LogPathOf(*a_, 1));
+  Result<Bytes> previous = home_->Get(LogPathOf(*a_, 1), kTestMaxRead);
   ASSERT_TRUE(previous.ok());
   ASSERT_TRUE(
       home_
@@ -169,7 +170,7 @@ TEST_F(BadInputTest, OversizeObjectIsQuarantined) {
   Insert(*a_, "big", HexEncode(noise));
   a_->Sync();
   const std::string path = LogPathOf(*a_, 1);
-  ASSERT_GT(home_->Get(path)->size(), small.max_object_bytes);
+  ASSERT_GT(home_->Get(path, kTestMaxRead)->size(), small.max_object_bytes);
 
   auto report = Round(*c);
   EXPECT_EQ(report.quarantined, 1u);
@@ -249,14 +250,15 @@ TEST_F(BadInputTest, HomeNeverHoldsRowTextTableNamesOrIds) {
   b_->Sync();
   ASSERT_EQ(Ids(*b_).size(), 7u);  // The rows did sync.
 
-  Result<std::vector<home::ObjectInfo>> all = home::ListAll(*home_, "");
+  Result<std::vector<home::ObjectInfo>> all =
+      home::ListAll(*home_, "", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_GE(all->size(), 11u);  // 2 heads, 5 + 4 log objects (at least).
   const std::vector<std::string> secrets = {
       "secret-row-text-XYZ", "rowid-q7",    "noteid-q7", "todos",
       "todo_notes",          "_updated_at", "title"};
   for (const home::ObjectInfo& info : *all) {
-    Result<Bytes> bytes = home_->Get(info.path);
+    Result<Bytes> bytes = home_->Get(info.path, kTestMaxRead);
     ASSERT_TRUE(bytes.ok()) << info.path;
     for (const std::string& secret : secrets) {
       EXPECT_FALSE(Contains(*bytes, secret)) << info.path << " has " << secret;

@@ -17,6 +17,7 @@
 #include "coven/memory_home.h"
 #include "crypto/crypto.h"
 #include "engine/sync_engine.h"
+#include "home_test_limits.h"
 #include "members/member_log.h"
 #include "object/sealed_object.h"
 #include "test_device.h"
@@ -69,10 +70,10 @@ class Forger {
   void Enrol(home::Home& home,
              const std::array<std::uint8_t, 32>& member_seed) {
     members::MemberLog log;
-    auto listed = home::ListAll(home, "members/");
+    auto listed = home::ListAll(home, "members/", kTestMaxList);
     ASSERT_TRUE(listed.ok()) << listed.status().ToString();
     for (const auto& info : *listed) {
-      auto bytes = home.Get(info.path);
+      auto bytes = home.Get(info.path, kTestMaxRead);
       ASSERT_TRUE(bytes.ok());
       log.Append(*bytes);
     }
@@ -203,7 +204,8 @@ class BadInputTest : public ::testing::Test {
   /// The schema version the devices seal with (read from A's head; A must
   /// have pushed once).
   std::uint32_t SchemaVersion() {
-    Result<Bytes> head = home_->Get(engine::HeadPath(DeviceOf(*a_)));
+    Result<Bytes> head =
+        home_->Get(engine::HeadPath(DeviceOf(*a_)), kTestMaxRead);
     EXPECT_TRUE(head.ok()) << head.status().ToString();
     if (!head.ok()) return 0;
     Result<object::ObjectHeader> header = object::ParseHeader(*head);

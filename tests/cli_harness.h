@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -17,6 +19,7 @@
 
 #include "bad_input_util.h"
 #include "coven/folder_home.h"
+#include "home_test_limits.h"
 #include "members/member_log.h"
 
 namespace coven::testing {
@@ -35,6 +38,45 @@ inline CommandResult RunCommand(const std::string& command) {
   while (std::fgets(buffer, sizeof(buffer), pipe)) result.output += buffer;
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+struct MeasuredResult : CommandResult {
+  long peak_rss_kb = -1;  ///< The child's peak resident set size, in KiB.
+};
+
+/// Runs `argv` (no shell) with stderr merged into stdout, and reports the
+/// child's peak resident set size (wait4's ru_maxrss).
+inline MeasuredResult RunMeasured(const std::vector<std::string>& argv) {
+  MeasuredResult result;
+  int fds[2];
+  if (::pipe(fds) != 0) return result;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    std::vector<char*> args;
+    for (const std::string& arg : argv)
+      args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buffer, sizeof(buffer))) > 0) {
+    result.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  struct rusage usage {};
+  if (pid > 0 && ::wait4(pid, &status, 0, &usage) == pid) {
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.peak_rss_kb = usage.ru_maxrss;
+  }
   return result;
 }
 
@@ -158,10 +200,10 @@ inline DirectoryKeys LoadDirectoryKeys(const std::string& dir) {
 /// Replays the member log stored in `home`.
 inline members::MemberLog ReadMemberLog(home::Home& home) {
   members::MemberLog log;
-  auto listed = home::ListAll(home, "members/");
+  auto listed = home::ListAll(home, "members/", kTestMaxList);
   if (!listed.ok()) return log;
   for (const auto& info : *listed) {
-    auto bytes = home.Get(info.path);
+    auto bytes = home.Get(info.path, kTestMaxRead);
     if (bytes.ok()) log.Append(*bytes);
   }
   return log;
@@ -190,18 +232,19 @@ inline std::string ForceWrite(const std::string& dir,
   EXPECT_NE(key, nullptr) << "no library key in " << dir;
   if (key == nullptr) return "";
   const std::uint64_t device = crypto::DeviceIdFor(keys.device.public_key());
-  auto own = home::ListAll(**home, "log/" + DeviceIdToHex(device) + "/");
+  auto own =
+      home::ListAll(**home, "log/" + DeviceIdToHex(device) + "/", kTestMaxList);
   const std::uint64_t seq = own.ok() ? own->size() + 1 : 1;
   crypto::Hash256 prev{};
   if (seq > 1) {
-    auto last = (*home)->Get(engine::LogPath(device, seq - 1));
+    auto last = (*home)->Get(engine::LogPath(device, seq - 1), kTestMaxRead);
     if (last.ok()) prev = object::ObjectHash(*last);
   }
   // Take the schema version from any head in the home.
   std::uint32_t schema = 0;
-  auto heads = home::ListAll(**home, "heads/");
+  auto heads = home::ListAll(**home, "heads/", kTestMaxList);
   if (heads.ok() && !heads->empty()) {
-    auto head = (*home)->Get(heads->front().path);
+    auto head = (*home)->Get(heads->front().path, kTestMaxRead);
     if (head.ok()) {
       auto parsed = object::ParseHeader(*head);
       if (parsed.ok()) schema = parsed->schema_version;

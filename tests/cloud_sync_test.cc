@@ -15,6 +15,7 @@
 #include "coven/s3_home.h"
 #include "coven/testing/counting_home.h"
 #include "coven/webdav_home.h"
+#include "home_test_limits.h"
 #include "test_device.h"
 #include "test_servers.h"
 
@@ -114,7 +115,7 @@ TEST_P(CloudSyncTest, ConvergencePropertySeeds) {
     RunConvergenceSeed(static_cast<std::uint64_t>(seed), 60, home);
     ASSERT_FALSE(HasFailure()) << GetParam().name << " seed " << seed;
     // The replicas really went through this home.
-    auto logs = home::ListAll(*home, "log/");
+    auto logs = home::ListAll(*home, "log/", kTestMaxList);
     ASSERT_TRUE(logs.ok()) << logs.status().ToString();
     EXPECT_GE(logs->size(), 2u);
   }

@@ -22,6 +22,7 @@
 #include "convergence_simulation.h"
 #include "coven/memory_home.h"
 #include "coven/testing/fault_home.h"
+#include "home_test_limits.h"
 #include "lww_model.h"
 #include "test_device.h"
 
@@ -215,7 +216,7 @@ class Simulation {
              devices_[i]->Dump("sync_cursors ORDER BY author --", true))
           std::cerr << "   cursor " << r.substr(0, 20) << "\n";
         if (i == 0) {
-          auto all = home::ListAll(*memory_, "");
+          auto all = home::ListAll(*memory_, "", kTestMaxList);
           for (auto& o : *all) std::cerr << "  home " << o.path << "\n";
         }
         std::cerr << "replica " << i << " tombs:";
@@ -261,7 +262,7 @@ class Simulation {
       case 1:  // a backup is taken
         backup_.clear();
         for (const home::ObjectInfo& info : ListData()) {
-          auto bytes = memory_->Get(info.path);
+          auto bytes = memory_->Get(info.path, kTestMaxRead);
           if (bytes.ok()) backup_[info.path] = *bytes;
         }
         has_backup_ = true;
@@ -282,7 +283,7 @@ class Simulation {
   std::vector<home::ObjectInfo> ListData() {
     std::vector<home::ObjectInfo> out;
     for (const char* prefix : {"log/", "heads/"}) {
-      auto listed = home::ListAll(*memory_, prefix);
+      auto listed = home::ListAll(*memory_, prefix, kTestMaxList);
       if (listed.ok()) out.insert(out.end(), listed->begin(), listed->end());
     }
     return out;

@@ -12,6 +12,7 @@
 #include "coven/keys.h"
 #include "coven/memory_home.h"
 #include "coven/testing/fault_home.h"
+#include "home_test_limits.h"
 #include "test_device.h"
 
 namespace coven::testing {
@@ -221,7 +222,7 @@ TEST(EngineBehaviourTest, QuarantinedObjectAppliesOnRetryOnceRepaired) {
   a->Sync();
   const std::string path =
       "log/" + a->manager().status().device_id + "/0000000000000001";
-  Bytes original = *home->Get(path);
+  Bytes original = *home->Get(path, kTestMaxRead);
   ASSERT_TRUE(home->Corrupt(path, [](Bytes& b) { b[b.size() / 2] ^= 1; }).ok());
   EXPECT_EQ(b->Sync().quarantined, 1u);
   auto still = b->manager().retry_quarantined();

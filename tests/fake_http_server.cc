@@ -163,7 +163,7 @@ void FakeHttpServer::Serve(int fd) {
   for (const auto& header : response.headers) {
     has_length = has_length || Lower(header.first) == "content-length";
   }
-  if (!has_length) {
+  if (!has_length && !response.no_content_length) {
     out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   }
   out += "Connection: close\r\n\r\n";

@@ -30,6 +30,8 @@ struct FakeResponse {
   long status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   Bytes body;
+  /// Send no Content-Length: the body ends when the connection closes.
+  bool no_content_length = false;
 };
 
 class FakeHttpServer {

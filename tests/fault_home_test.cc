@@ -10,6 +10,7 @@
 
 #include "coven/memory_home.h"
 #include "home_conformance.h"
+#include "home_test_limits.h"
 
 namespace coven::home {
 namespace {
@@ -69,7 +70,7 @@ std::vector<StatusCode> RunScript(std::uint64_t seed) {
   std::vector<StatusCode> codes;
   for (int i = 0; i < 300; ++i) {
     codes.push_back(home.Create(Path(i), AsBytes("x")).code());
-    codes.push_back(home.Get(Path(i / 2)).status().code());
+    codes.push_back(home.Get(Path(i / 2), kTestMaxRead).status().code());
     Result<ListPage> page = home.List("log/", "", 5);
     codes.push_back(page.status().code());
     codes.push_back(
@@ -103,14 +104,14 @@ TEST(FaultHomeTest, LostReplyStillStoresTheObject) {
   FaultHome always(inner, {.lost_reply_rate = 1});
   EXPECT_EQ(always.Create("log/x/1", AsBytes("v")).code(),
             StatusCode::kUnavailable);
-  EXPECT_EQ(AsString(*inner->Get("log/x/1")), "v");
+  EXPECT_EQ(AsString(*inner->Get("log/x/1", kTestMaxRead)), "v");
 }
 
 TEST(FaultHomeTest, DelayedVisibilityHidesThenShows) {
   FaultHome home(MemoryHome::Create(),
                  {.delayed_visibility_rate = 1, .visibility_delay_ops = 5});
   ASSERT_TRUE(home.Create("log/a/1", AsBytes("x")).ok());  // Op 1.
-  Result<Bytes> got = home.Get("log/a/1");                 // Op 2.
+  Result<Bytes> got = home.Get("log/a/1", kTestMaxRead);   // Op 2.
   EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(got.status().message(), StartsWith("injected fault:"));
   Result<ListPage> page = home.List("log/", "", 10);  // Op 3.
@@ -121,17 +122,17 @@ TEST(FaultHomeTest, DelayedVisibilityHidesThenShows) {
             StatusCode::kNotFound);
   EXPECT_EQ(home.Create("log/a/1", AsBytes("y")).code(),  // Op 5.
             StatusCode::kAlreadyExists);
-  EXPECT_FALSE(home.Get("log/a/1").ok());  // Op 6.
-  got = home.Get("log/a/1");               // Op 7: visible.
+  EXPECT_FALSE(home.Get("log/a/1", kTestMaxRead).ok());  // Op 6.
+  got = home.Get("log/a/1", kTestMaxRead);               // Op 7: visible.
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(AsString(*got), "x");
   EXPECT_EQ(home.stats().delayed, 1u);
 
   // Healing reveals hidden objects at once.
   ASSERT_TRUE(home.Create("log/a/2", AsBytes("z")).ok());
-  EXPECT_FALSE(home.Get("log/a/2").ok());
+  EXPECT_FALSE(home.Get("log/a/2", kTestMaxRead).ok());
   home.set_enabled(false);
-  EXPECT_TRUE(home.Get("log/a/2").ok());
+  EXPECT_TRUE(home.Get("log/a/2", kTestMaxRead).ok());
 }
 
 TEST(FaultHomeTest, DelaysHappenAtTheConfiguredRate) {
@@ -142,7 +143,7 @@ TEST(FaultHomeTest, DelaysHappenAtTheConfiguredRate) {
   }
   EXPECT_NEAR(static_cast<double>(home.stats().delayed), 500, 100);
   // A listing stays consistent even when a whole page is hidden.
-  Result<std::vector<ObjectInfo>> all = ListAll(home, "log/");
+  Result<std::vector<ObjectInfo>> all = ListAll(home, "log/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_GE(all->size(), 1995u);
 }
@@ -161,7 +162,7 @@ TEST(FaultHomeTest, DuplicateListingRepeatsAnEntry) {
     repeats += page->objects[i].path == page->objects[i - 1].path;
   }
   EXPECT_EQ(repeats, 1);
-  Result<std::vector<ObjectInfo>> all = ListAll(always, "log/");
+  Result<std::vector<ObjectInfo>> all = ListAll(always, "log/", kTestMaxList);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 50u);  // ListAll deduplicates.
 
@@ -174,13 +175,15 @@ TEST(FaultHomeTest, StaleHeadIsServedOnce) {
   auto inner = MemoryHome::Create();
   FaultHome home(inner, {.stale_head_rate = 1});
   ASSERT_TRUE(home.Replace("heads/d", AsBytes("v1")).ok());
-  EXPECT_EQ(AsString(*home.Get("heads/d")), "v1");  // No older version.
+  EXPECT_EQ(AsString(*home.Get("heads/d", kTestMaxRead)),
+            "v1");  // No older version.
   ASSERT_TRUE(home.Replace("heads/d", AsBytes("v2")).ok());
-  EXPECT_EQ(AsString(*home.Get("heads/d")), "v1");  // Stale, once.
-  EXPECT_EQ(AsString(*home.Get("heads/d")), "v2");
-  EXPECT_EQ(AsString(*home.Get("heads/d")), "v2");
+  EXPECT_EQ(AsString(*home.Get("heads/d", kTestMaxRead)),
+            "v1");  // Stale, once.
+  EXPECT_EQ(AsString(*home.Get("heads/d", kTestMaxRead)), "v2");
+  EXPECT_EQ(AsString(*home.Get("heads/d", kTestMaxRead)), "v2");
   ASSERT_TRUE(home.Create("log/d/1", AsBytes("a")).ok());
-  EXPECT_EQ(AsString(*home.Get("log/d/1")), "a");
+  EXPECT_EQ(AsString(*home.Get("log/d/1", kTestMaxRead)), "a");
   EXPECT_EQ(home.stats().stale_reads, 1u);
 
   FaultHome half(inner, {.seed = 11, .stale_head_rate = 0.5});
@@ -188,7 +191,7 @@ TEST(FaultHomeTest, StaleHeadIsServedOnce) {
   for (int i = 0; i < 400; ++i) {
     const std::string v = "v" + std::to_string(i);
     ASSERT_TRUE(half.Replace("heads/d", AsBytes(v)).ok());
-    stale += AsString(*half.Get("heads/d")) != v;
+    stale += AsString(*half.Get("heads/d", kTestMaxRead)) != v;
   }
   EXPECT_NEAR(stale, 200, 50);
   EXPECT_EQ(half.stats().stale_reads, static_cast<std::uint64_t>(stale));
@@ -197,12 +200,12 @@ TEST(FaultHomeTest, StaleHeadIsServedOnce) {
 TEST(FaultHomeTest, DisabledIsPassThrough) {
   auto inner = MemoryHome::Create();
   FaultHome home(inner, {.error_rate = 1});
-  EXPECT_THAT(home.Get("log/a").status().message(),
+  EXPECT_THAT(home.Get("log/a", kTestMaxRead).status().message(),
               HasSubstr("injected fault: unavailable (get log/a)"));
   home.set_enabled(false);
   ASSERT_TRUE(home.Create("log/a", AsBytes("x")).ok());
   ASSERT_TRUE(home.Replace("heads/a", AsBytes("x")).ok());
-  EXPECT_TRUE(home.Get("log/a").ok());
+  EXPECT_TRUE(home.Get("log/a", kTestMaxRead).ok());
   EXPECT_TRUE(home.GetRange("log/a", 0, 1).ok());
   EXPECT_TRUE(home.List("", "", 10).ok());
   EXPECT_TRUE(home.Delete("log/a").ok());
@@ -214,7 +217,7 @@ TEST(FaultHomeTest, DisabledIsPassThrough) {
             5u);
   EXPECT_EQ(home.Describe(), "fault-injecting memory home");
   home.set_enabled(true);
-  EXPECT_FALSE(home.Get("heads/a").ok());
+  EXPECT_FALSE(home.Get("heads/a", kTestMaxRead).ok());
 }
 
 TEST(FaultHomeTest, ConcurrentCallsAreSafe) {

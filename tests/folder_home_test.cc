@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "home_conformance.h"
+#include "home_test_limits.h"
 
 namespace coven::home {
 namespace {
@@ -78,7 +79,7 @@ class FolderHomeTest : public ::testing::Test {
     std::ofstream(path) << content;
   }
   std::vector<std::string> ListPaths(std::string_view prefix = "") {
-    Result<std::vector<ObjectInfo>> all = ListAll(*home_, prefix);
+    Result<std::vector<ObjectInfo>> all = ListAll(*home_, prefix, kTestMaxList);
     EXPECT_TRUE(all.ok()) << all.status().ToString();
     std::vector<std::string> out;
     if (all.ok()) {
@@ -102,6 +103,19 @@ TEST_F(FolderHomeTest, ObjectsArePlainFilesAndNoTempFileRemains) {
   EXPECT_EQ(home_->root(), dir_);
 }
 
+// A planted file far larger than memory is refused from its size alone.
+TEST_F(FolderHomeTest, AHugePlantedFileIsRefusedFromItsSize) {
+  WriteFile("members/0000000000000002", "");
+  std::filesystem::resize_file(dir_ + "/members/0000000000000002",
+                               std::uintmax_t{64} << 30);  // Sparse: 64 GiB.
+  Result<Bytes> got = home_->Get("members/0000000000000002", 4096);
+  EXPECT_EQ(got.status().code(), StatusCode::kResourceExhausted)
+      << got.status().ToString();
+  EXPECT_THAT(got.status().message(),
+              HasSubstr("members/0000000000000002 in folder home " + dir_ +
+                        " is 68719476736 bytes, over the limit of 4096"));
+}
+
 TEST_F(FolderHomeTest, ListIgnoresTempFilesAndForeignNames) {
   ASSERT_TRUE(home_->Create("log/ab/01", AsBytes("x")).ok());
   WriteFile(".tmp/123-0-00ff.tmp", "partial");
@@ -114,10 +128,11 @@ TEST_F(FolderHomeTest, ListIgnoresTempFilesAndForeignNames) {
   EXPECT_EQ(ListPaths("."), std::vector<std::string>{});
   EXPECT_EQ(home_->Create(".tmp/x", AsBytes("x")).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(home_->Get(".tmp/123-0-00ff.tmp").status().code(),
+  EXPECT_EQ(home_->Get(".tmp/123-0-00ff.tmp", kTestMaxRead).status().code(),
             StatusCode::kInvalidArgument);
   // A directory where an object is expected is not an object.
-  EXPECT_EQ(home_->Get("log/ab").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(home_->Get("log/ab", kTestMaxRead).status().code(),
+            StatusCode::kNotFound);
   EXPECT_TRUE(home_->Delete("log/ab").ok());
 }
 
@@ -180,7 +195,8 @@ TEST_F(FolderHomeTest, MissingRootIsUnavailableNotEmpty) {
   Result<ListPage> page = home_->List("", "", 10);
   EXPECT_EQ(page.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(page.status().message(), HasSubstr(dir_));
-  EXPECT_EQ(home_->Get("log/ab/01").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(home_->Get("log/ab/01", kTestMaxRead).status().code(),
+            StatusCode::kUnavailable);
   EXPECT_EQ(home_->Delete("log/ab/01").code(), StatusCode::kUnavailable);
   Status created = home_->Create("log/ab/02", AsBytes("x"));
   EXPECT_EQ(created.code(), StatusCode::kUnavailable) << created.ToString();
@@ -228,7 +244,7 @@ TEST_F(FolderHomeTest, ReadOnlyDirectoryIsPermissionDenied) {
       [&] {
         Result<std::shared_ptr<FolderHome>> home = FolderHome::Open(dir_);
         if (!home.ok()) return "open: " + home.status().ToString();
-        Result<Bytes> got = (*home)->Get("log/ab/01");
+        Result<Bytes> got = (*home)->Get("log/ab/01", kTestMaxRead);
         if (!got.ok()) return "get: " + got.status().ToString();
         std::string out = (*home)->Create("log/ab/02", AsBytes("y")).ToString();
         out +=
@@ -286,7 +302,7 @@ TEST_F(FolderHomeTest, ProcessesRacingToCreateHaveExactlyOneWinner) {
     }
     EXPECT_EQ(winners, 1) << "round " << round;
     EXPECT_EQ(losers, kChildren - 1) << "round " << round;
-    Result<Bytes> got = home_->Get(path);
+    Result<Bytes> got = home_->Get(path, kTestMaxRead);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(AsString(*got), "child-" + std::to_string(winner));
   }

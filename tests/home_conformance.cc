@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "coven/hlc.h"
+#include "home_test_limits.h"
 
 namespace coven::home::conformance {
 namespace {
@@ -26,14 +27,14 @@ TEST_P(HomeConformanceTest, CreateIsCreateOnce) {
   Status second = home().Create("log/a/1", AsBytes("second"));
   EXPECT_EQ(second.code(), StatusCode::kAlreadyExists) << second.ToString();
   EXPECT_THAT(second.message(), HasSubstr("log/a/1"));
-  Result<Bytes> got = home().Get("log/a/1");
+  Result<Bytes> got = home().Get("log/a/1", kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(AsString(*got), "first");
   // An empty object is an object too.
   ASSERT_TRUE(home().Create("log/a/empty", {}).ok());
   EXPECT_EQ(home().Create("log/a/empty", {}).code(),
             StatusCode::kAlreadyExists);
-  Result<Bytes> empty = home().Get("log/a/empty");
+  Result<Bytes> empty = home().Get("log/a/empty", kTestMaxRead);
   ASSERT_TRUE(empty.ok()) << empty.status().ToString();
   EXPECT_TRUE(empty->empty());
   EXPECT_FALSE(home().Describe().empty());
@@ -67,7 +68,7 @@ TEST_P(HomeConformanceTest, RacingCreatorsHaveExactlyOneWinner) {
       }
     }
     ASSERT_NE(winner, -1) << "nobody won round " << round;
-    Result<Bytes> got = home().Get(path);
+    Result<Bytes> got = home().Get(path, kTestMaxRead);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(AsString(*got), "writer-" + std::to_string(winner));
   }
@@ -76,7 +77,7 @@ TEST_P(HomeConformanceTest, RacingCreatorsHaveExactlyOneWinner) {
 TEST_P(HomeConformanceTest, WholeAndRangeReads) {
   const Bytes data = Pattern(1000, 7);
   ASSERT_TRUE(home().Create("blob/ab/cd", data).ok());
-  Result<Bytes> whole = home().Get("blob/ab/cd");
+  Result<Bytes> whole = home().Get("blob/ab/cd", kTestMaxRead);
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
   EXPECT_EQ(*whole, data);
   struct Range {
@@ -110,7 +111,7 @@ TEST_P(HomeConformanceTest, RoundTripsEdgeSizesAndEveryByteValue) {
   }
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     const std::string path = "blob/sizes/" + DeviceIdToHex(i);
-    Result<Bytes> got = home().Get(path);
+    Result<Bytes> got = home().Get(path, kTestMaxRead);
     ASSERT_TRUE(got.ok()) << path << ": " << got.status().ToString();
     EXPECT_TRUE(*got == bodies[i]) << path << " size " << got->size();
     const std::uint64_t size = bodies[i].size();
@@ -126,7 +127,8 @@ TEST_P(HomeConformanceTest, RoundTripsEdgeSizesAndEveryByteValue) {
       EXPECT_EQ(*last, Bytes{bodies[i].back()});
     }
   }
-  Result<std::vector<ObjectInfo>> all = ListAll(home(), "blob/sizes/");
+  Result<std::vector<ObjectInfo>> all =
+      ListAll(home(), "blob/sizes/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), bodies.size());
   for (std::size_t i = 0; i < bodies.size(); ++i) {
@@ -138,14 +140,14 @@ TEST_P(HomeConformanceTest, ReplaceOverwritesAnObjectOfTheSameSize) {
   const std::string path = "heads/" + DeviceIdToHex(7);
   for (const char* body : {"aaaa", "bbbb", "cccc"}) {
     ASSERT_TRUE(home().Replace(path, AsBytes(body)).ok()) << body;
-    Result<Bytes> got = home().Get(path);
+    Result<Bytes> got = home().Get(path, kTestMaxRead);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(AsString(*got), body);
   }
 }
 
 TEST_P(HomeConformanceTest, MissingObjectIsNotFound) {
-  Result<Bytes> got = home().Get("log/none/1");
+  Result<Bytes> got = home().Get("log/none/1", kTestMaxRead);
   EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(got.status().message(), HasSubstr("log/none/1"));
   EXPECT_EQ(home().GetRange("log/none/1", 0, 0).status().code(),
@@ -161,9 +163,10 @@ TEST_P(HomeConformanceTest, DeleteIsIdempotent) {
   ASSERT_TRUE(home().Create("log/x/1", AsBytes("one")).ok());
   ASSERT_TRUE(home().Create("log/x/2", AsBytes("two")).ok());
   EXPECT_TRUE(home().Delete("log/x/1").ok());
-  EXPECT_EQ(home().Get("log/x/1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(home().Get("log/x/1", kTestMaxRead).status().code(),
+            StatusCode::kNotFound);
   EXPECT_TRUE(home().Delete("log/x/1").ok());
-  Result<std::vector<ObjectInfo>> all = ListAll(home(), "log/");
+  Result<std::vector<ObjectInfo>> all = ListAll(home(), "log/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(Paths(*all), std::vector<std::string>{"log/x/2"});
   // The path can be created again after a delete.
@@ -182,7 +185,7 @@ TEST_P(HomeConformanceTest, ReplaceIsAtomicForReaders) {
   std::atomic<int> reads{0}, torn{0};
   std::thread reader([&] {
     while (!done.load() || reads.load() < 10) {
-      Result<Bytes> got = home().Get(path);
+      Result<Bytes> got = home().Get(path, kTestMaxRead);
       ASSERT_TRUE(got.ok()) << got.status().ToString();
       ++reads;
       if (got->size() != kSize ||
@@ -199,10 +202,10 @@ TEST_P(HomeConformanceTest, ReplaceIsAtomicForReaders) {
   done = true;
   reader.join();
   EXPECT_EQ(torn.load(), 0) << "of " << reads.load() << " reads";
-  Result<Bytes> last = home().Get(path);
+  Result<Bytes> last = home().Get(path, kTestMaxRead);
   ASSERT_TRUE(last.ok()) << last.status().ToString();
   EXPECT_EQ(*last, Bytes(kSize, static_cast<std::uint8_t>(kVersions)));
-  Result<std::vector<ObjectInfo>> all = ListAll(home(), "heads/");
+  Result<std::vector<ObjectInfo>> all = ListAll(home(), "heads/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].size, kSize);
@@ -211,7 +214,7 @@ TEST_P(HomeConformanceTest, ReplaceIsAtomicForReaders) {
 TEST_P(HomeConformanceTest, LargeObjectRoundTrip) {
   const Bytes data = Pattern(8 << 20, 99);
   ASSERT_TRUE(home().Create("blob/large/0001", data).ok());
-  Result<Bytes> got = home().Get("blob/large/0001");
+  Result<Bytes> got = home().Get("blob/large/0001", kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(*got == data);
   Result<Bytes> part = home().GetRange("blob/large/0001", 3 << 20, 1 << 20);
@@ -239,7 +242,8 @@ TEST_P(HomeConformanceTest, RejectsInvalidPaths) {
               StatusCode::kInvalidArgument);
     EXPECT_EQ(home().Replace(path, AsBytes("x")).code(),
               StatusCode::kInvalidArgument);
-    EXPECT_EQ(home().Get(path).status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(home().Get(path, kTestMaxRead).status().code(),
+              StatusCode::kInvalidArgument);
     EXPECT_EQ(home().GetRange(path, 0, 0).status().code(),
               StatusCode::kInvalidArgument);
     EXPECT_EQ(home().Delete(path).code(), StatusCode::kInvalidArgument);
@@ -254,6 +258,31 @@ TEST_P(HomeConformanceTest, RejectsInvalidPaths) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(home().List("log/", "", 0).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+// Every read names a limit; a larger object is refused (kResourceExhausted)
+// without being buffered whole: a folder checks its size first, a network
+// home the Content-Length and then the bytes as they arrive.
+TEST_P(HomeConformanceTest, AReadOverTheCapIsRefusedWithoutReadingItWhole) {
+  const Bytes big(256 << 10, 0x5a);
+  ASSERT_TRUE(home().Create("log/cap/big", big).ok());
+  Result<Bytes> refused = home().Get("log/cap/big", 4096);
+  EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted)
+      << refused.status().ToString();
+  EXPECT_THAT(refused.status().message(), HasSubstr("log/cap/big"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("4096"));
+  EXPECT_EQ(home().Get("log/cap/big", big.size() - 1).status().code(),
+            StatusCode::kResourceExhausted);
+  Result<Bytes> exact = home().Get("log/cap/big", big.size());
+  ASSERT_TRUE(exact.ok()) << exact.status().ToString();
+  EXPECT_EQ(*exact, big);
+  // Missing is still kNotFound whatever the limit; empty fits in 0.
+  EXPECT_EQ(home().Get("log/cap/none", 0).status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(home().Create("log/cap/empty", {}).ok());
+  Result<Bytes> empty = home().Get("log/cap/empty", 0);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->empty());
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "coven/hlc.h"
 #include "home_conformance.h"
+#include "home_test_limits.h"
 
 namespace coven::home::conformance {
 namespace {
@@ -39,7 +40,7 @@ TEST_P(HomeConformanceTest, ListsManyObjectsInOrderWithPaging) {
       [](const ObjectInfo& a, const ObjectInfo& b) { return a.path < b.path; });
   const std::vector<std::string> want = Paths(expected);
 
-  Result<std::vector<ObjectInfo>> all = ListAll(home(), "log/");
+  Result<std::vector<ObjectInfo>> all = ListAll(home(), "log/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(Paths(*all), want);
   for (std::size_t i = 0; i < all->size() && i < expected.size(); ++i) {
@@ -71,20 +72,22 @@ TEST_P(HomeConformanceTest, ListsManyObjectsInOrderWithPaging) {
   EXPECT_LE(first->objects.size(), 1000u);
 
   // start_after: an existing path, a path between two, and the last path.
-  Result<std::vector<ObjectInfo>> after = ListAll(home(), "log/", want[700]);
+  Result<std::vector<ObjectInfo>> after =
+      ListAll(home(), "log/", kTestMaxList, want[700]);
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(Paths(*after),
             std::vector<std::string>(want.begin() + 701, want.end()));
-  after = ListAll(home(), "log/", want[700] + "-");
+  after = ListAll(home(), "log/", kTestMaxList, want[700] + "-");
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(Paths(*after),
             std::vector<std::string>(want.begin() + 701, want.end()));
-  after = ListAll(home(), "", want.back());
+  after = ListAll(home(), "", kTestMaxList, want.back());
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_TRUE(after->empty());
 
   const std::string device_prefix = want[0].substr(0, 4 + 16 + 1);
-  Result<std::vector<ObjectInfo>> one = ListAll(home(), device_prefix);
+  Result<std::vector<ObjectInfo>> one =
+      ListAll(home(), device_prefix, kTestMaxList);
   ASSERT_TRUE(one.ok()) << one.status().ToString();
   EXPECT_EQ(one->size(), static_cast<std::size_t>(kPerDevice));
 }
@@ -95,7 +98,7 @@ TEST_P(HomeConformanceTest, PrefixNeedNotEndAtASlash) {
     ASSERT_TRUE(home().Create(path, AsBytes(path)).ok()) << path;
   }
   auto list = [&](std::string_view prefix) {
-    Result<std::vector<ObjectInfo>> r = ListAll(home(), prefix);
+    Result<std::vector<ObjectInfo>> r = ListAll(home(), prefix, kTestMaxList);
     EXPECT_TRUE(r.ok()) << prefix << ": " << r.status().ToString();
     return r.ok() ? Paths(*r) : std::vector<std::string>{};
   };
@@ -122,7 +125,7 @@ TEST_P(HomeConformanceTest, ListingIsInByteOrder) {
     ASSERT_TRUE(home().Create(path, AsBytes(path)).ok()) << path;
   }
   std::sort(paths.begin(), paths.end());
-  Result<std::vector<ObjectInfo>> all = ListAll(home(), "o/");
+  Result<std::vector<ObjectInfo>> all = ListAll(home(), "o/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   EXPECT_EQ(Paths(*all), paths);
   // One object per page exercises start_after at every position.

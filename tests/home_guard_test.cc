@@ -11,6 +11,7 @@
 #include "coven/folder_home.h"
 #include "coven/memory_home.h"
 #include "coven/testing/counting_home.h"
+#include "home_test_limits.h"
 #include "member_log_builder.h"
 #include "sync/home_marker.h"
 
@@ -29,7 +30,7 @@ const std::string kOther = HexEncode(members::testing::LibraryId(9));
 
 std::vector<std::string> Paths(home::Home& home) {
   std::vector<std::string> out;
-  auto all = home::ListAll(home, "");
+  auto all = home::ListAll(home, "", kTestMaxList);
   if (all.ok()) {
     for (const auto& o : *all) out.push_back(o.path);
   }
@@ -63,7 +64,7 @@ TEST(HomeGuardTest, NetworkHomeIsCheckedOnceWithOneRequest) {
   auto memory = home::MemoryHome::Create();
   ASSERT_TRUE(MarkNewHome(*memory, kOurs).ok());
   EXPECT_EQ(Paths(*memory), std::vector<std::string>{"coven-library.json"});
-  EXPECT_EQ(AsString(*memory->Get("coven-library.json")),
+  EXPECT_EQ(AsString(*memory->Get("coven-library.json", kTestMaxRead)),
             "{\"coven_library\": 1, \"library_id\": \"" + kOurs + "\"}\n");
   ASSERT_TRUE(MarkNewHome(*memory, kOurs).ok());  // Idempotent.
   auto counting = std::make_shared<home::CountingHome>(memory);
@@ -104,13 +105,13 @@ TEST(HomeGuardTest, HomeFromBeforeMarkersIsAdoptedUnlessSeenBefore) {
   EXPECT_EQ(lost.code(), StatusCode::kUnavailable);
   EXPECT_THAT(lost.message(), HasSubstr("lost its marker"));
   EXPECT_THAT(lost.message(), HasSubstr(kOurs));  // What to put back.
-  EXPECT_EQ(seen->Get("coven-library.json").status().code(),
+  EXPECT_EQ(seen->Get("coven-library.json", kTestMaxRead).status().code(),
             StatusCode::kNotFound);
 
   auto old = UnmarkedHomeOfLibrary7();
   auto guard = HomeGuard::Wrap(old, {kOurs, /*seen_before=*/false});
   ASSERT_TRUE(guard->Check().ok());
-  EXPECT_EQ(AsString(*old->Get("coven-library.json")),
+  EXPECT_EQ(AsString(*old->Get("coven-library.json", kTestMaxRead)),
             std::string(AsString(HomeMarkerBytes(kOurs))));
   EXPECT_TRUE(guard->TakeFirstSeen());
   // Another library's unmarked data is never adopted.

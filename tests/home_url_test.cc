@@ -8,6 +8,7 @@
 #include <map>
 
 #include "coven/config.h"
+#include "home_test_limits.h"
 #include "test_servers.h"
 
 namespace coven::home {
@@ -66,7 +67,7 @@ TEST(HomeUrlTest, S3UrlReachesS3rverWithEnvironmentCredentials) {
   ASSERT_TRUE(home.ok()) << home.status().ToString();
   EXPECT_THAT((*home)->Describe(), StartsWith("s3 home home/url-test/"));
   ASSERT_TRUE((*home)->Create("log/a/1", AsBytes("via url")).ok());
-  Result<Bytes> got = (*home)->Get("log/a/1");
+  Result<Bytes> got = (*home)->Get("log/a/1", kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(AsString(*got), "via url");
   EXPECT_FALSE((*home)->capabilities().server_sorted_list);

@@ -16,6 +16,7 @@
 #include "coven/s3_home.h"
 #include "coven/webdav_home.h"
 #include "fake_http_server.h"
+#include "home_test_limits.h"
 
 namespace coven::home {
 namespace {
@@ -128,7 +129,7 @@ TEST_P(LostReplyTest, RetryAfterALostReplyIsIdempotent) {
   store_.LoseNextReply();
   Status created = home->Create("log/a/1", AsBytes("mine"));
   EXPECT_TRUE(created.ok()) << created.ToString();
-  Result<Bytes> got = home->Get("log/a/1");
+  Result<Bytes> got = home->Get("log/a/1", kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(AsString(*got), "mine");
   // A later, separate Create of the same path is a conflict, same bytes or

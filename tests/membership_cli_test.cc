@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_harness.h"
+#include "home_test_limits.h"
 
 namespace coven::testing {
 namespace {
@@ -130,10 +131,10 @@ TEST_F(MembershipCliTest, InviteRefuseRemoveRotate) {
   members::MemberLog log = ReadMemberLog(**home);
   const crypto::KeyId current = log.current().current_key_id();
   std::size_t checked = 0;
-  auto objects = home::ListAll(**home, "log/");
+  auto objects = home::ListAll(**home, "log/", kTestMaxList);
   ASSERT_TRUE(objects.ok());
   for (const auto& info : *objects) {
-    auto bytes = (*home)->Get(info.path);
+    auto bytes = (*home)->Get(info.path, kTestMaxRead);
     ASSERT_TRUE(bytes.ok());
     auto header = object::ParseHeader(*bytes);
     ASSERT_TRUE(header.ok());

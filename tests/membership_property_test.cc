@@ -20,6 +20,7 @@
 #include <set>
 
 #include "coven/memory_home.h"
+#include "home_test_limits.h"
 #include "lww_model.h"
 #include "members/member_entry.h"
 #include "members/member_identity.h"
@@ -159,10 +160,10 @@ void RunSeed(std::uint64_t seed) {
   // The cuts, from the home's member log.
   std::map<std::string, std::uint64_t> cut_seq;  // device id hex -> seq
   {
-    auto listed = home::ListAll(*home, "members/");
+    auto listed = home::ListAll(*home, "members/", kTestMaxList);
     ASSERT_TRUE(listed.ok());
     for (const auto& info : *listed) {
-      auto bytes = home->Get(info.path);
+      auto bytes = home->Get(info.path, kTestMaxRead);
       ASSERT_TRUE(bytes.ok());
       auto entry = members::ParseEntry(*bytes);
       ASSERT_TRUE(entry.ok()) << entry.status().ToString();
@@ -176,11 +177,11 @@ void RunSeed(std::uint64_t seed) {
   LwwModel model;
   for (TestDevice* d : all) {
     const std::string device = d->manager().status().device_id;
-    auto objects = home::ListAll(*home, "log/" + device + "/");
+    auto objects = home::ListAll(*home, "log/" + device + "/", kTestMaxList);
     ASSERT_TRUE(objects.ok());
     std::vector<std::pair<Hlc, Hlc>> accepted;
     for (const auto& info : *objects) {
-      auto bytes = home->Get(info.path);
+      auto bytes = home->Get(info.path, kTestMaxRead);
       ASSERT_TRUE(bytes.ok());
       auto header = object::ParseHeader(*bytes);
       ASSERT_TRUE(header.ok());

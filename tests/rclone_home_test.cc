@@ -14,6 +14,7 @@
 
 #include "coven/testing/fault_home.h"
 #include "home_conformance.h"
+#include "home_test_limits.h"
 #include "test_servers.h"
 
 namespace coven::home {
@@ -105,7 +106,8 @@ TEST(RcloneHomeTest, WebDavBackedRemoteRoundTrip) {
   ASSERT_TRUE(home->Create("log/0000000000000001/0000000000000002", {}).ok());
   ASSERT_TRUE(home->Replace("heads/0000000000000001", AsBytes("h1")).ok());
   ASSERT_TRUE(home->Replace("heads/0000000000000001", AsBytes("h2")).ok());
-  Result<Bytes> got = home->Get("log/0000000000000001/0000000000000001");
+  Result<Bytes> got =
+      home->Get("log/0000000000000001/0000000000000001", kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(*got, all_bytes);
   Result<Bytes> part =
@@ -116,12 +118,14 @@ TEST(RcloneHomeTest, WebDavBackedRemoteRoundTrip) {
                 .status()
                 .code(),
             StatusCode::kOutOfRange);
-  EXPECT_EQ(home->Get("log/0000000000000001/0000000000000009").status().code(),
+  EXPECT_EQ(home->Get("log/0000000000000001/0000000000000009", kTestMaxRead)
+                .status()
+                .code(),
             StatusCode::kNotFound);
-  Result<Bytes> head = home->Get("heads/0000000000000001");
+  Result<Bytes> head = home->Get("heads/0000000000000001", kTestMaxRead);
   ASSERT_TRUE(head.ok()) << head.status().ToString();
   EXPECT_EQ(AsString(*head), "h2");
-  Result<std::vector<ObjectInfo>> listed = ListAll(*home, "log/");
+  Result<std::vector<ObjectInfo>> listed = ListAll(*home, "log/", kTestMaxList);
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   ASSERT_EQ(listed->size(), 2u);
   EXPECT_EQ((*listed)[0].size, 256u);
@@ -132,7 +136,7 @@ TEST(RcloneHomeTest, WebDavBackedRemoteRoundTrip) {
   EXPECT_FALSE(page->truncated);
   EXPECT_TRUE(home->Delete("log/0000000000000001/0000000000000002").ok());
   EXPECT_TRUE(home->Delete("log/0000000000000001/0000000000000002").ok());
-  listed = ListAll(*home, "");
+  listed = ListAll(*home, "", kTestMaxList);
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_EQ(listed->size(), 2u);
 }
@@ -153,10 +157,10 @@ TEST(RcloneHomeTest, RestartsADeadRcd) {
   // Wait (with a deadline) until the home notices the death.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  Result<Bytes> got = (*home)->Get("log/a/1");
+  Result<Bytes> got = (*home)->Get("log/a/1", kTestMaxRead);
   while (std::chrono::steady_clock::now() < deadline &&
          (*home)->rc_pid() == first) {
-    got = (*home)->Get("log/a/1");
+    got = (*home)->Get("log/a/1", kTestMaxRead);
   }
   EXPECT_NE((*home)->rc_pid(), first);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -183,7 +187,7 @@ TEST(RcloneHomeTest, ErrorsNameTheOperationButNoSecret) {
   const std::string obscured = options.env.back().second;
   auto home = RcloneHome::Open(options);
   ASSERT_TRUE(home.ok()) << home.status().ToString();
-  Status missing = (*home)->Get("log/none/1").status();
+  Status missing = (*home)->Get("log/none/1", kTestMaxRead).status();
   EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing.ToString();
   EXPECT_THAT(missing.message(), HasSubstr("get \"log/none/1\""));
   EXPECT_THAT(missing.message(), Not(HasSubstr(obscured)));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "coven/memory_home.h"
+#include "home_test_limits.h"
 #include "members/member_entry.h"
 #include "members/member_identity.h"
 #include "members/member_log.h"
@@ -55,7 +56,7 @@ TEST_F(RollbackTest, MemberLogRolledBackIsAnAlarm) {
 TEST_F(RollbackTest, ForkedMemberLogIsAnAlarm) {
   // Replace slot 2 with a different, validly signed entry (the same member
   // adding another device): a home showing this device another history.
-  auto old = home_->Get(members::MemberEntryPath(1));
+  auto old = home_->Get(members::MemberEntryPath(1), kTestMaxRead);
   ASSERT_TRUE(old.ok());
   members::MemberLog log;
   log.Append(*old);
@@ -90,7 +91,7 @@ TEST_F(RollbackTest, HeadAndLogRolledBackIsAnAlarm) {
   a_->Sync();
   const std::string a_device = a_->manager().status().device_id;
   const std::string head_path = "heads/" + a_device;
-  auto old_head = home_->Get(head_path);
+  auto old_head = home_->Get(head_path, kTestMaxRead);
   ASSERT_TRUE(old_head.ok());
   a_->Exec("INSERT INTO todos VALUES('t2', 'two', 0, coven_hlc())");
   a_->Sync();
@@ -98,7 +99,7 @@ TEST_F(RollbackTest, HeadAndLogRolledBackIsAnAlarm) {
   EXPECT_EQ(b_->Dump("todos", false).size(), 2u);
   // The home goes back to before t2: old head, newest log object gone.
   ASSERT_TRUE(home_->PutRaw(head_path, *old_head).ok());
-  auto objects = home::ListAll(*home_, "log/" + a_device + "/");
+  auto objects = home::ListAll(*home_, "log/" + a_device + "/", kTestMaxList);
   ASSERT_TRUE(objects.ok() && !objects->empty());
   ASSERT_TRUE(home_->Delete(objects->back().path).ok());
   b_->Sync();

@@ -14,6 +14,7 @@
 #include "coven/testing/fault_home.h"
 #include "fake_http_server.h"
 #include "home_conformance.h"
+#include "home_test_limits.h"
 #include "test_servers.h"
 
 namespace coven::home {
@@ -80,7 +81,7 @@ TEST(S3HomeTest, ProbeSeesThatS3rverIgnoresIfNoneMatch) {
   EXPECT_EQ((*home)->Create("log/a/1", AsBytes("two")).code(),
             StatusCode::kAlreadyExists);
   // The probe object was cleaned up.
-  auto all = ListAll(**home, "");
+  auto all = ListAll(**home, "", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].path, "log/a/1");
@@ -118,12 +119,12 @@ TEST(S3HomeTest, ServerPagedListingOfHexKeys) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->objects.size(), 1000u);
   EXPECT_TRUE(first->truncated);
-  auto all = ListAll(**home, "log/");
+  auto all = ListAll(**home, "log/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   std::vector<std::string> got;
   for (const ObjectInfo& o : *all) got.push_back(o.path);
   EXPECT_EQ(got, want);
-  auto after = ListAll(**home, "log/", want[1100]);
+  auto after = ListAll(**home, "log/", kTestMaxList, want[1100]);
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   ASSERT_EQ(after->size(), want.size() - 1101);
   EXPECT_EQ((*after)[0].path, want[1101]);
@@ -135,7 +136,7 @@ TEST(S3HomeTest, WrongAccessKeyIsPermissionDeniedWithoutSecrets) {
   options.create_mode = S3HomeOptions::CreateMode::kEmulated;
   auto home = S3Home::Open(options);
   ASSERT_TRUE(home.ok()) << home.status().ToString();
-  Result<Bytes> got = (*home)->Get("log/a/1");
+  Result<Bytes> got = (*home)->Get("log/a/1", kTestMaxRead);
   EXPECT_EQ(got.status().code(), StatusCode::kPermissionDenied)
       << got.status().ToString();
   EXPECT_THAT(got.status().message(), HasSubstr("s3 home"));
@@ -238,10 +239,11 @@ TEST(S3HomeTest, AwsCliReadsWhatCovenWroteAndBack) {
       .write(reinterpret_cast<const char*>(every_byte.data()), 200);
   Aws("s3 cp " + dir.path() + "/three s3://home/" + prefix +
       "/log/fedcba9876543210/0000000000000001");
-  Result<Bytes> got = (*home)->Get("log/fedcba9876543210/0000000000000001");
+  Result<Bytes> got =
+      (*home)->Get("log/fedcba9876543210/0000000000000001", kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(*got, Bytes(every_byte.begin(), every_byte.begin() + 200));
-  auto all = ListAll(**home, "log/");
+  auto all = ListAll(**home, "log/", kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[2].path, "log/fedcba9876543210/0000000000000001");

@@ -10,6 +10,7 @@
 #include "cli_harness.h"
 #include "coven/memory_home.h"
 #include "engine/sync_engine.h"
+#include "home_test_limits.h"
 #include "object/sealed_object.h"
 #include "test_device.h"
 
@@ -31,7 +32,7 @@ std::string InsertTodos(const std::string& prefix, int rows,
 
 // The log objects in `home`, in order.
 std::vector<home::ObjectInfo> LogObjects(home::Home& home) {
-  auto listed = home::ListAll(home, "log/");
+  auto listed = home::ListAll(home, "log/", kTestMaxList);
   EXPECT_TRUE(listed.ok()) << listed.status().ToString();
   return listed.ok() ? *listed : std::vector<home::ObjectInfo>{};
 }
@@ -55,7 +56,7 @@ TEST(SplitFlushTest, ALargeTransactionIsSplitAndAppliedWhole) {
   ASSERT_GT(objects.size(), 3u);
   for (std::size_t i = 0; i < objects.size(); ++i) {
     EXPECT_LE(objects[i].size, small.max_object_bytes) << objects[i].path;
-    auto bytes = home->Get(objects[i].path);
+    auto bytes = home->Get(objects[i].path, kTestMaxRead);
     ASSERT_TRUE(bytes.ok());
     auto header = object::ParseHeader(*bytes);
     ASSERT_TRUE(header.ok());
@@ -68,7 +69,7 @@ TEST(SplitFlushTest, ALargeTransactionIsSplitAndAppliedWhole) {
 
   // A reader that can get every part but the last applies nothing yet.
   const home::ObjectInfo last = objects.back();
-  const Bytes last_bytes = *home->Get(last.path);
+  const Bytes last_bytes = *home->Get(last.path, kTestMaxRead);
   ASSERT_TRUE(home->Delete(last.path).ok());
   auto partial = b->Sync();
   EXPECT_EQ(partial.applied_rows, 0u);
@@ -103,7 +104,7 @@ TEST(SplitFlushTest, StagedPartsSurviveARestartOfTheReader) {
   a->Sync();
   const std::vector<home::ObjectInfo> objects = LogObjects(*home);
   ASSERT_GT(objects.size(), 2u);
-  const Bytes last_bytes = *home->Get(objects.back().path);
+  const Bytes last_bytes = *home->Get(objects.back().path, kTestMaxRead);
   ASSERT_TRUE(home->Delete(objects.back().path).ok());
 
   TempDir dir;
@@ -139,7 +140,7 @@ TEST(SplitFlushTest, ARejectedPartDoesNotStrandTheOthers) {
   ASSERT_GT(objects.size(), 3u);
   // The home damages the second part of the flush.
   const std::string damaged = objects[1].path;
-  const Bytes original = *home->Get(damaged);
+  const Bytes original = *home->Get(damaged, kTestMaxRead);
   Bytes broken = original;
   broken[broken.size() / 2] ^= 0x40;
   ASSERT_TRUE(home->Replace(damaged, broken).ok());

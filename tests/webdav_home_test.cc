@@ -10,6 +10,7 @@
 
 #include "coven/testing/fault_home.h"
 #include "home_conformance.h"
+#include "home_test_limits.h"
 #include "test_servers.h"
 
 namespace coven::home {
@@ -63,7 +64,7 @@ TEST(WebDavHomeTest, MakesParentFoldersAndNeverDeletesOne) {
   Status folder_delete = (*home)->Delete("log/aa");
   EXPECT_EQ(folder_delete.code(), StatusCode::kFailedPrecondition)
       << folder_delete.ToString();
-  EXPECT_TRUE((*home)->Get("log/aa/bb/0001").ok());
+  EXPECT_TRUE((*home)->Get("log/aa/bb/0001", kTestMaxRead).ok());
   // A folder removed behind the home's back is made again.
   std::filesystem::remove_all(server->dir() + "/" + folder + "/log");
   EXPECT_TRUE((*home)->Create("log/aa/bb/0002", AsBytes("again")).ok());

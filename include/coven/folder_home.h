@@ -61,8 +61,10 @@ class FolderHome final : public Home {
   Status Create(std::string_view path, ByteView data) override;
   /// See Home::Replace. Atomic (rename) and durable once OK is returned.
   Status Replace(std::string_view path, ByteView data) override;
-  /// See Home::Get. kNotFound if absent.
-  Result<Bytes> Get(std::string_view path) override;
+  /// See Home::Get. kNotFound if absent; kResourceExhausted if fstat(2)
+  /// shows more than `max_bytes` (then nothing is read), or if the file grew
+  /// past it while being read.
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   /// See Home::GetRange. Reads only the requested bytes. kNotFound if absent,
   /// kOutOfRange if the range passes the end of the object.
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,

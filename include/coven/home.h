@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,8 +101,15 @@ class Home {
   /// (readers see the old or the new bytes, never a mix). Used for heads only.
   virtual Status Replace(std::string_view path, ByteView data) = 0;
 
-  /// Reads the whole object. kNotFound if absent.
-  virtual Result<Bytes> Get(std::string_view path) = 0;
+  /// Reads the whole object if it holds at most `max_bytes` bytes, and
+  /// returns its bytes. Every read names its limit: a home may hold files
+  /// coven never wrote, of any size. kNotFound if absent; kResourceExhausted
+  /// (TooLargeError) if the object is larger than `max_bytes`, found without
+  /// buffering more than `max_bytes` of it (a folder checks the file size
+  /// first; a network home checks the Content-Length, then stops the
+  /// transfer once the body passes the limit). No other failure of Get is
+  /// kResourceExhausted.
+  virtual Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) = 0;
 
   /// Reads `length` bytes from `offset`. kNotFound if absent; kOutOfRange if
   /// the range extends past the end of the object.
@@ -127,9 +135,29 @@ class Home {
 
 using HomeRef = std::shared_ptr<Home>;
 
-/// Lists every object under `prefix` by following pages.
+/// Lists the objects under `prefix` after `start_after` by following pages,
+/// at most `max_entries` of them: the result's `truncated` says more follow
+/// (continue after its last path). Holds at most `max_entries` entries (plus
+/// one page) in memory. Errors: the home's List errors, and kUnavailable for
+/// a truncated page that does not advance.
+Result<ListPage> ListUpTo(Home& home, std::string_view prefix,
+                          std::string_view start_after,
+                          std::size_t max_entries);
+
+/// Lists every object under `prefix` after `start_after` by following
+/// pages. kResourceExhausted if there are more than `max_entries` (saying
+/// how many are allowed, and that the extra files are not coven's); other
+/// errors as for ListUpTo.
 Result<std::vector<ObjectInfo>> ListAll(Home& home, std::string_view prefix,
+                                        std::size_t max_entries,
                                         std::string_view start_after = {});
+
+/// The error of a Get over its limit: kResourceExhausted, "<path> in <home>
+/// is N bytes, over the limit of M for this read" (without N when the size
+/// is not known).
+Status TooLargeError(std::string_view home, std::string_view path,
+                     std::optional<std::uint64_t> size,
+                     std::uint64_t max_bytes);
 
 /// True if `path` is a valid home path (see Home).
 bool IsValidPath(std::string_view path);

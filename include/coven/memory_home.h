@@ -43,8 +43,9 @@ class MemoryHome final : public Home {
   Status Create(std::string_view path, ByteView data) override;
   /// See Home::Replace. kInvalidArgument for an invalid path.
   Status Replace(std::string_view path, ByteView data) override;
-  /// See Home::Get. Returns a copy of the stored bytes; kNotFound if absent.
-  Result<Bytes> Get(std::string_view path) override;
+  /// See Home::Get. Returns a copy of the stored bytes; kNotFound if absent,
+  /// kResourceExhausted if they are more than `max_bytes` (nothing copied).
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   /// See Home::GetRange. kNotFound if absent, kOutOfRange if
   /// `offset + length` exceeds the object's size.
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,

@@ -72,7 +72,7 @@ class RcloneHome final : public Home {
   /// path, with rclone's own reason.
   Status Create(std::string_view path, ByteView data) override;
   Status Replace(std::string_view path, ByteView data) override;
-  Result<Bytes> Get(std::string_view path) override;
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
   Result<ListPage> List(std::string_view prefix, std::string_view start_after,
@@ -96,8 +96,12 @@ class RcloneHome final : public Home {
   Status Upload(std::string_view op, std::string_view path, ByteView data);
   Result<std::optional<std::uint64_t>> Stat(std::string_view op,
                                             std::string_view path) const;
+  // GETs `path` (with `range` if not empty), its body capped at `max_bytes`
+  // (see http::HttpRequest::max_body_bytes and keep_prefix).
   Result<http::HttpResponse> Fetch(std::string_view op, std::string_view path,
-                                   const std::string& range) const;
+                                   const std::string& range,
+                                   std::uint64_t max_bytes,
+                                   bool keep_prefix) const;
 
   RcloneHomeOptions options_;
   std::string rc_user_;

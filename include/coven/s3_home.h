@@ -84,7 +84,7 @@ class S3Home final : public Home {
   /// kUnavailable/kDeadlineExceeded after the retries for transient failures.
   Status Create(std::string_view path, ByteView data) override;
   Status Replace(std::string_view path, ByteView data) override;
-  Result<Bytes> Get(std::string_view path) override;
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
   Result<ListPage> List(std::string_view prefix, std::string_view start_after,

@@ -301,7 +301,7 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
         const std::string path = LogPath(author, seq);
         if (skip.count(path) || quarantined.count(path)) continue;
         ++report->requests;
-        Result<Bytes> object = home_->Get(path);
+        Result<Bytes> object = home_->Get(path, options_.max_object_bytes);
         if (!object.ok()) {
           return object.status().Annotate(
               "re-reading " + path +

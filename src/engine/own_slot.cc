@@ -53,7 +53,7 @@ Result<Bytes> SyncEngine::ReadOccupant(const std::string& path,
         std::to_string(options_.max_object_bytes) + ")");
   }
   ++report->requests;
-  return home_->Get(path);
+  return home_->Get(path, options_.max_object_bytes);
 }
 
 Result<SyncEngine::Stored> SyncEngine::StoreOwnObject(const std::string& path,

@@ -4,6 +4,7 @@
 #include "db/sql.h"
 #include "engine/cursors.h"
 #include "engine/sync_engine.h"
+#include "home/read_limits.h"
 #include "util/crash_point.h"
 
 namespace coven::engine {
@@ -39,7 +40,7 @@ Status SyncEngine::CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
 Status SyncEngine::Pull(RoundReport* report) {
   ++report->requests;
   COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> heads,
-                         home::ListAll(*home_, "heads/"));
+                         home::ListAll(*home_, "heads/", home::kMaxHeads));
   COVEN_RETURN_IF_ERROR(CheckOwnHead(heads, report));
   for (const home::ObjectInfo& info : heads) {
     auto author = DeviceIdFromHex(std::string_view(info.path).substr(6));
@@ -49,17 +50,32 @@ Status SyncEngine::Pull(RoundReport* report) {
       continue;
     }
     if (*author == device_) continue;  // ListAll already dropped duplicates
+    if (info.size > home::kMaxHeadBytes) {
+      report->problems.push_back(
+          home::OverLimitNote(info.path, info.size, home::kMaxHeadBytes,
+                              "a head", home_->Describe()));
+      continue;
+    }
     ++report->requests;
-    Result<Bytes> head_bytes = home_->Get(info.path);
+    Result<Bytes> head_bytes = home_->Get(info.path, home::kMaxHeadBytes);
     if (!head_bytes.ok()) {
       report->problems.push_back("reading " + info.path + ": " +
                                  head_bytes.status().ToString());
       continue;
     }
-    object::ObjectHeader header;
-    Result<Bytes> opened =
-        object::Open(info.path, *head_bytes, KeyLookup(), &header);
-    if (!opened.ok()) {
+    // The header is authorized before anything is decrypted.
+    Result<object::ObjectHeader> verified =
+        object::Verify(info.path, *head_bytes);
+    if (!verified.ok()) {
+      report->problems.push_back("head " + info.path +
+                                 " rejected: " + verified.status().message());
+      continue;
+    }
+    const object::ObjectHeader& header = *verified;
+    if (!membership_->KeyFor(header.key_id)) {
+      // As before the header checks: Open names the unknown key (nothing is
+      // decrypted without it).
+      Result<Bytes> opened = object::Open(info.path, *head_bytes, KeyLookup());
       report->problems.push_back("head " + info.path +
                                  " rejected: " + opened.status().message());
       continue;
@@ -83,6 +99,12 @@ Status SyncEngine::Pull(RoundReport* report) {
                                  " skipped: " + authorized.message());
       continue;
     }
+    Result<Bytes> opened = object::Open(info.path, *head_bytes, KeyLookup());
+    if (!opened.ok()) {
+      report->problems.push_back("head " + info.path +
+                                 " rejected: " + opened.status().message());
+      continue;
+    }
     std::uint64_t last = header.seq;
     if (std::optional<std::uint64_t> limit =
             membership_->WriteLimit(header.author_public_key);
@@ -104,99 +126,6 @@ Status SyncEngine::Pull(RoundReport* report) {
   return Status::Ok();
 }
 
-SyncEngine::LogCheck SyncEngine::CheckLogObject(
-    std::uint64_t author, std::uint64_t seq, const std::string& path,
-    const Bytes& object, const Cursor& cursor, object::ObjectHeader* header_out,
-    Bytes* payload_out, std::optional<std::uint64_t> position_floor) {
-  object::ObjectHeader& header = *header_out;
-  object::OpenLimits limits;
-  limits.max_object_bytes = options_.max_object_bytes;
-  limits.max_payload_bytes = options_.max_payload_bytes;
-  Result<Bytes> payload =
-      object::Open(path, object, KeyLookup(), &header, limits);
-  if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
-    return {LogCheck::kWait, Status::Ok(),
-            "is sealed with a library key this device does not have; waiting"};
-  }
-  if (!payload.ok()) return {LogCheck::kReject, payload.status(), ""};
-  Status verdict;
-  if (!object::IsLogKind(header.kind) || header.author_device != author ||
-      header.seq != seq) {
-    verdict = InvalidArgumentError(
-        "its header names another position (device " +
-        DeviceIdToHex(header.author_device) + " seq " +
-        std::to_string(header.seq) + "): a replayed or misplaced object");
-  } else if (header.library_id != identity_.library_id) {
-    verdict = InvalidArgumentError("it belongs to another library");
-  } else if (cursor.public_key &&
-             *cursor.public_key != header.author_public_key) {
-    verdict = UnauthenticatedError(
-        "it is signed by a different key than earlier objects of this device");
-  } else if (!IsZeroHash(cursor.hash) && header.prev_hash != cursor.hash) {
-    verdict = InvalidArgumentError(
-        "it does not continue this device's chain (prev hash mismatch: a "
-        "forked or replayed history)");
-  }
-  if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
-  verdict = membership_->AuthorizeObject(header, object::ObjectHash(object));
-  if (verdict.code() == StatusCode::kUnavailable) {
-    return {LogCheck::kWait, Status::Ok(), verdict.message()};
-  }
-  if (verdict.code() == StatusCode::kFailedPrecondition) {
-    // Another history of the member log: held, never applied, alarmed.
-    Status alarmed =
-        membership_->NoteHistoryFork(path + " " + verdict.message());
-    return {LogCheck::kWait, Status::Ok(),
-            "is held: " + verdict.message() +
-                (alarmed.ok() ? "" : " (" + alarmed.ToString() + ")")};
-  }
-  if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
-  {
-    // An author's objects never go back in the member log: a removed member
-    // cannot keep writing by naming the position before its removal once it
-    // has named a later one.
-    // In order, the predecessor is the last object applied; a retried
-    // object is compared with its own predecessor, so that the verdict does
-    // not depend on what arrived since.
-    std::uint64_t floor = 0;
-    if (position_floor) {
-      floor = *position_floor;
-    } else {
-      std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-      Result<std::uint64_t> last =
-          db::GetStateNumber(conn_, "member_seq/" + DeviceIdToHex(author));
-      if (!last.ok())
-        return {LogCheck::kWait, Status::Ok(), last.status().message()};
-      floor = *last;
-    }
-    if (header.member_seq < floor) {
-      return {LogCheck::kReject,
-              PermissionDeniedError(
-                  "it names member-log position " +
-                  std::to_string(header.member_seq) + ", older than the " +
-                  std::to_string(floor) +
-                  " its author named before (a replayed or forged position)"),
-              ""};
-    }
-  }
-  if (header.schema_version != schema_version_) {
-    return {LogCheck::kWait, Status::Ok(),
-            "was written by a version of the app whose synced tables differ "
-            "from this one's (" +
-                DescribeSchemaDifference(*payload, tables_) +
-                "); update the app on whichever device is older. The "
-                "object waits and applies once both run the same schema"};
-  }
-  verdict =
-      applier_->Validate(*payload, author, header.hlc_min, header.hlc_max);
-  if (verdict.code() == StatusCode::kFailedPrecondition) {
-    return {LogCheck::kWait, Status::Ok(), "held: " + verdict.message()};
-  }
-  if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
-  *payload_out = std::move(*payload);
-  return {LogCheck::kApply, Status::Ok(), ""};
-}
-
 Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
                               RoundReport* report) {
   Cursor cursor;
@@ -210,7 +139,8 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     // Behind what this device applied: a lagging listing, or a rollback if
     // the object this device applied is gone.
     ++report->requests;
-    Result<Bytes> applied = home_->Get(LogPath(author, cursor.seq));
+    Result<Bytes> applied =
+        home_->Get(LogPath(author, cursor.seq), options_.max_object_bytes);
     if (!applied.ok() && applied.status().code() == StatusCode::kNotFound) {
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
       COVEN_RETURN_IF_ERROR(db::SetState(
@@ -231,7 +161,19 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
   for (std::uint64_t seq = cursor.seq + 1; seq <= head_seq; ++seq) {
     const std::string path = LogPath(author, seq);
     ++report->requests;
-    Result<Bytes> object = home_->Get(path);
+    Result<Bytes> object = home_->Get(path, options_.max_object_bytes);
+    if (object.status().code() == StatusCode::kResourceExhausted) {
+      // Larger than any object this device accepts (max_object_bytes):
+      // quarantined unread, as an oversize object always was. If it is
+      // planted, its author stores the object again over it; a quarantine
+      // retry then applies it.
+      COVEN_RETURN_IF_ERROR(ApplyStagedAlone(author, &changes, report));
+      COVEN_RETURN_IF_ERROR(
+          Quarantine(author, seq, path, object.status(), Bytes(), report));
+      cursor.seq = seq;
+      cursor.hash = crypto::Hash256{};
+      continue;
+    }
     if (!object.ok()) {
       if (object.status().code() == StatusCode::kNotFound) {
         NoteWaiting(author, seq,

@@ -88,7 +88,7 @@ Status SyncEngine::RetryQuarantinedLocked(RoundReport* report,
   std::vector<changeset::RowChange> changes;
   for (const Entry& entry : entries) {
     ++report->requests;
-    Result<Bytes> object = home_->Get(entry.path);
+    Result<Bytes> object = home_->Get(entry.path, options_.max_object_bytes);
     if (!object.ok()) {
       report->problems.push_back("retrying " + entry.path + ": " +
                                  object.status().ToString());
@@ -106,7 +106,8 @@ Status SyncEngine::RetryQuarantinedLocked(RoundReport* report,
     std::uint64_t floor = 0;
     if (entry.seq > 1) {
       ++report->requests;
-      Result<Bytes> before = home_->Get(LogPath(entry.author, entry.seq - 1));
+      Result<Bytes> before = home_->Get(LogPath(entry.author, entry.seq - 1),
+                                        options_.max_object_bytes);
       if (before.ok()) {
         Result<object::ObjectHeader> prev =
             object::Verify(LogPath(entry.author, entry.seq - 1), *before);

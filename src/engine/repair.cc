@@ -12,6 +12,7 @@
 
 #include "db/sql.h"
 #include "engine/sync_engine.h"
+#include "home/read_limits.h"
 
 namespace coven::engine {
 
@@ -117,11 +118,13 @@ Status SyncEngine::AuditOwnHead(RoundReport* report) {
     written = *hash;
   }
   ++report->requests;
-  Result<Bytes> head = home_->Get(HeadPath(device_));
+  // Over the limit is not the head this device wrote: rewritten below.
+  Result<Bytes> head = home_->Get(HeadPath(device_), home::kMaxHeadBytes);
   if (head.ok() && HexEncode(object::ObjectHash(*head)) == written) {
     return Status::Ok();
   }
-  if (!head.ok() && head.status().code() != StatusCode::kNotFound) {
+  if (!head.ok() && head.status().code() != StatusCode::kNotFound &&
+      head.status().code() != StatusCode::kResourceExhausted) {
     return head.status().Annotate("reading this device's head");
   }
   report->problems.push_back("this device's head in " + home_->Describe() +
@@ -225,11 +228,13 @@ Status SyncEngine::AuditOwnLog(RoundReport* report) {
   }
   for (std::uint64_t seq : verify) {
     ++report->requests;
-    Result<Bytes> there = home_->Get(LogPath(device_, seq));
-    if (!there.ok() && there.status().code() != StatusCode::kNotFound) {
+    // Over the limit (larger than the object kept) counts as damaged.
+    COVEN_ASSIGN_OR_RETURN(Bytes kept, SentObject(seq));
+    Result<Bytes> there = home_->Get(LogPath(device_, seq), kept.size());
+    if (!there.ok() && there.status().code() != StatusCode::kNotFound &&
+        there.status().code() != StatusCode::kResourceExhausted) {
       return there.status().Annotate("reading back " + LogPath(device_, seq));
     }
-    COVEN_ASSIGN_OR_RETURN(Bytes kept, SentObject(seq));
     if (!there.ok() || *there != kept) damaged.push_back(seq);
   }
   {

@@ -20,9 +20,10 @@ Status CountingHome::Replace(std::string_view path, ByteView data) {
   return inner_->Replace(path, data);
 }
 
-Result<Bytes> CountingHome::Get(std::string_view path) {
+Result<Bytes> CountingHome::Get(std::string_view path,
+                                std::uint64_t max_bytes) {
   Count(&CallCounts::gets, "get", path);
-  return inner_->Get(path);
+  return inner_->Get(path, max_bytes);
 }
 
 Result<Bytes> CountingHome::GetRange(std::string_view path,

@@ -125,7 +125,7 @@ Status FaultHome::Replace(std::string_view path, ByteView data) {
   if (d.fail) return Injected("unavailable", "replace", path);
   Result<Bytes> previous = NotFoundError("not read");
   if (options_.stale_head_rate > 0 && path.starts_with(kHeadsPrefix)) {
-    previous = inner_->Get(path);
+    previous = inner_->Get(path, options_.max_head_bytes);
   }
   Status status = inner_->Replace(path, data);
   if (status.ok()) {
@@ -139,7 +139,7 @@ Status FaultHome::Replace(std::string_view path, ByteView data) {
   return status;
 }
 
-Result<Bytes> FaultHome::Get(std::string_view path) {
+Result<Bytes> FaultHome::Get(std::string_view path, std::uint64_t max_bytes) {
   const Decision d = Begin(Op::kGet, path);
   if (d.fail) return Injected("unavailable", "get", path);
   std::optional<Bytes> stale;
@@ -157,8 +157,11 @@ Result<Bytes> FaultHome::Get(std::string_view path) {
       stale = it->second.bytes;
     }
   }
+  if (stale && stale->size() > max_bytes) {
+    stale.reset();  // An old head over the limit: serve the current one.
+  }
   Result<Bytes> result =
-      stale ? Result<Bytes>(std::move(*stale)) : inner_->Get(path);
+      stale ? Result<Bytes>(std::move(*stale)) : inner_->Get(path, max_bytes);
   if (d.lose_reply) return LoseReply("get", path);
   return result;
 }

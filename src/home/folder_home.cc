@@ -287,19 +287,31 @@ Status FolderHome::Replace(std::string_view path, ByteView data) {
   return Status::Ok();
 }
 
-Result<Bytes> FolderHome::Get(std::string_view path) {
+Result<Bytes> FolderHome::Get(std::string_view path, std::uint64_t max_bytes) {
   COVEN_RETURN_IF_ERROR(CheckPath(root_, "get", path));
   struct stat st;
   COVEN_ASSIGN_OR_RETURN(int raw_fd,
                          folder_io::OpenObject(root_, "get", path, &st));
   Fd fd(raw_fd);
-  Bytes out(static_cast<std::size_t>(st.st_size));
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max_bytes) return TooLargeError(Describe(), path, size, max_bytes);
+  Bytes out(static_cast<std::size_t>(size));
   const int err = folder_io::ReadAll(fd.get(), 0, out.data(), out.size());
   if (err > 0) return ErrnoStatus(root_, err, "reading", path, "pread");
   if (err < 0) {
     return UnavailableError("get " + std::string(path) + " in folder home " +
                             root_ +
                             ": the file shrank while being read; retry");
+  }
+  // A file that grew since fstat: what was read is not the whole object.
+  std::uint8_t extra = 0;
+  const ssize_t more = ::pread(fd.get(), &extra, 1, static_cast<off_t>(size));
+  if (more > 0) {
+    if (size == max_bytes) {
+      return TooLargeError(Describe(), path, std::nullopt, max_bytes);
+    }
+    return UnavailableError("get " + std::string(path) + " in folder home " +
+                            root_ + ": the file grew while being read; retry");
   }
   return out;
 }

@@ -38,13 +38,16 @@ Status MemoryHome::Replace(std::string_view path, ByteView data) {
   return Status::Ok();
 }
 
-Result<Bytes> MemoryHome::Get(std::string_view path) {
+Result<Bytes> MemoryHome::Get(std::string_view path, std::uint64_t max_bytes) {
   if (!IsValidPath(path)) return InvalidPath("get", path);
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = objects_.find(path);
   if (it == objects_.end()) {
     return NotFoundError("get " + std::string(path) +
                          " in memory home: no such object");
+  }
+  if (it->second.size() > max_bytes) {
+    return TooLargeError(Describe(), path, it->second.size(), max_bytes);
   }
   return it->second;
 }

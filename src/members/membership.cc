@@ -1,9 +1,10 @@
 #include "members/membership.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include "db/sql.h"
+#include "home/read_limits.h"
 #include "members/key_wrap.h"
 
 namespace coven::members {
@@ -16,8 +17,14 @@ bool IsForkAlarm(const std::string& alarm) {
   return alarm.find(" is forked") != std::string::npos;
 }
 
-bool Listed(const std::set<std::string>& paths, std::uint64_t seq) {
-  return paths.count(MemberEntryPath(seq)) != 0;
+// "members/... is N bytes, over 4096: not a member-log entry; ...".
+std::string OversizedSlot(const std::string& path, std::string_view size,
+                          const std::string& home) {
+  return path + " is " + std::string(size) + " bytes, over " +
+         std::to_string(kMaxEntryBytes) +
+         ": not a member-log entry (coven never writes one that large). The "
+         "member log waits at this slot until the file is removed from " +
+         home;
 }
 
 }  // namespace
@@ -80,18 +87,21 @@ Status Membership::FetchNew(RefreshReport* report) {
   const std::uint64_t known = log_.size();
   const std::string start_after = known >= 1 ? MemberEntryPath(known - 1) : "";
   ++report->requests;
-  Result<std::vector<home::ObjectInfo>> listed =
-      home::ListAll(*home_, "members/", start_after);
+  // A bounded page from the known position; the next refresh goes on.
+  Result<home::ListPage> listed = home::ListUpTo(
+      *home_, "members/", start_after, home::kMaxMemberSlotsPerRefresh);
   if (!listed.ok()) {
     // Like any listing failure, this fails the round: a wrong credential or
     // a missing bucket must surface, not hide among the notes.
     return listed.status().Annotate("listing the member log");
   }
-  std::set<std::string> paths;
-  for (const home::ObjectInfo& info : *listed) paths.insert(info.path);
-  COVEN_RETURN_IF_ERROR(CheckRemembered(*listed, report));
+  std::map<std::string, std::uint64_t> paths;  // path -> listed size
+  for (const home::ObjectInfo& info : listed->objects) {
+    paths[info.path] = info.size;
+  }
+  COVEN_RETURN_IF_ERROR(CheckRemembered(listed->objects, report));
   std::uint64_t highest = 0;
-  for (const std::string& path : paths) {
+  for (const auto& [path, size] : paths) {
     Bytes raw;
     if (path.size() == 24 && HexDecode(path.substr(8), &raw)) {
       std::uint64_t seq = 0;
@@ -101,14 +111,29 @@ Status Membership::FetchNew(RefreshReport* report) {
   }
   for (std::uint64_t seq = known + 1; seq <= highest; ++seq) {
     const std::string path = MemberEntryPath(seq);
-    if (!Listed(paths, seq)) {
+    auto listed_slot = paths.find(path);
+    if (listed_slot == paths.end()) {
       report->problems.push_back("the member log has a hole: " + path +
                                  " is missing while later "
                                  "entries exist; waiting for it");
       break;
     }
+    // Checked before anything is read or stored: a slot over the entry
+    // limit is never stored, and the log waits at it.
+    if (listed_slot->second > kMaxEntryBytes) {
+      report->problems.push_back(OversizedSlot(
+          path, std::to_string(listed_slot->second), home_->Describe()));
+      break;
+    }
     ++report->requests;
-    Result<Bytes> bytes = home_->Get(path);
+    Result<Bytes> bytes = home_->Get(path, kMaxEntryBytes);
+    if (bytes.status().code() == StatusCode::kResourceExhausted) {
+      // The listing showed an older, smaller file.
+      report->problems.push_back(
+          OversizedSlot(path, "more than " + std::to_string(kMaxEntryBytes),
+                        home_->Describe()));
+      break;
+    }
     if (!bytes.ok()) {
       report->problems.push_back("reading " + path + ": " +
                                  bytes.status().ToString());
@@ -144,10 +169,13 @@ Status Membership::CheckRemembered(const std::vector<home::ObjectInfo>& listed,
   std::string alarm;
   if (!seen) {
     ++report->requests;
-    Result<Bytes> bytes = home_->Get(path);
+    // Anything larger than the entry this device stored is another entry.
+    Result<Bytes> bytes = home_->Get(
+        path, std::max<std::uint64_t>(kMaxEntryBytes, last_slot_size_));
     if (bytes.ok() && EntryHash(*bytes) == log_.slot_hashes().back()) {
       seen = true;  // the listing lags; the entry is there
-    } else if (bytes.ok()) {
+    } else if (bytes.ok() ||
+               bytes.status().code() == StatusCode::kResourceExhausted) {
       alarm = "the member log in " + home_->Describe() + " is forked: " + path +
               " holds a different entry than the one this device "
               "verified. Compare `coven fingerprint` with other members";
@@ -182,6 +210,13 @@ Status Membership::SetAlarm(std::string alarm) {
 
 Result<SlotVerdict> Membership::AddSlot(const Bytes& bytes) {
   const std::uint64_t seq = log_.size() + 1;
+  if (bytes.size() > kMaxEntryBytes) {
+    // Never stored: callers check the size first (FetchNew waits at such a
+    // slot), so this is a bug, not a verdict.
+    return InternalError("member-log slot " + std::to_string(seq) + " is " +
+                         std::to_string(bytes.size()) + " bytes, over " +
+                         std::to_string(kMaxEntryBytes) + "; not stored");
+  }
   {
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
     COVEN_ASSIGN_OR_RETURN(
@@ -207,7 +242,7 @@ Status Membership::FetchKeys(RefreshReport* report) {
     const std::string path =
         KeyWrapPath(id, options_.member.signer().public_key());
     ++report->requests;
-    Result<Bytes> bytes = home_->Get(path);
+    Result<Bytes> bytes = home_->Get(path, home::kMaxKeyWrapBytes);
     if (!bytes.ok()) {
       if (id == state.current_key_id()) {
         report->problems.push_back(

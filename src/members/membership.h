@@ -130,6 +130,8 @@ class Membership {
   Membership() = default;
   Status LoadCached();
   // Stores `bytes` as the next slot (database first), then verifies it.
+  // kInternal, storing nothing, for bytes over kMaxEntryBytes (callers check
+  // the size first).
   Result<SlotVerdict> AddSlot(const Bytes& bytes);
   // Records (and persists) the alarm; "" clears it.
   Status SetAlarm(std::string alarm);

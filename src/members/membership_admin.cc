@@ -117,10 +117,21 @@ Status Membership::AppendEntry(MemberEntry entry,
     const std::string path = MemberEntryPath(entry.seq);
     Status created = home_->Create(path, bytes);
     if (created.code() == StatusCode::kAlreadyExists) {
-      Result<Bytes> there = home_->Get(path);
+      Result<Bytes> there = home_->Get(path, bytes.size());
       if (!there.ok() || *there != bytes) {
-        RefreshReport ignored;
-        COVEN_RETURN_IF_ERROR(FetchNew(&ignored));
+        RefreshReport fetched;
+        COVEN_RETURN_IF_ERROR(FetchNew(&fetched));
+        if (log_.size() < entry.seq) {
+          // The slot holds something the log cannot take (a file over the
+          // entry limit, a hole before it): it waits there, and so does
+          // this change.
+          return UnavailableError(
+              "member-log slot " + path + " is taken but the log cannot " +
+              "move past it" +
+              (fetched.problems.empty() ? std::string()
+                                        : ": " + fetched.problems.back()) +
+              " (nothing changed; try again once it is fixed)");
+        }
         continue;  // another device took the slot: check again, next slot
       }
       created = Status::Ok();  // our own earlier attempt

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coven/folder_home.h"
+#include "home/read_limits.h"
 #include "members/member_entry.h"
 
 namespace coven::sync {
@@ -146,7 +147,13 @@ Result<HomeInspection> InspectHome(home::Home& home,
     return out;
   }
   const std::string ours = Lower(std::string(library_id));
-  Result<Bytes> marker = home.Get(kHomeMarkerPath);
+  Result<Bytes> marker = home.Get(kHomeMarkerPath, home::kMaxHomeMarkerBytes);
+  if (marker.status().code() == StatusCode::kResourceExhausted) {
+    out.kind = Kind::kDamagedMarker;
+    out.detail = "it is over " + std::to_string(home::kMaxHomeMarkerBytes) +
+                 " bytes, not a marker coven wrote";
+    return out;
+  }
   if (marker.ok()) {
     Result<std::string> named = ParseMarker(*marker);
     if (!named.ok()) {
@@ -171,7 +178,12 @@ Result<HomeInspection> InspectHome(home::Home& home,
   COVEN_ASSIGN_OR_RETURN(home::ListPage members, home.List("members/", "", 1));
   if (!members.objects.empty()) {
     out.kind = Kind::kUnmarkedOther;
-    Result<Bytes> first = home.Get(members.objects.front().path);
+    Result<Bytes> first =
+        home.Get(members.objects.front().path, members::kMaxEntryBytes);
+    if (first.status().code() == StatusCode::kResourceExhausted) {
+      out.detail = "an unreadable member log";
+      return out;
+    }
     if (!first.ok()) return first.status();
     Result<members::MemberEntry> entry = members::ParseEntry(*first);
     if (!entry.ok()) {
@@ -356,9 +368,9 @@ Status HomeGuard::Replace(std::string_view path, ByteView data) {
   return inner_->Replace(path, data);
 }
 
-Result<Bytes> HomeGuard::Get(std::string_view path) {
+Result<Bytes> HomeGuard::Get(std::string_view path, std::uint64_t max_bytes) {
   COVEN_RETURN_IF_ERROR(Check());
-  return inner_->Get(path);
+  return inner_->Get(path, max_bytes);
 }
 
 Result<Bytes> HomeGuard::GetRange(std::string_view path, std::uint64_t offset,

@@ -104,7 +104,7 @@ class HomeGuard final : public home::Home {
 
   Status Create(std::string_view path, ByteView data) override;
   Status Replace(std::string_view path, ByteView data) override;
-  Result<Bytes> Get(std::string_view path) override;
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
   Result<home::ListPage> List(std::string_view prefix,

@@ -35,7 +35,7 @@ class CountingHome final : public Home {
   /// Each forwards to the wrapped home and returns what it returns.
   Status Create(std::string_view path, ByteView data) override;
   Status Replace(std::string_view path, ByteView data) override;
-  Result<Bytes> Get(std::string_view path) override;
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
   Result<ListPage> List(std::string_view prefix, std::string_view start_after,

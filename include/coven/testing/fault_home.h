@@ -44,6 +44,8 @@ struct FaultOptions {
   /// A Get of a path under "heads/" returns the version that the last
   /// Replace through this home overwrote, at most once per Replace.
   double stale_head_rate = 0;
+  /// The most bytes of an overwritten head kept for stale reads.
+  std::uint64_t max_head_bytes = 64 << 10;
 };
 
 /// Counters of injected faults and of calls made, per kind.
@@ -77,7 +79,7 @@ class FaultHome final : public Home {
   /// because of hidden objects.
   Status Create(std::string_view path, ByteView data) override;
   Status Replace(std::string_view path, ByteView data) override;
-  Result<Bytes> Get(std::string_view path) override;
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
   Result<ListPage> List(std::string_view prefix, std::string_view start_after,

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace coven::home::http {
 namespace {
@@ -36,22 +38,87 @@ int SeekBody(void* user, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+// The most header lines one response may carry.
+constexpr std::size_t kMaxHeaderLines = 256;
+
+// What the body and header callbacks share for one transfer.
+struct Receive {
+  CURL* curl = nullptr;
+  HttpResponse* response = nullptr;
+  std::uint64_t max_body_bytes = 0;
+  bool keep_prefix = false;
+  bool no_body = false;  // HEAD: a Content-Length describes no body.
+  std::size_t header_lines = 0;
+  // Set when the transfer was ended because of the limit.
+  bool over_limit = false;
+  bool kept_prefix = false;
+  std::optional<std::uint64_t> declared_length;
+};
+
+bool IsSuccess(long status) { return status >= 200 && status < 300; }
+
+long StatusSoFar(CURL* curl) {
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
 std::size_t WriteBody(char* data, std::size_t size, std::size_t count,
                       void* user) {
-  auto* body = static_cast<Bytes*>(user);
+  auto* receive = static_cast<Receive*>(user);
+  Bytes& body = receive->response->body;
+  const std::size_t n = size * count;
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
-  body->insert(body->end(), bytes, bytes + size * count);
-  return size * count;
+  if (!IsSuccess(StatusSoFar(receive->curl))) {
+    // An error reply: keep its start (for the message), drop the rest.
+    const std::size_t room =
+        body.size() < kMaxErrorBodyBytes ? kMaxErrorBodyBytes - body.size() : 0;
+    body.insert(body.end(), bytes, bytes + std::min(n, room));
+    return n;
+  }
+  const std::uint64_t room = receive->max_body_bytes > body.size()
+                                 ? receive->max_body_bytes - body.size()
+                                 : 0;
+  if (n > room) {
+    if (receive->keep_prefix) {
+      body.insert(body.end(), bytes, bytes + room);
+      receive->kept_prefix = true;
+    } else {
+      receive->over_limit = true;
+    }
+    return 0;  // Ends the transfer (CURLE_WRITE_ERROR).
+  }
+  body.insert(body.end(), bytes, bytes + n);
+  return n;
 }
 
 std::size_t WriteHeader(char* data, std::size_t size, std::size_t count,
                         void* user) {
-  auto* response = static_cast<HttpResponse*>(user);
+  auto* receive = static_cast<Receive*>(user);
+  HttpResponse* response = receive->response;
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) {
     response->headers.clear();  // A new response (after 100 Continue).
+    receive->header_lines = 0;
     return size * count;
   }
+  if (line == "\r\n" || line == "\n") {
+    // The end of the headers: a 2xx body announced larger than the limit is
+    // not read at all.
+    auto length = response->headers.find("content-length");
+    if (!receive->no_body && length != response->headers.end() &&
+        IsSuccess(StatusSoFar(receive->curl))) {
+      const std::uint64_t declared =
+          std::strtoull(length->second.c_str(), nullptr, 10);
+      if (declared > receive->max_body_bytes && !receive->keep_prefix) {
+        receive->declared_length = declared;
+        receive->over_limit = true;
+        return 0;  // Ends the transfer before any body byte.
+      }
+    }
+    return size * count;
+  }
+  if (++receive->header_lines > kMaxHeaderLines) return size * count;
   const std::size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string name(line.substr(0, colon));
@@ -121,10 +188,16 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) {
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(request.timeout.count()));
+  Receive receive;
+  receive.curl = curl;
+  receive.response = &response;
+  receive.max_body_bytes = request.max_body_bytes;
+  receive.keep_prefix = request.keep_prefix;
+  receive.no_body = request.method == "HEAD";
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &receive);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &receive);
   if (!request.userpwd.empty()) {
     curl_easy_setopt(curl, CURLOPT_USERPWD, request.userpwd.c_str());
     if (request.aws_sigv4.empty()) {
@@ -161,8 +234,25 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) {
     }
   }
 
-  const CURLcode code = curl_easy_perform(curl);
+  CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  if (receive.over_limit) {
+    // The connection is mid-reply: drop it rather than reuse it.
+    curl_easy_cleanup(curl);
+    return ResourceExhaustedError(
+        request.method + " reply body " +
+        (receive.declared_length
+             ? "is " + std::to_string(*receive.declared_length) + " bytes"
+             : std::string("is larger")) +
+        ", over the limit of " + std::to_string(request.max_body_bytes) +
+        " bytes; it was not read");
+  }
+  if (receive.kept_prefix) {
+    // Ended on purpose with the prefix kept; the connection is mid-reply.
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_easy_cleanup(curl);
+    return response;
+  }
   if (code != CURLE_OK) {
     std::string reason = error[0] != '\0' ? error : curl_easy_strerror(code);
     Release(curl);

@@ -24,6 +24,17 @@
 
 namespace coven::home::http {
 
+/// The most a reply body may hold unless the request says otherwise: enough
+/// for any control reply (rclone rc JSON, S3 multipart answers).
+inline constexpr std::uint64_t kDefaultMaxBodyBytes = 1ull << 20;
+/// The most a listing reply may hold (an S3 page of 1000 keys is ~0.3 MiB; a
+/// WebDAV PROPFIND or an rclone listing of one folder is ~300 bytes per
+/// object, so this covers ~200,000 objects in one folder).
+inline constexpr std::uint64_t kMaxListReplyBytes = 64ull << 20;
+/// Of an error reply (any status but 2xx) only this much body is kept; the
+/// rest is read and dropped.
+inline constexpr std::uint64_t kMaxErrorBodyBytes = 64ull << 10;
+
 struct HttpRequest {
   std::string method = "GET";  ///< GET, HEAD, PUT, POST, DELETE, MKCOL, ...
   std::string url;             ///< Fully encoded.
@@ -40,6 +51,15 @@ struct HttpRequest {
   /// Connect timeout and whole-request timeout.
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{120'000};
+  /// The most a 2xx reply body may hold. A larger Content-Length ends the
+  /// request before the body is read; a body that grows past it without one
+  /// ends it when it does. Either way Perform returns kResourceExhausted
+  /// (unless `keep_prefix` is set), having buffered at most this many bytes.
+  std::uint64_t max_body_bytes = kDefaultMaxBodyBytes;
+  /// Instead of failing, a body over `max_body_bytes` ends the transfer and
+  /// the response keeps its first `max_body_bytes` bytes (for a range read
+  /// that a server answers with the whole object).
+  bool keep_prefix = false;
 };
 
 struct HttpResponse {
@@ -63,8 +83,11 @@ class HttpClient {
   /// Performs `request`. Any HTTP status is a successful Result; errors are
   /// transport failures: kDeadlineExceeded on timeout, kUnavailable on
   /// connection failures, resets and truncated replies (all retryable),
-  /// kInvalidArgument for a malformed URL. The message names the method and
-  /// curl's reason, not the URL (the caller adds the path it means).
+  /// kInvalidArgument for a malformed URL, kResourceExhausted for a 2xx body
+  /// over `request.max_body_bytes` ("<METHOD> reply body is N bytes, over the
+  /// limit of M bytes"; "is over the limit" when no Content-Length said N). The
+  /// message names the method and curl's reason, not the URL (the caller adds
+  /// the path it means).
   Result<HttpResponse> Perform(const HttpRequest& request);
 
  private:

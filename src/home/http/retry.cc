@@ -94,7 +94,10 @@ Result<HttpResponse> PerformWithRetries(HttpClient& client, HttpRequest request,
   while (true) {
     Result<HttpResponse> response = client.Perform(request);
     if (!response.ok()) {
-      if (response.status().IsRetryable() && backoff.Wait()) {
+      // A reply over its size limit would be as large again: not retried.
+      if (response.status().IsRetryable() &&
+          response.status().code() != StatusCode::kResourceExhausted &&
+          backoff.Wait()) {
         if (retried != nullptr) *retried = true;
         continue;
       }

@@ -61,7 +61,8 @@ Status HttpStatusError(const OpName& name, long status, std::string_view detail,
 /// Prefixes a transport error (from HttpClient::Perform) with the name.
 Status TransportStatusError(const OpName& name, const Status& error);
 
-/// Performs `request` with `client`, retrying transport errors and replies
+/// Performs `request` with `client`, retrying transport errors (except a
+/// reply over its size limit, kResourceExhausted) and replies
 /// for which `transient` is true, under `network`'s policy. Returns the first
 /// other reply (any status; the caller interprets it). After the last attempt
 /// a transient reply becomes HttpStatusError and a transport error

@@ -104,7 +104,9 @@ Status RcloneHome::Replace(std::string_view path, ByteView data) {
 
 Result<http::HttpResponse> RcloneHome::Fetch(std::string_view op,
                                              std::string_view path,
-                                             const std::string& range) const {
+                                             const std::string& range,
+                                             std::uint64_t max_bytes,
+                                             bool keep_prefix) const {
   // --rc-serve: GET /[fs]/path, the brackets percent-encoded.
   COVEN_ASSIGN_OR_RETURN(const int port, RcPort());
   http::HttpRequest get;
@@ -113,6 +115,8 @@ Result<http::HttpResponse> RcloneHome::Fetch(std::string_view op,
             http::PercentEncode(path, /*keep_slash=*/true);
   get.userpwd = rc_user_ + ":" + rc_pass_;
   if (!range.empty()) get.headers = {"Range: " + range};
+  get.max_body_bytes = max_bytes;
+  get.keep_prefix = keep_prefix;
   const std::string description = Describe();
   COVEN_ASSIGN_OR_RETURN(
       http::HttpResponse response,
@@ -126,9 +130,10 @@ Result<http::HttpResponse> RcloneHome::Fetch(std::string_view op,
   return ErrorFor(op, path, Reply{std::move(response), false});
 }
 
-Result<Bytes> RcloneHome::Get(std::string_view path) {
+Result<Bytes> RcloneHome::Get(std::string_view path, std::uint64_t max_bytes) {
   if (!IsValidPath(path)) return BadPath("get", path);
-  COVEN_ASSIGN_OR_RETURN(http::HttpResponse response, Fetch("get", path, ""));
+  COVEN_ASSIGN_OR_RETURN(http::HttpResponse response,
+                         Fetch("get", path, "", max_bytes, false));
   if (response.status != 200) {
     return ErrorFor("get", path, Reply{std::move(response), false});
   }
@@ -152,7 +157,8 @@ Result<Bytes> RcloneHome::GetRange(std::string_view path, std::uint64_t offset,
     return Bytes();
   }
   Result<http::HttpResponse> fetched =
-      Fetch("get range", path, http::RangeHeaderValue(offset, length));
+      Fetch("get range", path, http::RangeHeaderValue(offset, length),
+            offset + length, /*keep_prefix=*/true);
   if (fetched.status().code() == StatusCode::kNotFound) {
     // Some backends answer a range past the end as "not found".
     COVEN_ASSIGN_OR_RETURN(std::optional<std::uint64_t> size,

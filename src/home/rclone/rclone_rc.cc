@@ -119,6 +119,9 @@ Result<RcloneHome::Reply> RcloneHome::Call(std::string_view op,
   request.headers = {"Content-Type: application/json"};
   request.body = AsBytes(json);
   request.has_body = true;
+  if (method == "operations/list") {
+    request.max_body_bytes = http::kMaxListReplyBytes;
+  }
   const std::string description = Describe();
   Reply reply;
   COVEN_ASSIGN_OR_RETURN(

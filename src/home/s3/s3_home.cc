@@ -82,7 +82,11 @@ Status S3Home::Put(std::string_view op, std::string_view path, ByteView data,
 }
 
 Status S3Home::SameBytesOrExists(std::string_view path, ByteView data) {
-  Result<Bytes> stored = Get(path);
+  Result<Bytes> stored = Get(path, data.size());
+  if (stored.status().code() == StatusCode::kResourceExhausted) {
+    return AlreadyExistsError(Describe() + ": create \"" + std::string(path) +
+                              "\": the path is occupied by a larger object");
+  }
   if (!stored.ok()) return stored.status();
   if (ByteView(*stored).size() == data.size() &&
       std::equal(data.begin(), data.end(), stored->begin())) {
@@ -118,11 +122,12 @@ Status S3Home::Replace(std::string_view path, ByteView data) {
   return Put("replace", path, data, /*if_none_match=*/false, &retried);
 }
 
-Result<Bytes> S3Home::Get(std::string_view path) {
+Result<Bytes> S3Home::Get(std::string_view path, std::uint64_t max_bytes) {
   if (!IsValidPath(path)) return BadPath("get", path);
   HttpRequest get;
   get.url = ObjectUrl(Key(path), {});
   get.headers = {"x-amz-content-sha256: " + S3Sha256Hex({})};
+  get.max_body_bytes = max_bytes;
   COVEN_ASSIGN_OR_RETURN(Sent sent, Send("get", path, std::move(get)));
   if (sent.response.status == 200) return std::move(sent.response.body);
   return ErrorFor("get", path, sent.response);
@@ -168,6 +173,10 @@ Result<Bytes> S3Home::GetRange(std::string_view path, std::uint64_t offset,
   get.url = ObjectUrl(Key(path), {});
   get.headers = {"x-amz-content-sha256: " + S3Sha256Hex({}),
                  "Range: " + http::RangeHeaderValue(offset, length)};
+  // A server that ignores Range sends the whole object: keep only what the
+  // range needs.
+  get.max_body_bytes = offset + length;
+  get.keep_prefix = true;
   Result<Sent> first = Send("get range", path, get, /*max_attempts=*/1);
   if (!first.ok() && first.status().IsRetryable()) {
     // Some servers (s3rver) send a broken reply to a range on an empty

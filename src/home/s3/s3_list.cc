@@ -52,6 +52,7 @@ Result<ListPage> S3Home::List(std::string_view prefix,
     http::HttpRequest get;
     get.url = BucketUrl(query);
     get.headers = {"x-amz-content-sha256: " + S3Sha256Hex({})};
+    get.max_body_bytes = http::kMaxListReplyBytes;
     COVEN_ASSIGN_OR_RETURN(Sent sent, Send("list", prefix, std::move(get)));
     if (sent.response.status != 200) {
       return ErrorFor("list", prefix, sent.response);

@@ -67,7 +67,8 @@ Status WebDavHome::Create(std::string_view path, ByteView data) {
   }
   Status put = Put("create", path, data, /*if_none_match=*/true, &retried);
   if (put.code() == StatusCode::kAlreadyExists && retried) {
-    Result<Bytes> stored = Get(path);
+    Result<Bytes> stored = Get(path, data.size());
+    if (stored.status().code() == StatusCode::kResourceExhausted) return put;
     if (!stored.ok()) return stored.status();
     if (stored->size() == data.size() &&
         std::equal(data.begin(), data.end(), stored->begin())) {
@@ -82,10 +83,11 @@ Status WebDavHome::Replace(std::string_view path, ByteView data) {
   return Put("replace", path, data, /*if_none_match=*/false, nullptr);
 }
 
-Result<Bytes> WebDavHome::Get(std::string_view path) {
+Result<Bytes> WebDavHome::Get(std::string_view path, std::uint64_t max_bytes) {
   if (!IsValidPath(path)) return BadPath("get", path);
   HttpRequest get;
   get.url = Url(path);
+  get.max_body_bytes = max_bytes;
   COVEN_ASSIGN_OR_RETURN(HttpResponse response, Send("get", path, get));
   if (response.status == 200) return std::move(response.body);
   return ErrorFor("get", path, response);
@@ -121,6 +123,10 @@ Result<Bytes> WebDavHome::GetRange(std::string_view path, std::uint64_t offset,
   HttpRequest get;
   get.url = Url(path);
   get.headers = {"Range: " + http::RangeHeaderValue(offset, length)};
+  // A server that ignores Range sends the whole object: keep only what the
+  // range needs.
+  get.max_body_bytes = offset + length;
+  get.keep_prefix = true;
   COVEN_ASSIGN_OR_RETURN(HttpResponse response, Send("get range", path, get));
   if (auto range = http::RangeFromReply(response.status, response.body, offset,
                                         length, past_end)) {

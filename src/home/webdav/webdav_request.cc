@@ -174,6 +174,7 @@ Status WebDavHome::Walk(std::string_view dir, std::string_view prefix,
   propfind.method = "PROPFIND";
   propfind.url = Url(dir);
   propfind.headers = {"Depth: 1", "Content-Type: application/xml"};
+  propfind.max_body_bytes = http::kMaxListReplyBytes;
   propfind.body = AsBytes(kPropfind);
   propfind.has_body = true;
   COVEN_ASSIGN_OR_RETURN(HttpResponse response,
