@@ -328,7 +328,8 @@ TEST_F(BadInputTest, ManyBadChangesetsInARowDoNotStallTheAuthor) {
 }
 
 // A well-formed row that breaks a local constraint (title NOT NULL) is not a
-// malformed changeset: the object applies, the row is skipped and reported.
+// malformed changeset: the object applies, the row is held aside as lost
+// (docs/merge.md) and reported.
 TEST_F(BadInputTest, ConstraintBreakingRowIsSkippedAndReported) {
   Insert(*a_, "a1", "from a");
   a_->Sync();
@@ -348,8 +349,12 @@ TEST_F(BadInputTest, ConstraintBreakingRowIsSkippedAndReported) {
   auto report = Round(*b_);
   EXPECT_EQ(report.quarantined, 0u);
   EXPECT_EQ(report.pulled_objects, 3u);
-  EXPECT_TRUE(HasProblem(*b_, f.LogPath(1), "nul1 violates a constraint"));
+  EXPECT_TRUE(HasProblem(*b_, f.LogPath(1), "nul1 is held aside as lost"));
   EXPECT_EQ(Ids(*b_), (std::vector<std::string>{"a1", "f2"}));
+  auto lost = b_->manager().status().lost;
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].id, "nul1");
+  EXPECT_NE(lost[0].reason.find("NOT NULL"), std::string::npos);
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ std::unique_ptr<TestDevice> TestDevice::Create(
   if (!db.ok()) return nullptr;
   device->db_ = *db;
   device->Exec(kTodoSchema);
+  if (!options.extra_schema.empty()) device->Exec(options.extra_schema);
 
   auto entropy = std::make_shared<SeededEntropy>(seed);
   keys::KeyService key_service(/*dev_mode=*/true, library.id_hex, "", entropy);

@@ -51,6 +51,9 @@ class TestDevice {
   struct Options {
     std::string db_path = ":memory:";
     std::vector<std::string> tables = {"todos", "todo_notes"};
+    /// More host schema, run after the todos schema (tables to sync go in
+    /// `tables` too).
+    std::string extra_schema;
     std::int64_t max_clock_drift_ms = 300'000;
     /// Config::max_object_bytes: larger incoming objects are quarantined.
     std::uint64_t max_object_bytes = 64ull << 20;

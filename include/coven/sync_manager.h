@@ -73,6 +73,15 @@ struct QuarantinedObject {
   std::string reason;
 };
 
+/// A row held out of its table by a constraint clash (a lost value; see
+/// docs/merge.md): the same rows are held on every device.
+struct LostRow {
+  std::string table;
+  std::string id;
+  std::string stamp;   ///< `_updated_at` of the held version.
+  std::string reason;  ///< Which row holds its value, or SQLite's message.
+};
+
 /// A snapshot of the manager's state.
 struct SyncStatus {
   bool running = false;             ///< Background loop active.
@@ -87,6 +96,9 @@ struct SyncStatus {
   std::string last_error;             ///< Empty after a clean round.
   std::vector<std::string> problems;  ///< From the last round.
   std::vector<QuarantinedObject> quarantined;
+  /// Rows held aside by constraint clashes; they come back by themselves
+  /// when the row that beats them changes or goes.
+  std::vector<LostRow> lost;
   /// The home served a rolled-back or forked member log, or a head that
   /// went back: never silently accepted. Empty when all is well.
   std::vector<std::string> alarms;

@@ -60,6 +60,14 @@ int Applier::OnConflict(int type, sqlite3_changeset_iter* raw) {
       omitted_[table->name].insert(id);
       return SQLITE_CHANGESET_OMIT;
     };
+    auto hold = [&](const std::string& reason) {
+      Status held = HoldIncoming(*table, raw, ncol, id, reason);
+      if (!held.ok()) {
+        handler_error_ = held;
+        return SQLITE_CHANGESET_ABORT;
+      }
+      return omit();
+    };
     switch (type) {
       case SQLITE_CHANGESET_CONFLICT: {  // INSERT over an existing row
         sqlite3_value* incoming = nullptr;
@@ -80,12 +88,16 @@ int Applier::OnConflict(int type, sqlite3_changeset_iter* raw) {
         }
         Status status = stmt.Run();
         if (!status.ok()) {
-          // A UNIQUE or CHECK clash with a local row: keep the local state and
-          // report the value that could not be written.
+          const bool clash = (sqlite3_errcode(db_) & 0xff) == SQLITE_CONSTRAINT;
+          const std::string reason = sqlite3_errmsg(db_);
           stmt.Reset();
-          notes_.push_back("row " + table->name + "/" + id +
-                           " not updated: " + status.message());
-          return omit();
+          if (!clash) {
+            handler_error_ = status;
+            return SQLITE_CHANGESET_ABORT;
+          }
+          // A UNIQUE or CHECK clash: the newer version is held and
+          // ReconcileLost settles it (docs/merge.md).
+          return hold(reason);
         }
         // Applied by us; the change itself is omitted but is an effective
         // update, so it is not recorded as omitted.
@@ -103,9 +115,10 @@ int Applier::OnConflict(int type, sqlite3_changeset_iter* raw) {
       }
       case SQLITE_CHANGESET_NOTFOUND:
         return omit();
-      case SQLITE_CHANGESET_CONSTRAINT:
-        notes_.push_back("row " + table->name + "/" + id +
-                         " violates a constraint here; kept the local state");
+      case SQLITE_CHANGESET_CONSTRAINT:  // an INSERT SQLite refused
+        if (op == SQLITE_INSERT) return hold("refused by a constraint here");
+        notes_.push_back("deletion of row " + table->name + "/" + id +
+                         " refused by a constraint here; the row stays");
         return omit();
       default:  // FOREIGN_KEY: foreign keys are off during apply.
         return SQLITE_CHANGESET_OMIT;

@@ -11,7 +11,9 @@
 //   DELETE: removes the row only if the deletion stamp is newer than the
 //     row's; the tombstone is kept either way (max stamp).
 // Rows whose parent row is missing (a concurrent parent delete) are parked,
-// not lost, and restored when the parent returns.
+// not lost, and restored when the parent returns. A version that clashes
+// with a constraint (UNIQUE, CHECK) is held in _coven_lost and settled by
+// ReconcileLost: the later claim keeps a unique value on every device.
 //
 // Thread safety: none; the caller holds the SyncDb write mutex.
 #ifndef COVEN_ENGINE_APPLIER_H_
@@ -23,6 +25,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "coven/bytes.h"
@@ -58,8 +61,16 @@ class Applier {
 
   /// Applies a validated changeset inside the caller's transaction.
   /// Foreign keys must be switched off by the caller for the duration (so
-  /// cascades do not fire); call ReconcileParked afterwards.
+  /// cascades do not fire); call Reconcile afterwards.
   Result<ApplyStats> Apply(ByteView changeset);
+
+  /// Apply's follow-up, once after one or more Apply calls: ReconcileParked
+  /// (which settles held rows too) when the host enforces foreign keys,
+  /// otherwise ReconcileLost. Rows it moves go to `changes`, held rows and
+  /// rows that came back to `notes`.
+  Status Reconcile(bool foreign_keys,
+                   std::vector<changeset::RowChange>* changes,
+                   std::vector<std::string>* notes);
 
   /// Whether Apply lists the rows it changed (ApplyStats::changes). Off saves
   /// a pass over large changesets when nobody listens.
@@ -69,7 +80,13 @@ class Applier {
   /// is back. Only when the host enforces foreign keys. Does nothing (no
   /// table scan) when no row is parked and the last validated changeset
   /// touched no table with a foreign-key relation.
-  Status ReconcileParked(std::vector<changeset::RowChange>* changes);
+  Status ReconcileParked(std::vector<changeset::RowChange>* changes,
+                         std::vector<std::string>* notes);
+
+  /// Settles the rows held in _coven_lost (docs/merge.md, "Constraint
+  /// clashes"), until nothing moves. `moved`: whether a table row changed.
+  Status ReconcileLost(std::vector<changeset::RowChange>* changes,
+                       std::vector<std::string>* notes, bool* moved);
 
   /// Whether the last validated changeset touches a table with a foreign-key
   /// relation. A caller that applies several changesets before one
@@ -85,6 +102,20 @@ class Applier {
   const TableSchema* Find(const char* table) const;
   Result<db::Stmt*> UpdateStatement(const TableSchema& table);
   Result<Bytes> DropDominated(ByteView changeset, bool* changed);
+  // _coven_lost (lost_rows.cc).
+  struct HeldRow;
+  Status HoldLost(const TableSchema& table, const std::string& id,
+                  const std::string& stamp, ByteView change,
+                  const std::string& reason);
+  Status HoldIncoming(const TableSchema& table, sqlite3_changeset_iter* it,
+                      int columns, const std::string& id,
+                      const std::string& reason);
+  Status SetLostReason(const std::string& table, const std::string& id,
+                       const std::string& reason);
+  Status DropLost(const std::string& table, const std::string& id);
+  Result<bool> SettleHeld(const HeldRow& held,
+                          std::vector<changeset::RowChange>* changes,
+                          std::vector<std::string>* notes);
 
   sqlite3* db_;
   const std::vector<TableSchema>* tables_;
@@ -101,6 +132,8 @@ class Applier {
   Status handler_error_;
   std::map<std::string, std::set<std::string>> omitted_;  // table -> ids
   std::vector<std::string> notes_;
+  // Rows held since the last ReconcileLost (reported by it).
+  std::set<std::pair<std::string, std::string>> fresh_lost_;
 };
 
 }  // namespace coven::engine

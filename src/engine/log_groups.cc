@@ -165,7 +165,7 @@ Status SyncEngine::ApplyStagedAlone(std::uint64_t author,
         ApplyStats stats,
         ApplyWithStaged(author, object::ObjectHeader(), Bytes(), true, report));
     std::vector<changeset::RowChange> local = std::move(stats.changes);
-    if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&local));
+    COVEN_RETURN_IF_ERROR(applier_->Reconcile(fk_on, &local, &stats.notes));
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "hlc_high_water", hlc_->Last().ToText()));
     COVEN_RETURN_IF_ERROR(txn.Commit());

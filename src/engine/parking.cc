@@ -5,25 +5,41 @@
 // refused. Afterwards every orphan (per PRAGMA foreign_key_check) is moved,
 // as a one-row changeset, into _coven_parked, and parked rows are tried again
 // whenever this runs, so a row reappears exactly when its parent does. The
-// visible state is therefore "LWW winner of each row, if its parent is
-// visible", whatever the delivery order.
+// visible state is therefore "LWW winner of each row, if kept (not held by a
+// constraint clash) and its parent is visible", whatever the delivery order.
 #include "changeset/changeset_writer.h"
 #include "engine/applier.h"
 
 namespace coven::engine {
 
-Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
+Status Applier::Reconcile(bool foreign_keys,
+                          std::vector<changeset::RowChange>* changes,
+                          std::vector<std::string>* notes) {
+  if (foreign_keys) return ReconcileParked(changes, notes);
+  bool moved = false;
+  return ReconcileLost(changes, notes, &moved);
+}
+
+Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes,
+                                std::vector<std::string>* notes) {
   const bool touched = validated_touches_foreign_keys_;
   validated_touches_foreign_keys_ = true;  // unknown until the next Validate
+  bool parked_any = true;
   if (!touched) {
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt any,
         db::Stmt::Prepare(db_, "SELECT 1 FROM _coven_parked LIMIT 1"));
-    COVEN_ASSIGN_OR_RETURN(bool parked, any.Step());
-    if (!parked) return Status::Ok();
+    COVEN_ASSIGN_OR_RETURN(parked_any, any.Step());
+  }
+  if (!touched && !parked_any) {
+    // Settling held rows can still orphan children of a row it moves.
+    bool moved = false;
+    COVEN_RETURN_IF_ERROR(ReconcileLost(changes, notes, &moved));
+    if (!moved) return Status::Ok();
   }
   // 1. Restore every parked row (LWW still applies: tombstones and newer
-  //    local rows win over it).
+  //    local rows win over it), so that parked rows hold their unique
+  //    values while held rows are settled.
   std::set<std::pair<std::string, std::string>> restored;
   {
     COVEN_ASSIGN_OR_RETURN(
@@ -42,7 +58,12 @@ Status Applier::ReconcileParked(std::vector<changeset::RowChange>* changes) {
     for (auto& [table, id, change] : rows) {
       COVEN_ASSIGN_OR_RETURN(ApplyStats stats, Apply(change));
       if (stats.applied > 0) restored.emplace(table, id);
+      notes->insert(notes->end(), stats.notes.begin(), stats.notes.end());
     }
+  }
+  if (touched || parked_any) {
+    bool moved = false;
+    COVEN_RETURN_IF_ERROR(ReconcileLost(changes, notes, &moved));
   }
 
   // 2. Park every orphan.

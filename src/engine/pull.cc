@@ -278,7 +278,7 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
         ApplyWithStaged(author, header, payload, !retry, report));
     std::vector<changeset::RowChange> local = std::move(stats.changes);
     stats.changes.clear();
-    if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&local));
+    COVEN_RETURN_IF_ERROR(applier_->Reconcile(fk_on, &local, &stats.notes));
     if (retry) {
       // A quarantined object applied late: LWW makes the order irrelevant,
       // and the cursor has already moved past it.

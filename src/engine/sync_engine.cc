@@ -281,6 +281,7 @@ Result<RoundReport> SyncEngine::SyncOnce() {
   if (audit && pulled.ok()) {
     pulled = RetryQuarantinedLocked(&report, kQuarantineRetriesPerAudit);
   }
+  if (pulled.ok()) pulled = SettleLost(&report);
   if (audit && pushed.ok() && pulled.ok() &&
       next_audit_ms_ <= clock_->NowMillis()) {
     next_audit_ms_ = audit_incomplete_

@@ -96,6 +96,14 @@ struct QuarantineEntry {
   std::string reason;
 };
 
+/// A row held out of its table by a constraint clash (docs/merge.md).
+struct LostEntry {
+  std::string table;
+  std::string id;
+  std::string stamp;  ///< `_updated_at` of the held version.
+  std::string reason;
+};
+
 class SyncEngine {
  public:
   /// Validates the synced tables, seeds the HLC, installs capture and, after
@@ -125,6 +133,12 @@ class SyncEngine {
   // RetryQuarantined under the round mutex held by the caller, for at most
   // `limit` objects.
   Status RetryQuarantinedLocked(RoundReport* report, std::size_t limit);
+
+  /// Rows held aside by constraint clashes (lost values), oldest first.
+  std::vector<LostEntry> Lost();
+  /// Settles held rows when there are any (lost_round.cc): a local write may
+  /// have freed the value a held row claims. Called by every round.
+  Status SettleLost(RoundReport* report);
 
   /// Position of one remote author.
   struct Cursor {

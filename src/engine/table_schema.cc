@@ -19,6 +19,40 @@ std::string Upper(std::string s) {
 Status Reject(const std::string& table, const std::string& what) {
   return FailedPreconditionError("synced table `" + table + "`: " + what);
 }
+
+Status LoadUniqueKeys(sqlite3* db, TableSchema* schema) {
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt list,
+      db::Stmt::Prepare(db,
+                        "SELECT name, partial FROM pragma_index_list(?) "
+                        "WHERE \"unique\" = 1 AND origin <> 'pk' ORDER BY "
+                        "name"));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt columns,
+      db::Stmt::Prepare(db,
+                        "SELECT cid, coll FROM pragma_index_xinfo(?) WHERE "
+                        "key = 1 ORDER BY seqno"));
+  list.Bind(1, schema->name);
+  while (true) {
+    COVEN_ASSIGN_OR_RETURN(bool row, list.Step());
+    if (!row) break;
+    UniqueKey key;
+    key.index = list.ColumnText(0);
+    key.plain = list.ColumnInt(1) == 0;
+    columns.Bind(1, key.index);
+    while (true) {
+      COVEN_ASSIGN_OR_RETURN(bool col, columns.Step());
+      if (!col) break;
+      const std::int64_t cid = columns.ColumnInt(0);
+      if (cid < 0) key.plain = false;
+      key.columns.push_back(static_cast<int>(cid));
+      key.collations.push_back(columns.ColumnText(1));
+    }
+    columns.Reset();
+    schema->unique_keys.push_back(std::move(key));
+  }
+  return Status::Ok();
+}
 }  // namespace
 
 Result<TableSchema> LoadTableSchema(sqlite3* db, const std::string& table) {
@@ -92,6 +126,7 @@ Result<TableSchema> LoadTableSchema(sqlite3* db, const std::string& table) {
   fks.Bind(1, table);
   COVEN_ASSIGN_OR_RETURN(bool fk_row, fks.Step());
   schema.has_foreign_keys = fk_row && fks.ColumnInt(0) > 0;
+  COVEN_RETURN_IF_ERROR(LoadUniqueKeys(db, &schema));
   return schema;
 }
 

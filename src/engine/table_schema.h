@@ -21,12 +21,24 @@ struct ColumnInfo {
   bool primary_key = false;
 };
 
+/// A UNIQUE constraint or unique index (other than the primary key).
+struct UniqueKey {
+  std::string index;                    ///< The index's name.
+  std::vector<int> columns;             ///< Column positions.
+  std::vector<std::string> collations;  ///< One per column.
+  /// False for partial indexes and indexes on expressions: coven cannot name
+  /// the rows such an index compares, so it does not arbitrate their clashes.
+  bool plain = true;
+};
+
 struct TableSchema {
   std::string name;
   std::vector<ColumnInfo> columns;
   int updated_at = -1;            ///< Index of `_updated_at`.
   bool has_foreign_keys = false;  ///< Has a parent (is a child table).
   bool is_parent = false;         ///< Another synced table references it.
+  /// UNIQUE constraints and unique indexes, for constraint clashes.
+  std::vector<UniqueKey> unique_keys;
 };
 
 /// Loads and validates one synced table. Requirements (each violation is

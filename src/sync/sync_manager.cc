@@ -243,6 +243,9 @@ SyncStatus SyncManager::status() {
   for (const auto& q : impl_->engine->Quarantined()) {
     out.quarantined.push_back({q.path, q.reason});
   }
+  for (const engine::LostEntry& l : impl_->engine->Lost()) {
+    out.lost.push_back({l.table, l.id, l.stamp, l.reason});
+  }
   out.alarms = impl_->engine->Alarms();
   {
     std::lock_guard<std::mutex> round(impl_->engine->round_mutex());
