@@ -209,7 +209,8 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
       std::vector<std::string> clears = {
           "DELETE FROM _coven_tombstones WHERE hlc >= ?1 AND substr(hlc, 23) "
           "= ?2",
-          "DELETE FROM _coven_parked WHERE hlc >= ?1 AND substr(hlc, 23) = ?2"};
+          "DELETE FROM _coven_parked WHERE hlc >= ?1 AND substr(hlc, 23) = ?2",
+          "DELETE FROM _coven_lost WHERE hlc >= ?1 AND substr(hlc, 23) = ?2"};
       for (const TableSchema& table : tables_) {
         clears.push_back("DELETE FROM " + db::QuoteIdentifier(table.name) +
                          " WHERE _updated_at >= ?1 AND substr(_updated_at, "
@@ -312,7 +313,11 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
             apply_one(author, path, *object).Annotate("re-applying " + path));
       }
     }
-    if (fk_on) COVEN_RETURN_IF_ERROR(applier_->ReconcileParked(&changes));
+    // Rows the clearing freed may take back a value they had lost in a
+    // constraint clash; parked rows may have their parent again.
+    applier_->mark_touches_foreign_keys();
+    std::vector<std::string> notes;
+    COVEN_RETURN_IF_ERROR(applier_->Reconcile(fk_on, &changes, &notes));
     // 3. The rejected remote objects join the quarantine with the reason.
     for (const auto& [author, past] : found) {
       if (author == device_) {
