@@ -132,6 +132,13 @@ class Chain {
     e.cuts = {Cut{e.device, 0, {}}};
     return Push(e, by);
   }
+  /// A skip-slot entry for `slot` (1-based), naming the bytes there.
+  Chain& SkipSlot(const std::string& by, std::uint64_t slot) {
+    MemberEntry e = Base(EntryType::kSkipSlot, by);
+    e.skipped_seq = slot;
+    e.skipped_hash = EntryHash(slots_.at(slot - 1));
+    return Push(e, by);
+  }
   Chain& RotateKey(const std::string& by, std::uint8_t key) {
     MemberEntry e = Base(EntryType::kRotateKey, by);
     e.key_id = Key(key);

@@ -29,11 +29,12 @@ const Vector kLinkVectors[] = {
            Team(c);
            c.RotateKey("alice.d1", 2)
                .Resign([](MemberEntry& e) { e.prev_hash[0] ^= 1; })
+               .SkipSlot("alice.d1", 5)
                .RotateKey("alice.d1", 3);
          },
      .verdicts = Then(Oks(4), {Broken("prev hash does not name the entry in "
                                       "slot 4"),
-                               Ok()}),
+                               Ok(), Ok()}),
      .members = TeamMembers(),
      .key = 3,
      .key_count = 2},
@@ -126,9 +127,10 @@ const Vector kLinkVectors[] = {
            Team(c);
            c.RotateKey("alice.d1", 2)
                .FlipSignatureBit()
+               .SkipSlot("alice.d1", 5)
                .RotateKey("alice.d1", 3);
          },
-     .verdicts = Then(Oks(4), {Forged(), Ok()}),
+     .verdicts = Then(Oks(4), {Forged(), Ok(), Ok()}),
      .members = TeamMembers(),
      .key = 3,
      .key_count = 2},
@@ -201,12 +203,34 @@ const Vector kLinkVectors[] = {
      .build =
          [](Chain& c) {
            Team(c);
-           c.Raw({'j', 'u', 'n', 'k'}).RotateKey("alice.d1", 2);
+           c.Raw({'j', 'u', 'n', 'k'})
+               .SkipSlot("alice.d1", 5)
+               .RotateKey("alice.d1", 2);
          },
-     .verdicts = Then(Oks(4), {Invalid("does not start with"), Ok()}),
+     .verdicts = Then(Oks(4), {Invalid("does not start with"), Ok(), Ok()}),
      .members = TeamMembers(),
      .key = 2,
      .key_count = 2},
+    {.name = "garbage_slot_blocks_until_skipped",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.Raw({'j', 'u', 'n', 'k'}).RotateKey("alice.d1", 2);
+         },
+     .verdicts = Then(Oks(4), {Invalid("does not start with"), Blocked()}),
+     .members = TeamMembers()},
+    {.name = "skip_by_a_writer_or_of_another_slot_is_refused",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.Raw({'j', 'u', 'n', 'k'})
+               .SkipSlot("carol.d1", 5)
+               .SkipSlot("alice.d1", 4);
+         },
+     .verdicts = Then(Oks(4), {Invalid("does not start with"),
+                               Denied("cannot skip a member-log slot"),
+                               Invalid("does not name the slot blocking")}),
+     .members = TeamMembers()},
     {.name = "second_genesis",
      .build =
          [](Chain& c) {
@@ -220,8 +244,7 @@ const Vector kLinkVectors[] = {
          [](Chain& c) {
            c.AddMember("alice.d1", "bob", kAdmin, "bob.d1").Genesis();
          },
-     .verdicts = {Denied("does not start with a valid genesis"),
-                  Denied("a second genesis entry")},
+     .verdicts = {Denied("does not start with a valid genesis"), Blocked()},
      .members = kNoMembers,
      .key = 0,
      .key_count = 0,
@@ -231,8 +254,7 @@ const Vector kLinkVectors[] = {
          [](Chain& c) {
            c.Raw({1, 2, 3}).Genesis();
          },
-     .verdicts = {Invalid("does not start with"),
-                  Denied("a second genesis entry")},
+     .verdicts = {Invalid("does not start with"), Blocked()},
      .members = kNoMembers,
      .key = 0,
      .key_count = 0,
@@ -248,7 +270,7 @@ const Vector kLinkVectors[] = {
                .AddMember("alice.d1", "bob", kAdmin, "bob.d1");
          },
      .verdicts = {Denied("signed by the first owner's device or member key"),
-                  Denied("does not start with a valid genesis")},
+                  Blocked()},
      .members = kNoMembers,
      .key = 0,
      .key_count = 0,
@@ -311,9 +333,7 @@ const Vector kLinkVectors[] = {
     {.name = "genesis_anchor_mismatch",
      .build = Team,
      .verdicts = {Denied("not the one the invite or restore code names"),
-                  Denied("does not start with a valid genesis"),
-                  Denied("does not start with a valid genesis"),
-                  Denied("does not start with a valid genesis")},
+                  Blocked(), Blocked(), Blocked()},
      .members = kNoMembers,
      .key = 0,
      .key_count = 0,

@@ -72,14 +72,20 @@ TEST(MemberLogPositions, ReaderPromotedToWriterMayWriteOnlyAfterward) {
 Chain MixedChain() {
   Chain c;
   Team(c);
+  // Each slot that does not verify blocks the log until Alice skips it.
   c.ChangeRole("bob.d1", "bob", kOwner)
+      .SkipSlot("alice.d1", 5)
       .RemoveMember("alice.d1", "carol", 2)
       .Raw({0xde, 0xad})
+      .SkipSlot("alice.d1", 8)
       .AddMember("bob.d1", "eve", kWriter, "eve.d1")
       .RotateKey("carol.d1", 3)
+      .SkipSlot("alice.d1", 11)
       .RotateKey("alice.d1", 3)
       .FlipSignatureBit()
+      .SkipSlot("alice.d1", 13)
       .Replay(3)
+      .SkipSlot("alice.d1", 15)
       .AddDevice("eve.d1", "eve", "eve.d2");
   return c;
 }
@@ -106,8 +112,9 @@ TEST(MemberLogPositions, ReplayIsDeterministic) {
   EXPECT_EQ(a.head_hash(), b.head_hash());
   EXPECT_EQ(a.slot_hashes(), b.slot_hashes());
   // 4 team slots, promote (self: rejected), remove carol, garbage, add eve,
-  // carol's rotate (removed), forged rotate, replay, eve's device.
-  EXPECT_EQ(accepted, 7u);
+  // carol's rotate (removed), forged rotate, replay, eve's device, and the
+  // five skips.
+  EXPECT_EQ(accepted, 12u);
   EXPECT_EQ(a.current().current_key_id(), Key(2));
 }
 

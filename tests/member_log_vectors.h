@@ -42,6 +42,10 @@ inline Verdict Invalid(std::string reason) {
 inline Verdict Broken(std::string reason) {
   return {StatusCode::kInvalidArgument, std::move(reason), true};
 }
+/// A slot after one that does not verify, before a skip-slot entry.
+inline Verdict Blocked() {
+  return {StatusCode::kFailedPrecondition, "the member log is blocked at slot"};
+}
 inline Verdict Forged() {
   return {StatusCode::kUnauthenticated, "signature does not verify"};
 }

@@ -184,6 +184,11 @@ class SyncManager {
   Status change_role(const std::string& member, members::MemberRole role);
   /// Starts a new library key, sealed to every member.
   Status rotate_key();
+  /// Lets the member log go on past `slot`, a slot that does not verify and
+  /// blocks it (SyncStatus::alarms says which). Admins and Owners, after
+  /// checking what is there. kFailedPrecondition if the log is not blocked
+  /// at `slot`.
+  Status skip_member_slot(std::uint64_t slot);
   /// A code that restores this member on a new device (`coven restore`).
   /// The member's seed in it is sealed: with an empty `passphrase`, by a
   /// fresh 128-bit recovery secret returned beside the code (needed with

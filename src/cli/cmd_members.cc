@@ -136,6 +136,22 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
                 [&](auto& manager) { return manager.rotate_key(); });
   });
 
+  auto* skip = app.add_subcommand(
+      "skip-slot",
+      "Let the member log go on past a slot that does not verify (`coven\n"
+      "status` names it). Admins and Owners, after checking what is there:\n"
+      "every device then ignores that slot and reads the log on.");
+  auto slot = std::make_shared<std::uint64_t>(0);
+  skip->add_option("slot", *slot, "The blocked slot's number")->required();
+  skip->add_option("--dir", *dir, "Library directory")->required();
+  skip->callback([=] {
+    WithManager(*dir, exit_code, [&](auto& manager) -> Status {
+      COVEN_RETURN_IF_ERROR(manager.skip_member_slot(*slot));
+      std::cout << "slot " << *slot << " skipped; the member log goes on\n";
+      return Status::Ok();
+    });
+  });
+
   auto* fingerprint = app.add_subcommand(
       "fingerprint",
       "Print the member-log fingerprint. Members compare it out of band: a\n"

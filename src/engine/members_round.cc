@@ -57,6 +57,9 @@ Status SyncEngine::AcknowledgeAlarms() {
 std::vector<std::string> SyncEngine::Alarms() {
   std::vector<std::string> out;
   if (!membership_->alarm().empty()) out.push_back(membership_->alarm());
+  if (std::string blocked = membership_->BlockedAlarm(); !blocked.empty()) {
+    out.push_back(blocked);
+  }
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   Result<std::optional<std::string>> heads = db::GetState(conn_, "head_alarm");
   if (heads.ok() && *heads && !(*heads)->empty()) out.push_back(**heads);

@@ -30,6 +30,8 @@ std::size_t FixedBodySize(EntryType type) {
       return 32 + 32;
     case EntryType::kRotateKey:
       return 16;
+    case EntryType::kSkipSlot:
+      return 8 + 32;
   }
   return 0;
 }
@@ -82,6 +84,10 @@ void EncodeBody(const MemberEntry& e, Bytes& out) {
     case EntryType::kRotateKey:
       wire::PutBytes(out, e.key_id);
       break;
+    case EntryType::kSkipSlot:
+      wire::PutU64(out, e.skipped_seq);
+      wire::PutBytes(out, e.skipped_hash);
+      break;
   }
   EncodeCuts(e, out);
 }
@@ -113,6 +119,8 @@ std::string_view EntryTypeName(EntryType type) {
       return "remove-device";
     case EntryType::kRotateKey:
       return "rotate-key";
+    case EntryType::kSkipSlot:
+      return "skip-slot";
   }
   return "unknown";
 }
@@ -224,6 +232,9 @@ Result<MemberEntry> ParseEntry(ByteView bytes) {
       break;
     case EntryType::kRotateKey:
       ok = reader.ReadArray(&e.key_id);
+      break;
+    case EntryType::kSkipSlot:
+      ok = reader.ReadU64(&e.skipped_seq) && reader.ReadArray(&e.skipped_hash);
       break;
   }
   if (ok && with_cuts) {

@@ -26,6 +26,10 @@ enum class EntryType : std::uint8_t {
   kAddDevice = 5,     ///< Adds a device to a member.
   kRemoveDevice = 6,  ///< Removes one device of a member.
   kRotateKey = 7,     ///< Starts using a new library key.
+  /// Lets the log go on past a slot that does not verify (an Admin's or
+  /// Owner's decision, taken after checking it): names that slot and the
+  /// hash of its bytes.
+  kSkipSlot = 8,
 };
 
 /// "genesis", "add-member", ... ("unknown" for other values).
@@ -69,6 +73,9 @@ struct MemberEntry {
   MemberRole role = MemberRole::Reader;
   crypto::PublicKey device{};
   crypto::KeyId key_id{};
+  /// skip-slot: the slot it skips and the EntryHash of the bytes there.
+  std::uint64_t skipped_seq = 0;
+  crypto::Hash256 skipped_hash{};
   /// remove-member, change-role and remove-device: one cut per device whose
   /// right to write the entry ends (empty for other types).
   std::vector<Cut> cuts;

@@ -36,11 +36,31 @@ const SlotVerdict& MemberLog::Append(ByteView bytes) {
           "its prev hash does not name the entry in slot " +
           std::to_string(slot - 1) + " (a forked, reordered or replayed log)");
     }
+    if (entry.type == EntryType::kSkipSlot) {
+      if (!blocked_at_ || entry.skipped_seq != *blocked_at_ ||
+          entry.skipped_hash != hashes_[*blocked_at_ - 1]) {
+        return InvalidArgumentError(
+            "a skip-slot entry that does not name the slot blocking the log "
+            "and the bytes there");
+      }
+    } else if (blocked_at_) {
+      return FailedPreconditionError(
+          "the member log is blocked at slot " + std::to_string(*blocked_at_) +
+          "; nothing after it counts until an Admin or Owner skips that slot");
+    }
     return next.Apply(entry);
   }();
+  if (verdict.status.ok() && blocked_at_) {
+    blocked_at_.reset();  // the skip-slot entry
+    blocked_reason_.clear();
+  }
   if (!verdict.status.ok()) {
     next = current();
     next.Skip();
+    if (!blocked_at_) {
+      blocked_at_ = slot;
+      blocked_reason_ = verdict.status.message();
+    }
   }
   states_.push_back(std::move(next));
   head_hash_ = hash;

@@ -1,10 +1,11 @@
 // A verified member log: the entries of slots members/1, members/2, ... in
 // order, each checked for structure, signature, link and authorization.
 //
-// Every slot advances the position, accepted or not: an honest appender
-// links its entry to whatever bytes occupy the previous slot (prev_hash is
-// the hash of those bytes), so one rejected entry (garbage, a forged or
-// unauthorized entry) is skipped with its reason and never blocks the log.
+// Every slot advances the position, accepted or not (an appender links its
+// entry to whatever bytes occupy the previous slot), but a slot that does
+// not verify (garbage, a forged or unauthorized entry: an honest appender
+// never writes one) blocks the log: later slots change nothing until an
+// Admin or Owner appends a skip-slot entry that names it and its hash.
 // The states after every position are kept, so authorization "as the author
 // had seen the log" (an object's header names its position) is a lookup.
 //
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "coven/bytes.h"
@@ -47,6 +49,12 @@ class MemberLog {
   /// The state after `position` slots; nullptr past size().
   const MemberState* StateAt(std::uint64_t position) const;
   const std::vector<SlotVerdict>& verdicts() const { return verdicts_; }
+  /// The first slot that did not verify and has not been skipped by a
+  /// skip-slot entry: the log is blocked there (later slots change nothing
+  /// until the skip). nullopt while the log is whole.
+  std::optional<std::uint64_t> blocked_at() const { return blocked_at_; }
+  /// Why the slot at blocked_at() did not verify.
+  const std::string& blocked_reason() const { return blocked_reason_; }
   /// Hashes of every slot's bytes, slot 1 first.
   const std::vector<crypto::Hash256>& slot_hashes() const { return hashes_; }
 
@@ -56,6 +64,8 @@ class MemberLog {
   std::vector<MemberState> states_;
   std::vector<SlotVerdict> verdicts_;
   std::vector<crypto::Hash256> hashes_;
+  std::optional<std::uint64_t> blocked_at_;
+  std::string blocked_reason_;
 };
 
 /// "members/<seq as 16 hex digits>".

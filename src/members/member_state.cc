@@ -53,6 +53,14 @@ Status MemberState::Apply(const MemberEntry& e) {
         return ApplyRemoveDevice(*author, e);
       case EntryType::kRotateKey:
         return ApplyRotateKey(*author, e);
+      case EntryType::kSkipSlot:
+        // Which slot it may skip is the log's business (MemberLog::Append).
+        if (author->role < MemberRole::Admin) {
+          return Deny("a " + RoleText(author->role) +
+                      " cannot skip a member-log slot (Admins and Owners "
+                      "can)");
+        }
+        return Status::Ok();
       case EntryType::kGenesis:
         break;
     }

@@ -160,12 +160,10 @@ Status Membership::CheckRemembered(const std::vector<home::ObjectInfo>& listed,
   const std::uint64_t known = log_.size();
   if (known == 0) return Status::Ok();
   const std::string path = MemberEntryPath(known);
-  // Listed with the size this device stored: intact (a same-size
-  // replacement shows up when the next entry does not link to it, or in
-  // `coven fingerprint`). Missing or resized: read it and compare.
-  bool seen = std::any_of(listed.begin(), listed.end(), [&](const auto& info) {
-    return info.path == path && info.size == last_slot_size_;
-  });
+  // Read and compared by hash every time (a small read): a replacement of
+  // the same size must not pass for the entry this device verified.
+  (void)listed;
+  bool seen = false;
   std::string alarm;
   if (!seen) {
     ++report->requests;
@@ -277,6 +275,7 @@ Status Membership::AddKey(const crypto::LibraryKey& key) {
 }
 
 Status Membership::CanWrite() const {
+  if (log_.blocked_at()) return FailedPreconditionError(BlockedAlarm());
   const MemberState& state = current();
   if (!state.has_genesis()) {
     return FailedPreconditionError(
@@ -340,6 +339,13 @@ Status Membership::AuthorizeObject(const object::ObjectHeader& header,
     return PermissionDeniedError("it names no member-log position");
   }
   const MemberState* state = log_.StateAt(at);
+  if (log_.blocked_at() && at >= *log_.blocked_at()) {
+    return UnavailableError("it names member-log position " +
+                            std::to_string(at) + ", past slot " +
+                            std::to_string(*log_.blocked_at()) +
+                            ", which does not verify; waiting until an Admin "
+                            "or Owner skips that slot");
+  }
   if (state == nullptr) {
     return UnavailableError(
         "it was written at member-log position " + std::to_string(at) +
@@ -380,6 +386,34 @@ Status Membership::AuthorizeObject(const object::ObjectHeader& header,
         std::to_string(at) + " (a retired or foreign key)");
   }
   return Status::Ok();
+}
+
+std::string Membership::BlockedAlarm() const {
+  if (!log_.blocked_at()) return "";
+  const std::string slot = std::to_string(*log_.blocked_at());
+  return "the member log in " + home_->Describe() + " is blocked at " +
+         MemberEntryPath(*log_.blocked_at()) +
+         ", which does not verify (" + log_.blocked_reason() +
+         "). coven never writes such a slot: someone with access to the home "
+         "did, or it was damaged. This device publishes and applies nothing "
+         "until an Admin or Owner who has checked it runs `coven skip-slot " +
+         slot + " --dir <library>`";
+}
+
+Status Membership::SkipSlot(std::uint64_t seq) {
+  if (!log_.blocked_at() || *log_.blocked_at() != seq) {
+    return FailedPreconditionError(
+        "the member log is not blocked at slot " + std::to_string(seq) +
+        (log_.blocked_at()
+             ? "; it is blocked at " + std::to_string(*log_.blocked_at())
+             : "; it is whole") +
+        ". Run `coven sync` first to see its state");
+  }
+  MemberEntry entry;
+  entry.type = EntryType::kSkipSlot;
+  entry.skipped_seq = seq;
+  entry.skipped_hash = SlotHash(seq);
+  return AppendEntry(entry, options_.device, nullptr);
 }
 
 crypto::Hash256 Membership::SlotHash(std::uint64_t position) const {

@@ -123,6 +123,13 @@ class Membership {
   crypto::Hash256 genesis_hash() const;
   /// Short comparable value: position and the head hash, grouped base32.
   std::string Fingerprint() const;
+  /// Appends a skip-slot entry for `seq`, the slot that blocks the log
+  /// (Admins and Owners). kFailedPrecondition if the log is not blocked
+  /// there; kPermissionDenied for other roles.
+  Status SkipSlot(std::uint64_t seq);
+  /// Non-empty while the log is blocked by a slot that does not verify:
+  /// which, why, and what to do.
+  std::string BlockedAlarm() const;
   /// Non-empty while the home served a rolled-back or forked member log.
   const std::string& alarm() const { return alarm_; }
 

@@ -100,6 +100,9 @@ Status Membership::AppendEntry(MemberEntry entry,
                                const crypto::SigningKeyPair& signer,
                                const std::function<Status()>& before_write) {
   for (int attempt = 0; attempt < kAppendAttempts; ++attempt) {
+    if (log_.blocked_at() && entry.type != EntryType::kSkipSlot) {
+      return FailedPreconditionError(BlockedAlarm());
+    }
     entry.library_id = options_.library_id;
     entry.seq = log_.size() + 1;
     entry.prev_hash = log_.head_hash();

@@ -97,6 +97,11 @@ Status SyncManager::change_role(const std::string& member,
   });
 }
 
+Status SyncManager::skip_member_slot(std::uint64_t slot) {
+  return WithMembers(*impl_->engine,
+                     [&](members::Membership& m) { return m.SkipSlot(slot); });
+}
+
 Status SyncManager::rotate_key() {
   return WithMembers(*impl_->engine,
                      [](members::Membership& m) { return m.RotateKey(); });
