@@ -320,8 +320,8 @@ const Vector kRoleVectors[] = {
                .SkipSlot("alice.d1", 7)
                .AddDevice("carol.d2", "carol", "carol.d3");
          },
-     .verdicts = Then(Oks(6),
-                      {Denied("signed by a removed device of"), Ok(), Ok()}),
+     .verdicts =
+         Then(Oks(6), {Denied("signed by a removed device of"), Ok(), Ok()}),
      .members = TeamWith("carol",
                          [](Member& m) {
                            m.role = kReader;
@@ -339,8 +339,8 @@ const Vector kRoleVectors[] = {
                .AddMember("eve.d1", "frank", kReader, "frank.d1")
                .RotateKey("eve", 2);
          },
-     .verdicts = Then(Oks(4), {Denied("a writer cannot add members"),
-                               Blocked(), Blocked()}),
+     .verdicts = Then(
+         Oks(4), {Denied("a writer cannot add members"), Blocked(), Blocked()}),
      .members = TeamMembers()},
     {.name = "rotate_key_by_admin_then_reuse",
      .build =

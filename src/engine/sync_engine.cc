@@ -181,7 +181,10 @@ Status SyncEngine::Close() {
   COVEN_RETURN_IF_ERROR(RequireIdle(conn_, "closing sync"));
   COVEN_ASSIGN_OR_RETURN(std::size_t rows, FlushLocked());
   (void)rows;
-  if (need_recovery_) return Status::Ok();  // leave the flag for recovery
+  // Leave the flag for recovery when captured writes could not be sealed
+  // (this device may not publish yet: enrolling, or the member log is
+  // blocked): the next process finds them by their stamps.
+  if (need_recovery_ || !capture_->SessionEmpty()) return Status::Ok();
   return db::SetState(conn_, "capture_open", "0");
 }
 

@@ -9,14 +9,13 @@ MemberLog::MemberLog(std::optional<crypto::Hash256> genesis_anchor)
   states_.emplace_back();
 }
 
-const SlotVerdict& MemberLog::Append(ByteView bytes) {
+SlotVerdict MemberLog::Evaluate(ByteView bytes, MemberState* next) const {
   const std::uint64_t slot = size() + 1;
-  const crypto::Hash256 hash = EntryHash(bytes);
   SlotVerdict verdict;
   verdict.seq = slot;
-  MemberState next = current();
+  *next = current();
   verdict.status = [&]() -> Status {
-    if (slot == 1 && anchor_ && hash != *anchor_) {
+    if (slot == 1 && anchor_ && EntryHash(bytes) != *anchor_) {
       return PermissionDeniedError(
           "the genesis entry is not the one the invite or restore code names "
           "(a different or substituted library)");
@@ -48,23 +47,34 @@ const SlotVerdict& MemberLog::Append(ByteView bytes) {
           "the member log is blocked at slot " + std::to_string(*blocked_at_) +
           "; nothing after it counts until an Admin or Owner skips that slot");
     }
-    return next.Apply(entry);
+    return next->Apply(entry);
   }();
+  if (!verdict.status.ok()) {
+    *next = current();
+    next->Skip();
+  }
+  return verdict;
+}
+
+SlotVerdict MemberLog::Judge(ByteView bytes) const {
+  MemberState next;
+  return Evaluate(bytes, &next);
+}
+
+const SlotVerdict& MemberLog::Append(ByteView bytes) {
+  MemberState next;
+  SlotVerdict verdict = Evaluate(bytes, &next);
   if (verdict.status.ok() && blocked_at_) {
     blocked_at_.reset();  // the skip-slot entry
     blocked_reason_.clear();
   }
-  if (!verdict.status.ok()) {
-    next = current();
-    next.Skip();
-    if (!blocked_at_) {
-      blocked_at_ = slot;
-      blocked_reason_ = verdict.status.message();
-    }
+  if (!verdict.status.ok() && !blocked_at_) {
+    blocked_at_ = verdict.seq;
+    blocked_reason_ = verdict.status.message();
   }
   states_.push_back(std::move(next));
-  head_hash_ = hash;
-  hashes_.push_back(hash);
+  head_hash_ = EntryHash(bytes);
+  hashes_.push_back(head_hash_);
   verdicts_.push_back(std::move(verdict));
   return verdicts_.back();
 }

@@ -40,6 +40,8 @@ class MemberLog {
   /// Verifies the raw bytes of slot size()+1 and advances. Returns the
   /// verdict (also kept in verdicts()).
   const SlotVerdict& Append(ByteView bytes);
+  /// The verdict Append would give `bytes`, without appending.
+  SlotVerdict Judge(ByteView bytes) const;
 
   std::uint64_t size() const { return current().position(); }
   /// Hash of the bytes in the last slot (zero when empty): the prev_hash
@@ -59,6 +61,9 @@ class MemberLog {
   const std::vector<crypto::Hash256>& slot_hashes() const { return hashes_; }
 
  private:
+  // The verdict for `bytes` as slot size()+1 and the state after it.
+  SlotVerdict Evaluate(ByteView bytes, MemberState* next) const;
+
   std::optional<crypto::Hash256> anchor_;
   crypto::Hash256 head_hash_{};
   std::vector<MemberState> states_;

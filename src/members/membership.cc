@@ -71,6 +71,7 @@ Status Membership::LoadCached() {
   }
   COVEN_ASSIGN_OR_RETURN(auto alarm, db::GetState(conn, kAlarmKey));
   alarm_ = alarm.value_or("");
+  COVEN_RETURN_IF_ERROR(LoadBlocked(conn));
   return Status::Ok();
 }
 
@@ -84,6 +85,7 @@ Status Membership::Refresh(RefreshReport* report) {
 }
 
 Status Membership::FetchNew(RefreshReport* report) {
+  blocked_.reset();  // found again below if still there
   const std::uint64_t known = log_.size();
   const std::string start_after = known >= 1 ? MemberEntryPath(known - 1) : "";
   ++report->requests;
@@ -139,20 +141,11 @@ Status Membership::FetchNew(RefreshReport* report) {
                                  bytes.status().ToString());
       break;
     }
-    COVEN_ASSIGN_OR_RETURN(SlotVerdict verdict, AddSlot(*bytes));
-    if (!verdict.status.ok()) {
-      report->problems.push_back("member-log entry " + path +
-                                 " rejected: " + verdict.status.message());
-      if (verdict.link_broken && ParseEntry(*bytes).ok()) {
-        COVEN_RETURN_IF_ERROR(
-            SetAlarm("the member log in " + home_->Describe() +
-                     " is forked: a validly signed entry at " + path +
-                     " does not continue the log this device verified. Compare "
-                     "`coven fingerprint` with other members"));
-      }
-    }
+    COVEN_ASSIGN_OR_RETURN(bool took, TakeSlot(seq, *bytes, report));
+    if (!took) break;
+    if (log_.size() > seq) seq = log_.size();  // took the skip after it too
   }
-  return Status::Ok();
+  return SaveBlocked();
 }
 
 Status Membership::CheckRemembered(const std::vector<home::ObjectInfo>& listed,
@@ -275,7 +268,9 @@ Status Membership::AddKey(const crypto::LibraryKey& key) {
 }
 
 Status Membership::CanWrite() const {
-  if (log_.blocked_at()) return FailedPreconditionError(BlockedAlarm());
+  if (log_.blocked_at() || blocked_) {
+    return FailedPreconditionError(BlockedAlarm());
+  }
   const MemberState& state = current();
   if (!state.has_genesis()) {
     return FailedPreconditionError(
@@ -386,34 +381,6 @@ Status Membership::AuthorizeObject(const object::ObjectHeader& header,
         std::to_string(at) + " (a retired or foreign key)");
   }
   return Status::Ok();
-}
-
-std::string Membership::BlockedAlarm() const {
-  if (!log_.blocked_at()) return "";
-  const std::string slot = std::to_string(*log_.blocked_at());
-  return "the member log in " + home_->Describe() + " is blocked at " +
-         MemberEntryPath(*log_.blocked_at()) +
-         ", which does not verify (" + log_.blocked_reason() +
-         "). coven never writes such a slot: someone with access to the home "
-         "did, or it was damaged. This device publishes and applies nothing "
-         "until an Admin or Owner who has checked it runs `coven skip-slot " +
-         slot + " --dir <library>`";
-}
-
-Status Membership::SkipSlot(std::uint64_t seq) {
-  if (!log_.blocked_at() || *log_.blocked_at() != seq) {
-    return FailedPreconditionError(
-        "the member log is not blocked at slot " + std::to_string(seq) +
-        (log_.blocked_at()
-             ? "; it is blocked at " + std::to_string(*log_.blocked_at())
-             : "; it is whole") +
-        ". Run `coven sync` first to see its state");
-  }
-  MemberEntry entry;
-  entry.type = EntryType::kSkipSlot;
-  entry.skipped_seq = seq;
-  entry.skipped_hash = SlotHash(seq);
-  return AppendEntry(entry, options_.device, nullptr);
 }
 
 crypto::Hash256 Membership::SlotHash(std::uint64_t position) const {

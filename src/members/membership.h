@@ -143,6 +143,16 @@ class Membership {
   // Records (and persists) the alarm; "" clears it.
   Status SetAlarm(std::string alarm);
   Status FetchNew(RefreshReport* report);
+  // Verifies the bytes read from slot `seq` (= position()+1) and stores
+  // them. A slot that does not verify is stored only together with a
+  // skip-slot entry after it; otherwise the log is blocked there (nothing
+  // stored, re-read next refresh) and false is returned.
+  Result<bool> TakeSlot(std::uint64_t seq, const Bytes& bytes,
+                        RefreshReport* report);
+  // blocked_, kept in sync_state so that every process of this library
+  // (`coven status` too) knows it.
+  Status LoadBlocked(sqlite3* conn);
+  Status SaveBlocked();
   Status CheckRemembered(const std::vector<home::ObjectInfo>& listed,
                          RefreshReport* report);
   Status FetchKeys(RefreshReport* report);
@@ -167,6 +177,12 @@ class Membership {
   std::uint64_t last_slot_size_ = 0;  // bytes in the last slot
   std::map<crypto::KeyId, crypto::LibraryKey> keys_;
   std::string alarm_;
+  struct Blocked {
+    std::uint64_t seq = 0;
+    std::string reason;
+    crypto::Hash256 hash{};
+  };
+  std::optional<Blocked> blocked_;  // a slot that does not verify, unstored
 };
 
 }  // namespace coven::members

@@ -100,7 +100,7 @@ Status Membership::AppendEntry(MemberEntry entry,
                                const crypto::SigningKeyPair& signer,
                                const std::function<Status()>& before_write) {
   for (int attempt = 0; attempt < kAppendAttempts; ++attempt) {
-    if (log_.blocked_at() && entry.type != EntryType::kSkipSlot) {
+    if ((log_.blocked_at() || blocked_) && entry.type != EntryType::kSkipSlot) {
       return FailedPreconditionError(BlockedAlarm());
     }
     entry.library_id = options_.library_id;
