@@ -155,6 +155,23 @@ class CliTest : public ::testing::Test {
                       TodosBin() + " init --dir " + Dir(who) + " --home " +
                       Home() + extra + " --join " + code.first);
   }
+  /// `todos init` of a library at Home() by an Owner in Dir(who).
+  CommandResult InitOwner(const std::string& who) {
+    return Todos("init --dir " + Dir(who) + " --home " + Home() + " --name " +
+                 who);
+  }
+  /// The Owner in Dir(owner) invites the person of Dir(who) with `role`,
+  /// who then joins; returns the join's result.
+  CommandResult InviteAndJoin(const std::string& owner, const std::string& who,
+                              const std::string& role) {
+    CommandResult id = Coven("identity --dir " + Dir(who));
+    if (id.exit_code != 0) return id;
+    CommandResult invite = Coven("invite " + FirstLine(id.output) + " --role " +
+                                 role + " --dir " + Dir(owner));
+    if (invite.exit_code != 0) return invite;
+    return Todos("init --dir " + Dir(who) + " --home " + Home() + " --join " +
+                 FirstLine(invite.output));
+  }
   /// Another device of the member of `from` joins as `who`.
   CommandResult JoinWithRestoreCode(const std::string& from,
                                     const std::string& who,

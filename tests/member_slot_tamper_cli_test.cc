@@ -21,19 +21,9 @@ namespace fs = std::filesystem;
 class MemberSlotTamperCliTest : public CliTest {
  protected:
   void SetUp() override {
-    ASSERT_EQ(Todos("init --dir " + Dir("owner") + " --home " + Home() +
-                    " --name owner")
-                  .exit_code,
-              0);
+    ASSERT_EQ(InitOwner("owner").exit_code, 0);
     for (const char* who : {"b", "x"}) {
-      CommandResult id = Coven(std::string("identity --dir ") + Dir(who));
-      ASSERT_EQ(id.exit_code, 0) << id.output;
-      CommandResult invite = Coven("invite " + FirstLine(id.output) +
-                                   " --role writer --dir " + Dir("owner"));
-      ASSERT_EQ(invite.exit_code, 0) << invite.output;
-      CommandResult joined =
-          Todos(std::string("init --dir ") + Dir(who) + " --home " + Home() +
-                " --join " + FirstLine(invite.output));
+      CommandResult joined = InviteAndJoin("owner", who, "writer");
       ASSERT_EQ(joined.exit_code, 0) << joined.output;
     }
     for (const char* who : {"owner", "b", "x"}) {

@@ -19,18 +19,8 @@ namespace fs = std::filesystem;
 class RemovalCutCliTest : public CliTest {
  protected:
   void SetUp() override {
-    ASSERT_EQ(Todos("init --dir " + Dir("owner") + " --home " + Home() +
-                    " --name owner")
-                  .exit_code,
-              0);
-    CommandResult id = Coven("identity --dir " + Dir("x"));
-    ASSERT_EQ(id.exit_code, 0) << id.output;
-    CommandResult invite = Coven("invite " + FirstLine(id.output) +
-                                 " --role writer --dir " + Dir("owner"));
-    ASSERT_EQ(invite.exit_code, 0) << invite.output;
-    CommandResult joined =
-        Todos("init --dir " + Dir("x") + " --home " + Home() + " --join " +
-              FirstLine(invite.output));
+    ASSERT_EQ(InitOwner("owner").exit_code, 0);
+    CommandResult joined = InviteAndJoin("owner", "x", "writer");
     ASSERT_EQ(joined.exit_code, 0) << joined.output;
     ASSERT_EQ(
         Todos("add --dir " + Dir("owner") + " --id a1 owner-row").exit_code, 0);
