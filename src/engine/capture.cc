@@ -5,16 +5,19 @@
 #include "changeset/changeset_iter.h"
 #include "changeset/spill_buffer.h"
 #include "db/sql.h"
+#include "engine/capture_internal.h"
 
 namespace coven::engine {
+
+using capture_internal::NotTextWarning;
+using capture_internal::ValueText;
+using capture_internal::WriteRow;
 
 namespace {
 
 // The session's changeset stays in memory up to this size, then spills to a
 // temporary file.
 constexpr std::size_t kSpillMemory = std::size_t{1} << 20;
-// Rows per page of a stamp scan; restamps run between pages.
-constexpr int kScanPage = 512;
 // How often (in rows written) the session's size is checked.
 constexpr std::uint64_t kLimitCheckEvery = 64;
 
@@ -80,37 +83,7 @@ void CovenDeleteStampFunction(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_null(ctx);
 }
 
-std::string ValueText(sqlite3_value* value) {
-  return changeset::ValueToText(value);
-}
-
-// Writes one whole row: `values(c)` for every column, `stamp` in the
-// `_updated_at` column.
-template <typename Values>
-void WriteRow(changeset::ChangesetWriter& writer, const TableSchema& table,
-              const std::string& stamp, Values values) {
-  const int ncol = static_cast<int>(table.columns.size());
-  for (int c = 0; c < ncol; ++c) {
-    if (c == table.updated_at) {
-      writer.AddText(stamp);
-    } else {
-      writer.AddValue(values(c));
-    }
-  }
-}
-
-std::string NotTextWarning(const TableSchema& table, sqlite3_value* id) {
-  return "table " + table.name + ": row id " + ValueText(id) +
-         " is not TEXT; it does not sync";
-}
-
 }  // namespace
-
-// Statements of one table, prepared for the duration of one Collect.
-struct Capture::TableStatements {
-  db::Stmt read;     // SELECT * ... WHERE id = ?
-  db::Stmt restamp;  // UPDATE ... SET _updated_at = ? WHERE id = ?
-};
 
 Capture::Capture(sqlite3* db, std::vector<TableSchema> tables, HlcClock* hlc,
                  StampContext* stamps)
@@ -251,267 +224,6 @@ Result<std::optional<Hlc>> Capture::TombstoneOf(const TableSchema& table,
   if (found) stamp = Hlc::FromText(stmt.ColumnText(0));
   stmt.Reset();
   return stamp;
-}
-
-// Ships the rows of `table` stamped by this device after `floor` (with
-// `include_foreign`: every row, restamping the others), one page at a time.
-// Pages follow the rowid (or, in a WITHOUT ROWID table, the primary key),
-// which restamping never changes, and restamps run between pages: a row is
-// never visited twice, whatever indexes the host put on `_updated_at`.
-Status Capture::ScanTable(const TableSchema& table, const Hlc& floor,
-                          bool include_foreign, PartWriter* out) {
-  const std::string quoted = "main." + db::QuoteIdentifier(table.name);
-  std::string key = "rowid";
-  std::string from = quoted + " NOT INDEXED";
-  std::string filter = include_foreign ? "" : "_updated_at > ?2";
-  {
-    // A WITHOUT ROWID table has no rowid: page by its primary key and filter
-    // the stamps here (an index on `_updated_at` must not drive the scan).
-    Result<db::Stmt> probe =
-        db::Stmt::Prepare(db_, "SELECT rowid FROM " + quoted + " LIMIT 0");
-    if (!probe.ok()) {
-      key = "id";
-      from = quoted;
-      filter.clear();
-    }
-  }
-  auto query = [&](bool first) {
-    std::string where;
-    if (!first) where = key + " > ?1";
-    if (!filter.empty()) where += (where.empty() ? "" : " AND ") + filter;
-    return "SELECT " + key + ", * FROM " + from +
-           (where.empty() ? "" : " WHERE " + where) + " ORDER BY " + key +
-           " LIMIT " + std::to_string(kScanPage);
-  };
-  COVEN_ASSIGN_OR_RETURN(db::Stmt first, db::Stmt::Prepare(db_, query(true)));
-  COVEN_ASSIGN_OR_RETURN(db::Stmt next, db::Stmt::Prepare(db_, query(false)));
-  COVEN_ASSIGN_OR_RETURN(TableStatements * stmts, Statements(table));
-  const std::string floor_text = floor.ToText();
-  std::unique_ptr<sqlite3_value, decltype(&sqlite3_value_free)> last(
-      nullptr, sqlite3_value_free);
-  std::vector<std::pair<std::string, std::string>> restamps;  // id, stamp
-  out->Table(table);
-  while (true) {
-    db::Stmt& page = last ? next : first;
-    if (last) page.BindValue(1, last.get());
-    if (!filter.empty()) page.Bind(2, floor_text);
-    int rows = 0;
-    while (true) {
-      COVEN_ASSIGN_OR_RETURN(bool row, page.Step());
-      if (!row) break;
-      ++rows;
-      last.reset(sqlite3_value_dup(page.ColumnValue(0)));
-      if (!last) return ResourceExhaustedError("out of memory in a flush");
-      sqlite3_value* id = page.ColumnValue(1);
-      if (sqlite3_value_type(id) != SQLITE_TEXT) {
-        out->warnings().push_back(NotTextWarning(table, id));
-        continue;
-      }
-      const std::string stamp_text =
-          ValueText(page.ColumnValue(1 + table.updated_at));
-      std::optional<Hlc> stamp = OwnStamp(stamp_text);
-      if (!include_foreign && (!stamp || stamp_text <= floor_text)) continue;
-      if (!stamp) {
-        stamp = hlc_->Now();
-        restamps.emplace_back(ValueText(id), stamp->ToText());
-      }
-      WriteRow(out->BeginInsert(), table, stamp->ToText(),
-               [&](int c) { return page.ColumnValue(1 + c); });
-      COVEN_RETURN_IF_ERROR(out->End(*stamp));
-    }
-    page.Reset();
-    for (const auto& [id, stamp] : restamps) {
-      stmts->restamp.Bind(1, stamp).Bind(2, id);
-      COVEN_RETURN_IF_ERROR(stmts->restamp.Run());
-    }
-    restamps.clear();
-    if (rows < kScanPage) return Status::Ok();
-  }
-}
-
-// Ships this device's tombstones newer than `floor`: a DELETE record when
-// the row is gone, the live row when it came back (unless a scan shipped it
-// already). Returns how many live rows it shipped.
-Result<std::size_t> Capture::ShipTombstones(
-    const Hlc& floor, const std::function<bool(const std::string&)>& covered,
-    PartWriter* out) {
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt tombs,
-      db::Stmt::Prepare(db_,
-                        "SELECT tbl, pk, hlc FROM _coven_tombstones "
-                        "WHERE hlc > ?"));
-  tombs.Bind(1, floor.ToText());
-  std::size_t live = 0;
-  while (true) {
-    COVEN_ASSIGN_OR_RETURN(bool row, tombs.Step());
-    if (!row) break;
-    std::optional<Hlc> stamp = OwnStamp(tombs.ColumnText(2));
-    if (!stamp) continue;
-    const TableSchema* table = Find(tombs.ColumnText(0));
-    if (table == nullptr) continue;
-    const std::string id = tombs.ColumnText(1);
-    COVEN_ASSIGN_OR_RETURN(TableStatements * stmts, Statements(*table));
-    stmts->read.Bind(1, id);
-    COVEN_ASSIGN_OR_RETURN(bool exists, stmts->read.Step());
-    out->Table(*table);
-    if (!exists) {
-      stmts->read.Reset();
-      changeset::ChangesetWriter& w = out->BeginDelete();
-      for (int c = 0; c < static_cast<int>(table->columns.size()); ++c) {
-        if (c == 0) {
-          w.AddText(id);
-        } else if (c == table->updated_at) {
-          w.AddText(stamp->ToText());
-        } else {
-          w.AddNull();
-        }
-      }
-      COVEN_RETURN_IF_ERROR(out->End(*stamp));
-      continue;
-    }
-    // Deleted, then written again: the live row decides.
-    const std::string current =
-        ValueText(stmts->read.ColumnValue(table->updated_at));
-    if (covered(current)) {
-      stmts->read.Reset();
-      continue;
-    }
-    std::optional<Hlc> own = OwnStamp(current);
-    const Hlc ship = own ? *own : hlc_->Now();
-    WriteRow(out->BeginInsert(), *table, ship.ToText(),
-             [&](int c) { return stmts->read.ColumnValue(c); });
-    stmts->read.Reset();
-    COVEN_RETURN_IF_ERROR(out->End(ship));
-    if (!own) {
-      stmts->restamp.Bind(1, ship.ToText()).Bind(2, id);
-      COVEN_RETURN_IF_ERROR(stmts->restamp.Run());
-    }
-    ++live;
-  }
-  return live;
-}
-
-// Ships what the session recorded, except rows shipped already by the scan
-// (`covered`) or by the tombstone pass (`check_tombstones`).
-Status Capture::ShipSession(
-    void* spill, const Hlc& tombstone_floor, bool check_tombstones,
-    const std::function<bool(const std::string&)>& covered, PartWriter* out) {
-  changeset::ChangesetIter it(changeset::SpillBuffer::Input, spill);
-  const TableSchema* table = nullptr;
-  std::string last_name;
-  bool first = true;
-  COVEN_ASSIGN_OR_RETURN(db::Stmt put_tomb, db::PrepareTombstoneUpsert(db_));
-  auto shipped_by_tombstones = [&](const std::string& id) -> Result<bool> {
-    COVEN_ASSIGN_OR_RETURN(std::optional<Hlc> tomb, TombstoneOf(*table, id));
-    return tomb && tomb->device == hlc_->device() && *tomb > tombstone_floor;
-  };
-  while (true) {
-    COVEN_ASSIGN_OR_RETURN(bool row, it.Next());
-    if (!row) break;
-    // Compare names, not pointers: the iterator may reuse its name buffer.
-    if (first || last_name != it.table()) {
-      first = false;
-      last_name = it.table();
-      table = Find(last_name);
-      if (table != nullptr) out->Table(*table);
-    }
-    if (table == nullptr) continue;
-    const int op = it.op();
-    sqlite3_value* pk = op == SQLITE_INSERT ? it.New(0) : it.Old(0);
-    if (pk == nullptr) continue;
-    if (sqlite3_value_type(pk) != SQLITE_TEXT) {
-      if (op == SQLITE_INSERT) {
-        out->warnings().push_back(NotTextWarning(*table, pk));
-      }
-      continue;
-    }
-    const std::string id = ValueText(pk);
-    COVEN_ASSIGN_OR_RETURN(TableStatements * stmts, Statements(*table));
-    if (op == SQLITE_DELETE) {
-      COVEN_ASSIGN_OR_RETURN(std::optional<Hlc> tomb, TombstoneOf(*table, id));
-      const bool own = tomb && tomb->device == hlc_->device();
-      if (own && *tomb > tombstone_floor) continue;  // shipped with tombstones
-      Hlc stamp;
-      if (own) {
-        stamp = *tomb;
-      } else {
-        // Deleted without our trigger (or over a remote stamp that this
-        // local delete must supersede): stamp it now.
-        stamp = hlc_->Now();
-        put_tomb.Bind(1, table->name).Bind(2, id).Bind(3, stamp.ToText());
-        COVEN_RETURN_IF_ERROR(put_tomb.Run());
-      }
-      changeset::ChangesetWriter& w = out->BeginDelete();
-      for (int c = 0; c < static_cast<int>(table->columns.size()); ++c) {
-        if (c == 0) {
-          w.AddText(id);
-        } else if (c == table->updated_at) {
-          w.AddText(stamp.ToText());
-        } else {
-          w.AddNull();
-        }
-      }
-      COVEN_RETURN_IF_ERROR(out->End(stamp));
-      continue;
-    }
-    if (op == SQLITE_INSERT) {
-      // Fast path: an INSERT record already holds the whole live row.
-      const std::string current = ValueText(it.New(table->updated_at));
-      if (covered(current)) continue;
-      if (check_tombstones) {
-        COVEN_ASSIGN_OR_RETURN(bool done, shipped_by_tombstones(id));
-        if (done) continue;
-      }
-      std::optional<Hlc> stamp = OwnStamp(current);
-      const bool restamp = !stamp;
-      if (restamp) stamp = hlc_->Now();
-      WriteRow(out->BeginInsert(), *table, stamp->ToText(),
-               [&](int c) { return it.New(c); });
-      COVEN_RETURN_IF_ERROR(out->End(*stamp));
-      if (restamp) {
-        stmts->restamp.Bind(1, stamp->ToText()).Bind(2, id);
-        COVEN_RETURN_IF_ERROR(stmts->restamp.Run());
-      }
-      continue;
-    }
-    // An UPDATE record carries only the changed columns: read the whole row.
-    const bool stamp_unchanged = it.New(table->updated_at) == nullptr;
-    stmts->read.Bind(1, id);
-    COVEN_ASSIGN_OR_RETURN(bool exists, stmts->read.Step());
-    if (!exists) {
-      stmts->read.Reset();
-      continue;
-    }
-    const std::string current =
-        ValueText(stmts->read.ColumnValue(table->updated_at));
-    bool skip = covered(current);
-    if (!skip && check_tombstones) {
-      Result<bool> done = shipped_by_tombstones(id);
-      if (!done.ok()) {
-        stmts->read.Reset();
-        return done.status();
-      }
-      skip = *done;
-    }
-    if (skip) {
-      stmts->read.Reset();
-      continue;
-    }
-    // A row-level LWW needs a fresh stamp on every write: restamp an update
-    // that left the stamp alone, and rows stamped elsewhere.
-    std::optional<Hlc> stamp = OwnStamp(current);
-    const bool restamp = !stamp || stamp_unchanged;
-    if (restamp) stamp = hlc_->Now();
-    WriteRow(out->BeginInsert(), *table, stamp->ToText(),
-             [&](int c) { return stmts->read.ColumnValue(c); });
-    stmts->read.Reset();
-    COVEN_RETURN_IF_ERROR(out->End(*stamp));
-    if (restamp) {
-      stmts->restamp.Bind(1, stamp->ToText()).Bind(2, id);
-      COVEN_RETURN_IF_ERROR(stmts->restamp.Run());
-    }
-  }
-  return Status::Ok();
 }
 
 Status Capture::Collect(const CollectOptions& options, PartWriter* out) {
