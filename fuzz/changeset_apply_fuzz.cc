@@ -62,8 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (!coven::db::Exec(world->db, "BEGIN").ok()) return 0;
   auto applied = world->applier->Apply(input);
   if (applied.ok()) {
+    // Parked rows and rows held by a constraint clash, as after a real apply.
     std::vector<coven::changeset::RowChange> changes;
-    world->applier->ReconcileParked(&changes).IgnoreError();
+    std::vector<std::string> notes;
+    world->applier->Reconcile(true, &changes, &notes).IgnoreError();
   }
   coven::db::Exec(world->db, "ROLLBACK").IgnoreError();
   return 0;
