@@ -30,13 +30,15 @@
 
 namespace coven::keys {
 
-/// The library's symmetric key.
+/// The library's symmetric key. Zeroed on destruction.
 struct EncryptionKey {
+  ~EncryptionKey();
   std::array<std::uint8_t, 32> bytes{};
 };
 
-/// A device's Ed25519 seed.
+/// A device's Ed25519 seed. Zeroed on destruction.
 struct DeviceKey {
+  ~DeviceKey();
   std::array<std::uint8_t, 32> seed{};
 };
 

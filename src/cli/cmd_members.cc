@@ -61,8 +61,11 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
   auto* invite = app.add_subcommand(
       "invite",
       "Add a member (Admins and Owners) and print the invite code it passes "
-      "to\n`coven join`. The code holds no secret: the library key is sealed "
-      "to the\nmember's key in the home.");
+      "to\n`coven join`. The code holds no secret: the library keys are "
+      "sealed to the\nmember's key in the home. Every library key this "
+      "device holds is sealed\nto the new member, so it can read ALL of the "
+      "library's history, including\nwhat was written before the invite "
+      "(there is no option yet to share\nonly what comes after).");
   invite->add_option("identity", *subject, "The joiner's `coven identity`")
       ->required();
   invite->add_option("--role", *role, "owner, admin, writer or reader");

@@ -73,7 +73,7 @@ Hash256 Hasher::Final() {
 LibraryKey::LibraryKey(const std::array<std::uint8_t, 32>& bytes)
     : bytes_(bytes) {}
 
-LibraryKey::~LibraryKey() { sodium_memzero(bytes_.data(), bytes_.size()); }
+LibraryKey::~LibraryKey() = default;  // SecretArray zeroes the bytes.
 
 LibraryKey LibraryKey::Generate(Entropy& entropy) {
   std::array<std::uint8_t, 32> bytes{};
@@ -93,10 +93,7 @@ KeyId LibraryKey::id() const {
   return out;
 }
 
-SigningKeyPair::~SigningKeyPair() {
-  sodium_memzero(seed_.data(), seed_.size());
-  sodium_memzero(secret_key_.data(), secret_key_.size());
-}
+SigningKeyPair::~SigningKeyPair() = default;  // SecretArray zeroes both.
 
 SigningKeyPair SigningKeyPair::FromSeed(
     const std::array<std::uint8_t, 32>& seed) {

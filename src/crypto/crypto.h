@@ -19,6 +19,7 @@
 #include "coven/bytes.h"
 #include "coven/entropy.h"
 #include "coven/status.h"
+#include "crypto/secret.h"
 
 namespace coven::crypto {
 
@@ -44,7 +45,8 @@ class Hasher {
   alignas(64) std::array<std::uint8_t, 384> state_;  // crypto_generichash_state
 };
 
-/// A 32-byte symmetric library key. Zeroed on destruction.
+/// A 32-byte symmetric library key. Locked in memory and zeroed on
+/// destruction (SecretArray).
 class LibraryKey {
  public:
   LibraryKey() = default;
@@ -56,15 +58,16 @@ class LibraryKey {
   /// A fresh random key.
   static LibraryKey Generate(Entropy& entropy);
 
-  const std::array<std::uint8_t, 32>& bytes() const { return bytes_; }
+  const std::array<std::uint8_t, 32>& bytes() const { return bytes_.get(); }
   /// BLAKE2b-128 keyed by the key over "coven/key-id/v1".
   KeyId id() const;
 
  private:
-  std::array<std::uint8_t, 32> bytes_{};
+  SecretArray<32> bytes_;
 };
 
-/// An Ed25519 key pair. The secret half is zeroed on destruction.
+/// An Ed25519 key pair. The secret half is locked in memory and zeroed on
+/// destruction (SecretArray).
 class SigningKeyPair {
  public:
   SigningKeyPair() = default;
@@ -79,15 +82,15 @@ class SigningKeyPair {
 
   const PublicKey& public_key() const { return public_key_; }
   /// The 32-byte seed the pair was derived from (what key files store).
-  const std::array<std::uint8_t, 32>& seed() const { return seed_; }
+  const std::array<std::uint8_t, 32>& seed() const { return seed_.get(); }
 
   /// Detached Ed25519 signature of `message`.
   Signature Sign(ByteView message) const;
 
  private:
-  std::array<std::uint8_t, 32> seed_{};
+  SecretArray<32> seed_;
   PublicKey public_key_{};
-  std::array<std::uint8_t, 64> secret_key_{};
+  SecretArray<64> secret_key_;
 };
 
 /// Verifies a detached Ed25519 signature. kUnauthenticated if it is invalid.

@@ -4,9 +4,7 @@
 
 namespace coven::crypto {
 
-BoxKeyPair::~BoxKeyPair() {
-  sodium_memzero(secret_key_.data(), secret_key_.size());
-}
+BoxKeyPair::~BoxKeyPair() = default;  // SecretArray zeroes the key.
 
 BoxKeyPair BoxKeyPair::FromSeed(const std::array<std::uint8_t, 32>& seed) {
   BoxKeyPair pair;

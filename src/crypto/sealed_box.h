@@ -36,7 +36,7 @@ class BoxKeyPair {
 
  private:
   PublicKey public_key_{};
-  std::array<std::uint8_t, 32> secret_key_{};
+  SecretArray<32> secret_key_;  // Locked, zeroed on destruction.
 };
 
 /// Seals `message` to `recipient` (randomized by libsodium).

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "crypto/secret.h"
+
 namespace coven::keys {
 
 namespace {
@@ -77,6 +79,7 @@ Result<std::optional<Bytes>> ReadKeyFile(const std::string& path,
                                  "exposed)");
   }
   std::string text(size * 2 + 2, '\0');
+  crypto::ScopedWipe<std::string> wipe_text(text);  // The key in hex.
   ssize_t n = read(fd, text.data(), text.size());
   close(fd);
   if (n < 0)
@@ -106,7 +109,11 @@ Status CreateKeyFile(const std::string& path, ByteView key) {
     return PermissionDeniedError("cannot create key file " + tmp + ": " +
                                  Errno());
   }
-  std::string text = HexEncode(key) + "\n";
+  // The key in hex, written in place so that no unwiped copy is left.
+  std::string text(key.size() * 2 + 1, '\0');
+  crypto::ScopedWipe<std::string> wipe_text(text);
+  sodium_bin2hex(text.data(), text.size(), key.data(), key.size());
+  text.back() = '\n';
   bool ok = write(fd, text.data(), text.size()) ==
                 static_cast<ssize_t>(text.size()) &&
             fsync(fd) == 0;

@@ -4,9 +4,13 @@
 #include "coven/encryption.h"
 #include "coven/keys.h"
 #include "crypto/crypto.h"
+#include "crypto/secret.h"
 #include "keys/key_service_state.h"
 
 namespace coven::keys {
+
+EncryptionKey::~EncryptionKey() { crypto::WipeMemory(bytes.data(), 32); }
+DeviceKey::~DeviceKey() { crypto::WipeMemory(seed.data(), 32); }
 
 KeyService::KeyService(bool dev_mode, std::string library_id,
                        std::string key_dir, EntropyRef entropy)

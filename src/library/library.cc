@@ -312,8 +312,10 @@ Result<std::string> IdentityOf(const std::string& dir) {
   Result<std::array<std::uint8_t, 32>> seed =
       key_service.get_or_create_member_seed();
   COVEN_RETURN_IF_ERROR(ExplainKeyError(seed.status(), custody));
-  return members::IdentityHex(
+  std::string identity = members::IdentityHex(
       members::MemberIdentity::FromSeed(*seed).public_identity());
+  crypto::WipeMemory(seed->data(), seed->size());
+  return identity;
 }
 
 Result<sync::sync_manager::RestoreCode> ExportJoinSecret(

@@ -44,7 +44,7 @@ class MemberIdentity {
   static MemberIdentity FromSeed(const std::array<std::uint8_t, 32>& seed);
   static MemberIdentity Generate(Entropy& entropy);
 
-  const std::array<std::uint8_t, 32>& seed() const { return seed_; }
+  const std::array<std::uint8_t, 32>& seed() const { return seed_.get(); }
   const crypto::SigningKeyPair& signer() const { return signer_; }
   const crypto::BoxKeyPair& box() const { return box_; }
   PublicIdentity public_identity() const {
@@ -52,7 +52,7 @@ class MemberIdentity {
   }
 
  private:
-  std::array<std::uint8_t, 32> seed_{};
+  crypto::SecretArray<32> seed_;  // Locked, zeroed on destruction.
   crypto::SigningKeyPair signer_;
   crypto::BoxKeyPair box_;
 };

@@ -146,7 +146,8 @@ class Membership {
   // Verifies the bytes read from slot `seq` (= position()+1) and stores
   // them. A slot that does not verify is stored only together with a
   // skip-slot entry after it; otherwise the log is blocked there (nothing
-  // stored, re-read next refresh) and false is returned.
+  // stored, re-read next refresh) and false is returned. A genesis (slot 1)
+  // naming another library is kFailedPrecondition, and nothing is stored.
   Result<bool> TakeSlot(std::uint64_t seq, const Bytes& bytes,
                         RefreshReport* report);
   // blocked_, kept in sync_state so that every process of this library

@@ -45,6 +45,21 @@ Status Membership::SaveBlocked() {
 Result<bool> Membership::TakeSlot(std::uint64_t seq, const Bytes& bytes,
                                   RefreshReport* report) {
   const std::string path = MemberEntryPath(seq);
+  if (seq == 1) {
+    // The genesis names the library the log belongs to. A founding device
+    // has no anchor to check it against, so the id is checked here, before
+    // anything is stored.
+    Result<MemberEntry> genesis = ParseEntry(bytes);
+    if (genesis.ok() && genesis->type == EntryType::kGenesis &&
+        genesis->library_id != options_.library_id) {
+      return FailedPreconditionError(
+          "the member log in " + home_->Describe() + " belongs to library " +
+          HexEncode(genesis->library_id) + ", not this library " +
+          HexEncode(options_.library_id) +
+          ": the home holds another library (nothing was stored; point "
+          "this library at its own home)");
+    }
+  }
   const SlotVerdict judged = log_.Judge(bytes);
   if (judged.status.ok() || log_.blocked_at()) {
     COVEN_ASSIGN_OR_RETURN(SlotVerdict verdict, AddSlot(bytes));

@@ -43,6 +43,7 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   COVEN_ASSIGN_OR_RETURN(auto member_seed,
                          key_service.get_or_create_member_seed());
   identity.member = members::MemberIdentity::FromSeed(member_seed);
+  crypto::WipeMemory(member_seed.data(), member_seed.size());
   COVEN_ASSIGN_OR_RETURN(std::vector<keys::EncryptionKey> held,
                          key_service.library_keys());
   for (const keys::EncryptionKey& key : held) {
