@@ -98,11 +98,11 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
       if (own_done >= own_last_slot) continue;
       // Seal pending writes first, so that the scan sees all of them.
       COVEN_RETURN_IF_ERROR(FlushLocked().status());
+      // Every own object: those within the cut give the last accepted
+      // stamp, the others are past it.
       COVEN_ASSIGN_OR_RETURN(
           db::Stmt own,
-          db::Stmt::Prepare(
-              conn_, std::string(kOwnObjects) + "WHERE seq >= ? ORDER BY seq"));
-      own.Bind(1, static_cast<std::int64_t>(std::min<std::uint64_t>(low, 1)));
+          db::Stmt::Prepare(conn_, std::string(kOwnObjects) + "ORDER BY seq"));
       std::optional<Hlc> accepted_max;  // of own objects within the cut
       while (true) {
         COVEN_ASSIGN_OR_RETURN(bool row, own.Step());

@@ -5,7 +5,6 @@
 
 #include "db/sql.h"
 #include "home/read_limits.h"
-#include "members/key_wrap.h"
 
 namespace coven::members {
 
