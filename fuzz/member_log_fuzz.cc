@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     crypto::KeyId claimed{};
     if (slot.size() >= 37) std::copy_n(slot.begin() + 21, 16, claimed.begin());
     Result<UnwrappedKey> unwrapped =
-        UnwrapKey(slot, std::array<std::uint8_t, 16>{}, claimed, me);
+        UnwrapKey(slot, std::array<std::uint8_t, 16>{}, claimed,
+                  me.signer().public_key(), me.box());
     if (unwrapped.ok() && unwrapped->key.id() != claimed) abort();
   }
   for (ByteView slot : slots) {

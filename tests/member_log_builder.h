@@ -124,11 +124,13 @@ class Chain {
     e.device = Pub(device);
     return Push(e, by);
   }
+  /// Rotates to key `key`; 0 picks a fresh key number (200, 201, ...).
   Chain& RemoveDevice(const std::string& by, const std::string& member,
-                      const std::string& device) {
+                      const std::string& device, std::uint8_t key = 0) {
     MemberEntry e = Base(EntryType::kRemoveDevice, by);
     e.member_sign = Pub(member);
     e.device = Pub(device);
+    e.key_id = Key(key != 0 ? key : next_device_key_++);
     e.cuts = {Cut{e.device, 0, {}}};
     return Push(e, by);
   }
@@ -238,6 +240,7 @@ class Chain {
   std::uint64_t next_seq_ = 1;
   crypto::Hash256 head_{};
   std::vector<Bytes> slots_;
+  std::uint8_t next_device_key_ = 200;  // RemoveDevice without a key
   MemberLog shadow_;  // the state so far, to name the devices cuts cover
   MemberEntry last_entry_;
   std::string last_signer_;

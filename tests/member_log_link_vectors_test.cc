@@ -112,7 +112,9 @@ const Vector kLinkVectors[] = {
      .members = TeamWith("bob",
                          [](Member& m) {
                            m.devices = {{"bob.d1", false}, {"bob.d2", true}};
-                         })},
+                         }),
+     .key = 200,  // the removal rotated the key
+     .key_count = 2},
     {.name = "signed_by_unknown_key",
      .build =
          [](Chain& c) {

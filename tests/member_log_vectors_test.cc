@@ -232,7 +232,9 @@ const Vector kRoleVectors[] = {
          TeamWith("carol",
                   [](Member& m) {
                     m.devices = {{"carol.d1", false}, {"carol.d2", true}};
-                  })},
+                  }),
+     .key = 200,  // removing a device rotates the key
+     .key_count = 2},
     {.name = "writer_adds_device_to_other",
      .build =
          [](Chain& c) {

@@ -50,10 +50,13 @@ class RestoreCodeCliTest : public ::testing::Test {
     std::ofstream(path) << text << "\n";
     return path;
   }
+  // The member seed `who` keeps (before a restore code moves it out).
+  Bytes SeedOf(const std::string& who) {
+    return ReadHexKey(Dir(who) + "/keys/member.key");
+  }
   // Checks that the restore code `code` decodes, holds no tag-8 clear seed
-  // and does not contain the member seed of `who` anywhere.
-  void ExpectNoSeedInClear(const std::string& code, const std::string& who) {
-    const Bytes seed = ReadHexKey(Dir(who) + "/keys/member.key");
+  // and does not contain `seed` anywhere.
+  void ExpectNoSeedInClear(const std::string& code, const Bytes& seed) {
     ASSERT_EQ(seed.size(), 32u);
     Result<Bytes> payload = codes::DecodeCode(codes::CodeKind::kRestore, code);
     ASSERT_TRUE(payload.ok()) << payload.status().ToString();
@@ -79,14 +82,17 @@ class RestoreCodeCliTest : public ::testing::Test {
 
 TEST_F(RestoreCodeCliTest, RecoverySecretRestoresTheSameMember) {
   InitLaptop();
-  CommandResult printed = Coven("restore-code --dir " + Dir("laptop"));
+  const Bytes seed = SeedOf("laptop");
+  CommandResult printed =
+      Coven("restore-code --keep-member-key --dir " + Dir("laptop"));
   ASSERT_EQ(printed.exit_code, 0) << printed.output;
   const std::string code = FirstLine(printed.output);
   ASSERT_EQ(code.rfind("CVR1-", 0), 0u) << printed.output;
   const std::string secret = RecoverySecretIn(printed.output);
   ASSERT_FALSE(secret.empty()) << printed.output;
   EXPECT_EQ(code.find(secret), std::string::npos);
-  ExpectNoSeedInClear(code, "laptop");
+  ExpectNoSeedInClear(code, seed);
+  EXPECT_EQ(SeedOf("laptop"), seed) << "--keep-member-key keeps it";
 
   // The code alone restores nothing, and says what it needs.
   CommandResult alone =
@@ -97,9 +103,18 @@ TEST_F(RestoreCodeCliTest, RecoverySecretRestoresTheSameMember) {
       << alone.output;
   EXPECT_FALSE(std::filesystem::exists(Dir("nosecret") + "/library.json"));
 
-  // Another code's secret does not open this one.
+  // Another code's secret does not open this one. By default the member
+  // seed leaves with the code, and no further code can be made here.
   CommandResult other = Coven("restore-code --dir " + Dir("laptop"));
   ASSERT_EQ(other.exit_code, 0) << other.output;
+  EXPECT_NE(other.output.find("only copy"), std::string::npos) << other.output;
+  EXPECT_TRUE(SeedOf("laptop").empty()) << "the seed stayed on the laptop";
+  EXPECT_NE(Coven("status --dir " + Dir("laptop"))
+                .output.find("member key not on this device"),
+            std::string::npos);
+  CommandResult third = Coven("restore-code --dir " + Dir("laptop"));
+  EXPECT_EQ(third.exit_code, 4) << third.output;
+  EXPECT_NE(third.output.find("only one"), std::string::npos) << third.output;
   const std::string other_secret = RecoverySecretIn(other.output);
   ASSERT_FALSE(other_secret.empty());
   CommandResult wrong = Coven(
@@ -136,12 +151,13 @@ TEST_F(RestoreCodeCliTest, RecoverySecretRestoresTheSameMember) {
 
 TEST_F(RestoreCodeCliTest, TodosSecretUsesARecoverySecret) {
   InitLaptop();
+  const Bytes seed = SeedOf("laptop");
   CommandResult printed = Todos("secret --dir " + Dir("laptop"));
   ASSERT_EQ(printed.exit_code, 0) << printed.output;
   const std::string code = FirstLine(printed.output);
   const std::string secret = RecoverySecretIn(printed.output);
   ASSERT_FALSE(secret.empty()) << printed.output;
-  ExpectNoSeedInClear(code, "laptop");
+  ExpectNoSeedInClear(code, seed);
   // The secret from the environment.
   CommandResult restored =
       Todos("init --dir " + Dir("tablet") + " --home " + Home() + " --join " +
@@ -200,6 +216,7 @@ TEST_F(RestoreCodeCliTest, PassphraseOnTheCommandLineIsRefused) {
 
 TEST_F(RestoreCodeCliTest, PassphraseFromDescriptorAndEnvironment) {
   InitLaptop();
+  const Bytes seed = SeedOf("laptop");
   // Sealed with a passphrase read from a descriptor.
   CommandResult printed =
       Coven("restore-code --dir " + Dir("laptop") + " --passphrase-fd 3 3<" +
@@ -208,7 +225,7 @@ TEST_F(RestoreCodeCliTest, PassphraseFromDescriptorAndEnvironment) {
   const std::string code = FirstLine(printed.output);
   ASSERT_EQ(code.rfind("CVR1-", 0), 0u) << printed.output;
   EXPECT_TRUE(RecoverySecretIn(printed.output).empty()) << printed.output;
-  ExpectNoSeedInClear(code, "laptop");
+  ExpectNoSeedInClear(code, seed);
 
   // A wrong passphrase is refused as such.
   CommandResult wrong =

@@ -93,8 +93,23 @@ class KeyService {
   Result<DeviceKey> get_or_create_device_key();
 
   /// The seed of this device's member identity (member signing and sealing
-  /// keys), created on first use. Errors as above.
+  /// keys), created on first use. kFailedPrecondition once the seed was
+  /// dropped (drop_member_seed), saying that the restore code is its only
+  /// copy. Other errors as above.
   Result<std::array<std::uint8_t, 32>> get_or_create_member_seed();
+  /// Whether drop_member_seed ran on this device.
+  Result<bool> member_seed_dropped();
+  /// Deletes the member seed from this device, leaving a marker so that it is
+  /// never silently re-created. Afterwards the device syncs with its device
+  /// key alone (library keys are sealed to each device); only a restore code
+  /// can enrol a new device for the member. Idempotent.
+  Status drop_member_seed();
+  /// Marks the stored member seed as kept only until this device is enrolled
+  /// (a restore): the sync manager then drops it once the device is in the
+  /// member log and holds the current library key.
+  Status set_member_seed_enrol_only();
+  /// Whether set_member_seed_enrol_only ran (and the seed is still here).
+  Result<bool> member_seed_enrol_only();
   /// Stores a member seed from a restore code (or a test fixture) before
   /// first use. kAlreadyExists if a different seed is already stored.
   Status import_member_seed(const std::array<std::uint8_t, 32>& seed);

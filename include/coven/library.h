@@ -44,6 +44,10 @@ struct LibrarySettings {
   /// Keyring custody only: the keyring scope of this directory's items when
   /// it is not the library id (IdentityOf ran before the id was known).
   std::string keyring_scope;
+  /// Restore only (not recorded): keep the member seed on this device after
+  /// it is enrolled. By default a restored device drops it then and syncs
+  /// with its own device key, so that removing the device locks it out.
+  bool keep_member_key = false;
 };
 
 /// Creates a library directory in the empty or missing directory `dir`.
@@ -95,9 +99,12 @@ Result<LibrarySettings> ReadSettings(const std::string& dir);
 /// A restore code for this member (another device of the same person
 /// passes it to CreateLibrary) and, without `passphrase`, the recovery
 /// secret that opens it (SyncManager::generate_restore_code). Neither holds
-/// the member's seed in clear; a weak `passphrase` is refused.
+/// the member's seed in clear; a weak `passphrase` is refused. Unless
+/// `keep_member_key`, the member seed then leaves this device
+/// (SyncManager::drop_member_key): the code is its only copy.
 Result<sync::sync_manager::RestoreCode> ExportJoinSecret(
-    const std::string& dir, const std::string& passphrase = "");
+    const std::string& dir, const std::string& passphrase = "",
+    bool keep_member_key = false);
 
 /// An opened library: the database, and a SyncManager over it.
 struct Library {

@@ -102,7 +102,11 @@ struct SyncStatus {
   /// The home served a rolled-back or forked member log, or a head that
   /// went back: never silently accepted. Empty when all is well.
   std::vector<std::string> alarms;
-  std::string member_id;              ///< This device's member (16 hex).
+  std::string member_id;  ///< This device's member (16 hex).
+  /// Whether this device still keeps the member seed (until a restore code
+  /// is made, or a restored device is enrolled): while it does, a stolen
+  /// device is the whole member.
+  bool member_key_here = false;
   std::string role;                   ///< "owner" ... "reader", or "".
   std::uint64_t member_log_size = 0;  ///< Verified member-log entries.
   std::string fingerprint;            ///< Compare with other members.
@@ -182,6 +186,18 @@ class SyncManager {
   Status remove_member(const std::string& member);
   /// Gives a member another role.
   Status change_role(const std::string& member, members::MemberRole role);
+  /// Removes one device (16-hex device id or 64-hex key, from
+  /// get_members()): it is cut (its writes past the last one this device
+  /// applied are rejected everywhere) and the library key rotates, sealed to
+  /// every remaining device and member, so it opens nothing written after.
+  /// Members remove their own devices; Admins and Owners any. kNotFound for
+  /// an unknown or removed device, kPermissionDenied naming the rule.
+  Status remove_device(const std::string& device);
+  /// Deletes the member seed from this device (KeyService::drop_member_seed):
+  /// from then on this device syncs with its own key, and removing it with
+  /// remove_device locks it out; only the restore code can enrol a new
+  /// device for the member. Run after saving a restore code.
+  Status drop_member_key();
   /// Starts a new library key, sealed to every member.
   Status rotate_key();
   /// Lets the member log go on past `slot`, a slot that does not verify and

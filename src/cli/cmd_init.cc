@@ -244,6 +244,12 @@ void RegisterInit(CLI::App& app, int* exit_code) {
     sub->add_option("--tables", *join_tables,
                     "Tables to sync (default: the ones in the code)");
     sub->add_option("--name", join_settings->device_name, "Device label");
+    if (restore) {
+      sub->add_flag("--keep-member-key", join_settings->keep_member_key,
+                    "Keep the member key on this device after it is "
+                    "enrolled (by default it\nleaves: the device syncs with "
+                    "its own key, and `coven remove-device`\nlocks it out)");
+    }
     CLI::Option* argv_option = nullptr;
     if (restore) {
       sub->add_option("--secret-fd", *secret_fd,
@@ -306,12 +312,19 @@ void RegisterExportSecret(CLI::App& app, int* exit_code) {
       "keep it apart from\nthe code (written down); `coven restore` asks for "
       "it. Or, with\n--with-passphrase / --passphrase-fd N / "
       "COVEN_RESTORE_PASSPHRASE, with a\nstrong passphrase (Argon2id, "
-      "MODERATE cost; weak ones are refused).");
+      "MODERATE cost; weak ones are refused).\nThe member key then leaves "
+      "this device (unless --keep-member-key): the code\nis its only copy, "
+      "and this device syncs with its own device key.");
   auto dir = std::make_shared<std::string>();
   auto argv_passphrase = std::make_shared<std::string>();
   auto passphrase_fd = std::make_shared<int>(-1);
   auto with_passphrase = std::make_shared<bool>(false);
+  auto keep_key = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
+  cmd->add_flag("--keep-member-key", *keep_key,
+                "Keep the member key on this device (then it can make "
+                "more codes, and a\nstolen device is the whole member); "
+                "by default it leaves with the code");
   cmd->add_flag("--with-passphrase", *with_passphrase,
                 "Protect the code with a passphrase typed at a prompt (or "
                 "in\nCOVEN_RESTORE_PASSPHRASE) instead of a recovery secret");
@@ -350,7 +363,7 @@ void RegisterExportSecret(CLI::App& app, int* exit_code) {
       }
       passphrase = std::move(*read);
     }
-    auto code = library::ExportJoinSecret(*dir, passphrase);
+    auto code = library::ExportJoinSecret(*dir, passphrase, *keep_key);
     if (!code.ok()) {
       *exit_code = Fail(code.status());
       return;
@@ -360,6 +373,12 @@ void RegisterExportSecret(CLI::App& app, int* exit_code) {
       std::cout << "recovery secret (shown only now; keep it apart from the "
                    "code): "
                 << code->recovery_secret << "\n";
+    }
+    if (!*keep_key) {
+      std::cout << "The member key has left this device: this code is now "
+                   "its only copy (store it\nsafely). This device keeps "
+                   "syncing with its own key; `coven remove-device`\nlocks "
+                   "it out if it is lost.\n";
     }
   });
 }

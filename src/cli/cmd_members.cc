@@ -116,6 +116,28 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
     });
   });
 
+  auto* remove_device = app.add_subcommand(
+      "remove-device",
+      "Remove one device (a lost or stolen one) and rotate the library key:\n"
+      "the new key is sealed to every other device and member, so the "
+      "removed\ndevice opens nothing written after, and every device "
+      "rejects its writes\npast the last one this device applied (a cut). "
+      "A device that still keeps\nthe member key (`coven status`) can enrol "
+      "itself again: remove the member\ninstead. Members remove their own "
+      "devices; Admins and Owners any.");
+  remove_device
+      ->add_option("device", *subject, "Device id (from `coven members`)")
+      ->required();
+  remove_device->add_option("--dir", *dir, "Library directory")->required();
+  remove_device->callback([=] {
+    WithManager(*dir, exit_code, [&](auto& manager) -> Status {
+      COVEN_RETURN_IF_ERROR(manager.remove_device(*subject));
+      std::cout << "removed device " << *subject
+                << "; the library key was rotated\n";
+      return Status::Ok();
+    });
+  });
+
   auto* change = app.add_subcommand("role", "Give a member another role.");
   change->add_option("member", *subject, "Member id")->required();
   change->add_option("role", *role, "owner, admin, writer or reader")

@@ -125,6 +125,12 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
     std::cout << "member    " << status.member_id << " ("
               << (status.role.empty() ? "not a member" : status.role)
               << "), member log " << status.member_log_size << " entries\n"
+              << "member key "
+              << (status.member_key_here
+                      ? "on this device (a stolen device is the whole member; "
+                        "`coven restore-code` moves it into a code)"
+                      : "not on this device (it syncs with its device key)")
+              << "\n"
               << "fingerprint " << status.fingerprint << "\n";
     for (const auto& alarm : status.alarms) {
       std::cout << "ALARM     " << alarm << "\n";

@@ -13,6 +13,26 @@ BoxKeyPair BoxKeyPair::FromSeed(const std::array<std::uint8_t, 32>& seed) {
   return pair;
 }
 
+BoxKeyPair BoxKeyPair::FromSigningKey(const SigningKeyPair& signer) {
+  PublicKey sign_public{};
+  SecretArray<64> sign_secret;
+  crypto_sign_seed_keypair(sign_public.data(), sign_secret.data(),
+                           signer.seed().data());
+  BoxKeyPair pair;
+  crypto_sign_ed25519_sk_to_curve25519(pair.secret_key_.data(),
+                                       sign_secret.data());
+  crypto_scalarmult_base(pair.public_key_.data(), pair.secret_key_.data());
+  return pair;
+}
+
+Result<PublicKey> BoxPublicKeyOf(const PublicKey& sign) {
+  PublicKey box{};
+  if (crypto_sign_ed25519_pk_to_curve25519(box.data(), sign.data()) != 0) {
+    return InvalidArgumentError("not a valid Ed25519 public key");
+  }
+  return box;
+}
+
 Result<Bytes> BoxKeyPair::Open(ByteView sealed) const {
   if (sealed.size() < kSealedBoxOverhead) {
     return UnauthenticatedError("sealed box too short (" +

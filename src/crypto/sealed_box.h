@@ -27,6 +27,10 @@ class BoxKeyPair {
 
   /// Derives the pair from a 32-byte seed (crypto_box_seed_keypair).
   static BoxKeyPair FromSeed(const std::array<std::uint8_t, 32>& seed);
+  /// The X25519 form of an Ed25519 pair (libsodium's
+  /// crypto_sign_ed25519_sk_to_curve25519): a device's sealing key, whose
+  /// public half anyone derives from the device key the member log names.
+  static BoxKeyPair FromSigningKey(const SigningKeyPair& signer);
 
   const PublicKey& public_key() const { return public_key_; }
 
@@ -38,6 +42,11 @@ class BoxKeyPair {
   PublicKey public_key_{};
   SecretArray<32> secret_key_;  // Locked, zeroed on destruction.
 };
+
+/// The X25519 public key of Ed25519 public key `sign` (the public half of
+/// BoxKeyPair::FromSigningKey). kInvalidArgument if `sign` is not a valid
+/// Ed25519 point.
+Result<PublicKey> BoxPublicKeyOf(const PublicKey& sign);
 
 /// Seals `message` to `recipient` (randomized by libsodium).
 Bytes SealTo(const PublicKey& recipient, ByteView message);

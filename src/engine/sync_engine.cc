@@ -121,6 +121,7 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
     membership.known_keys.push_back(engine->identity_.library_key);
   }
   membership.persist_key = engine->identity_.persist_key;
+  membership.drop_member_seed = engine->identity_.drop_member_seed;
   membership.clock = engine->clock_;
   SyncEngine* self = engine.get();
   membership.last_accepted = [self](const crypto::PublicKey& device) {

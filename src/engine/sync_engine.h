@@ -53,6 +53,8 @@ struct Identity {
   bool may_found = true;
   /// Stores library keys received through the member log.
   std::function<Status(const crypto::LibraryKey&)> persist_key;
+  /// MembershipOptions::drop_member_seed (a restored device).
+  std::function<Status()> drop_member_seed;
 };
 
 struct EngineOptions {
@@ -148,6 +150,9 @@ class SyncEngine {
   };
 
   std::uint64_t device_id() const { return device_; }
+  const crypto::PublicKey& device_public_key() const {
+    return identity_.signer.public_key();
+  }
   /// The member log and keys. Call its changes between rounds only
   /// (SyncManager serializes them with the round mutex).
   members::Membership& membership() { return *membership_; }

@@ -21,6 +21,11 @@ using Secret32 = std::array<std::uint8_t, 32>;
 /// SecretStore names.
 inline constexpr char kDeviceSecret[] = "device.key";
 inline constexpr char kMemberSecret[] = "member.key";
+/// Written (32 zero bytes) when the member seed leaves the device: from then
+/// on the seed is never re-created here.
+inline constexpr char kMemberDropped[] = "member-dropped.key";
+/// Written (32 zero bytes) by a restore: drop the seed once enrolled.
+inline constexpr char kMemberEnrolOnly[] = "member-enrol-only.key";
 
 struct KeyService::State {
   KeyCustody::Kind custody = KeyCustody::Kind::kFiles;
@@ -35,6 +40,8 @@ struct KeyService::State {
   std::optional<EncryptionKey> library_key;
   std::optional<DeviceKey> device_key;
   std::optional<Secret32> member_seed;
+  bool member_dropped = false;     // dev_mode only; otherwise the marker
+  bool member_enrol_only = false;  // dev_mode only; otherwise the marker
   std::map<std::string, EncryptionKey> received_keys;  // by key id hex
   /// Store custody: received keys live in create-once slots
   /// "received-key-<n>", n = 0, 1, ...; slots below this are loaded.
@@ -49,6 +56,10 @@ struct KeyService::State {
   /// Stores `secret` as `name`: OK if absent or already equal,
   /// kAlreadyExists (naming where) if a different value is stored.
   Status Create(const std::string& name, const Secret32& secret);
+  /// Whether the member seed was dropped from this device.
+  Result<bool> MemberDropped();
+  /// Deletes the secret `name`; OK if absent.
+  Status Remove(const std::string& name);
   /// The secret `name`, created from `entropy` when absent.
   Result<Secret32> LoadOrCreate(const std::string& name);
   /// Adds every stored received key to `received_keys`.

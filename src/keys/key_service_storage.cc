@@ -81,6 +81,20 @@ Status KeyService::State::Create(const std::string& name,
   return AlreadyExistsError("a different key is already stored in " + path);
 }
 
+Status KeyService::State::Remove(const std::string& name) {
+  if (store != nullptr) {
+    return store->Remove(name).Annotate("deleting key '" + name + "' from " +
+                                        store->Describe());
+  }
+  const std::string path = key_dir + "/" + name;
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (ec) {
+    return PermissionDeniedError("cannot delete " + path + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
 Result<Secret32> KeyService::State::LoadOrCreate(const std::string& name) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     COVEN_ASSIGN_OR_RETURN(std::optional<Secret32> existing, Read(name));

@@ -258,6 +258,9 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
   if (restored_seed) {
     COVEN_RETURN_IF_ERROR(
         keys_ok(key_service.import_member_seed(*restored_seed)));
+    if (!settings.keep_member_key) {
+      COVEN_RETURN_IF_ERROR(keys_ok(key_service.set_member_seed_enrol_only()));
+    }
   } else {
     COVEN_RETURN_IF_ERROR(
         keys_ok(key_service.get_or_create_member_seed().status()));
@@ -309,6 +312,12 @@ Result<std::string> IdentityOf(const std::string& dir) {
   COVEN_ASSIGN_OR_RETURN(keys::KeyService key_service,
                          OpenKeyService(dir, custody, library_id));
   if (!recorded) COVEN_RETURN_IF_ERROR(WriteCustodyMarker(dir, custody));
+  COVEN_ASSIGN_OR_RETURN(bool dropped, key_service.member_seed_dropped());
+  if (dropped) {
+    return FailedPreconditionError(
+        "this device no longer keeps its member key, so it has no identity "
+        "to show; it is already a device of its member (`coven members`)");
+  }
   Result<std::array<std::uint8_t, 32>> seed =
       key_service.get_or_create_member_seed();
   COVEN_RETURN_IF_ERROR(ExplainKeyError(seed.status(), custody));
@@ -319,9 +328,17 @@ Result<std::string> IdentityOf(const std::string& dir) {
 }
 
 Result<sync::sync_manager::RestoreCode> ExportJoinSecret(
-    const std::string& dir, const std::string& passphrase) {
+    const std::string& dir, const std::string& passphrase,
+    bool keep_member_key) {
   COVEN_ASSIGN_OR_RETURN(Library library, OpenLibrary(dir));
-  return library.manager->generate_restore_code(passphrase);
+  COVEN_ASSIGN_OR_RETURN(sync::sync_manager::RestoreCode code,
+                         library.manager->generate_restore_code(passphrase));
+  if (!keep_member_key) {
+    COVEN_RETURN_IF_ERROR(library.manager->drop_member_key().Annotate(
+        "the restore code was made, but the member key could not leave this "
+        "device"));
+  }
+  return code;
 }
 
 Result<Library> OpenLibrary(
@@ -338,8 +355,11 @@ Result<Library> OpenLibrary(
   // Unlock the keys before touching the database. Only the founder has a
   // founding key; a joined or restored device gets every key from the
   // member log.
-  COVEN_RETURN_IF_ERROR(ExplainKeyError(
-      key_service.get_or_create_member_seed().status(), custody));
+  COVEN_ASSIGN_OR_RETURN(bool seed_dropped, key_service.member_seed_dropped());
+  if (!seed_dropped) {
+    COVEN_RETURN_IF_ERROR(ExplainKeyError(
+        key_service.get_or_create_member_seed().status(), custody));
+  }
   Result<keys::EncryptionKey> key = keys::EncryptionKey{};
   if (library.settings.genesis_anchor.empty()) {
     key = key_service.get_or_create_encryption_key();

@@ -27,8 +27,13 @@ Status Bad(const std::string& why) {
 }  // namespace
 
 std::string KeyWrapPath(const crypto::KeyId& key_id,
-                        const crypto::PublicKey& member_sign) {
-  return "keys/" + HexEncode(key_id) + "/" + MemberIdHex(member_sign);
+                        const crypto::PublicKey& recipient_sign) {
+  return "keys/" + HexEncode(key_id) + "/" + MemberIdHex(recipient_sign);
+}
+
+Result<PublicIdentity> DeviceRecipient(const crypto::PublicKey& device) {
+  COVEN_ASSIGN_OR_RETURN(crypto::PublicKey box, crypto::BoxPublicKeyOf(device));
+  return PublicIdentity{device, box};
 }
 
 Bytes WrapKey(const std::array<std::uint8_t, 16>& library_id,
@@ -50,7 +55,8 @@ Bytes WrapKey(const std::array<std::uint8_t, 16>& library_id,
 Result<UnwrappedKey> UnwrapKey(ByteView bytes,
                                const std::array<std::uint8_t, 16>& library_id,
                                const crypto::KeyId& expected_id,
-                               const MemberIdentity& me) {
+                               const crypto::PublicKey& recipient_sign,
+                               const crypto::BoxKeyPair& box) {
   if (bytes.size() != kWrapBytes) {
     return Bad("it is " + std::to_string(bytes.size()) + " bytes, expected " +
                std::to_string(kWrapBytes));
@@ -75,8 +81,8 @@ Result<UnwrappedKey> UnwrapKey(ByteView bytes,
   if (version != kVersion) return Bad("unknown version");
   if (wrap_library != library_id) return Bad("it is for another library");
   if (key_id != expected_id) return Bad("it wraps another key id");
-  if (recipient != me.signer().public_key()) {
-    return Bad("it is addressed to another member");
+  if (recipient != recipient_sign) {
+    return Bad("it is addressed to another recipient");
   }
   const std::size_t signed_size = bytes.size() - signature.size();
   if (!crypto::Verify(signer, crypto::Hash(kLabel, bytes.first(signed_size)),
@@ -84,7 +90,7 @@ Result<UnwrappedKey> UnwrapKey(ByteView bytes,
            .ok()) {
     return UnauthenticatedError("key wrap signature does not verify");
   }
-  COVEN_ASSIGN_OR_RETURN(Bytes raw, me.box().Open(sealed));
+  COVEN_ASSIGN_OR_RETURN(Bytes raw, box.Open(sealed));
   if (raw.size() != 32) return Bad("sealed key has the wrong size");
   std::array<std::uint8_t, 32> key_bytes{};
   std::memcpy(key_bytes.data(), raw.data(), 32);

@@ -26,8 +26,9 @@ std::size_t FixedBodySize(EntryType type) {
     case EntryType::kChangeRole:
       return 32 + 1;
     case EntryType::kAddDevice:
-    case EntryType::kRemoveDevice:
       return 32 + 32;
+    case EntryType::kRemoveDevice:
+      return 32 + 32 + 16;
     case EntryType::kRotateKey:
       return 16;
     case EntryType::kSkipSlot:
@@ -77,9 +78,13 @@ void EncodeBody(const MemberEntry& e, Bytes& out) {
       wire::PutU8(out, static_cast<std::uint8_t>(e.role));
       break;
     case EntryType::kAddDevice:
+      wire::PutBytes(out, e.member_sign);
+      wire::PutBytes(out, e.device);
+      break;
     case EntryType::kRemoveDevice:
       wire::PutBytes(out, e.member_sign);
       wire::PutBytes(out, e.device);
+      wire::PutBytes(out, e.key_id);
       break;
     case EntryType::kRotateKey:
       wire::PutBytes(out, e.key_id);
@@ -227,8 +232,11 @@ Result<MemberEntry> ParseEntry(ByteView bytes) {
       ok = reader.ReadArray(&e.member_sign) && reader.ReadU8(&role);
       break;
     case EntryType::kAddDevice:
-    case EntryType::kRemoveDevice:
       ok = reader.ReadArray(&e.member_sign) && reader.ReadArray(&e.device);
+      break;
+    case EntryType::kRemoveDevice:
+      ok = reader.ReadArray(&e.member_sign) && reader.ReadArray(&e.device) &&
+           reader.ReadArray(&e.key_id);
       break;
     case EntryType::kRotateKey:
       ok = reader.ReadArray(&e.key_id);

@@ -49,6 +49,7 @@ std::string MemberIdHex(const crypto::PublicKey& sign) {
 MemberIdentity MemberIdentity::FromSeed(
     const std::array<std::uint8_t, 32>& seed) {
   MemberIdentity identity;
+  identity.has_seed_ = true;
   identity.seed_ = seed;
   crypto::Hash256 sign_seed = crypto::Hash("coven/member-sign/v1", seed);
   crypto::Hash256 box_seed = crypto::Hash("coven/member-box/v1", seed);

@@ -40,10 +40,15 @@ std::string MemberIdHex(const crypto::PublicKey& sign);
 
 class MemberIdentity {
  public:
+  /// No seed: a device that dropped its member seed (it knows its member
+  /// from the member log, by its device key).
   MemberIdentity() = default;
   static MemberIdentity FromSeed(const std::array<std::uint8_t, 32>& seed);
   static MemberIdentity Generate(Entropy& entropy);
 
+  /// False for a default-constructed identity: then seed(), signer() and
+  /// box() hold zeros and must not be used.
+  bool has_seed() const { return has_seed_; }
   const std::array<std::uint8_t, 32>& seed() const { return seed_.get(); }
   const crypto::SigningKeyPair& signer() const { return signer_; }
   const crypto::BoxKeyPair& box() const { return box_; }
@@ -52,6 +57,7 @@ class MemberIdentity {
   }
 
  private:
+  bool has_seed_ = false;
   crypto::SecretArray<32> seed_;  // Locked, zeroed on destruction.
   crypto::SigningKeyPair signer_;
   crypto::BoxKeyPair box_;

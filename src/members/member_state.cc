@@ -303,9 +303,14 @@ Status MemberState::ApplyRemoveDevice(const MemberRecord& author,
     return Deny("only an Owner can remove another Owner's device");
   }
   COVEN_RETURN_IF_ERROR(CheckCutsCover(e, {e.device}));
+  // The removed device held the current key: a new one, wrapped to every
+  // remaining device, is what keeps it from opening anything written now.
+  COVEN_RETURN_IF_ERROR(CheckNewKey(e.key_id));
   RecordCuts(e);
   it->second.active = false;
   it->second.removed_at = position_ + 1;
+  current_key_ = e.key_id;
+  key_ids_.push_back(e.key_id);
   return Status::Ok();
 }
 

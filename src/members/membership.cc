@@ -40,6 +40,7 @@ Result<std::unique_ptr<Membership>> Membership::Open(
   if (!m->options_.clock)
     m->options_.clock = std::make_shared<clock::SystemClock>();
   m->log_ = MemberLog(m->options_.genesis_anchor);
+  m->device_box_ = crypto::BoxKeyPair::FromSigningKey(m->options_.device);
   for (const crypto::LibraryKey& key : m->options_.known_keys) {
     m->keys_[key.id()] = key;
   }
@@ -80,7 +81,8 @@ Status Membership::Refresh(RefreshReport* report) {
     COVEN_RETURN_IF_ERROR(Found(report));
   }
   COVEN_RETURN_IF_ERROR(Enrol(report));
-  return FetchKeys(report);
+  COVEN_RETURN_IF_ERROR(FetchKeys(report));
+  return DropSeedWhenDone();
 }
 
 Status Membership::FetchNew(RefreshReport* report) {
@@ -233,8 +235,7 @@ Status Membership::CanWrite() const {
         "first");
   }
   const crypto::PublicKey& device = options_.device.public_key();
-  const MemberRecord* me =
-      state.FindMember(options_.member.signer().public_key());
+  const MemberRecord* me = state.FindMember(MemberSign());
   if (me == nullptr) {
     return PermissionDeniedError(
         "this device's member is not a member of the library; show `coven "
@@ -318,6 +319,24 @@ Status Membership::AuthorizeObject(const object::ObjectHeader& header,
         std::to_string(at) + " (a retired or foreign key)");
   }
   return Status::Ok();
+}
+
+crypto::PublicKey Membership::MemberSign() const {
+  if (options_.member.has_seed()) return options_.member.signer().public_key();
+  const DeviceRecord* device =
+      current().FindDevice(options_.device.public_key());
+  return device == nullptr ? crypto::PublicKey{} : device->member;
+}
+
+Result<PublicIdentity> Membership::MemberPublic() const {
+  if (options_.member.has_seed()) return options_.member.public_identity();
+  const MemberRecord* me = current().FindMember(MemberSign());
+  if (me == nullptr) {
+    return NotFoundError(
+        "this device holds no member seed and the member log does not list "
+        "it yet");
+  }
+  return me->identity;
 }
 
 crypto::Hash256 Membership::SlotHash(std::uint64_t position) const {

@@ -39,8 +39,14 @@ namespace coven::members {
 
 struct MembershipOptions {
   std::array<std::uint8_t, 16> library_id{};
+  /// This device's member; without a seed once the device dropped it (then
+  /// the member is the one the log lists this device under).
   MemberIdentity member;
   crypto::SigningKeyPair device;
+  /// Called once this device is enrolled and holds the current key, if set:
+  /// drops the member seed from the device (a restored device that keeps
+  /// only its device key). Membership forgets the seed after it returns OK.
+  std::function<Status()> drop_member_seed;
   /// Slot 1 must hash to this (from an invite or restore code).
   std::optional<crypto::Hash256> genesis_anchor;
   /// If the home holds no member log and this is set (and no anchor is),
@@ -78,6 +84,14 @@ class Membership {
   std::uint64_t position() const { return log_.size(); }
   const MemberState& current() const { return log_.current(); }
   const MemberIdentity& member() const { return options_.member; }
+  /// This device's member signing key: from the seed, or (seed dropped)
+  /// the member the log lists this device under; zero if neither.
+  crypto::PublicKey MemberSign() const;
+  /// This device's member as the log records it; kNotFound before it is in
+  /// the log.
+  Result<PublicIdentity> MemberPublic() const;
+  /// Forgets the member seed in memory (after KeyService::drop_member_seed).
+  void ForgetMemberSeed() { options_.member = MemberIdentity(); }
 
   /// OK if this device may publish rows now; otherwise kPermissionDenied
   /// (or kFailedPrecondition before the device is enrolled) saying why and
@@ -111,6 +125,10 @@ class Membership {
   Status Remove(const crypto::PublicKey& member_sign);
   Status ChangeRole(const crypto::PublicKey& member_sign, MemberRole role);
   Status RotateKey();
+  /// Removes one device (its member's own, or any as an Admin or Owner),
+  /// cuts it and rotates the key; the new key is sealed to every remaining
+  /// device and member, so the removed device opens nothing written after.
+  Status RemoveDevice(const crypto::PublicKey& device);
 
   /// A member by id (16 hex), signing key hex (64) or identity hex (128).
   Result<const MemberRecord*> FindMemberByText(std::string_view text) const;
@@ -166,6 +184,18 @@ class Membership {
   Status AppendEntry(MemberEntry entry, const crypto::SigningKeyPair& signer,
                      const std::function<Status()>& before_write);
   Status WrapTo(const crypto::LibraryKey& key, const PublicIdentity& recipient);
+  // Seals `key` to every active member of the current state (for restore)
+  // and to each of its active devices (daily use), except `skip_member`
+  // and `skip_device`.
+  Status WrapToAll(const crypto::LibraryKey& key,
+                   const crypto::PublicKey& skip_member,
+                   const crypto::PublicKey& skip_device);
+  // Unwraps key `id` from `path` with the recipient's box; records
+  // problems for the current key only.
+  Result<bool> TryUnwrap(const crypto::KeyId& id,
+                         const crypto::PublicKey& recipient,
+                         const crypto::BoxKeyPair& box, RefreshReport* report);
+  Status DropSeedWhenDone();
   // Sets entry.cuts for the devices whose right to write `entry` ends, as
   // the current state names them.
   Status FillCuts(MemberEntry& entry) const;
@@ -175,6 +205,7 @@ class Membership {
   home::HomeRef home_;
   MembershipOptions options_;
   MemberLog log_;
+  crypto::BoxKeyPair device_box_;     // the device key in X25519 form
   std::uint64_t last_slot_size_ = 0;  // bytes in the last slot
   std::map<crypto::KeyId, crypto::LibraryKey> keys_;
   std::string alarm_;

@@ -21,7 +21,10 @@ Status Membership::Found(RefreshReport* report) {
   genesis.device = options_.device.public_key();
   genesis.key_id = key.id();
   Status appended = AppendEntry(genesis, options_.device, [&] {
-    return WrapTo(key, options_.member.public_identity());
+    COVEN_RETURN_IF_ERROR(WrapTo(key, options_.member.public_identity()));
+    COVEN_ASSIGN_OR_RETURN(PublicIdentity self,
+                           DeviceRecipient(options_.device.public_key()));
+    return WrapTo(key, self);
   });
   if (appended.code() == StatusCode::kPermissionDenied && log_.size() > 0) {
     // Another device founded the library first: join its log instead.
@@ -31,6 +34,8 @@ Status Membership::Found(RefreshReport* report) {
 }
 
 Status Membership::Enrol(RefreshReport* report) {
+  // Only a device holding the member seed can enrol itself (a restore).
+  if (!options_.member.has_seed()) return Status::Ok();
   const MemberState& state = current();
   const crypto::PublicKey& sign = options_.member.signer().public_key();
   const MemberRecord* me = state.FindMember(sign);
@@ -56,6 +61,24 @@ Status Membership::WrapTo(const crypto::LibraryKey& key,
   if (created.code() == StatusCode::kAlreadyExists) return Status::Ok();
   return created.Annotate("sealing key " + HexEncode(key.id()) + " to " +
                           MemberIdHex(recipient.sign));
+}
+
+Status Membership::WrapToAll(const crypto::LibraryKey& key,
+                             const crypto::PublicKey& skip_member,
+                             const crypto::PublicKey& skip_device) {
+  const MemberState& state = current();
+  for (const MemberInfo& info : state.Members()) {
+    Result<PublicIdentity> identity = ParseIdentityHex(info.public_key);
+    if (!identity.ok() || identity->sign == skip_member) continue;
+    COVEN_RETURN_IF_ERROR(WrapTo(key, *identity));
+    for (const crypto::PublicKey& device :
+         state.ActiveDevicesOf(identity->sign)) {
+      if (device == skip_device) continue;
+      COVEN_ASSIGN_OR_RETURN(PublicIdentity recipient, DeviceRecipient(device));
+      COVEN_RETURN_IF_ERROR(WrapTo(key, recipient));
+    }
+  }
+  return Status::Ok();
 }
 
 Status Membership::FillCuts(MemberEntry& entry) const {
@@ -186,12 +209,35 @@ Status Membership::Remove(const crypto::PublicKey& member_sign) {
   }
   COVEN_RETURN_IF_ERROR(AddKey(fresh));
   return AppendEntry(entry, options_.device, [&]() -> Status {
-    for (const MemberInfo& info : current().Members()) {
-      Result<PublicIdentity> identity = ParseIdentityHex(info.public_key);
-      if (!identity.ok() || identity->sign == member_sign) continue;
-      COVEN_RETURN_IF_ERROR(WrapTo(fresh, *identity));
-    }
-    return Status::Ok();
+    return WrapToAll(fresh, member_sign, crypto::PublicKey{});
+  });
+}
+
+Status Membership::RemoveDevice(const crypto::PublicKey& device) {
+  const DeviceRecord* record = current().FindDevice(device);
+  if (record == nullptr || !record->active) {
+    return NotFoundError("no active device " +
+                         DeviceIdToHex(crypto::DeviceIdFor(device)) +
+                         " in this library; `coven devices` lists them");
+  }
+  const crypto::LibraryKey fresh =
+      crypto::LibraryKey::Generate(*options_.entropy);
+  MemberEntry entry;
+  entry.type = EntryType::kRemoveDevice;
+  entry.member_sign = record->member;
+  entry.device = device;
+  entry.key_id = fresh.id();
+  MemberState check = current();
+  entry.library_id = options_.library_id;
+  entry.signer = options_.device.public_key();
+  COVEN_RETURN_IF_ERROR(FillCuts(entry));
+  Status allowed = check.Apply(entry);
+  if (!allowed.ok()) {
+    return PermissionDeniedError(std::string("refused: ") + allowed.message());
+  }
+  COVEN_RETURN_IF_ERROR(AddKey(fresh));
+  return AppendEntry(entry, options_.device, [&]() -> Status {
+    return WrapToAll(fresh, crypto::PublicKey{}, device);
   });
 }
 
@@ -212,12 +258,7 @@ Status Membership::RotateKey() {
   entry.key_id = fresh.id();
   COVEN_RETURN_IF_ERROR(AddKey(fresh));
   return AppendEntry(entry, options_.device, [&]() -> Status {
-    for (const MemberInfo& info : current().Members()) {
-      Result<PublicIdentity> identity = ParseIdentityHex(info.public_key);
-      if (!identity.ok()) continue;
-      COVEN_RETURN_IF_ERROR(WrapTo(fresh, *identity));
-    }
-    return Status::Ok();
+    return WrapToAll(fresh, crypto::PublicKey{}, crypto::PublicKey{});
   });
 }
 

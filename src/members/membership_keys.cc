@@ -8,38 +8,72 @@ namespace coven::members {
 
 Status Membership::FetchKeys(RefreshReport* report) {
   const MemberState& state = current();
-  const MemberRecord* me =
-      state.FindMember(options_.member.signer().public_key());
+  const MemberRecord* me = state.FindMember(MemberSign());
   if (me == nullptr || !me->active) return Status::Ok();
+  const bool enrolled =
+      state.FindDevice(options_.device.public_key()) != nullptr;
   for (const crypto::KeyId& id : state.key_ids()) {
     if (keys_.count(id)) continue;
-    const std::string path =
-        KeyWrapPath(id, options_.member.signer().public_key());
-    ++report->requests;
-    Result<Bytes> bytes = home_->Get(path, home::kMaxKeyWrapBytes);
-    if (!bytes.ok()) {
-      if (id == state.current_key_id()) {
-        report->problems.push_back(
-            "the current library key is not sealed to this member yet (" +
-            path + ": " + bytes.status().ToString() + "); waiting");
-      }
-      continue;
+    // The device's own wrap first (what daily sync uses); the member's
+    // only while this device still holds the member seed (enrolling).
+    bool got = false;
+    if (enrolled) {
+      COVEN_ASSIGN_OR_RETURN(got, TryUnwrap(id, options_.device.public_key(),
+                                            device_box_, report));
     }
-    Result<UnwrappedKey> unwrapped =
-        UnwrapKey(*bytes, options_.library_id, id, options_.member);
-    if (!unwrapped.ok()) {
-      report->problems.push_back(path +
-                                 " rejected: " + unwrapped.status().message());
-      continue;
+    if (!got && options_.member.has_seed()) {
+      COVEN_ASSIGN_OR_RETURN(
+          got, TryUnwrap(id, me->identity.sign, options_.member.box(), report));
     }
-    if (state.FindDevice(unwrapped->signer) == nullptr &&
-        state.FindMember(unwrapped->signer) == nullptr) {
+    if (!got && id == state.current_key_id()) {
       report->problems.push_back(
-          path + " rejected: signed by a key the member log does not know");
-      continue;
+          "the current library key " + HexEncode(id) +
+          " is not sealed to this device yet; waiting for a device that "
+          "holds it (an Admin or Owner's) to seal it");
     }
-    COVEN_RETURN_IF_ERROR(AddKey(unwrapped->key));
   }
+  return Status::Ok();
+}
+
+Result<bool> Membership::TryUnwrap(const crypto::KeyId& id,
+                                   const crypto::PublicKey& recipient,
+                                   const crypto::BoxKeyPair& box,
+                                   RefreshReport* report) {
+  const MemberState& state = current();
+  const std::string path = KeyWrapPath(id, recipient);
+  ++report->requests;
+  Result<Bytes> bytes = home_->Get(path, home::kMaxKeyWrapBytes);
+  if (!bytes.ok()) return false;
+  Result<UnwrappedKey> unwrapped =
+      UnwrapKey(*bytes, options_.library_id, id, recipient, box);
+  if (!unwrapped.ok()) {
+    report->problems.push_back(path +
+                               " rejected: " + unwrapped.status().message());
+    return false;
+  }
+  if (state.FindDevice(unwrapped->signer) == nullptr &&
+      state.FindMember(unwrapped->signer) == nullptr) {
+    report->problems.push_back(
+        path + " rejected: signed by a key the member log does not know");
+    return false;
+  }
+  COVEN_RETURN_IF_ERROR(AddKey(unwrapped->key));
+  return true;
+}
+
+Status Membership::DropSeedWhenDone() {
+  if (!options_.drop_member_seed || !options_.member.has_seed()) {
+    return Status::Ok();
+  }
+  const MemberState& state = current();
+  const DeviceRecord* device = state.FindDevice(options_.device.public_key());
+  if (device == nullptr || !device->active ||
+      keys_.count(state.current_key_id()) == 0) {
+    return Status::Ok();
+  }
+  COVEN_RETURN_IF_ERROR(options_.drop_member_seed().Annotate(
+      "dropping the member seed now that this device is enrolled"));
+  ForgetMemberSeed();
   return Status::Ok();
 }
 

@@ -54,8 +54,9 @@ Result<library::LibraryLocation> Location(const config::Config& config,
 
 std::string SyncManager::identity() {
   std::lock_guard<std::mutex> round(impl_->engine->round_mutex());
-  return members::IdentityHex(
-      impl_->engine->membership().member().public_identity());
+  Result<members::PublicIdentity> me =
+      impl_->engine->membership().MemberPublic();
+  return me.ok() ? members::IdentityHex(*me) : std::string();
 }
 
 Result<std::string> SyncManager::invite_member(
@@ -97,6 +98,41 @@ Status SyncManager::change_role(const std::string& member,
   });
 }
 
+Status SyncManager::remove_device(const std::string& device) {
+  std::string wanted;
+  for (char c : device) {
+    if (c != ' ') wanted.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return WithMembers(*impl_->engine, [&](members::Membership& m) -> Status {
+    for (const members::MemberInfo& member :
+         m.current().Members(/*include_removed=*/true)) {
+      for (const members::DeviceInfo& d : member.devices) {
+        if (d.device_id != wanted && d.public_key != wanted) continue;
+        Bytes key;
+        if (!HexDecode(d.public_key, &key) || key.size() != 32) break;
+        crypto::PublicKey public_key{};
+        std::copy(key.begin(), key.end(), public_key.begin());
+        return m.RemoveDevice(public_key);
+      }
+    }
+    return NotFoundError("no device " + device +
+                         " in this library; `coven members` lists them");
+  });
+}
+
+Status SyncManager::drop_member_key() {
+  std::lock_guard<std::mutex> round(impl_->engine->round_mutex());
+  members::Membership& m = impl_->engine->membership();
+  if (m.current().FindDevice(impl_->engine->device_public_key()) == nullptr) {
+    return FailedPreconditionError(
+        "this device is not enrolled in the member log yet; sync first, "
+        "then drop the member key");
+  }
+  COVEN_RETURN_IF_ERROR(impl_->key_service->drop_member_seed());
+  m.ForgetMemberSeed();
+  return Status::Ok();
+}
+
 Status SyncManager::skip_member_slot(std::uint64_t slot) {
   return WithMembers(*impl_->engine,
                      [&](members::Membership& m) { return m.SkipSlot(slot); });
@@ -111,6 +147,13 @@ Result<RestoreCode> SyncManager::generate_restore_code(
     const std::string& passphrase) {
   return WithMembers(
       *impl_->engine, [&](members::Membership& m) -> Result<RestoreCode> {
+        if (!m.member().has_seed()) {
+          return FailedPreconditionError(
+              "this device no longer keeps the member key (it left when a "
+              "restore code was made or this device was enrolled); the "
+              "restore code saved then is the only one. Without it, an "
+              "Admin can invite a new identity");
+        }
         COVEN_ASSIGN_OR_RETURN(
             library::LibraryLocation location,
             Location(impl_->config, m, impl_->key_service->library_id()));

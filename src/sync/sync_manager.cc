@@ -40,10 +40,21 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   COVEN_ASSIGN_OR_RETURN(keys::DeviceKey device_key,
                          key_service.get_or_create_device_key());
   identity.signer = crypto::SigningKeyPair::FromSeed(device_key.seed);
-  COVEN_ASSIGN_OR_RETURN(auto member_seed,
-                         key_service.get_or_create_member_seed());
-  identity.member = members::MemberIdentity::FromSeed(member_seed);
-  crypto::WipeMemory(member_seed.data(), member_seed.size());
+  // A device that dropped its member seed syncs with its device key alone.
+  COVEN_ASSIGN_OR_RETURN(bool seed_dropped, key_service.member_seed_dropped());
+  if (!seed_dropped) {
+    COVEN_ASSIGN_OR_RETURN(auto member_seed,
+                           key_service.get_or_create_member_seed());
+    identity.member = members::MemberIdentity::FromSeed(member_seed);
+    crypto::WipeMemory(member_seed.data(), member_seed.size());
+    COVEN_ASSIGN_OR_RETURN(bool enrol_only,
+                           key_service.member_seed_enrol_only());
+    if (enrol_only) {
+      identity.drop_member_seed = [key_service]() mutable {
+        return key_service.drop_member_seed();
+      };
+    }
+  }
   COVEN_ASSIGN_OR_RETURN(std::vector<keys::EncryptionKey> held,
                          key_service.library_keys());
   for (const keys::EncryptionKey& key : held) {
@@ -251,8 +262,9 @@ SyncStatus SyncManager::status() {
   {
     std::lock_guard<std::mutex> round(impl_->engine->round_mutex());
     members::Membership& m = impl_->engine->membership();
-    const crypto::PublicKey& me = m.member().signer().public_key();
+    const crypto::PublicKey me = m.MemberSign();
     out.member_id = members::MemberIdHex(me);
+    out.member_key_here = m.member().has_seed();
     if (const members::MemberRecord* r = m.current().FindMember(me);
         r && r->active) {
       out.role = std::string(members::RoleName(r->role));
