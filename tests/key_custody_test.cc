@@ -120,6 +120,41 @@ TEST_P(KeyCustodyRoundTrip, AllFourSecretKindsSurviveReopening) {
             StatusCode::kAlreadyExists);
 }
 
+TEST_P(KeyCustodyRoundTrip, ADroppedMemberSeedIsGoneAndNeverRecreated) {
+  ScratchDir dir;
+  const std::string key_dir = dir.path() + "/keys";
+  auto keys = KeyService::WithCustody(Custody(GetParam(), "correct horse"),
+                                      kLibraryId, key_dir);
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  Secrets s = CreateAll(*keys);
+  ASSERT_TRUE(keys->set_member_seed_enrol_only().ok());
+  EXPECT_TRUE(keys->member_seed_enrol_only().value());
+  ASSERT_TRUE(keys->drop_member_seed().ok());
+  ASSERT_TRUE(keys->drop_member_seed().ok());  // Twice is OK.
+  auto check = [&](KeyService& service) {
+    EXPECT_TRUE(service.member_seed_dropped().value());
+    EXPECT_FALSE(service.member_seed_enrol_only().value());
+    Result<std::array<std::uint8_t, 32>> seed =
+        service.get_or_create_member_seed();
+    EXPECT_EQ(seed.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(seed.status().message().find("restore code"), std::string::npos);
+    EXPECT_EQ(service.import_member_seed(s.member).code(),
+              StatusCode::kFailedPrecondition);
+    // The other secrets stay.
+    EXPECT_EQ(service.get_or_create_device_key().value().seed, s.device.seed);
+    EXPECT_EQ(service.library_keys().value().size(), 3u);
+  };
+  check(*keys);
+  if (GetParam() == KeyCustody::Kind::kMemory) return;
+  for (const std::string& file : FilesIn(key_dir)) {
+    EXPECT_EQ(file.find("/member.key"), std::string::npos) << file;
+  }
+  auto reopened = KeyService::WithCustody(Custody(GetParam(), "correct horse"),
+                                          kLibraryId, key_dir);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  check(*reopened);
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, KeyCustodyRoundTrip,
                          ::testing::Values(KeyCustody::Kind::kMemory,
                                            KeyCustody::Kind::kFiles,
