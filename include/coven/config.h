@@ -64,6 +64,11 @@ struct Config {
   /// copies it keeps and stores again what the home lost (also in the first
   /// round, and in the round after its head was found missing or damaged).
   std::int64_t audit_interval_ms = 3'600'000;
+  /// False when this device's member was invited to the future only
+  /// (SyncManager::invite_member with share_history false): log objects
+  /// sealed with keys from before it joined, never sealed to it, are passed
+  /// over instead of waited for. Set from the invite code.
+  bool history_before_join = true;
 
   /// Injected storage: when set, used instead of cloud_home (tests, custom
   /// homes).

@@ -44,6 +44,10 @@ struct LibrarySettings {
   /// Keyring custody only: the keyring scope of this directory's items when
   /// it is not the library id (IdentityOf ran before the id was known).
   std::string keyring_scope;
+  /// False when the member was invited to the future only (from the invite
+  /// or restore code): objects sealed with keys from before it joined are
+  /// passed over (Config::history_before_join).
+  bool history_before_join = true;
   /// Restore only (not recorded): keep the member seed on this device after
   /// it is enrolled. By default a restored device drops it then and syncs
   /// with its own device key, so that removing the device locks it out.

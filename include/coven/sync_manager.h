@@ -173,12 +173,16 @@ class SyncManager {
   /// X25519 sealing key). An Admin passes it to invite_member.
   std::string identity();
   /// Adds the member `public_key_hex` (from its `identity()`) with `role`
-  /// and seals every library key this device holds to it. Returns the
-  /// invite code the new member passes to `coven join` (no secret inside:
-  /// the library id, the home and the genesis hash). Errors:
+  /// and seals every library key this device holds to it, so it reads all
+  /// history. With `share_history` false it first rotates the key and seals
+  /// only the new one: the member reads only what is written from now on
+  /// (its devices pass older objects over). Returns the invite code the new
+  /// member passes to `coven join` (no secret inside: the library id, the
+  /// home, the genesis hash and whether history is shared). Errors:
   /// kInvalidArgument (malformed key), kPermissionDenied, home errors.
   Result<std::string> invite_member(const std::string& public_key_hex,
-                                    members::MemberRole role);
+                                    members::MemberRole role,
+                                    bool share_history = true);
   /// The members as the verified member log says now (removed ones too).
   Result<std::vector<members::MemberInfo>> get_members();
   /// Removes a member (16-hex id or public key) and rotates the library

@@ -62,20 +62,26 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
       "invite",
       "Add a member (Admins and Owners) and print the invite code it passes "
       "to\n`coven join`. The code holds no secret: the library keys are "
-      "sealed to the\nmember's key in the home. Every library key this "
-      "device holds is sealed\nto the new member, so it can read ALL of the "
-      "library's history, including\nwhat was written before the invite "
-      "(there is no option yet to share\nonly what comes after).");
+      "sealed to the\nmember's key in the home. By default every library key "
+      "this device holds\nis sealed to the new member, so it can read ALL of "
+      "the library's history,\nincluding what was written before the invite. "
+      "With --future-only the key\nis rotated first and only the new one is "
+      "sealed to it: it reads only what\nis written from now on.");
   invite->add_option("identity", *subject, "The joiner's `coven identity`")
       ->required();
+  auto future_only = std::make_shared<bool>(false);
+  invite->add_flag("--future-only", *future_only,
+                   "Share only what is written from now on (rotates the "
+                   "library key first)");
   invite->add_option("--role", *role, "owner, admin, writer or reader");
   invite->add_option("--dir", *dir, "Library directory")->required();
   invite->callback([=] {
     auto parsed = RoleOrFail(*role, exit_code);
     if (!parsed) return;
     WithManager(*dir, exit_code, [&](auto& manager) -> Status {
-      COVEN_ASSIGN_OR_RETURN(std::string code,
-                             manager.invite_member(*subject, *parsed));
+      COVEN_ASSIGN_OR_RETURN(
+          std::string code,
+          manager.invite_member(*subject, *parsed, !*future_only));
       std::cout << code << "\n";
       return Status::Ok();
     });

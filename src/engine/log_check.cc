@@ -20,7 +20,8 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
   Result<object::ObjectHeader> verified = object::Verify(path, object, limits);
   if (!verified.ok()) return {LogCheck::kReject, verified.status(), ""};
   header = *verified;
-  if (!membership_->KeyFor(header.key_id)) {
+  const bool pass_over = PassesOver(header.key_id);
+  if (!pass_over && !membership_->KeyFor(header.key_id)) {
     // Perhaps a newer (rotated) key that has not reached this device yet.
     return {LogCheck::kWait, Status::Ok(),
             "is sealed with a library key this device does not have; waiting"};
@@ -85,6 +86,10 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
               ""};
     }
   }
+  if (pass_over) {
+    return {LogCheck::kPassOver, Status::Ok(),
+            "sealed with a key from before this member joined"};
+  }
   Result<Bytes> payload =
       object::Open(path, object, KeyLookup(), nullptr, limits);
   if (!payload.ok() && payload.status().code() == StatusCode::kNotFound) {
@@ -108,6 +113,28 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
   if (!verdict.ok()) return {LogCheck::kReject, verdict, ""};
   *payload_out = std::move(*payload);
   return {LogCheck::kApply, Status::Ok(), ""};
+}
+
+bool SyncEngine::PassesOver(const crypto::KeyId& id) const {
+  return !options_.history_before_join && membership_->KeyPredatesJoin(id);
+}
+
+Status SyncEngine::PassOver(std::uint64_t author, std::uint64_t seq,
+                            const object::ObjectHeader& header,
+                            const Bytes& object) {
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
+  COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
+                                   object::ObjectHash(object),
+                                   &header.author_public_key));
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_,
+                                     "member_seq/" + DeviceIdToHex(author),
+                                     std::to_string(header.member_seq)));
+  COVEN_ASSIGN_OR_RETURN(std::uint64_t passed,
+                         db::GetStateNumber(conn_, "passed_over"));
+  COVEN_RETURN_IF_ERROR(
+      db::SetState(conn_, "passed_over", std::to_string(passed + 1)));
+  return txn.Commit();
 }
 
 }  // namespace coven::engine

@@ -65,6 +65,10 @@ struct EngineOptions {
   /// How often a round compares this device's log in the home with the sent
   /// store and repairs it (also in the first round after Open).
   std::int64_t audit_interval_ms = 3'600'000;
+  /// False when this device's member was invited to the future only: log
+  /// objects sealed with a key from before it joined (never sealed to it)
+  /// are passed over instead of waited for.
+  bool history_before_join = true;
 };
 
 /// What one round did.
@@ -232,10 +236,18 @@ class SyncEngine {
                     RoundReport* report);
   // What a fetched log object deserves.
   struct LogCheck {
-    enum Kind { kApply, kWait, kReject } kind;
+    // kPassOver: valid and authorized, but sealed with a key from before
+    // this member joined that was never sealed to it (future-only invite).
+    enum Kind { kApply, kWait, kReject, kPassOver } kind;
     Status status;    // kReject: why
     std::string why;  // kWait: why
   };
+  // Whether objects sealed with key `id` are passed over here
+  // (EngineOptions::history_before_join, Membership::KeyPredatesJoin).
+  bool PassesOver(const crypto::KeyId& id) const;
+  // Moves `author`'s cursor past object `seq`, which is passed over.
+  Status PassOver(std::uint64_t author, std::uint64_t seq,
+                  const object::ObjectHeader& header, const Bytes& object);
   // `position_floor`: the member-log position the object may not go below
   // (default: the one its author's last applied object named).
   LogCheck CheckLogObject(std::uint64_t author, std::uint64_t seq,

@@ -47,6 +47,7 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
   if (!s.genesis_anchor.empty()) j["genesis_anchor"] = s.genesis_anchor;
   j["key_custody"] = s.key_custody;
   if (!s.keyring_scope.empty()) j["keyring_scope"] = s.keyring_scope;
+  if (!s.history_before_join) j["history"] = "future-only";
   const std::string path = SettingsPath(dir);
   const std::string tmp = path + ".tmp";
   {
@@ -73,6 +74,7 @@ Result<config::Config> ConfigFor(const std::string& dir,
   config.synced_tables = settings.tables;
   config.genesis_anchor = settings.genesis_anchor;
   config.sync_interval_ms = settings.sync_interval_ms;
+  config.history_before_join = settings.history_before_join;
   COVEN_RETURN_IF_ERROR(config.apply_env());
   return config;
 }
@@ -151,6 +153,7 @@ Result<LibrarySettings> ReadSettings(const std::string& dir) {
     s.genesis_anchor = j.value("genesis_anchor", std::string());
     s.key_custody = j.value("key_custody", std::string("files"));
     s.keyring_scope = j.value("keyring_scope", std::string());
+    s.history_before_join = j.value("history", std::string()) != "future-only";
   } catch (const std::exception& e) {
     return bad(e.what());
   }
@@ -211,6 +214,7 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     if (settings.home_folder.empty())
       settings.home_folder = location->container;
     if (settings.tables.empty()) settings.tables = location->tables;
+    settings.history_before_join = location->history_before_join;
   } else {
     std::array<std::uint8_t, 16> id{};
     entropy.Fill(id);

@@ -29,6 +29,7 @@ enum Tag : std::uint8_t {
   kSeed = 8,         // restore (old codes, read only): the seed in clear
   kSealedSeed = 9,   // restore: the member seed sealed with a passphrase
   kSecretSeed = 10,  // restore: the seed sealed with a recovery secret
+  kNoHistory = 11,   // present (value 1): the member reads the future only
 };
 
 constexpr std::size_t kRecoverySecretBytes = 16;
@@ -49,6 +50,7 @@ void WriteLocation(const LibraryLocation& l, codes::TlvWriter& w) {
       .AddString(kContainer, l.container);
   if (!l.account.empty()) w.AddString(kAccount, l.account);
   for (const std::string& t : l.tables) w.AddString(kTable, t);
+  if (!l.history_before_join) w.AddUint(kNoHistory, 1);
 }
 
 std::string Text(ByteView v) {
@@ -89,6 +91,11 @@ Result<LibraryLocation> ReadLocation(
   }
   for (const codes::TlvRecord& r : records) {
     if (r.tag == kTable) l.tables.push_back(Text(r.value));
+  }
+  if (const auto* no_history = codes::FindTlv(records, kNoHistory)) {
+    COVEN_ASSIGN_OR_RETURN(std::uint64_t flag,
+                           codes::TlvUint(no_history->value));
+    l.history_before_join = flag == 0;
   }
   return l;
 }

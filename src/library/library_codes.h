@@ -31,6 +31,9 @@ struct LibraryLocation {
   std::string container;      ///< Folder, bucket or remote path.
   std::string account;        ///< Account e-mail, may be empty.
   std::vector<std::string> tables;
+  /// False: the member reads only what is written after it joined (a
+  /// future-only invite); objects sealed with older keys are passed over.
+  bool history_before_join = true;
 };
 
 /// "CVI1-...": a LibraryLocation.

@@ -101,6 +101,10 @@ class Membership {
   /// device does not hold it yet.
   Result<crypto::LibraryKey> CurrentKey() const;
   std::optional<crypto::LibraryKey> KeyFor(const crypto::KeyId& id) const;
+  /// Whether key `id` is one this device does not hold that was retired
+  /// before its member joined (the current key at its add-member entry is
+  /// newer): what a future-only invite withholds.
+  bool KeyPredatesJoin(const crypto::KeyId& id) const;
 
   /// Whether a verified remote object may apply: OK; kUnavailable when the
   /// member log it names is not here yet (wait); kPermissionDenied when its
@@ -121,7 +125,11 @@ class Membership {
   // Changes (Admins and Owners). Each is checked against the current state
   // first (kPermissionDenied with the rule that forbids it) and then
   // appended; kUnavailable if the home cannot be reached.
-  Status Invite(const PublicIdentity& identity, MemberRole role);
+  /// With `share_history` false, rotates the key first and seals only the
+  /// new key to the member (a future-only invite): it reads nothing written
+  /// before.
+  Status Invite(const PublicIdentity& identity, MemberRole role,
+                bool share_history = true);
   Status Remove(const crypto::PublicKey& member_sign);
   Status ChangeRole(const crypto::PublicKey& member_sign, MemberRole role);
   Status RotateKey();

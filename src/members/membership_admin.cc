@@ -177,13 +177,26 @@ Status Membership::AppendEntry(MemberEntry entry,
       "the member log kept changing while appending; try again");
 }
 
-Status Membership::Invite(const PublicIdentity& identity, MemberRole role) {
+Status Membership::Invite(const PublicIdentity& identity, MemberRole role,
+                          bool share_history) {
   MemberEntry entry;
   entry.type = EntryType::kAddMember;
   entry.member_sign = identity.sign;
   entry.member_box = identity.box;
   entry.role = role;
+  // Checked before a future-only invite rotates the key.
+  MemberState check = current();
+  entry.library_id = options_.library_id;
+  entry.signer = options_.device.public_key();
+  if (Status allowed = check.Apply(entry); !allowed.ok()) {
+    return PermissionDeniedError(std::string("refused: ") + allowed.message());
+  }
+  if (!share_history) COVEN_RETURN_IF_ERROR(RotateKey());
   return AppendEntry(entry, options_.device, [&]() -> Status {
+    if (!share_history) {
+      COVEN_ASSIGN_OR_RETURN(crypto::LibraryKey key, CurrentKey());
+      return WrapTo(key, identity);
+    }
     for (const auto& [id, key] : keys_) {
       COVEN_RETURN_IF_ERROR(WrapTo(key, identity));
     }

@@ -1,5 +1,7 @@
 // Membership: the library keys sealed to this member (key wraps in the home)
 // and the ones it holds.
+#include <algorithm>
+
 #include "home/read_limits.h"
 #include "members/key_wrap.h"
 #include "members/membership.h"
@@ -100,6 +102,20 @@ std::optional<crypto::LibraryKey> Membership::KeyFor(
   auto it = keys_.find(id);
   if (it == keys_.end()) return std::nullopt;
   return it->second;
+}
+
+bool Membership::KeyPredatesJoin(const crypto::KeyId& id) const {
+  if (keys_.count(id)) return false;
+  const MemberState& state = current();
+  const MemberRecord* me = state.FindMember(MemberSign());
+  if (me == nullptr || me->added_at == 0) return false;
+  const MemberState* joined = log_.StateAt(me->added_at);
+  if (joined == nullptr) return false;
+  const std::vector<crypto::KeyId>& ids = state.key_ids();
+  const auto key = std::find(ids.begin(), ids.end(), id);
+  const auto join_key =
+      std::find(ids.begin(), ids.end(), joined->current_key_id());
+  return key != ids.end() && join_key != ids.end() && key < join_key;
 }
 
 }  // namespace coven::members

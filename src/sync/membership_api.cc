@@ -47,6 +47,8 @@ Result<library::LibraryLocation> Location(const config::Config& config,
     location.account = config.cloud_home->account_email.value_or("");
   }
   location.tables = config.synced_tables;
+  // A restore code carries what this member may read.
+  location.history_before_join = config.history_before_join;
   return location;
 }
 
@@ -60,15 +62,17 @@ std::string SyncManager::identity() {
 }
 
 Result<std::string> SyncManager::invite_member(
-    const std::string& public_key_hex, members::MemberRole role) {
+    const std::string& public_key_hex, members::MemberRole role,
+    bool share_history) {
   COVEN_ASSIGN_OR_RETURN(members::PublicIdentity identity,
                          members::ParseIdentityHex(public_key_hex));
   return WithMembers(
       *impl_->engine, [&](members::Membership& m) -> Result<std::string> {
-        COVEN_RETURN_IF_ERROR(m.Invite(identity, role));
+        COVEN_RETURN_IF_ERROR(m.Invite(identity, role, share_history));
         COVEN_ASSIGN_OR_RETURN(
             library::LibraryLocation location,
             Location(impl_->config, m, impl_->key_service->library_id()));
+        location.history_before_join = share_history;
         return library::EncodeInviteCode(location);
       });
 }

@@ -100,6 +100,7 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   options.max_object_bytes = impl->config.max_object_bytes;
   options.max_payload_bytes = impl->config.max_payload_bytes;
   options.audit_interval_ms = impl->config.audit_interval_ms;
+  options.history_before_join = impl->config.history_before_join;
   COVEN_ASSIGN_OR_RETURN(
       impl->engine,
       engine::SyncEngine::Open(std::move(db), std::move(home),
