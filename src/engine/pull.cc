@@ -113,13 +113,21 @@ Status SyncEngine::Pull(RoundReport* report) {
             membership_->WriteLimit(header.author_public_key);
         limit && *limit < last) {
       // Past its last cut, nothing of a device that may not write now can
-      // be accepted: leave those objects in the home unread.
-      report->problems.push_back(
-          "device " + DeviceIdToHex(*author) + " lost the right to write; " +
-          std::to_string(last - *limit) + " of its objects after seq " +
-          std::to_string(*limit) + " are not accepted");
-      last = *limit;
+      // be accepted: leave those objects in the home unread. Said once per
+      // head the device publishes, not every round.
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+      const std::string noted_key = "cut_noted/" + DeviceIdToHex(*author);
+      COVEN_ASSIGN_OR_RETURN(std::uint64_t noted,
+                             db::GetStateNumber(conn_, noted_key));
+      if (noted != last) {
+        report->problems.push_back(
+            "device " + DeviceIdToHex(*author) + " lost the right to write; " +
+            std::to_string(last - *limit) + " of its objects after seq " +
+            std::to_string(*limit) + " are not accepted");
+        COVEN_RETURN_IF_ERROR(
+            db::SetState(conn_, noted_key, std::to_string(last)));
+      }
+      last = *limit;
       COVEN_ASSIGN_OR_RETURN(Cursor cursor, LoadCursor(conn_, *author));
       if (cursor.seq >= last) continue;  // past it: RepairPastCuts' business
     }
