@@ -1,6 +1,6 @@
 // Member-log vectors, part 2: links (prev hash, seq, holes, replays), wire
-// parsing, signers (removed, revoked, unknown, forged), zero key ids and
-// genesis rules.
+// parsing, signers (removed, revoked, unknown, forged), zero or reused key
+// ids and reused keys. Genesis rules: member_log_genesis_vectors_test.cc.
 #include <gtest/gtest.h>
 
 #include "member_log_vectors.h"
@@ -233,64 +233,6 @@ const Vector kLinkVectors[] = {
                                Denied("cannot skip a member-log slot"),
                                Invalid("does not name the slot blocking")}),
      .members = TeamMembers()},
-    {.name = "second_genesis",
-     .build =
-         [](Chain& c) {
-           Team(c);
-           c.Genesis("eve.d1", "eve", "eve.d1", 9);
-         },
-     .verdicts = Then(Oks(4), {Denied("a second genesis entry")}),
-     .members = TeamMembers()},
-    {.name = "genesis_not_first",
-     .build =
-         [](Chain& c) {
-           c.AddMember("alice.d1", "bob", kAdmin, "bob.d1").Genesis();
-         },
-     .verdicts = {Denied("does not start with a valid genesis"), Blocked()},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0},
-    {.name = "garbage_then_genesis",
-     .build =
-         [](Chain& c) {
-           c.Raw({1, 2, 3}).Genesis();
-         },
-     .verdicts = {Invalid("does not start with"), Blocked()},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0},
-    {.name = "genesis_signed_by_member_key",
-     .build = [](Chain& c) { c.Genesis("alice", "alice", "alice.d1", 1); },
-     .verdicts = {Ok()},
-     .members = {{"alice", kOwner, true, {{"alice.d1", true}}}}},
-    {.name = "genesis_signed_by_stranger",
-     .build =
-         [](Chain& c) {
-           c.Genesis("mallory.d1", "alice", "alice.d1", 1)
-               .AddMember("alice.d1", "bob", kAdmin, "bob.d1");
-         },
-     .verdicts = {Denied("signed by the first owner's device or member key"),
-                  Blocked()},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0},
-    {.name = "genesis_device_is_member_key",
-     .build = [](Chain& c) { c.Genesis("alice", "alice", "alice", 1); },
-     .verdicts = {Invalid("a device key equal to the member key")},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0},
-    {.name = "genesis_zero_key_id",
-     .build = [](Chain& c) { c.Genesis("alice.d1", "alice", "alice.d1", 0); },
-     .verdicts = {Invalid("a zero key id")},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0},
     {.name = "rotate_zero_key_id",
      .build =
          [](Chain& c) {
@@ -299,6 +241,18 @@ const Vector kLinkVectors[] = {
          },
      .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
      .members = TeamMembers()},
+    {.name = "remove_device_reuses_key_id",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.AddDevice("bob.d1", "bob", "bob.d2")
+               .RemoveDevice("bob.d1", "bob", "bob.d2", /*key=*/1);
+         },
+     .verdicts = Then(Oks(5), {Denied("the new key id was used before")}),
+     .members = TeamWith("bob",
+                         [](Member& m) {
+                           m.devices = {{"bob.d1", true}, {"bob.d2", true}};
+                         })},
     {.name = "remove_member_zero_key_id",
      .build =
          [](Chain& c) {
@@ -307,41 +261,6 @@ const Vector kLinkVectors[] = {
          },
      .verdicts = Then(Oks(4), {Invalid("a zero key id")}),
      .members = TeamMembers()},
-    {.name = "genesis_wrong_seq",
-     .build =
-         [](Chain& c) {
-           c.Genesis().Resign([](MemberEntry& e) { e.seq = 0; });
-         },
-     .verdicts = {Broken("says seq 0 but sits in slot 1")},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0},
-    {.name = "genesis_nonzero_prev",
-     .build =
-         [](Chain& c) {
-           c.Genesis().Resign([](MemberEntry& e) { e.prev_hash[31] = 1; });
-         },
-     .verdicts = {Broken("prev hash does not name the entry in slot 0")},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0},
-    {.name = "genesis_anchor_match",
-     .build = Team,
-     .verdicts = Oks(4),
-     .members = TeamMembers(),
-     .anchor_library = 7},
-    {.name = "genesis_anchor_mismatch",
-     .build = Team,
-     .verdicts = {Denied("not the one the invite or restore code names"),
-                  Blocked(), Blocked(), Blocked()},
-     .members = kNoMembers,
-     .key = 0,
-     .key_count = 0,
-     .owners = 0,
-     .anchor_library = 9},
-    // A removed device never comes back, not even with its member.
     {.name = "readd_with_old_device_is_refused",
      .build =
          [](Chain& c) {
