@@ -30,14 +30,25 @@
 
 namespace coven::keys {
 
-/// The library's symmetric key. Zeroed on destruction.
+/// The library's symmetric key. Locked in memory where the OS allows it
+/// (sodium_mlock: kept out of swap and core dumps) and zeroed on
+/// destruction; copies are locked too.
 struct EncryptionKey {
+  EncryptionKey();
+  // Implicit, like the aggregate it was: EncryptionKey{bytes}.
+  EncryptionKey(const std::array<std::uint8_t, 32>& key_bytes);  // NOLINT
+  EncryptionKey(const EncryptionKey& other);
+  EncryptionKey& operator=(const EncryptionKey& other);
   ~EncryptionKey();
   std::array<std::uint8_t, 32> bytes{};
 };
 
-/// A device's Ed25519 seed. Zeroed on destruction.
+/// A device's Ed25519 seed. Locked and zeroed like EncryptionKey.
 struct DeviceKey {
+  DeviceKey();
+  DeviceKey(const std::array<std::uint8_t, 32>& key_seed);  // NOLINT
+  DeviceKey(const DeviceKey& other);
+  DeviceKey& operator=(const DeviceKey& other);
   ~DeviceKey();
   std::array<std::uint8_t, 32> seed{};
 };

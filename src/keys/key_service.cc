@@ -1,3 +1,5 @@
+#include <sodium.h>
+
 #include <mutex>
 #include <optional>
 
@@ -9,8 +11,49 @@
 
 namespace coven::keys {
 
-EncryptionKey::~EncryptionKey() { crypto::WipeMemory(bytes.data(), 32); }
-DeviceKey::~DeviceKey() { crypto::WipeMemory(seed.data(), 32); }
+namespace {
+
+// Locks a 32-byte key buffer (best effort: a failed mlock, say over
+// RLIMIT_MEMLOCK, leaves it unlocked but still zeroed at the end).
+void LockKey(std::array<std::uint8_t, 32>& key) {
+  sodium_mlock(key.data(), key.size());
+}
+
+// sodium_munlock zeroes the buffer before unlocking it (and zeroes it
+// even when the lock had failed).
+void ReleaseKey(std::array<std::uint8_t, 32>& key) {
+  sodium_munlock(key.data(), key.size());
+}
+
+}  // namespace
+
+EncryptionKey::EncryptionKey() { LockKey(bytes); }
+EncryptionKey::EncryptionKey(const std::array<std::uint8_t, 32>& key_bytes)
+    : bytes(key_bytes) {
+  LockKey(bytes);
+}
+EncryptionKey::EncryptionKey(const EncryptionKey& other) : bytes(other.bytes) {
+  LockKey(bytes);
+}
+EncryptionKey& EncryptionKey::operator=(const EncryptionKey& other) {
+  bytes = other.bytes;  // each buffer keeps its own lock
+  return *this;
+}
+EncryptionKey::~EncryptionKey() { ReleaseKey(bytes); }
+
+DeviceKey::DeviceKey() { LockKey(seed); }
+DeviceKey::DeviceKey(const std::array<std::uint8_t, 32>& key_seed)
+    : seed(key_seed) {
+  LockKey(seed);
+}
+DeviceKey::DeviceKey(const DeviceKey& other) : seed(other.seed) {
+  LockKey(seed);
+}
+DeviceKey& DeviceKey::operator=(const DeviceKey& other) {
+  seed = other.seed;
+  return *this;
+}
+DeviceKey::~DeviceKey() { ReleaseKey(seed); }
 
 KeyService::KeyService(bool dev_mode, std::string library_id,
                        std::string key_dir, EntropyRef entropy)
