@@ -122,7 +122,7 @@ int Main(int argc, char** argv) {
       {"valid_random", MustSeal(FuzzHeader(2), random, key)},
       {"unknown_key", MustSeal(other_header, text, other_key)},
       {"bad_magic", Patched(small, 0, {'C', 'V', 'N', '2'}, true)},
-      {"bad_version", Patched(small, 4, {3}, true)},
+      {"bad_version", Patched(small, 4, {object::kFormatVersion + 1}, true)},
       {"bad_kind", Patched(small, 5, {7}, true)},
       {"zero_seq", Patched(small, 78, Bytes(8, 0), true)},
       {"zero_chunks", Patched(small, count_at, {0, 0, 0, 0}, true)},

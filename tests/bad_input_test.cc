@@ -70,7 +70,7 @@ std::vector<Tamper> Tampers() {
   const std::string sig = "does not verify (forged, corrupted or moved";
   return {
       Flip("magic", 0, "does not start with \"CVN1\""),
-      Flip("version", 4, "format version 3"),
+      Flip("version", 4, "format version 2"),
       Flip("kind", 5, "unknown kind 0"),
       Flip("library_id", 10, sig),
       Flip("key_id", 30, sig),

@@ -64,16 +64,42 @@ TEST(CryptoTest, IncrementalHasherMatchesOneShot) {
   EXPECT_EQ(b.Update(AsBytes("2")).Final(), Hash("label", AsBytes("prefix2")));
 }
 
-TEST(CryptoTest, KeyIdIsKeyedBlake2b128OfTheLabel) {
+TEST(CryptoTest, LibraryKeySubkeysComeFromCryptoKdf) {
   SeededEntropy entropy(7);
   const LibraryKey key = LibraryKey::Generate(entropy);
-  KeyId expected{};
-  const std::string_view text = "coven/key-id/v1";
-  crypto_generichash(expected.data(), expected.size(),
-                     reinterpret_cast<const unsigned char*>(text.data()),
-                     text.size(), key.bytes().data(), key.bytes().size());
-  EXPECT_EQ(key.id(), expected);
+  KeyId id{};
+  crypto_kdf_derive_from_key(id.data(), id.size(), 1, "covenkid",
+                             key.bytes().data());
+  EXPECT_EQ(key.id(), id);
+  const struct {
+    const std::array<std::uint8_t, 32>& subkey;
+    std::uint64_t subkey_id;
+    const char* context;
+  } subkeys[] = {{key.nonce_key(), 2, "covennon"},
+                 {key.aead_key(), 3, "covenaed"},
+                 {key.schema_key(), 4, "covensch"}};
+  for (const auto& s : subkeys) {
+    std::array<std::uint8_t, 32> expected{};
+    crypto_kdf_derive_from_key(expected.data(), expected.size(), s.subkey_id,
+                               s.context, key.bytes().data());
+    EXPECT_EQ(s.subkey, expected) << s.context;
+  }
   EXPECT_NE(LibraryKey::Generate(entropy).id(), key.id());
+}
+
+TEST(CryptoTest, KeyedHasherFramesTheLabelUnderTheKey) {
+  // Hasher(label, key) = BLAKE2b-256(key, u32be(|label|) || label || data).
+  const std::array<std::uint8_t, 32> key{1, 2, 3};
+  const std::string_view label = "coven/test/v1";
+  const Bytes framed =
+      ToBytes(std::string(3, '\0') + static_cast<char>(label.size()) +
+              std::string(label) + "data");
+  Hash256 expected{};
+  crypto_generichash(expected.data(), expected.size(), framed.data(),
+                     framed.size(), key.data(), key.size());
+  EXPECT_EQ(Hasher(label, key).Update(AsBytes("data")).Final(), expected);
+  EXPECT_NE(Hasher(label, key).Update(AsBytes("data")).Final(),
+            Hash(label, AsBytes("data")));
 }
 
 TEST(CryptoTest, SeededGenerationIsDeterministic) {

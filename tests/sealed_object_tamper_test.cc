@@ -191,7 +191,13 @@ TEST_F(SealedObjectTamperTest, MalformedCleartextFieldsAreNamed) {
   };
   const std::vector<Case> cases = {
       {0, {'C', 'V', 'N', '2'}, "does not start with \"CVN1\""},
-      {4, {3}, "format version 3, but this build reads only version 2"},
+      {4,
+       {4},
+       "format version 4, but this build reads only version 3; upgrade coven"},
+      {4,
+       {2},
+       "format version 2, but this build reads only version 3; it was written "
+       "by an older coven development build"},
       {4, {0}, "format version 0"},
       {5, {0}, "unknown kind 0"},
       {5, {4}, "unknown kind 4"},

@@ -16,6 +16,25 @@ static_assert(crypto_sign_PUBLICKEYBYTES == 32);
 static_assert(crypto_sign_SECRETKEYBYTES == 64);
 static_assert(crypto_sign_SEEDBYTES == 32);
 static_assert(crypto_sign_BYTES == 64);
+static_assert(crypto_kdf_KEYBYTES == 32);
+static_assert(crypto_kdf_CONTEXTBYTES == 8);
+static_assert(crypto_kdf_BYTES_MIN <= 16);
+
+// Library-key subkeys: (context, subkey id) pairs for
+// crypto_kdf_derive_from_key. Distinct contexts and distinct ids, so no two
+// purposes can share a subkey. docs/format/object.md §2.
+constexpr char kKeyIdContext[] = "covenkid";
+constexpr char kNonceContext[] = "covennon";
+constexpr char kAeadContext[] = "covenaed";
+constexpr char kSchemaContext[] = "covensch";
+static_assert(sizeof(kKeyIdContext) == crypto_kdf_CONTEXTBYTES + 1);
+static_assert(sizeof(kNonceContext) == crypto_kdf_CONTEXTBYTES + 1);
+static_assert(sizeof(kAeadContext) == crypto_kdf_CONTEXTBYTES + 1);
+static_assert(sizeof(kSchemaContext) == crypto_kdf_CONTEXTBYTES + 1);
+constexpr std::uint64_t kKeyIdSubkey = 1;
+constexpr std::uint64_t kNonceSubkey = 2;
+constexpr std::uint64_t kAeadSubkey = 3;
+constexpr std::uint64_t kSchemaSubkey = 4;
 
 // sodium_init() is itself thread-safe and idempotent; the function-local
 // static makes every later call a single atomic load.
@@ -46,6 +65,19 @@ Hash256 Hash(std::string_view label, ByteView data) {
 Hasher::Hasher(std::string_view label) {
   InitOnce();
   crypto_generichash_init(StateOf(state_), nullptr, 0, 32);
+  Frame(label);
+}
+
+Hasher::Hasher(std::string_view label,
+               const std::array<std::uint8_t, 32>& key) {
+  InitOnce();
+  crypto_generichash_init(StateOf(state_), key.data(), key.size(), 32);
+  Frame(label);
+}
+
+Hasher::~Hasher() { sodium_memzero(state_.data(), state_.size()); }
+
+void Hasher::Frame(std::string_view label) {
   // The label is framed by its length so that no (label, data) pair can
   // produce the same input as another pair with a different label.
   const auto size = static_cast<std::uint32_t>(label.size());
@@ -70,10 +102,22 @@ Hash256 Hasher::Final() {
   return out;
 }
 
-LibraryKey::LibraryKey(const std::array<std::uint8_t, 32>& bytes)
-    : bytes_(bytes) {}
+LibraryKey::LibraryKey() : LibraryKey(std::array<std::uint8_t, 32>{}) {}
 
-LibraryKey::~LibraryKey() = default;  // SecretArray zeroes the bytes.
+LibraryKey::LibraryKey(const std::array<std::uint8_t, 32>& bytes)
+    : bytes_(bytes) {
+  InitOnce();
+  crypto_kdf_derive_from_key(id_.data(), id_.size(), kKeyIdSubkey,
+                             kKeyIdContext, bytes_.data());
+  crypto_kdf_derive_from_key(nonce_key_.data(), nonce_key_.size(), kNonceSubkey,
+                             kNonceContext, bytes_.data());
+  crypto_kdf_derive_from_key(aead_key_.data(), aead_key_.size(), kAeadSubkey,
+                             kAeadContext, bytes_.data());
+  crypto_kdf_derive_from_key(schema_key_.data(), schema_key_.size(),
+                             kSchemaSubkey, kSchemaContext, bytes_.data());
+}
+
+LibraryKey::~LibraryKey() = default;  // SecretArray zeroes every key.
 
 LibraryKey LibraryKey::Generate(Entropy& entropy) {
   std::array<std::uint8_t, 32> bytes{};
@@ -81,16 +125,6 @@ LibraryKey LibraryKey::Generate(Entropy& entropy) {
   LibraryKey key(bytes);
   sodium_memzero(bytes.data(), bytes.size());
   return key;
-}
-
-KeyId LibraryKey::id() const {
-  InitOnce();
-  static constexpr std::string_view kLabel = "coven/key-id/v1";
-  KeyId out{};
-  crypto_generichash(out.data(), out.size(),
-                     reinterpret_cast<const unsigned char*>(kLabel.data()),
-                     kLabel.size(), bytes_.data(), bytes_.size());
-  return out;
 }
 
 SigningKeyPair::~SigningKeyPair() = default;  // SecretArray zeroes both.

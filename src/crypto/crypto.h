@@ -1,7 +1,11 @@
 // Cryptographic building blocks, all from libsodium (never hand-written).
 //
-//   - Library keys: 32 random bytes, used with XChaCha20-Poly1305-IETF.
-//     A key id is BLAKE2b-128(key = library key, "coven/key-id/v1").
+//   - Library keys: 32 random bytes that are never used directly as a key.
+//     Each purpose has its own subkey, derived once per key with
+//     crypto_kdf_derive_from_key (context, subkey id): the key id ("covenkid",
+//     1, 16 bytes), the chunk nonce key ("covennon", 2), the
+//     XChaCha20-Poly1305-IETF key ("covenaed", 3) and the schema_version key
+//     ("covensch", 4). See docs/format/object.md §2.
 //   - Device signing keys: Ed25519. A device id is the first 8 bytes (big
 //     endian) of BLAKE2b-256("coven/device-id/v1" || public key), so a device
 //     id cannot be claimed by a different key.
@@ -35,21 +39,32 @@ Status EnsureSodium();
 Hash256 Hash(std::string_view label, ByteView data);
 
 /// Incremental BLAKE2b-256 (label first, then any number of Update calls).
+/// The state is zeroed on destruction (it may hold a key).
 class Hasher {
  public:
   explicit Hasher(std::string_view label);
+  /// Keyed BLAKE2b-256 over the same framing: BLAKE2b(key = `key`,
+  /// u32be(len(label)) || label || data).
+  Hasher(std::string_view label, const std::array<std::uint8_t, 32>& key);
+  ~Hasher();
+  Hasher(const Hasher&) = default;
+  Hasher& operator=(const Hasher&) = default;
   Hasher& Update(ByteView data);
   Hash256 Final();
 
  private:
+  void Frame(std::string_view label);
+
   alignas(64) std::array<std::uint8_t, 384> state_;  // crypto_generichash_state
 };
 
-/// A 32-byte symmetric library key. Locked in memory and zeroed on
-/// destruction (SecretArray).
+/// A 32-byte symmetric library key and the subkeys derived from it (see the
+/// file comment). The key and its secret subkeys are locked in memory and
+/// zeroed on destruction (SecretArray).
 class LibraryKey {
  public:
-  LibraryKey() = default;
+  /// The all-zero key (a placeholder until a real key is assigned).
+  LibraryKey();
   explicit LibraryKey(const std::array<std::uint8_t, 32>& bytes);
   ~LibraryKey();
   LibraryKey(const LibraryKey&) = default;
@@ -58,12 +73,30 @@ class LibraryKey {
   /// A fresh random key.
   static LibraryKey Generate(Entropy& entropy);
 
+  /// The key itself, only for wrapping it to a member and persisting it.
+  /// Never use it with a primitive: each purpose has its own subkey below.
   const std::array<std::uint8_t, 32>& bytes() const { return bytes_.get(); }
-  /// BLAKE2b-128 keyed by the key over "coven/key-id/v1".
-  KeyId id() const;
+  /// Names the key without revealing it: a 16-byte subkey ("covenkid", 1).
+  KeyId id() const { return id_; }
+  /// BLAKE2b key of the chunk nonce derivation ("covennon", 2).
+  const std::array<std::uint8_t, 32>& nonce_key() const {
+    return nonce_key_.get();
+  }
+  /// XChaCha20-Poly1305-IETF key of the object chunks ("covenaed", 3).
+  const std::array<std::uint8_t, 32>& aead_key() const {
+    return aead_key_.get();
+  }
+  /// BLAKE2b key of the objects' schema_version ("covensch", 4).
+  const std::array<std::uint8_t, 32>& schema_key() const {
+    return schema_key_.get();
+  }
 
  private:
   SecretArray<32> bytes_;
+  SecretArray<32> nonce_key_;
+  SecretArray<32> aead_key_;
+  SecretArray<32> schema_key_;
+  KeyId id_{};
 };
 
 /// An Ed25519 key pair. The secret half is locked in memory and zeroed on

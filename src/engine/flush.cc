@@ -88,7 +88,7 @@ Result<std::size_t> SyncEngine::FlushLocked() {
           object::ObjectHeader header =
               OwnHeader(part.last ? object::ObjectKind::kLog
                                   : object::ObjectKind::kLogPart,
-                        seq, prev_hash, key.id());
+                        seq, prev_hash, key);
           header.hlc_min = part.hlc_min;
           header.hlc_max = part.hlc_max;
           const std::string path = LogPath(device_, seq);

@@ -1,6 +1,8 @@
 // SyncEngine::CheckLogObject: the verdict on one log object, its header
 // authorized (position, library, chain, member log) before anything is
 // decrypted or decompressed (docs/format/object.md §6.2).
+#include <optional>
+
 #include "db/sql.h"
 #include "engine/cursors.h"
 #include "engine/sync_engine.h"
@@ -21,7 +23,9 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
   if (!verified.ok()) return {LogCheck::kReject, verified.status(), ""};
   header = *verified;
   const bool pass_over = PassesOver(header.key_id);
-  if (!pass_over && !membership_->KeyFor(header.key_id)) {
+  const std::optional<crypto::LibraryKey> key =
+      membership_->KeyFor(header.key_id);
+  if (!pass_over && !key) {
     // Perhaps a newer (rotated) key that has not reached this device yet.
     return {LogCheck::kWait, Status::Ok(),
             "is sealed with a library key this device does not have; waiting"};
@@ -97,7 +101,9 @@ SyncEngine::LogCheck SyncEngine::CheckLogObject(
             "is sealed with a library key this device does not have; waiting"};
   }
   if (!payload.ok()) return {LogCheck::kReject, payload.status(), ""};
-  if (header.schema_version != schema_version_) {
+  // The author keyed its schema_version with the object's key; this device
+  // keys its own schema the same way to compare.
+  if (header.schema_version != SchemaVersion(*key, schema_digest_)) {
     return {LogCheck::kWait, Status::Ok(),
             "was written by a version of the app whose synced tables differ "
             "from this one's (" +

@@ -109,8 +109,8 @@ Status SyncEngine::WriteHead(RoundReport* report) {
     // sealed with the newest key this device holds.
     Result<crypto::LibraryKey> key = membership_->CurrentKey();
     if (!key.ok()) return Status::Ok();  // written once the key arrives
-    object::ObjectHeader header = OwnHeader(object::ObjectKind::kHead,
-                                            pushed_seq, pushed_hash, key->id());
+    object::ObjectHeader header =
+        OwnHeader(object::ObjectKind::kHead, pushed_seq, pushed_hash, *key);
     const std::string path = HeadPath(device_);
     COVEN_ASSIGN_OR_RETURN(Bytes sealed, object::Seal(path, header, Bytes(),
                                                       *key, identity_.signer));

@@ -53,7 +53,7 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   COVEN_RETURN_IF_ERROR(RequireIdle(conn, "starting sync"));
   COVEN_ASSIGN_OR_RETURN(engine->tables_,
                          LoadSyncedSchema(conn, engine->options_.tables));
-  engine->schema_version_ = SchemaFingerprint(engine->tables_);
+  engine->schema_digest_ = SchemaDigest(engine->tables_);
 
   // One database belongs to one library and one device.
   const std::string library_hex = HexEncode(engine->identity_.library_id);
@@ -155,14 +155,13 @@ SyncEngine::~SyncEngine() {
   }
 }
 
-object::ObjectHeader SyncEngine::OwnHeader(object::ObjectKind kind,
-                                           std::uint64_t seq,
-                                           const std::string& prev_hash_hex,
-                                           const crypto::KeyId& key_id) const {
+object::ObjectHeader SyncEngine::OwnHeader(
+    object::ObjectKind kind, std::uint64_t seq,
+    const std::string& prev_hash_hex, const crypto::LibraryKey& key) const {
   object::ObjectHeader header;
   header.kind = kind;
   header.library_id = identity_.library_id;
-  header.key_id = key_id;
+  header.key_id = key.id();
   header.member_seq = membership_->position();
   header.member_hash = membership_->SlotHash(header.member_seq);
   header.author_device = device_;
@@ -173,7 +172,7 @@ object::ObjectHeader SyncEngine::OwnHeader(object::ObjectKind kind,
       prev.size() == header.prev_hash.size()) {
     std::copy(prev.begin(), prev.end(), header.prev_hash.begin());
   }
-  header.schema_version = schema_version_;
+  header.schema_version = SchemaVersion(key, schema_digest_);
   return header;
 }
 

@@ -193,10 +193,11 @@ class SyncEngine {
  private:
   SyncEngine() = default;
   Result<std::size_t> FlushLocked();
-  /// A header for an object of this device (stamp range left empty).
+  /// A header for an object of this device sealed with `key` (stamp range
+  /// left empty).
   object::ObjectHeader OwnHeader(object::ObjectKind kind, std::uint64_t seq,
                                  const std::string& prev_hash_hex,
-                                 const crypto::KeyId& key_id) const;
+                                 const crypto::LibraryKey& key) const;
   object::KeyLookup KeyLookup() const;
   Status WriteHead(RoundReport* report);
   // Stores one of this device's objects at `path`: an identical object
@@ -309,7 +310,8 @@ class SyncEngine {
   clock::ClockRef clock_;
   EngineOptions options_;
   std::uint64_t device_ = 0;
-  std::uint32_t schema_version_ = 0;
+  // SchemaDigest(tables_); objects carry it keyed (SchemaVersion).
+  crypto::Hash256 schema_digest_{};
   std::vector<TableSchema> tables_;
   std::unique_ptr<HlcClock> hlc_;
   StampContext stamps_;

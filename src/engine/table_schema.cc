@@ -166,7 +166,7 @@ Result<std::vector<TableSchema>> LoadSyncedSchema(
   return out;
 }
 
-std::uint32_t SchemaFingerprint(const std::vector<TableSchema>& tables) {
+crypto::Hash256 SchemaDigest(const std::vector<TableSchema>& tables) {
   crypto::Hasher hasher("coven/schema/v1");
   for (const TableSchema& table : tables) {
     std::string line = table.name + "(";
@@ -176,7 +176,15 @@ std::uint32_t SchemaFingerprint(const std::vector<TableSchema>& tables) {
     line += ");";
     hasher.Update(AsBytes(line));
   }
-  crypto::Hash256 hash = hasher.Final();
+  return hasher.Final();
+}
+
+std::uint32_t SchemaVersion(const crypto::LibraryKey& key,
+                            const crypto::Hash256& digest) {
+  const crypto::Hash256 hash =
+      crypto::Hasher("coven/schema-version/v1", key.schema_key())
+          .Update(digest)
+          .Final();
   return static_cast<std::uint32_t>(hash[0]) << 24 | hash[1] << 16 |
          hash[2] << 8 | hash[3];
 }

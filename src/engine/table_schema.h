@@ -1,5 +1,5 @@
-// Synced-table schemas: validation and the schema fingerprint that objects
-// carry (schema_version).
+// Synced-table schemas: validation, and the keyed schema fingerprint that
+// objects carry (schema_version).
 #ifndef COVEN_ENGINE_TABLE_SCHEMA_H_
 #define COVEN_ENGINE_TABLE_SCHEMA_H_
 
@@ -11,6 +11,7 @@
 
 #include "coven/bytes.h"
 #include "coven/status.h"
+#include "crypto/crypto.h"
 
 namespace coven::engine {
 
@@ -52,9 +53,17 @@ Result<TableSchema> LoadTableSchema(sqlite3* db, const std::string& table);
 Result<std::vector<TableSchema>> LoadSyncedSchema(
     sqlite3* db, const std::vector<std::string>& tables);
 
-/// A 32-bit fingerprint of the synced tables' names, column names and types,
-/// order-sensitive. Devices exchange objects only with equal fingerprints.
-std::uint32_t SchemaFingerprint(const std::vector<TableSchema>& tables);
+/// BLAKE2b-256 of the synced tables' names, column names and types,
+/// order-sensitive. It stays on the device: objects carry SchemaVersion.
+crypto::Hash256 SchemaDigest(const std::vector<TableSchema>& tables);
+
+/// The schema_version of an object sealed with `key`: the first 4 bytes,
+/// big-endian, of BLAKE2b-256(key = key.schema_key(), u32 label length ||
+/// "coven/schema-version/v1" || `digest`). Keyed, so that whoever holds the
+/// storage cannot confirm a guessed schema. Devices exchange objects only
+/// when the versions under the object's key are equal.
+std::uint32_t SchemaVersion(const crypto::LibraryKey& key,
+                            const crypto::Hash256& digest);
 
 /// Says how the tables a changeset writes differ from `tables`, by name and
 /// column count (e.g. "table todos has 5 columns there, 4 here (id, title,

@@ -41,21 +41,13 @@ Nonce DeriveNonce(const crypto::LibraryKey& key, std::string_view path,
                   std::uint32_t index, const crypto::Hash256& aad,
                   ByteView plaintext) {
   const crypto::Hash256 content = crypto::Hash(kChunkLabel, plaintext);
-  crypto_generichash_state state;
-  crypto_generichash_init(&state, key.bytes().data(), key.bytes().size(), 32);
-  auto update = [&state](ByteView bytes) {
-    crypto_generichash_update(&state, bytes.data(), bytes.size());
-  };
-  update(wire::U32Bytes(static_cast<std::uint32_t>(kNonceLabel.size())));
-  update(AsBytes(kNonceLabel));
-  update(PathLength(path));
-  update(AsBytes(path));
-  update(wire::U32Bytes(index));
-  update(aad);
-  update(content);
-  std::array<std::uint8_t, 32> digest{};
-  crypto_generichash_final(&state, digest.data(), digest.size());
-  sodium_memzero(&state, sizeof(state));
+  const crypto::Hash256 digest = crypto::Hasher(kNonceLabel, key.nonce_key())
+                                     .Update(PathLength(path))
+                                     .Update(AsBytes(path))
+                                     .Update(wire::U32Bytes(index))
+                                     .Update(aad)
+                                     .Update(content)
+                                     .Final();
   Nonce nonce{};
   std::copy(digest.begin(), digest.begin() + nonce.size(), nonce.begin());
   return nonce;
@@ -69,7 +61,7 @@ void Encrypt(const crypto::LibraryKey& key, const Nonce& nonce,
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       out.data() + offset, &written, plaintext.data(), plaintext.size(),
-      aad.data(), aad.size(), nullptr, nonce.data(), key.bytes().data());
+      aad.data(), aad.size(), nullptr, nonce.data(), key.aead_key().data());
   out.resize(offset + written);
 }
 
@@ -83,7 +75,7 @@ bool Decrypt(const crypto::LibraryKey& key, ByteView nonce,
   unsigned long long written = 0;
   return crypto_aead_xchacha20poly1305_ietf_decrypt(
              out, &written, nullptr, ciphertext.data(), ciphertext.size(),
-             aad.data(), aad.size(), nonce.data(), key.bytes().data()) == 0;
+             aad.data(), aad.size(), nonce.data(), key.aead_key().data()) == 0;
 }
 
 crypto::Hash256 SignatureDigest(std::string_view path, ByteView signed_bytes) {

@@ -32,14 +32,16 @@ class AadHasher {
 };
 
 /// The nonce Seal uses for a chunk: the first 24 bytes of
-///   BLAKE2b-256(key = library key, u32 label length || "coven/object-nonce/v1"
-///               || u32 path length || path || u32 chunk index || aad ||
+///   BLAKE2b-256(key = key.nonce_key(), u32 label length ||
+///               "coven/object-nonce/v1" || u32 path length || path ||
+///               u32 chunk index || aad ||
 ///               BLAKE2b-256("coven/object-chunk/v1", plaintext))
 Nonce DeriveNonce(const crypto::LibraryKey& key, std::string_view path,
                   std::uint32_t index, const crypto::Hash256& aad,
                   ByteView plaintext);
 
-/// Appends ciphertext || 16-byte tag of `plaintext` to `out`.
+/// Appends ciphertext || 16-byte tag of `plaintext` to `out`, encrypted with
+/// key.aead_key().
 void Encrypt(const crypto::LibraryKey& key, const Nonce& nonce,
              const crypto::Hash256& aad, ByteView plaintext, Bytes& out);
 

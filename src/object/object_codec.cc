@@ -94,7 +94,10 @@ Result<ParsedObject> Parse(ByteView object, const OpenLimits& limits,
         "has format version " + std::to_string(version) +
             ", but this build reads only version " +
             std::to_string(kFormatVersion) +
-            (version > kFormatVersion ? "; upgrade coven to read it" : ""));
+            (version > kFormatVersion
+                 ? "; upgrade coven to read it"
+                 : "; it was written by an older coven development build "
+                   "and cannot be read by this one"));
   }
   std::uint8_t kind = 0;
   if (!reader.ReadU8(&kind)) return Truncated(subject, "kind", size);

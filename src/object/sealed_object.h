@@ -32,7 +32,9 @@
 
 namespace coven::object {
 
-inline constexpr std::uint8_t kFormatVersion = 2;
+/// The object format version this build writes and reads
+/// (docs/format/object.md §9).
+inline constexpr std::uint8_t kFormatVersion = 3;
 
 enum class ObjectKind : std::uint8_t {
   kLog = 1,   ///< A changeset of one author: log/<device>/<seq>.
