@@ -155,6 +155,22 @@ TEST_P(KeyCustodyRoundTrip, ADroppedMemberSeedIsGoneAndNeverRecreated) {
   check(*reopened);
 }
 
+TEST(KeyCustodyTest, ASeedLeftByACrashDuringTheDropIsDeletedOnNextUse) {
+  ScratchDir dir;
+  const std::string key_dir = dir.path() + "/keys";
+  KeyService keys(false, kLibraryId, key_dir);
+  ASSERT_TRUE(keys.get_or_create_member_seed().ok());
+  const std::string seed_file = key_dir + "/member.key";
+  const std::string saved = dir.path() + "/member.key.saved";
+  std::filesystem::copy_file(seed_file, saved);
+  ASSERT_TRUE(keys.drop_member_seed().ok());
+  // The crash: the marker is written, the seed file is still there.
+  std::filesystem::copy_file(saved, seed_file);
+  KeyService reopened(false, kLibraryId, key_dir);
+  EXPECT_TRUE(reopened.member_seed_dropped().value());
+  EXPECT_FALSE(std::filesystem::exists(seed_file));
+}
+
 INSTANTIATE_TEST_SUITE_P(Kinds, KeyCustodyRoundTrip,
                          ::testing::Values(KeyCustody::Kind::kMemory,
                                            KeyCustody::Kind::kFiles,

@@ -104,7 +104,7 @@ const Vector kLinkVectors[] = {
      .build =
          [](Chain& c) {
            Team(c);
-           c.AddDevice("bob.d1", "bob", "bob.d2")
+           c.AddDevice("bob", "bob", "bob.d2")
                .RemoveDevice("bob.d2", "bob", "bob.d1")
                .RotateKey("bob.d1", 2);
          },
@@ -245,7 +245,7 @@ const Vector kLinkVectors[] = {
      .build =
          [](Chain& c) {
            Team(c);
-           c.AddDevice("bob.d1", "bob", "bob.d2")
+           c.AddDevice("bob", "bob", "bob.d2")
                .RemoveDevice("bob.d1", "bob", "bob.d2", /*key=*/1);
          },
      .verdicts = Then(Oks(5), {Denied("the new key id was used before")}),
@@ -281,7 +281,7 @@ const Vector kLinkVectors[] = {
          [](Chain& c) {
            Team(c);
            c.RemoveMember("alice.d1", "carol", 2)
-               .AddDevice("dave.d1", "dave", "carol");
+               .AddDevice("dave", "dave", "carol");
          },
      .verdicts = Then(Oks(5), {Denied("signing key cannot also be a device")}),
      .members = TeamWith("carol",

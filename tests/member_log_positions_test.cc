@@ -35,7 +35,7 @@ TEST(MemberLogPositions, AuthorizeWriteAsOfEachPosition) {
   Chain c;
   Team(c);
   c.RemoveMember("alice.d1", "carol", 2)         // slot 5
-      .AddDevice("bob.d1", "bob", "bob.d2")      // slot 6
+      .AddDevice("bob", "bob", "bob.d2")         // slot 6
       .RemoveDevice("bob.d1", "bob", "bob.d2");  // slot 7
   MemberLog log;
   c.FeedTo(log);
@@ -86,7 +86,7 @@ Chain MixedChain() {
       .SkipSlot("alice.d1", 13)
       .Replay(3)
       .SkipSlot("alice.d1", 15)
-      .AddDevice("eve.d1", "eve", "eve.d2");
+      .AddDevice("eve", "eve", "eve.d2");
   return c;
 }
 
@@ -174,7 +174,7 @@ std::map<std::string, Bytes> CorpusFiles() {
   Chain team;
   Team(team);
   team.ChangeRole("alice.d1", "carol", kAdmin)
-      .AddDevice("carol.d1", "carol", "carol.d2")
+      .AddDevice("carol", "carol", "carol.d2")
       .RotateKey("bob.d1", 2);
   files["team"] = FrameSlots(team.slots(), false);
   // The same log without slot 1: the fuzzer prefixes FuzzGenesis().
@@ -185,7 +185,7 @@ std::map<std::string, Bytes> CorpusFiles() {
   Team(churn);
   churn.RemoveMember("alice.d1", "carol", 2)
       .AddMember("bob.d1", "carol", kReader, "carol.d2")
-      .AddDevice("dave.d1", "dave", "dave.d2")
+      .AddDevice("dave", "dave", "dave.d2")
       .RemoveDevice("dave.d2", "dave", "dave.d1")
       .ChangeRole("alice.d1", "bob", kOwner)
       .ChangeRole("alice", "alice", kWriter)

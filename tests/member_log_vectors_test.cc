@@ -224,7 +224,7 @@ const Vector kRoleVectors[] = {
      .build =
          [](Chain& c) {
            Team(c);
-           c.AddDevice("carol.d1", "carol", "carol.d2")
+           c.AddDevice("carol", "carol", "carol.d2")
                .RemoveDevice("carol.d2", "carol", "carol.d1");
          },
      .verdicts = Oks(6),
@@ -241,7 +241,15 @@ const Vector kRoleVectors[] = {
            Team(c);
            c.AddDevice("carol.d1", "dave", "dave.d2");
          },
-     .verdicts = Then(Oks(4), {Denied("can add devices only to itself")}),
+     .verdicts = Then(Oks(4), {Denied("no one adds a device to another")}),
+     .members = TeamMembers()},
+    {.name = "device_adds_device_to_own_member",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.AddDevice("carol.d1", "carol", "carol.d2");
+         },
+     .verdicts = Then(Oks(4), {Denied("only with its member's own key")}),
      .members = TeamMembers()},
     {.name = "admin_adds_device_to_owner",
      .build =
@@ -249,7 +257,7 @@ const Vector kRoleVectors[] = {
            Team(c);
            c.AddDevice("bob.d1", "alice", "alice.d2");
          },
-     .verdicts = Then(Oks(4), {Denied("add a device to another Owner")}),
+     .verdicts = Then(Oks(4), {Denied("no one adds a device to another")}),
      .members = TeamMembers()},
     {.name = "admin_removes_owner_device",
      .build =
@@ -279,8 +287,8 @@ const Vector kRoleVectors[] = {
      .build =
          [](Chain& c) {
            Team(c);
-           c.AddDevice("bob.d1", "bob", "bob.d2")
-               .AddDevice("bob.d1", "bob", "bob.d2");
+           c.AddDevice("bob", "bob", "bob.d2")
+               .AddDevice("bob", "bob", "bob.d2");
          },
      .verdicts = Then(Oks(5), {Denied("the device already belongs to")}),
      .members = TeamWith("bob",
@@ -291,7 +299,7 @@ const Vector kRoleVectors[] = {
      .build =
          [](Chain& c) {
            Team(c);
-           c.AddDevice("alice.d1", "bob", "carol.d1");
+           c.AddDevice("bob", "bob", "carol.d1");
          },
      .verdicts = Then(Oks(4), {Denied("the device already belongs to")}),
      .members = TeamMembers()},
@@ -299,7 +307,7 @@ const Vector kRoleVectors[] = {
      .build =
          [](Chain& c) {
            Team(c);
-           c.AddDevice("carol.d1", "carol", "dave");
+           c.AddDevice("carol", "carol", "dave");
          },
      .verdicts = Then(Oks(4), {Denied("signing key cannot also be a device")}),
      .members = TeamMembers()},
@@ -320,7 +328,7 @@ const Vector kRoleVectors[] = {
                .AddMember("bob.d1", "carol", kReader, "carol.d2")
                .RotateKey("carol.d1", 3)
                .SkipSlot("alice.d1", 7)
-               .AddDevice("carol.d2", "carol", "carol.d3");
+               .AddDevice("carol", "carol", "carol.d3");
          },
      .verdicts =
          Then(Oks(6), {Denied("signed by a removed device of"), Ok(), Ok()}),

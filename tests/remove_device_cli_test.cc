@@ -103,7 +103,8 @@ TEST_F(RemoveDeviceCliTest, ARemovedDeviceOpensNothingNew) {
   // Its writes past the cut apply nowhere, whatever position they name.
   CommandResult add =
       Todos("add --dir " + Dir("phone") + " --id t3 from-removed");
-  EXPECT_NE(add.output.find("removed"), std::string::npos) << add.output;
+  EXPECT_NE(add.output.find("this device was removed"), std::string::npos)
+      << add.output;
   ForceWrite(Dir("phone"), Home(), "t4");
   const std::string laptop = List("laptop");
   EXPECT_EQ(laptop.find("from-removed"), std::string::npos) << laptop;

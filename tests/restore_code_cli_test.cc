@@ -103,6 +103,12 @@ TEST_F(RestoreCodeCliTest, RecoverySecretRestoresTheSameMember) {
       << alone.output;
   EXPECT_FALSE(std::filesystem::exists(Dir("nosecret") + "/library.json"));
 
+  // A code that cannot be written out (a full disk) takes nothing away.
+  CommandResult full =
+      Coven("restore-code --dir " + Dir("laptop") + " >/dev/full");
+  EXPECT_NE(full.exit_code, 0) << full.output;
+  EXPECT_EQ(SeedOf("laptop"), seed) << "the seed left without a code";
+
   // Another code's secret does not open this one. By default the member
   // seed leaves with the code, and no further code can be made here.
   CommandResult other = Coven("restore-code --dir " + Dir("laptop"));

@@ -204,7 +204,8 @@ int main(int argc, char** argv) {
       "secret",
       "Print a restore code and its recovery secret (shown once): your "
       "other devices join with both (`todos init --join CODE`, which asks "
-      "for the secret); keep the secret apart from the code");
+      "for the secret); keep the secret apart from the code. The member key "
+      "then leaves this device: the code is its only copy");
   secret->add_option("--dir", dir, "Library directory")->required();
   secret->callback([&] {
     auto line = coven::library::ExportJoinSecret(dir);
@@ -216,6 +217,17 @@ int main(int argc, char** argv) {
               << "recovery secret (shown only now; keep it apart from the "
                  "code): "
               << line->recovery_secret << "\n";
+    std::cout.flush();
+    if (!std::cout.good()) {
+      code = Fail(coven::UnavailableError(
+          "the restore code could not be written out; nothing changed"));
+      return;
+    }
+    // The member key now lives in the code: this device keeps syncing with
+    // its own key, and a lost device can be removed on its own.
+    if (auto dropped = coven::library::DropMemberKey(dir); !dropped.ok()) {
+      code = Fail(InTodosWords(dir, dropped));
+    }
   });
 
   auto add_write =

@@ -103,12 +103,17 @@ Result<LibrarySettings> ReadSettings(const std::string& dir);
 /// A restore code for this member (another device of the same person
 /// passes it to CreateLibrary) and, without `passphrase`, the recovery
 /// secret that opens it (SyncManager::generate_restore_code). Neither holds
-/// the member's seed in clear; a weak `passphrase` is refused. Unless
-/// `keep_member_key`, the member seed then leaves this device
-/// (SyncManager::drop_member_key): the code is its only copy.
+/// the member's seed in clear; a weak `passphrase` is refused. The seed
+/// stays on this device: call DropMemberKey once the code is safely shown
+/// or stored.
 Result<sync::sync_manager::RestoreCode> ExportJoinSecret(
-    const std::string& dir, const std::string& passphrase = "",
-    bool keep_member_key = false);
+    const std::string& dir, const std::string& passphrase = "");
+
+/// Deletes the member seed from the library in `dir`
+/// (SyncManager::drop_member_key): from then on a restore code is its only
+/// copy and this device syncs with its device key. kFailedPrecondition
+/// before the device is enrolled and holds the current key.
+Status DropMemberKey(const std::string& dir);
 
 /// An opened library: the database, and a SyncManager over it.
 struct Library {

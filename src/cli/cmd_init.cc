@@ -363,7 +363,7 @@ void RegisterExportSecret(CLI::App& app, int* exit_code) {
       }
       passphrase = std::move(*read);
     }
-    auto code = library::ExportJoinSecret(*dir, passphrase, *keep_key);
+    auto code = library::ExportJoinSecret(*dir, passphrase);
     if (!code.ok()) {
       *exit_code = Fail(code.status());
       return;
@@ -374,7 +374,22 @@ void RegisterExportSecret(CLI::App& app, int* exit_code) {
                    "code): "
                 << code->recovery_secret << "\n";
     }
+    // The seed leaves only once the code is out (a full disk or a closed
+    // pipe keeps it here).
+    std::cout.flush();
+    if (!std::cout.good()) {
+      *exit_code = Fail(UnavailableError(
+          "the restore code could not be written out; the member key stays "
+          "on this device"));
+      return;
+    }
     if (!*keep_key) {
+      if (Status dropped = library::DropMemberKey(*dir); !dropped.ok()) {
+        *exit_code = Fail(dropped.Annotate(
+            "the restore code above works, but the member key could not "
+            "leave this device"));
+        return;
+      }
       std::cout << "The member key has left this device: this code is now "
                    "its only copy (store it\nsafely). This device keeps "
                    "syncing with its own key; `coven remove-device`\nlocks "

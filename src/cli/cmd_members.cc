@@ -128,9 +128,9 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
       "the new key is sealed to every other device and member, so the "
       "removed\ndevice opens nothing written after, and every device "
       "rejects its writes\npast the last one this device applied (a cut). "
-      "A device that still keeps\nthe member key (`coven status`) can enrol "
-      "itself again: remove the member\ninstead. Members remove their own "
-      "devices; Admins and Owners any.");
+      "A device that still keeps\nthe member key (`coven status` there) "
+      "reads everything new anyway: remove\nthe member instead. Members "
+      "remove their own devices; Admins and Owners any.");
   remove_device
       ->add_option("device", *subject, "Device id (from `coven members`)")
       ->required();
@@ -139,7 +139,9 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
     WithManager(*dir, exit_code, [&](auto& manager) -> Status {
       COVEN_RETURN_IF_ERROR(manager.remove_device(*subject));
       std::cout << "removed device " << *subject
-                << "; the library key was rotated\n";
+                << "; the library key was rotated. If that device still "
+                   "kept the member key\n(it never made a restore code), "
+                   "it can read on: then remove the member.\n";
       return Status::Ok();
     });
   });

@@ -22,7 +22,8 @@ namespace coven::engine {
 /// The message of the SQLite error a refused write gets.
 inline constexpr const char* kWriteRefusedMessage =
     "coven: this device may not change synced tables: its member is a Reader "
-    "or was removed from the library (see `coven status`)";
+    "or was removed, or this device was removed from the library (see `coven "
+    "status`)";
 
 /// Registers coven_may_write() on `conn` and a BEFORE INSERT/UPDATE/DELETE
 /// TEMP trigger per table that raises kWriteRefusedMessage unless

@@ -22,6 +22,10 @@ Status DroppedError() {
 Result<bool> KeyService::State::MemberDropped() {
   if (dev_mode) return member_dropped;
   COVEN_ASSIGN_OR_RETURN(std::optional<Secret32> marker, Read(kMemberDropped));
+  if (marker) {
+    // A crash between the marker and the deletion left the seed: finish.
+    COVEN_RETURN_IF_ERROR(Remove(kMemberSecret));
+  }
   return marker.has_value();
 }
 

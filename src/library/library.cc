@@ -332,17 +332,14 @@ Result<std::string> IdentityOf(const std::string& dir) {
 }
 
 Result<sync::sync_manager::RestoreCode> ExportJoinSecret(
-    const std::string& dir, const std::string& passphrase,
-    bool keep_member_key) {
+    const std::string& dir, const std::string& passphrase) {
   COVEN_ASSIGN_OR_RETURN(Library library, OpenLibrary(dir));
-  COVEN_ASSIGN_OR_RETURN(sync::sync_manager::RestoreCode code,
-                         library.manager->generate_restore_code(passphrase));
-  if (!keep_member_key) {
-    COVEN_RETURN_IF_ERROR(library.manager->drop_member_key().Annotate(
-        "the restore code was made, but the member key could not leave this "
-        "device"));
-  }
-  return code;
+  return library.manager->generate_restore_code(passphrase);
+}
+
+Status DropMemberKey(const std::string& dir) {
+  COVEN_ASSIGN_OR_RETURN(Library library, OpenLibrary(dir));
+  return library.manager->drop_member_key();
 }
 
 Result<Library> OpenLibrary(

@@ -270,14 +270,15 @@ Status MemberState::ApplyAddDevice(const MemberRecord& author,
   if (target == nullptr || !target->active) {
     return Deny(Who(e.member_sign) + " is not a member");
   }
-  const bool self = target->identity.sign == author.identity.sign;
-  if (!self && author.role < MemberRole::Admin) {
-    return Deny("a " + RoleText(author.role) +
-                " can add devices only to itself");
-  }
-  if (!self && target->role == MemberRole::Owner &&
-      author.role != MemberRole::Owner) {
-    return Deny("only an Owner can add a device to another Owner");
+  // Only the member signing key (the seed a restore code carries) enrols a
+  // device: a stolen device, which holds no seed, cannot add devices for
+  // its member, and no one adds devices for someone else.
+  if (e.signer != e.member_sign) {
+    return Deny(target->identity.sign == author.identity.sign
+                    ? std::string("a device can be added only with its "
+                                  "member's own key (a restore), not by "
+                                  "another device")
+                    : "no one adds a device to another member");
   }
   COVEN_RETURN_IF_ERROR(CheckNewDevice(e.device));
   devices_[e.device] =

@@ -248,9 +248,18 @@ Status Membership::CanWrite() const {
         std::to_string(me->removed_at) +
         "; its changes are no longer accepted");
   }
-  if (state.FindDevice(device) == nullptr) {
+  const DeviceRecord* record = state.FindDevice(device);
+  if (record == nullptr) {
     return FailedPreconditionError(
         "this device is not enrolled in the member log yet; sync first");
+  }
+  if (!record->active) {
+    return PermissionDeniedError(
+        "this device was removed from the library at member-log position " +
+        std::to_string(record->removed_at) +
+        " (`coven remove-device`): it reads nothing new and its changes are "
+        "no longer accepted. If that was a mistake, set this device up again "
+        "from a restore code in a new directory");
   }
   Status allowed = state.AuthorizeWrite(device);
   if (!allowed.ok()) {

@@ -189,8 +189,17 @@ class Membership {
   // against the current state; refreshes and retries when another device
   // took the slot. `before_write` runs once per attempt, before the entry
   // is created (e.g. to store key wraps).
+  // `prepare`, if set, runs first in every attempt (a rotation draws a
+  // fresh key each time, so that wraps written for an attempt that lost
+  // its slot never seal the key that ends up current).
   Status AppendEntry(MemberEntry entry, const crypto::SigningKeyPair& signer,
-                     const std::function<Status()>& before_write);
+                     const std::function<Status()>& before_write,
+                     const std::function<void(MemberEntry&)>& prepare = {});
+  // Appends `entry` (remove-member, remove-device or rotate-key) with a
+  // new key drawn per attempt, sealed to everyone but `skip_member` and
+  // `skip_device` before the entry is written.
+  Status AppendRotation(MemberEntry entry, const crypto::PublicKey& skip_member,
+                        const crypto::PublicKey& skip_device);
   Status WrapTo(const crypto::LibraryKey& key, const PublicIdentity& recipient);
   // Seals `key` to every active member of the current state (for restore)
   // and to each of its active devices (daily use), except `skip_member`

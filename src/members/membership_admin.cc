@@ -1,5 +1,6 @@
 // Membership: founding, enrolment and the changes Admins and Owners make.
 #include <algorithm>
+#include <optional>
 
 #include "members/key_wrap.h"
 #include "members/membership.h"
@@ -119,13 +120,15 @@ Status Membership::FillCuts(MemberEntry& entry) const {
   return Status::Ok();
 }
 
-Status Membership::AppendEntry(MemberEntry entry,
-                               const crypto::SigningKeyPair& signer,
-                               const std::function<Status()>& before_write) {
+Status Membership::AppendEntry(
+    MemberEntry entry, const crypto::SigningKeyPair& signer,
+    const std::function<Status()>& before_write,
+    const std::function<void(MemberEntry&)>& prepare) {
   for (int attempt = 0; attempt < kAppendAttempts; ++attempt) {
     if ((log_.blocked_at() || blocked_) && entry.type != EntryType::kSkipSlot) {
       return FailedPreconditionError(BlockedAlarm());
     }
+    if (prepare) prepare(entry);
     entry.library_id = options_.library_id;
     entry.seq = log_.size() + 1;
     entry.prev_hash = log_.head_hash();
@@ -205,25 +208,27 @@ Status Membership::Invite(const PublicIdentity& identity, MemberRole role,
 }
 
 Status Membership::Remove(const crypto::PublicKey& member_sign) {
-  const crypto::LibraryKey fresh =
-      crypto::LibraryKey::Generate(*options_.entropy);
   MemberEntry entry;
   entry.type = EntryType::kRemoveMember;
   entry.member_sign = member_sign;
-  entry.key_id = fresh.id();
-  // Check first, so a refused removal stores no key.
-  MemberState check = current();
-  entry.library_id = options_.library_id;
-  entry.signer = options_.device.public_key();
-  COVEN_RETURN_IF_ERROR(FillCuts(entry));
-  Status allowed = check.Apply(entry);
-  if (!allowed.ok()) {
-    return PermissionDeniedError(std::string("refused: ") + allowed.message());
-  }
-  COVEN_RETURN_IF_ERROR(AddKey(fresh));
-  return AppendEntry(entry, options_.device, [&]() -> Status {
-    return WrapToAll(fresh, member_sign, crypto::PublicKey{});
-  });
+  return AppendRotation(entry, member_sign, crypto::PublicKey{});
+}
+
+Status Membership::AppendRotation(MemberEntry entry,
+                                  const crypto::PublicKey& skip_member,
+                                  const crypto::PublicKey& skip_device) {
+  std::optional<crypto::LibraryKey> fresh;
+  return AppendEntry(
+      entry, options_.device,
+      [&]() -> Status {
+        // Stored only now, once the entry passed the rules.
+        COVEN_RETURN_IF_ERROR(AddKey(*fresh));
+        return WrapToAll(*fresh, skip_member, skip_device);
+      },
+      [&](MemberEntry& e) {
+        fresh = crypto::LibraryKey::Generate(*options_.entropy);
+        e.key_id = fresh->id();
+      });
 }
 
 Status Membership::RemoveDevice(const crypto::PublicKey& device) {
@@ -231,27 +236,13 @@ Status Membership::RemoveDevice(const crypto::PublicKey& device) {
   if (record == nullptr || !record->active) {
     return NotFoundError("no active device " +
                          DeviceIdToHex(crypto::DeviceIdFor(device)) +
-                         " in this library; `coven devices` lists them");
+                         " in this library; `coven members` lists them");
   }
-  const crypto::LibraryKey fresh =
-      crypto::LibraryKey::Generate(*options_.entropy);
   MemberEntry entry;
   entry.type = EntryType::kRemoveDevice;
   entry.member_sign = record->member;
   entry.device = device;
-  entry.key_id = fresh.id();
-  MemberState check = current();
-  entry.library_id = options_.library_id;
-  entry.signer = options_.device.public_key();
-  COVEN_RETURN_IF_ERROR(FillCuts(entry));
-  Status allowed = check.Apply(entry);
-  if (!allowed.ok()) {
-    return PermissionDeniedError(std::string("refused: ") + allowed.message());
-  }
-  COVEN_RETURN_IF_ERROR(AddKey(fresh));
-  return AppendEntry(entry, options_.device, [&]() -> Status {
-    return WrapToAll(fresh, crypto::PublicKey{}, device);
-  });
+  return AppendRotation(entry, crypto::PublicKey{}, device);
 }
 
 Status Membership::ChangeRole(const crypto::PublicKey& member_sign,
@@ -264,15 +255,9 @@ Status Membership::ChangeRole(const crypto::PublicKey& member_sign,
 }
 
 Status Membership::RotateKey() {
-  const crypto::LibraryKey fresh =
-      crypto::LibraryKey::Generate(*options_.entropy);
   MemberEntry entry;
   entry.type = EntryType::kRotateKey;
-  entry.key_id = fresh.id();
-  COVEN_RETURN_IF_ERROR(AddKey(fresh));
-  return AppendEntry(entry, options_.device, [&]() -> Status {
-    return WrapToAll(fresh, crypto::PublicKey{}, crypto::PublicKey{});
-  });
+  return AppendRotation(entry, crypto::PublicKey{}, crypto::PublicKey{});
 }
 
 Result<const MemberRecord*> Membership::FindMemberByText(

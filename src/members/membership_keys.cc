@@ -30,8 +30,8 @@ Status Membership::FetchKeys(RefreshReport* report) {
     if (!got && id == state.current_key_id()) {
       report->problems.push_back(
           "the current library key " + HexEncode(id) +
-          " is not sealed to this device yet; waiting for a device that "
-          "holds it (an Admin or Owner's) to seal it");
+          " is not sealed to this device; an Admin or Owner can seal a new "
+          "one to every device with `coven rotate-key`");
     }
   }
   return Status::Ok();
@@ -69,9 +69,11 @@ Status Membership::DropSeedWhenDone() {
   }
   const MemberState& state = current();
   const DeviceRecord* device = state.FindDevice(options_.device.public_key());
-  if (device == nullptr || !device->active ||
-      keys_.count(state.current_key_id()) == 0) {
-    return Status::Ok();
+  if (device == nullptr || !device->active) return Status::Ok();
+  // Every key, not just the current one: without the seed, a key sealed to
+  // the member only could never be opened here again.
+  for (const crypto::KeyId& id : state.key_ids()) {
+    if (keys_.count(id) == 0) return Status::Ok();
   }
   COVEN_RETURN_IF_ERROR(options_.drop_member_seed().Annotate(
       "dropping the member seed now that this device is enrolled"));
@@ -92,7 +94,9 @@ Result<crypto::LibraryKey> Membership::CurrentKey() const {
   if (it == keys_.end()) {
     return FailedPreconditionError(
         "this device does not hold the current library key " + HexEncode(id) +
-        " yet; sync again once an Admin has sealed it to this member");
+        " yet; sync again. If it never arrives (its seal was lost), an Admin "
+        "or Owner runs `coven rotate-key`, which seals a new key to every "
+        "device");
   }
   return it->second;
 }

@@ -132,6 +132,10 @@ Status SyncManager::drop_member_key() {
         "this device is not enrolled in the member log yet; sync first, "
         "then drop the member key");
   }
+  // Without the current key and without the seed, it could wait forever
+  // for a key sealed to the member only.
+  COVEN_RETURN_IF_ERROR(m.CurrentKey().status().Annotate(
+      "the member key stays on this device for now"));
   COVEN_RETURN_IF_ERROR(impl_->key_service->drop_member_seed());
   m.ForgetMemberSeed();
   return Status::Ok();
@@ -155,8 +159,9 @@ Result<RestoreCode> SyncManager::generate_restore_code(
           return FailedPreconditionError(
               "this device no longer keeps the member key (it left when a "
               "restore code was made or this device was enrolled); the "
-              "restore code saved then is the only one. Without it, an "
-              "Admin can invite a new identity");
+              "restore code saved then is the only one. Without it, ask "
+              "an Admin or Owner (or, as one, use a device of your own) to "
+              "invite a new identity");
         }
         COVEN_ASSIGN_OR_RETURN(
             library::LibraryLocation location,
