@@ -239,6 +239,34 @@ TEST(EngineBehaviourTest, QuarantinedObjectAppliesOnRetryOnceRepaired) {
   EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
 }
 
+TEST(EngineBehaviourTest, GarbageInAStoredCounterIsAClearErrorNotACrash) {
+  auto home = home::MemoryHome::Create();
+  auto lib = MakeLibrary(12);
+  auto clock = std::make_shared<ManualClock>();
+  auto a = TestDevice::Create(lib, home, 1, clock);
+  auto b = TestDevice::Create(lib, home, 2, clock);
+  a->Exec("INSERT INTO todos VALUES('t1', 'first', 0, coven_hlc())");
+  a->Sync();
+  // The next flush numbers its object from local_seq: damage it.
+  a->Exec("UPDATE sync_state SET value = '1x' WHERE key = 'local_seq'");
+  a->Exec("INSERT INTO todos VALUES('t2', 'second', 0, coven_hlc())");
+  auto refused = a->manager().sync_now();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(refused.status().message().find(
+                "sync_state `local_seq` holds `1x`, not a decimal number"),
+            std::string::npos)
+      << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("restore the database"),
+            std::string::npos);
+  // Nothing was lost: with the counter put back the write goes out.
+  a->Exec("UPDATE sync_state SET value = '1' WHERE key = 'local_seq'");
+  a->Sync();
+  b->Sync();
+  EXPECT_EQ(b->Dump("todos"), a->Dump("todos"));
+  EXPECT_EQ(b->Dump("todos").size(), 2u);
+}
+
 TEST(EngineBehaviourTest, KeyFilesAreOwnerOnlyAndLooseOnesAreRefused) {
   char tmpl[] = "/tmp/coven-keys-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);

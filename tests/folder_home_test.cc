@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "home/folder_io.h"
 #include "home_conformance.h"
 #include "home_test_limits.h"
 
@@ -101,6 +102,30 @@ TEST_F(FolderHomeTest, ObjectsArePlainFilesAndNoTempFileRemains) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_ + "/.tmp"));
   EXPECT_EQ(home_->Describe(), "folder home " + dir_);
   EXPECT_EQ(home_->root(), dir_);
+}
+
+// The helper library.json is written with: the new content replaces the old
+// whole, no temporary file stays, and a failure names its step.
+TEST_F(FolderHomeTest, ReplaceFileDurablyReplacesWholeAndNamesAFailedStep) {
+  const std::string path = dir_ + "/settings.json";
+  std::string step;
+  ASSERT_EQ(folder_io::ReplaceFileDurably(path, AsBytes("old"), 0600, &step), 0)
+      << step;
+  ASSERT_EQ(
+      folder_io::ReplaceFileDurably(path, AsBytes("new text"), 0600, &step), 0)
+      << step;
+  std::ifstream in(path);
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "new text");
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  const std::string missing = dir_ + "/no-such-dir/settings.json";
+  EXPECT_EQ(folder_io::ReplaceFileDurably(missing, AsBytes("x"), 0600, &step),
+            ENOENT);
+  EXPECT_EQ(step, "create " + missing + ".tmp");
 }
 
 // A planted file far larger than memory is refused from its size alone.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace coven {
 namespace {
 
@@ -35,6 +37,44 @@ TEST(StatusTest, AnnotateAndRetryable) {
 TEST(StatusTest, ResultFromOkStatusBecomesInternal) {
   Result<int> r{Status::Ok()};
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+}
+
+// value() on an error never throws (the API promises no exceptions): it
+// names the error on stderr and aborts, whichever overload is used.
+TEST(StatusDeathTest, ValueOnErrorAbortsWithTheStatus) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const char* expected =
+      "coven: Result::value\\(\\) called on an error: "
+      "INVALID_ARGUMENT: odd value 3";
+  EXPECT_DEATH(
+      {
+        Result<int> r = Half(3);
+        (void)r.value();
+      },
+      expected);
+  EXPECT_DEATH(
+      {
+        const Result<int> r = Half(3);
+        (void)r.value();
+      },
+      expected);
+  EXPECT_DEATH((void)Half(3).value(), expected);
+  EXPECT_DEATH((void)*Half(3), expected);
+  EXPECT_DEATH(
+      {
+        Result<std::string> r = NotFoundError("no such key");
+        (void)r->size();
+      },
+      "coven: Result::value\\(\\) called on an error: NOT_FOUND: no "
+      "such key");
+}
+
+TEST(StatusTest, ValueOnAValueStillWorks) {
+  Result<std::string> r = std::string("abc");
+  EXPECT_EQ(r.value(), "abc");
+  EXPECT_EQ(r->size(), 3u);
+  EXPECT_EQ(std::move(r).value(), "abc");
+  EXPECT_EQ(Half(3).value_or(-1), -1);
 }
 
 }  // namespace

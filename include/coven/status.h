@@ -4,7 +4,9 @@
 // (no value) or a Result<T> (a value or a Status). The codes follow
 // google.rpc.Code / absl::StatusCode so that one table maps them onto gRPC
 // statuses and CLI exit codes. Every message says what failed and, where the
-// caller can do something about it, what to do.
+// caller can do something about it, what to do. Reading the value of a
+// Result that holds an error is a programming error: it aborts with the
+// status on stderr rather than throwing.
 //
 // Retry rule (IsRetryable): kUnavailable, kDeadlineExceeded, kAborted and
 // kResourceExhausted may succeed if the same call is made again later; every
@@ -99,6 +101,13 @@ Status UnavailableError(std::string message);
 Status DataLossError(std::string message);
 Status UnauthenticatedError(std::string message);
 
+namespace status_internal {
+/// Prints "coven: Result::value() called on an error: <status>" to stderr and
+/// aborts. Out of line so that Result<T> stays small and the message is
+/// written in one place.
+[[noreturn]] void DieOnValueOfError(const Status& status);
+}  // namespace status_internal
+
 /// A value of type T, or the Status explaining why there is none.
 template <typename T>
 class [[nodiscard]] Result {
@@ -115,10 +124,22 @@ class [[nodiscard]] Result {
   /// OK when a value is held, otherwise the error.
   Status status() const { return ok() ? Status() : std::get<Status>(data_); }
 
-  /// The held value. Precondition: ok().
-  T& value() & { return std::get<T>(data_); }
-  const T& value() const& { return std::get<T>(data_); }
-  T&& value() && { return std::get<T>(std::move(data_)); }
+  /// The held value. Precondition: ok(). Calling it on an error is a
+  /// programming error and never throws: it prints "coven:
+  /// Result::value() called on an error: <status>" to stderr and calls
+  /// std::abort(). The same holds for operator* and operator->.
+  T& value() & {
+    CheckHasValue();
+    return *std::get_if<T>(&data_);
+  }
+  const T& value() const& {
+    CheckHasValue();
+    return *std::get_if<T>(&data_);
+  }
+  T&& value() && {
+    CheckHasValue();
+    return std::move(*std::get_if<T>(&data_));
+  }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -130,6 +151,12 @@ class [[nodiscard]] Result {
   T value_or(T fallback) const& { return ok() ? value() : fallback; }
 
  private:
+  void CheckHasValue() const {
+    if (const Status* error = std::get_if<Status>(&data_)) {
+      status_internal::DieOnValueOfError(*error);
+    }
+  }
+
   std::variant<T, Status> data_;
 };
 

@@ -1,5 +1,7 @@
 #include "db/sql.h"
 
+#include <charconv>
+#include <system_error>
 #include <utility>
 
 namespace coven::db {
@@ -203,14 +205,13 @@ Result<std::uint64_t> GetStateNumber(sqlite3* db, std::string_view key) {
   COVEN_ASSIGN_OR_RETURN(std::optional<std::string> text, GetState(db, key));
   if (!text || text->empty()) return std::uint64_t{0};
   std::uint64_t value = 0;
-  for (char c : *text) {
-    if (c < '0' || c > '9' || value > (UINT64_MAX - 9) / 10) {
-      return DataLossError("sync_state `" + std::string(key) + "` holds `" +
-                           *text +
-                           "`, not a number: the database was damaged or "
-                           "edited by hand");
-    }
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  const char* end = text->data() + text->size();
+  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (ec != std::errc() || ptr != end) {
+    return DataLossError(
+        "sync_state `" + std::string(key) + "` holds `" + *text +
+        "`, not a decimal number: the database was damaged or edited by "
+        "hand; restore the database from a backup");
   }
   return value;
 }

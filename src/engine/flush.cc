@@ -71,9 +71,11 @@ Result<std::size_t> SyncEngine::FlushLocked() {
   std::size_t rows = 0;
   Status done = [&]() -> Status {
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
-    COVEN_ASSIGN_OR_RETURN(auto last_seq, db::GetState(conn_, "local_seq"));
+    // A damaged local_seq is a kDataLoss naming the key, never an exception.
+    COVEN_ASSIGN_OR_RETURN(std::uint64_t last_seq,
+                           db::GetStateNumber(conn_, "local_seq"));
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));
-    std::uint64_t seq = last_seq ? std::stoull(*last_seq) + 1 : 1;
+    std::uint64_t seq = last_seq + 1;
     std::string prev_hash = last_hash.value_or("");
     COVEN_ASSIGN_OR_RETURN(
         db::Stmt insert,

@@ -131,6 +131,44 @@ int SyncParentDir(const std::string& abs_path) {
   return 0;
 }
 
+int ReplaceFileDurably(const std::string& path, ByteView data, mode_t mode,
+                       std::string* step) {
+  const std::string tmp = path + ".tmp";
+  int err = 0;
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (fd.get() < 0) {
+      *step = "create " + tmp;
+      return errno;
+    }
+    err = WriteAll(fd.get(), data);
+    if (err != 0) {
+      *step = "write " + tmp;
+    } else if (::fsync(fd.get()) != 0) {
+      err = errno;
+      *step = "fsync " + tmp;
+    } else if ((err = fd.Close()) != 0) {
+      *step = "close " + tmp;
+    }
+  }
+  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+    *step = "rename " + tmp + " to " + path;
+  }
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    return err;
+  }
+  // SyncParentDir wants a slash: a bare file name lives in ".".
+  const std::string in_dir =
+      path.find('/') == std::string::npos ? "./" + path : path;
+  if ((err = SyncParentDir(in_dir)) != 0) {
+    *step = "fsync the directory of " + path;
+    return err;
+  }
+  return 0;
+}
+
 // Writes `data` to a fresh, fsynced temporary file; returns its path.
 Result<std::string> WriteTemp(const std::string& root, std::string_view op,
                               std::string_view path, ByteView data) {

@@ -66,6 +66,14 @@ int ReadAll(int fd, std::uint64_t offset, std::uint8_t* out,
 /// fsyncs the directory holding `abs_path`. Returns 0 or an errno.
 int SyncParentDir(const std::string& abs_path);
 
+/// Replaces the file `path` with `data` so that a crash leaves the old or the
+/// new content, never a partial file: writes `path`.tmp (created with `mode`
+/// before the umask), fsyncs it, renames it over `path` and fsyncs the
+/// directory. Returns 0, or an errno with `*step` naming the step that failed
+/// (e.g. "fsync <path>.tmp"). Used outside homes too (library.json).
+int ReplaceFileDurably(const std::string& path, ByteView data, mode_t mode,
+                       std::string* step);
+
 /// Writes `data` to a fresh, fsynced file in <root>/.tmp; returns its path.
 Result<std::string> WriteTemp(const std::string& root, std::string_view op,
                               std::string_view path, ByteView data);

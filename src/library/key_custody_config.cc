@@ -1,11 +1,8 @@
 #include "library/key_custody_config.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coven/bytes.h"
+#include "home/folder_io.h"
 #include "keys/passphrase_box.h"
 
 namespace coven::library {
@@ -130,19 +128,14 @@ Status WriteCustodyMarker(const std::string& dir, const CustodyChoice& choice) {
   if (!choice.keyring_scope.empty()) j["keyring_scope"] = choice.keyring_scope;
   const std::string text = j.dump() + "\n";
   const std::string path = MarkerPath(dir);
-  const std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return PermissionDeniedError("cannot write " + tmp + ": " +
-                                 std::strerror(errno));
-  }
-  const bool written = write(fd, text.data(), text.size()) ==
-                           static_cast<ssize_t>(text.size()) &&
-                       fsync(fd) == 0;
-  close(fd);
-  if (!written || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return PermissionDeniedError("cannot write " + path + ": " +
-                                 std::strerror(errno));
+  std::string step;
+  if (const int err =
+          home::folder_io::ReplaceFileDurably(path, AsBytes(text), 0600, &step);
+      err != 0) {
+    return PermissionDeniedError(
+        "cannot write " + path + " (" + step + ": " + std::strerror(err) +
+        "); check that the directory is writable and the disk is not full, "
+        "then try again");
   }
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "db/sql.h"
 #include "engine/table_schema.h"
+#include "home/folder_io.h"
 #include "library/key_custody_config.h"
 #include "library/library_codes.h"
 #include "members/member_identity.h"
@@ -48,19 +50,20 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
   j["key_custody"] = s.key_custody;
   if (!s.keyring_scope.empty()) j["keyring_scope"] = s.keyring_scope;
   if (!s.history_before_join) j["history"] = "future-only";
+  // Durable before the caller goes on: written to library.json.tmp, fsynced,
+  // renamed into place and the directory fsynced, so that a crash leaves the
+  // old or the new settings, never a torn or lost file.
   const std::string path = SettingsPath(dir);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out.good()) {
-      return PermissionDeniedError("cannot write " + tmp);
-    }
+  const std::string text = j.dump(2) + "\n";
+  std::string step;
+  if (const int err =
+          home::folder_io::ReplaceFileDurably(path, AsBytes(text), 0666, &step);
+      err != 0) {
+    return PermissionDeniedError(
+        "cannot write " + path + " (" + step + ": " + std::strerror(err) +
+        "); check that the directory is writable and the disk is not full, "
+        "then try again");
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec)
-    return PermissionDeniedError("cannot write " + path + ": " + ec.message());
   return Status::Ok();
 }
 

@@ -2,6 +2,10 @@
 // slot blocks the log (nothing after it counts, nothing is published) until
 // an Admin or Owner who has checked it appends a skip-slot entry naming it
 // (docs/format/members.md §3).
+#include <charconv>
+#include <cstdint>
+#include <system_error>
+
 #include "db/sql.h"
 #include "home/read_limits.h"
 #include "members/membership.h"
@@ -20,13 +24,19 @@ Status Membership::LoadBlocked(sqlite3* conn) {
   const auto space = text->find(' ');
   const auto second = text->find(' ', space + 1);
   Bytes hash;
-  if (space == std::string::npos || second == std::string::npos ||
+  std::uint64_t seq = 0;
+  auto seq_ok = [&] {
+    const char* end = text->data() + space;
+    const auto [ptr, ec] = std::from_chars(text->data(), end, seq);
+    return ec == std::errc() && ptr == end;
+  };
+  if (space == std::string::npos || second == std::string::npos || !seq_ok() ||
       !HexDecode(text->substr(space + 1, second - space - 1), &hash) ||
       hash.size() != 32) {
-    return Status::Ok();
+    return Status::Ok();  // a damaged record is dropped like a missing one
   }
   Blocked blocked;
-  blocked.seq = std::strtoull(text->c_str(), nullptr, 10);
+  blocked.seq = seq;
   std::copy(hash.begin(), hash.end(), blocked.hash.begin());
   blocked.reason = text->substr(second + 1);
   blocked_ = blocked;

@@ -1,5 +1,8 @@
 #include "coven/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace coven {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -95,5 +98,18 @@ COVEN_DEFINE_ERROR_FACTORY(UnavailableError, kUnavailable)
 COVEN_DEFINE_ERROR_FACTORY(DataLossError, kDataLoss)
 COVEN_DEFINE_ERROR_FACTORY(UnauthenticatedError, kUnauthenticated)
 #undef COVEN_DEFINE_ERROR_FACTORY
+
+namespace status_internal {
+
+void DieOnValueOfError(const Status& status) {
+  // stdio rather than iostream: no static constructors, and the line goes out
+  // whole before the abort.
+  std::fprintf(stderr, "coven: Result::value() called on an error: %s\n",
+               status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace status_internal
 
 }  // namespace coven
