@@ -97,8 +97,9 @@ Status S3Home::MultipartPut(std::string_view op, std::string_view path,
                             std::string(path) + "\": " + completed.message() +
                             "; retry later");
   }
-  if (status == 200)
+  if (status == 200) {
     return http::XmlReplyError(Describe(), op, path, completed);
+  }
   return ErrorFor(op, path, done->response);
 }
 

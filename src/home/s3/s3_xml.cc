@@ -21,7 +21,7 @@ Result<S3ListReply> ParseS3ListReply(std::string_view xml) {
   COVEN_ASSIGN_OR_RETURN(http::XmlDocument doc, http::ParseXml(xml));
   if (doc.root.name != "ListBucketResult") {
     return InvalidArgumentError("not a ListBucketResult (its root is <" +
-                                doc.root.name + ">)");
+                                doc.root.name.substr(0, 64) + ">)");
   }
   S3ListReply reply;
   for (const http::XmlElement* contents : doc.root.Children("Contents")) {
@@ -44,7 +44,7 @@ Result<std::string> ParseS3UploadId(std::string_view xml) {
   std::string id = doc.root.ChildText("UploadId");
   if (id.empty()) {
     return InvalidArgumentError("without an <UploadId> (its root is <" +
-                                doc.root.name + ">)");
+                                doc.root.name.substr(0, 64) + ">)");
   }
   return id;
 }

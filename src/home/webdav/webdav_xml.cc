@@ -33,7 +33,7 @@ Result<std::vector<DavEntry>> ParseDavMultistatus(std::string_view xml) {
   COVEN_ASSIGN_OR_RETURN(http::XmlDocument doc, http::ParseXml(xml));
   if (!IsDav(doc, doc.root, "multistatus")) {
     return InvalidArgumentError("not a DAV:multistatus (its root is <" +
-                                doc.root.name + ">)");
+                                doc.root.name.substr(0, 64) + ">)");
   }
   std::vector<DavEntry> entries;
   for (const http::XmlElement& response : doc.root.children) {
