@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
-  libcurl4-openssl-dev libsecret-1-dev libpwquality-dev
+  libcurl4-openssl-dev libexpat1-dev libsecret-1-dev libpwquality-dev
   rclone awscli
 )
 

@@ -1,6 +1,6 @@
 // Unit tests of the network homes' shared plumbing: retries with backoff and
-// Retry-After, transport error classes, percent-encoding and the XML scanner.
-// The server is the loopback FakeHttpServer.
+// Retry-After, transport error classes and percent-encoding (the XML reader
+// has xml_reader_test.cc). The server is the loopback FakeHttpServer.
 #include "home/http/http_client.h"
 
 #include <gmock/gmock.h>
@@ -11,7 +11,6 @@
 
 #include "fake_http_server.h"
 #include "home/http/retry.h"
-#include "home/http/xml_scan.h"
 
 namespace coven::home::http {
 namespace {
@@ -129,28 +128,6 @@ TEST(PercentEncodeTest, EncodesEverythingButUnreserved) {
   EXPECT_EQ(PercentEncode("aZ09-_.~/+= &%"), "aZ09-_.~%2F%2B%3D%20%26%25");
   EXPECT_EQ(PercentEncode("log/a b", /*keep_slash=*/true), "log/a%20b");
   EXPECT_EQ(PercentDecode("a%2Fb%zz%4"), "a/b%zz%4");
-}
-
-TEST(XmlScanTest, FindsElementsByLocalName) {
-  const std::string xml =
-      "<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\">"
-      "<d:response><d:href>/a/b%20c</d:href><d:propstat><d:prop>"
-      "<d:resourcetype><d:collection/></d:resourcetype></d:prop></d:propstat>"
-      "</d:response><d:response><d:href>/a/x&amp;y</d:href>"
-      "<d:getcontentlength>12</d:getcontentlength></d:response>"
-      "</d:multistatus>";
-  const std::vector<std::string_view> responses = XmlElements(xml, "response");
-  ASSERT_EQ(responses.size(), 2u);
-  EXPECT_EQ(XmlElements(responses[0], "collection").size(), 1u);
-  EXPECT_TRUE(XmlElements(responses[1], "collection").empty());
-  EXPECT_EQ(XmlText(responses[1], "href"), "/a/x&y");
-  EXPECT_EQ(XmlText(responses[1], "getcontentlength"), "12");
-  EXPECT_EQ(XmlText("<Error><Code>NoSuchKey</Code></Error>", "Code"),
-            "NoSuchKey");
-  EXPECT_EQ(XmlText("<a>&#65;&#x42;&lt;</a>", "a"), "AB<");
-  EXPECT_EQ(XmlEscape("<a&\"'>"), "&lt;a&amp;&quot;&apos;&gt;");
-  // "Key" must not match "KeyCount".
-  EXPECT_EQ(XmlText("<KeyCount>3</KeyCount><Key>k</Key>", "Key"), "k");
 }
 
 }  // namespace

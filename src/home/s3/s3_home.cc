@@ -6,8 +6,8 @@
 #include "home/http/http_client.h"
 #include "home/http/range_reply.h"
 #include "home/http/retry.h"
-#include "home/http/xml_scan.h"
 #include "home/s3/s3_util.h"
+#include "home/s3/s3_xml.h"
 
 namespace coven::home {
 namespace {
@@ -203,8 +203,7 @@ Status S3Home::Delete(std::string_view path) {
   const long status = sent.response.status;
   if (status == 200 || status == 204) return Status::Ok();
   if (status == 404 &&
-      http::XmlText(AsString(sent.response.body), "Code").value_or("") !=
-          "NoSuchBucket") {
+      ParseS3ErrorReply(AsString(sent.response.body)).code != "NoSuchBucket") {
     return Status::Ok();
   }
   return ErrorFor("delete", path, sent.response);

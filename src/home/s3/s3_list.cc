@@ -1,13 +1,13 @@
 // S3Home::List: ListObjectsV2, either trusting the server's order and paging
 // or fetching the whole prefix (continuation tokens) and sorting locally.
 #include <algorithm>
-#include <cstdlib>
 
 #include "coven/s3_home.h"
 #include "home/http/http_client.h"
-#include "home/http/xml_scan.h"
+#include "home/http/xml_reader.h"
 #include "home/local_paging.h"
 #include "home/s3/s3_util.h"
+#include "home/s3/s3_xml.h"
 
 namespace coven::home {
 namespace {
@@ -57,19 +57,20 @@ Result<ListPage> S3Home::List(std::string_view prefix,
     if (sent.response.status != 200) {
       return ErrorFor("list", prefix, sent.response);
     }
-    const std::string_view xml = AsString(sent.response.body);
+    Result<S3ListReply> reply = ParseS3ListReply(AsString(sent.response.body));
+    if (!reply.ok()) {
+      return http::XmlReplyError(Describe(), "list", prefix, reply.status());
+    }
     RawPage page;
-    for (std::string_view contents : http::XmlElements(xml, "Contents")) {
-      std::string key = http::XmlText(contents, "Key").value_or("");
+    for (S3ListedObject& object : reply->objects) {
+      std::string key = std::move(object.key);
       if (!key.starts_with(home_prefix)) continue;
       key.erase(0, home_prefix.size());
       if (!IsValidPath(key)) continue;  // Not ours (or a foreign client's).
-      const std::string size = http::XmlText(contents, "Size").value_or("0");
-      page.objects.push_back(
-          {std::move(key), std::strtoull(size.c_str(), nullptr, 10)});
+      page.objects.push_back({std::move(key), object.size});
     }
-    page.truncated = http::XmlText(xml, "IsTruncated").value_or("") == "true";
-    page.next_token = http::XmlText(xml, "NextContinuationToken").value_or("");
+    page.truncated = reply->truncated;
+    page.next_token = std::move(reply->next_token);
     if (page.truncated && page.next_token.empty() && !token.empty()) {
       return UnavailableError(Describe() + ": list \"" + std::string(prefix) +
                               "\": truncated page without a continuation "

@@ -2,8 +2,9 @@
 // If-None-Match: * for create-once), abort on failure.
 #include "coven/s3_home.h"
 #include "home/http/http_client.h"
-#include "home/http/xml_scan.h"
+#include "home/http/xml_reader.h"
 #include "home/s3/s3_util.h"
+#include "home/s3/s3_xml.h"
 
 namespace coven::home {
 
@@ -19,13 +20,12 @@ Status S3Home::MultipartPut(std::string_view op, std::string_view path,
   if (started.response.status != 200) {
     return ErrorFor(op, path, started.response);
   }
-  const std::string upload_id =
-      http::XmlText(AsString(started.response.body), "UploadId").value_or("");
-  if (upload_id.empty()) {
-    return InternalError(Describe() + ": " + std::string(op) + " \"" +
-                         std::string(path) +
-                         "\": multipart initiate returned no UploadId");
+  Result<std::string> started_id =
+      ParseS3UploadId(AsString(started.response.body));
+  if (!started_id.ok()) {
+    return http::XmlReplyError(Describe(), op, path, started_id.status());
   }
+  const std::string upload_id = std::move(*started_id);
   const std::string id_query = "uploadId=" + http::PercentEncode(upload_id);
   auto abort = [&] {
     http::HttpRequest del;
@@ -83,21 +83,22 @@ Status S3Home::MultipartPut(std::string_view op, std::string_view path,
   *retried = done->retried;
   const long status = done->response.status;
   // Complete may answer 200 with an <Error> body.
-  if (status == 200 &&
-      http::XmlElements(AsString(done->response.body), "Error").empty()) {
-    return Status::Ok();
-  }
+  Status completed = status == 200
+                         ? CheckS3CompleteReply(AsString(done->response.body))
+                         : Status::Ok();
+  if (status == 200 && completed.ok()) return Status::Ok();
   abort();
   if (status == 412) {
     return AlreadyExistsError(Describe() + ": " + std::string(op) + " \"" +
                               std::string(path) + "\": the path is occupied");
   }
+  if (status == 200 && completed.code() == StatusCode::kUnavailable) {
+    return UnavailableError(Describe() + ": " + std::string(op) + " \"" +
+                            std::string(path) + "\": " + completed.message() +
+                            "; retry later");
+  }
   if (status == 200) {
-    return UnavailableError(
-        Describe() + ": " + std::string(op) + " \"" + std::string(path) +
-        "\": completing the multipart upload failed: " +
-        http::XmlText(AsString(done->response.body), "Message").value_or("") +
-        "; retry later");
+    return http::XmlReplyError(Describe(), op, path, completed);
   }
   return ErrorFor(op, path, done->response);
 }

@@ -7,8 +7,8 @@
 #include "coven/s3_home.h"
 #include "home/http/http_client.h"
 #include "home/http/retry.h"
-#include "home/http/xml_scan.h"
 #include "home/s3/s3_util.h"
+#include "home/s3/s3_xml.h"
 
 namespace coven::home {
 
@@ -64,8 +64,7 @@ Result<S3Home::Sent> S3Home::Send(std::string_view op, std::string_view path,
     const long status = response.status;
     if (status == 400) {
       // A timed-out upload, or a body damaged in transit: send it again.
-      const std::string code =
-          http::XmlText(AsString(response.body), "Code").value_or("");
+      const std::string code = ParseS3ErrorReply(AsString(response.body)).code;
       return code == "RequestTimeout" || code == "XAmzContentSHA256Mismatch" ||
              code == "BadDigest";
     }
@@ -83,11 +82,12 @@ Result<S3Home::Sent> S3Home::Send(std::string_view op, std::string_view path,
 
 Status S3Home::ErrorFor(std::string_view op, std::string_view path,
                         const HttpResponse& response) const {
-  const std::string_view body = AsString(response.body);
-  const std::string code = http::XmlText(body, "Code").value_or("");
-  const std::string message = http::XmlText(body, "Message").value_or("");
+  const S3ErrorReply reply = ParseS3ErrorReply(AsString(response.body));
+  const std::string& code = reply.code;
   std::string detail = code;
-  if (!message.empty()) detail += (detail.empty() ? "" : ": ") + message;
+  if (!reply.message.empty()) {
+    detail += (detail.empty() ? "" : ": ") + reply.message;
+  }
   const std::string description = Describe();
   const http::OpName name{description, op, path};
   if (code == "NoSuchBucket") {

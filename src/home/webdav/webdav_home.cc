@@ -6,8 +6,9 @@
 #include "home/http/http_client.h"
 #include "home/http/range_reply.h"
 #include "home/http/retry.h"
-#include "home/http/xml_scan.h"
+#include "home/http/xml_reader.h"
 #include "home/local_paging.h"
+#include "home/webdav/webdav_xml.h"
 
 namespace coven::home {
 namespace {
@@ -163,7 +164,13 @@ Status WebDavHome::Delete(std::string_view path) {
                          Send("delete", path, std::move(propfind)));
   if (found.status == 404) return Status::Ok();
   if (found.status != 207) return ErrorFor("delete", path, found);
-  if (!http::XmlElements(AsString(found.body), "collection").empty()) {
+  Result<std::vector<DavEntry>> entries =
+      ParseDavMultistatus(AsString(found.body));
+  if (!entries.ok()) {
+    return http::XmlReplyError(Describe(), "delete", path, entries.status());
+  }
+  if (std::any_of(entries->begin(), entries->end(),
+                  [](const DavEntry& entry) { return entry.collection; })) {
     return FailedPreconditionError(Describe() + ": delete \"" +
                                    std::string(path) +
                                    "\": it is a folder, not an object; "

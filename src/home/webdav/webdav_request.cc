@@ -5,7 +5,8 @@
 #include "coven/webdav_home.h"
 #include "home/http/http_client.h"
 #include "home/http/retry.h"
-#include "home/http/xml_scan.h"
+#include "home/http/xml_reader.h"
+#include "home/webdav/webdav_xml.h"
 
 namespace coven::home {
 
@@ -181,9 +182,13 @@ Status WebDavHome::Walk(std::string_view dir, std::string_view prefix,
                          Send("list", prefix, std::move(propfind)));
   if (response.status == 404) return Status::Ok();  // No such folder: empty.
   if (response.status != 207) return ErrorFor("list", prefix, response);
-  const std::string_view xml = AsString(response.body);
-  for (std::string_view entry : http::XmlElements(xml, "response")) {
-    std::string href = http::XmlText(entry, "href").value_or("");
+  Result<std::vector<DavEntry>> entries =
+      ParseDavMultistatus(AsString(response.body));
+  if (!entries.ok()) {
+    return http::XmlReplyError(Describe(), "list", prefix, entries.status());
+  }
+  for (DavEntry& entry : *entries) {
+    std::string href = std::move(entry.href);
     if (const std::size_t scheme = href.find("://");
         scheme != std::string::npos) {
       const std::size_t path_start = href.find('/', scheme + 3);
@@ -192,8 +197,7 @@ Status WebDavHome::Walk(std::string_view dir, std::string_view prefix,
     href = http::PercentDecode(href);
     if (!href.starts_with(base_path_)) continue;
     std::string relative = href.substr(base_path_.size());
-    const bool collection = !http::XmlElements(entry, "collection").empty();
-    if (collection) {
+    if (entry.collection) {
       if (!relative.empty() && relative.back() != '/') relative += '/';
       if (relative.size() <= dir.size()) continue;  // The folder itself.
       // Descend only where paths under the folder can match the prefix.
@@ -203,9 +207,7 @@ Status WebDavHome::Walk(std::string_view dir, std::string_view prefix,
       continue;
     }
     if (!relative.starts_with(prefix) || !IsValidPath(relative)) continue;
-    const std::string length =
-        http::XmlText(entry, "getcontentlength").value_or("0");
-    out->push_back({relative, std::strtoull(length.c_str(), nullptr, 10)});
+    out->push_back({relative, entry.length});
   }
   return Status::Ok();
 }
