@@ -125,17 +125,22 @@ bool SyncEngine::PassesOver(const crypto::KeyId& id) const {
   return !options_.history_before_join && membership_->KeyPredatesJoin(id);
 }
 
+Status SyncEngine::AdvanceCursor(std::uint64_t author, std::uint64_t seq,
+                                 const object::ObjectHeader& header,
+                                 const Bytes& object) {
+  COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
+                                   object::ObjectHash(object),
+                                   &header.author_public_key));
+  return db::SetState(conn_, "member_seq/" + DeviceIdToHex(author),
+                      std::to_string(header.member_seq));
+}
+
 Status SyncEngine::PassOver(std::uint64_t author, std::uint64_t seq,
                             const object::ObjectHeader& header,
                             const Bytes& object) {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
-  COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
-                                   object::ObjectHash(object),
-                                   &header.author_public_key));
-  COVEN_RETURN_IF_ERROR(db::SetState(conn_,
-                                     "member_seq/" + DeviceIdToHex(author),
-                                     std::to_string(header.member_seq)));
+  COVEN_RETURN_IF_ERROR(AdvanceCursor(author, seq, header, object));
   COVEN_ASSIGN_OR_RETURN(std::uint64_t passed,
                          db::GetStateNumber(conn_, "passed_over"));
   COVEN_RETURN_IF_ERROR(

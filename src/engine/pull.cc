@@ -308,12 +308,7 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
       done.Bind(1, path);
       COVEN_RETURN_IF_ERROR(done.Run());
     } else {
-      COVEN_RETURN_IF_ERROR(SaveCursor(conn_, author, seq,
-                                       object::ObjectHash(object),
-                                       &header.author_public_key));
-      COVEN_RETURN_IF_ERROR(db::SetState(conn_,
-                                         "member_seq/" + DeviceIdToHex(author),
-                                         std::to_string(header.member_seq)));
+      COVEN_RETURN_IF_ERROR(AdvanceCursor(author, seq, header, object));
     }
     COVEN_RETURN_IF_ERROR(NoteApplied(author, seq, header.member_seq,
                                       object::ObjectHash(object),

@@ -246,6 +246,11 @@ class SyncEngine {
   // Whether objects sealed with key `id` are passed over here
   // (EngineOptions::history_before_join, Membership::KeyPredatesJoin).
   bool PassesOver(const crypto::KeyId& id) const;
+  // Records `object` (seq `seq` of `author`) as the author's last one: its
+  // cursor and the member-log position it named. The caller holds the
+  // write mutex, inside a transaction.
+  Status AdvanceCursor(std::uint64_t author, std::uint64_t seq,
+                       const object::ObjectHeader& header, const Bytes& object);
   // Moves `author`'s cursor past object `seq`, which is passed over.
   Status PassOver(std::uint64_t author, std::uint64_t seq,
                   const object::ObjectHeader& header, const Bytes& object);
