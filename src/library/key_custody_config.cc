@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "coven/bytes.h"
-#include "home/folder_io.h"
 #include "keys/passphrase_box.h"
+#include "library/durable_file.h"
 
 namespace coven::library {
 
@@ -128,16 +128,7 @@ Status WriteCustodyMarker(const std::string& dir, const CustodyChoice& choice) {
   if (!choice.keyring_scope.empty()) j["keyring_scope"] = choice.keyring_scope;
   const std::string text = j.dump() + "\n";
   const std::string path = MarkerPath(dir);
-  std::string step;
-  if (const int err =
-          home::folder_io::ReplaceFileDurably(path, AsBytes(text), 0600, &step);
-      err != 0) {
-    return PermissionDeniedError(
-        "cannot write " + path + " (" + step + ": " + std::strerror(err) +
-        "); check that the directory is writable and the disk is not full, "
-        "then try again");
-  }
-  return Status::Ok();
+  return WriteFileDurably(path, text, 0600);
 }
 
 Result<keys::KeyService> OpenKeyService(const std::string& dir,

@@ -16,7 +16,7 @@
 #include "crypto/crypto.h"
 #include "db/sql.h"
 #include "engine/table_schema.h"
-#include "home/folder_io.h"
+#include "library/durable_file.h"
 #include "library/key_custody_config.h"
 #include "library/library_codes.h"
 #include "members/member_identity.h"
@@ -55,16 +55,7 @@ Status WriteSettings(const std::string& dir, const LibrarySettings& s) {
   // old or the new settings, never a torn or lost file.
   const std::string path = SettingsPath(dir);
   const std::string text = j.dump(2) + "\n";
-  std::string step;
-  if (const int err =
-          home::folder_io::ReplaceFileDurably(path, AsBytes(text), 0666, &step);
-      err != 0) {
-    return PermissionDeniedError(
-        "cannot write " + path + " (" + step + ": " + std::strerror(err) +
-        "); check that the directory is writable and the disk is not full, "
-        "then try again");
-  }
-  return Status::Ok();
+  return WriteFileDurably(path, text, 0666);
 }
 
 // The Config OpenLibrary gives the SyncManager (home, tables, environment).
