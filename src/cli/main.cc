@@ -107,9 +107,11 @@ int main(int argc, char** argv) {
       "library\n"
       "with `coven init`; a new person runs `coven identity`, an Admin runs\n"
       "`coven invite` with it, the person runs `coven join CODE`. Your other\n"
-      "devices use `coven restore-code` / `coven restore`. Then `coven sync`\n"
-      "(once) or `coven watch` (continuously). The home only ever receives\n"
-      "sealed, signed objects (and a marker naming the library id)."};
+      "devices use `coven restore-code` / `coven restore` (the member key\n"
+      "then lives in the code; a lost device is removed with `coven\n"
+      "remove-device`). Then `coven sync` (once) or `coven watch`\n"
+      "(continuously). The home only ever receives sealed, signed objects\n"
+      "(and a marker naming the library id)."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   int exit_code = 0;
