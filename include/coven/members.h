@@ -48,4 +48,9 @@ struct MemberInfo {
 
 }  // namespace coven::members
 
+namespace coven::sync::membership {
+/// The reference API's name for the role type (coven::members::MemberRole).
+using coven::members::MemberRole;
+}  // namespace coven::sync::membership
+
 #endif  // COVEN_MEMBERS_H_
