@@ -122,6 +122,7 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   }
   membership.persist_key = engine->identity_.persist_key;
   membership.drop_member_seed = engine->identity_.drop_member_seed;
+  membership.history_before_join = engine->options_.history_before_join;
   membership.clock = engine->clock_;
   SyncEngine* self = engine.get();
   membership.last_accepted = [self](const crypto::PublicKey& device) {

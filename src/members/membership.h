@@ -57,6 +57,9 @@ struct MembershipOptions {
   /// The last object of `device` this device has accepted (its own last
   /// sealed object for this device): what a cut names. Unset: seq 0.
   std::function<Result<Cut>(const crypto::PublicKey& device)> last_accepted;
+  /// False for a member invited to the future only: keys retired before it
+  /// joined are not fetched (EngineOptions::history_before_join).
+  bool history_before_join = true;
   /// Stores a newly received key durably (key files); may be empty.
   std::function<Status(const crypto::LibraryKey&)> persist_key;
   EntropyRef entropy;

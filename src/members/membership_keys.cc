@@ -12,10 +12,14 @@ Status Membership::FetchKeys(RefreshReport* report) {
   const MemberState& state = current();
   const MemberRecord* me = state.FindMember(MemberSign());
   if (me == nullptr || !me->active) return Status::Ok();
-  const bool enrolled =
-      state.FindDevice(options_.device.public_key()) != nullptr;
+  const DeviceRecord* device = state.FindDevice(options_.device.public_key());
+  // A removed device is sealed nothing new: asking every round is waste.
+  if (device != nullptr && !device->active) return Status::Ok();
+  const bool enrolled = device != nullptr;
   for (const crypto::KeyId& id : state.key_ids()) {
     if (keys_.count(id)) continue;
+    // A future-only member is never sealed older keys: not asked for.
+    if (!options_.history_before_join && KeyPredatesJoin(id)) continue;
     // The device's own wrap first (what daily sync uses); the member's
     // only while this device still holds the member seed (enrolling).
     bool got = false;
@@ -73,7 +77,8 @@ Status Membership::DropSeedWhenDone() {
   // Every key, not just the current one: without the seed, a key sealed to
   // the member only could never be opened here again.
   for (const crypto::KeyId& id : state.key_ids()) {
-    if (keys_.count(id) == 0) return Status::Ok();
+    const bool withheld = !options_.history_before_join && KeyPredatesJoin(id);
+    if (keys_.count(id) == 0 && !withheld) return Status::Ok();
   }
   COVEN_RETURN_IF_ERROR(options_.drop_member_seed().Annotate(
       "dropping the member seed now that this device is enrolled"));
