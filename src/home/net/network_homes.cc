@@ -3,6 +3,7 @@
 #include "coven/network_homes.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
