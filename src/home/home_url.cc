@@ -85,7 +85,10 @@ Status TakeInt(Params& params, std::string_view name, std::int64_t* out) {
   return Status::Ok();
 }
 
-Status TakeNetwork(Params& params, NetworkOptions* network) {
+Status TakeNetwork(Params& params, const HomeUrlContext& context,
+                   NetworkOptions* network) {
+  network->clock = context.clock;
+  network->entropy = context.entropy;
   std::int64_t attempts = network->max_attempts;
   COVEN_RETURN_IF_ERROR(TakeInt(params, "attempts", &attempts));
   network->max_attempts = static_cast<int>(attempts);
@@ -118,7 +121,8 @@ Status TakeCreateMode(Params& params, Mode* mode) {
   return Status::Ok();
 }
 
-Result<HomeRef> OpenS3(ParsedUrl url, const EnvLookup& env) {
+Result<HomeRef> OpenS3(ParsedUrl url, const HomeUrlContext& context) {
+  const EnvLookup& env = context.env;
   S3HomeOptions options;
   const std::size_t slash = url.rest.find('/');
   options.bucket = url.rest.substr(0, slash);
@@ -155,7 +159,7 @@ Result<HomeRef> OpenS3(ParsedUrl url, const EnvLookup& env) {
       static_cast<std::int64_t>(options.multipart_threshold);
   COVEN_RETURN_IF_ERROR(TakeInt(url.params, "multipart_threshold", &threshold));
   options.multipart_threshold = static_cast<std::uint64_t>(threshold);
-  COVEN_RETURN_IF_ERROR(TakeNetwork(url.params, &options.network));
+  COVEN_RETURN_IF_ERROR(TakeNetwork(url.params, context, &options.network));
   COVEN_RETURN_IF_ERROR(NoLeftovers(url));
   options.credentials.access_key_id = env("AWS_ACCESS_KEY_ID").value_or("");
   options.credentials.secret_access_key =
@@ -166,11 +170,12 @@ Result<HomeRef> OpenS3(ParsedUrl url, const EnvLookup& env) {
   return HomeRef(std::move(home));
 }
 
-Result<HomeRef> OpenWebDav(ParsedUrl url, const EnvLookup& env) {
+Result<HomeRef> OpenWebDav(ParsedUrl url, const HomeUrlContext& context) {
+  const EnvLookup& env = context.env;
   WebDavHomeOptions options;
   options.url = (url.scheme == "webdavs" ? "https://" : "http://") + url.rest;
   COVEN_RETURN_IF_ERROR(TakeCreateMode(url.params, &options.create_mode));
-  COVEN_RETURN_IF_ERROR(TakeNetwork(url.params, &options.network));
+  COVEN_RETURN_IF_ERROR(TakeNetwork(url.params, context, &options.network));
   COVEN_RETURN_IF_ERROR(NoLeftovers(url));
   options.user = env("COVEN_WEBDAV_USER").value_or("");
   options.password = env("COVEN_WEBDAV_PASSWORD").value_or("");
@@ -179,11 +184,12 @@ Result<HomeRef> OpenWebDav(ParsedUrl url, const EnvLookup& env) {
   return HomeRef(std::move(home));
 }
 
-Result<HomeRef> OpenRclone(ParsedUrl url, const EnvLookup& env) {
+Result<HomeRef> OpenRclone(ParsedUrl url, const HomeUrlContext& context) {
+  const EnvLookup& env = context.env;
   RcloneHomeOptions options;
   options.remote = url.rest;
   options.required_backend = Take(url.params, "backend").value_or("");
-  COVEN_RETURN_IF_ERROR(TakeNetwork(url.params, &options.network));
+  COVEN_RETURN_IF_ERROR(TakeNetwork(url.params, context, &options.network));
   COVEN_RETURN_IF_ERROR(NoLeftovers(url));
   options.rclone = env("COVEN_RCLONE").value_or("rclone");
   options.config_path = env("COVEN_RCLONE_CONFIG").value_or("");
@@ -212,25 +218,33 @@ bool IsHomeUrl(std::string_view text) {
 }
 
 Result<HomeRef> OpenHomeUrl(std::string_view url, const EnvLookup& env) {
+  HomeUrlContext context;
+  context.env = env;
+  return OpenHomeUrl(url, context);
+}
+
+Result<HomeRef> OpenHomeUrl(std::string_view url,
+                            const HomeUrlContext& context) {
   COVEN_ASSIGN_OR_RETURN(ParsedUrl parsed, Parse(url));
   if (parsed.scheme == "file") {
     COVEN_RETURN_IF_ERROR(NoLeftovers(parsed));
     if (parsed.rest.empty()) {
       return InvalidArgumentError("file home URL needs a path: file:///dir");
     }
-    COVEN_ASSIGN_OR_RETURN(std::shared_ptr<FolderHome> home,
-                           FolderHome::Open(http::PercentDecode(parsed.rest)));
+    COVEN_ASSIGN_OR_RETURN(
+        std::shared_ptr<FolderHome> home,
+        FolderHome::Open(http::PercentDecode(parsed.rest), context.clock));
     return HomeRef(std::move(home));
   }
   if (parsed.scheme == "memory") {
     COVEN_RETURN_IF_ERROR(NoLeftovers(parsed));
     return HomeRef(MemoryHome::Create());
   }
-  if (parsed.scheme == "s3") return OpenS3(std::move(parsed), env);
+  if (parsed.scheme == "s3") return OpenS3(std::move(parsed), context);
   if (parsed.scheme == "webdav" || parsed.scheme == "webdavs") {
-    return OpenWebDav(std::move(parsed), env);
+    return OpenWebDav(std::move(parsed), context);
   }
-  if (parsed.scheme == "rclone") return OpenRclone(std::move(parsed), env);
+  if (parsed.scheme == "rclone") return OpenRclone(std::move(parsed), context);
   return InvalidArgumentError("unknown home URL scheme \"" + parsed.scheme +
                               "\"; expected file, memory, s3, webdav, "
                               "webdavs or rclone");
