@@ -27,17 +27,17 @@ TEST(HomeRegistryTest, NewSchemeOpensByUrlWithItsParameters) {
   std::int64_t shards = 0;
   NetworkOptions network;
   ASSERT_TRUE(
-      RegisterHome("test+hub",
-                   [&](HomeUrl url, const EnvLookup& env) -> Result<HomeRef> {
-                     COVEN_RETURN_IF_ERROR(RefuseUrlCredentials(url));
-                     seen = url;
-                     COVEN_RETURN_IF_ERROR(
-                         TakePositiveIntParam(url, "shards", &shards));
-                     COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, &network));
-                     COVEN_RETURN_IF_ERROR(CheckNoParamsLeft(url));
-                     EXPECT_EQ(env("TEST_HUB_TOKEN").value_or(""), "t0k");
-                     return HomeRef(MemoryHome::Create());
-                   })
+      RegisterHome(
+          "test+hub",
+          [&](HomeUrl url, const HomeUrlContext& context) -> Result<HomeRef> {
+            COVEN_RETURN_IF_ERROR(RefuseUrlCredentials(url));
+            seen = url;
+            COVEN_RETURN_IF_ERROR(TakePositiveIntParam(url, "shards", &shards));
+            COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, context, &network));
+            COVEN_RETURN_IF_ERROR(CheckNoParamsLeft(url));
+            EXPECT_EQ(context.env("TEST_HUB_TOKEN").value_or(""), "t0k");
+            return HomeRef(MemoryHome::Create());
+          })
           .ok());
   const EnvLookup env = [](const char* name) -> std::optional<std::string> {
     if (std::string_view(name) == "TEST_HUB_TOKEN") return "t0k";
@@ -65,10 +65,10 @@ TEST(HomeRegistryTest, NewSchemeOpensByUrlWithItsParameters) {
 }
 
 TEST(HomeRegistryTest, RegisteringAgainReplaces) {
-  auto fails = [](HomeUrl, const EnvLookup&) -> Result<HomeRef> {
+  auto fails = [](HomeUrl, const HomeUrlContext&) -> Result<HomeRef> {
     return UnavailableError("first opener");
   };
-  auto works = [](HomeUrl, const EnvLookup&) -> Result<HomeRef> {
+  auto works = [](HomeUrl, const HomeUrlContext&) -> Result<HomeRef> {
     return HomeRef(MemoryHome::Create());
   };
   ASSERT_TRUE(RegisterHome("test2", fails).ok());
@@ -78,7 +78,7 @@ TEST(HomeRegistryTest, RegisteringAgainReplaces) {
 }
 
 TEST(HomeRegistryTest, RefusesBadSchemesAndEmptyOpeners) {
-  auto works = [](HomeUrl, const EnvLookup&) -> Result<HomeRef> {
+  auto works = [](HomeUrl, const HomeUrlContext&) -> Result<HomeRef> {
     return HomeRef(MemoryHome::Create());
   };
   for (const char* scheme : {"", "Hub", "hub:", "h b", "hub/x"}) {

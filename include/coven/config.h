@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "coven/clock.h"
 #include "coven/entropy.h"
 #include "coven/home.h"
 #include "coven/status.h"
@@ -104,8 +105,11 @@ Result<std::string> HomeUrlFor(const CloudHomeConfig& home);
 /// whose directory is missing opens, and its calls report kUnavailable.
 /// Errors: as the home's Open reports them (e.g. kFailedPrecondition
 /// "backend unavailable" for iCloud on an rclone older than 1.69,
-/// kUnauthenticated for missing S3 credentials).
-Result<home::HomeRef> OpenHome(const Config& config);
+/// kUnauthenticated for missing S3 credentials). The home waits (network
+/// retries) and dates its leftovers (folder) by `clock`, null meaning
+/// clock::SystemClock, and draws jitter from Config::entropy.
+Result<home::HomeRef> OpenHome(const Config& config,
+                               clock::ClockRef clock = nullptr);
 
 /// Makes the home a Config names the home of the new library `library_id`
 /// (32 hex digits): creates a missing folder home's directory, then writes

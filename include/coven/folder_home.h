@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "coven/bytes.h"
+#include "coven/clock.h"
 #include "coven/home.h"
 #include "coven/status.h"
 
@@ -44,13 +45,17 @@ class FolderHome final : public Home {
   /// parent is not one), kPermissionDenied if it cannot be read,
   /// kInvalidArgument if it is empty. A directory that exists but is not
   /// writable opens fine (it can still be read); writes then fail with
-  /// kPermissionDenied. Opening writes nothing in the directory.
-  static Result<std::shared_ptr<FolderHome>> Open(std::string root_dir);
+  /// kPermissionDenied. Opening writes nothing in the directory, except
+  /// that it removes temporary files a crashed writer left in ".tmp/" more
+  /// than a day before `clock`'s now (null: clock::SystemClock).
+  static Result<std::shared_ptr<FolderHome>> Open(
+      std::string root_dir, clock::ClockRef clock = nullptr);
 
   /// Like Open, but creates the directory (and its parents) if missing, and
   /// its ".tmp/". For the device that starts a new home (coven init); also
   /// kPermissionDenied if the directory cannot be created.
-  static Result<std::shared_ptr<FolderHome>> OpenOrCreate(std::string root_dir);
+  static Result<std::shared_ptr<FolderHome>> OpenOrCreate(
+      std::string root_dir, clock::ClockRef clock = nullptr);
 
   FolderHome(const FolderHome&) = delete;
   FolderHome& operator=(const FolderHome&) = delete;
@@ -89,7 +94,8 @@ class FolderHome final : public Home {
  private:
   explicit FolderHome(std::string root) : root_(std::move(root)) {}
   static Result<std::shared_ptr<FolderHome>> OpenRoot(std::string root_dir,
-                                                      bool create);
+                                                      bool create,
+                                                      clock::Clock& clock);
 
   const std::string root_;
 };

@@ -43,8 +43,9 @@ struct HomeUrl {
 
 /// Opens the home `url` names. Errors as OpenHomeUrl documents. Takes
 /// `url` by value so that it may consume url.params.
+/// `context` carries the host's environment, clock and entropy.
 using HomeOpener =
-    std::function<Result<HomeRef>(HomeUrl url, const EnvLookup& env)>;
+    std::function<Result<HomeRef>(HomeUrl url, const HomeUrlContext& context)>;
 
 /// Makes `opener` the one OpenHomeUrl uses for SCHEME:// URLs, replacing
 /// any earlier registration of `scheme` (so registering twice is harmless).
@@ -64,8 +65,10 @@ Status TakePositiveIntParam(HomeUrl& url, std::string_view name,
                             std::int64_t* out);
 
 /// Takes the parameters every network home accepts: attempts=, timeout_ms=
-/// and connect_timeout_ms= (docs/homes.md). kInvalidArgument as above.
-Status TakeNetworkParams(HomeUrl& url, NetworkOptions* network);
+/// and connect_timeout_ms= (docs/homes.md), and the clock and entropy of
+/// `context` (the backoff waits on them). kInvalidArgument as above.
+Status TakeNetworkParams(HomeUrl& url, const HomeUrlContext& context,
+                         NetworkOptions* network);
 
 /// kInvalidArgument naming the first parameter no one took, else OK.
 Status CheckNoParamsLeft(const HomeUrl& url);

@@ -32,6 +32,8 @@
 #include <string>
 #include <string_view>
 
+#include "coven/clock.h"
+#include "coven/entropy.h"
 #include "coven/home.h"
 #include "coven/status.h"
 
@@ -43,6 +45,17 @@ using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 /// The process environment.
 std::optional<std::string> ProcessEnv(const char* name);
 
+/// What a home opened from a URL takes from its host besides the URL.
+struct HomeUrlContext {
+  /// Where credentials and program paths are looked up.
+  EnvLookup env = ProcessEnv;
+  /// The host's clock: network homes sleep on it between retries, a folder
+  /// home dates its leftover temporary files by it. Null: clock::SystemClock.
+  clock::ClockRef clock;
+  /// Jitter for the network homes' backoff. Null: SystemEntropy.
+  EntropyRef entropy;
+};
+
 /// Opens the home `url` names (see above). Errors: kInvalidArgument for a
 /// malformed URL, an unknown parameter (naming it, never echoing
 /// credentials) or a scheme no one registered (the message says what to
@@ -50,6 +63,9 @@ std::optional<std::string> ProcessEnv(const char* name);
 /// whatever the home's Open reports otherwise. The caller owns the home.
 Result<HomeRef> OpenHomeUrl(std::string_view url,
                             const EnvLookup& env = ProcessEnv);
+/// As above, with the host's environment, clock and entropy.
+Result<HomeRef> OpenHomeUrl(std::string_view url,
+                            const HomeUrlContext& context);
 
 /// True if `text` looks like a home URL (has a "scheme://"), as opposed to a
 /// plain folder path.

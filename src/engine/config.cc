@@ -104,7 +104,7 @@ Result<std::string> HomeUrlFor(const CloudHomeConfig& home) {
   return "rclone://" + remote + "?backend=" + rclone.backend;
 }
 
-Result<home::HomeRef> OpenHome(const Config& config) {
+Result<home::HomeRef> OpenHome(const Config& config, clock::ClockRef clock) {
   if (config.home) return config.home;
   if (!config.cloud_home.has_value()) {
     return FailedPreconditionError(
@@ -114,10 +114,14 @@ Result<home::HomeRef> OpenHome(const Config& config) {
   COVEN_ASSIGN_OR_RETURN(std::string url, HomeUrlFor(*config.cloud_home));
   if (url.starts_with("file://")) {
     // A plain folder path, passed through undecoded.
-    COVEN_ASSIGN_OR_RETURN(auto folder, home::FolderHome::Open(url.substr(7)));
+    COVEN_ASSIGN_OR_RETURN(auto folder,
+                           home::FolderHome::Open(url.substr(7), clock));
     return home::HomeRef(std::move(folder));
   }
-  return home::OpenHomeUrl(url);
+  home::HomeUrlContext context;
+  context.clock = std::move(clock);
+  context.entropy = config.entropy;
+  return home::OpenHomeUrl(url, context);
 }
 
 Status CreateHome(const Config& config, std::string_view library_id) {

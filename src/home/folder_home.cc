@@ -144,7 +144,8 @@ Result<std::string> NormalizeRoot(const std::string& root_dir) {
 
 // Opens `root_dir`; with `create`, makes it (and its parents) if missing.
 Result<std::shared_ptr<FolderHome>> FolderHome::OpenRoot(std::string root_dir,
-                                                         bool create) {
+                                                         bool create,
+                                                         clock::Clock& clock) {
   COVEN_ASSIGN_OR_RETURN(std::string root, NormalizeRoot(root_dir));
   struct stat st;
   if (::stat(root.c_str(), &st) == 0) {
@@ -197,17 +198,22 @@ Result<std::shared_ptr<FolderHome>> FolderHome::OpenRoot(std::string root_dir,
   // Opening an existing home writes nothing: .tmp/ is made by the first
   // write that needs it.
   if (create) ::mkdir(Join(root, kTmpDir).c_str(), 0777);
-  folder_io::RemoveStaleTemps(root);
+  folder_io::RemoveStaleTemps(root, clock.NowMillis() / 1000);
   return std::shared_ptr<FolderHome>(new FolderHome(std::move(root)));
 }
 
-Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir) {
-  return OpenRoot(std::move(root_dir), /*create=*/false);
+Result<std::shared_ptr<FolderHome>> FolderHome::Open(std::string root_dir,
+                                                     clock::ClockRef clock) {
+  clock::SystemClock system;
+  return OpenRoot(std::move(root_dir), /*create=*/false,
+                  clock ? *clock : system);
 }
 
 Result<std::shared_ptr<FolderHome>> FolderHome::OpenOrCreate(
-    std::string root_dir) {
-  return OpenRoot(std::move(root_dir), /*create=*/true);
+    std::string root_dir, clock::ClockRef clock) {
+  clock::SystemClock system;
+  return OpenRoot(std::move(root_dir), /*create=*/true,
+                  clock ? *clock : system);
 }
 
 Status FolderHome::Create(std::string_view path, ByteView data) {

@@ -1,25 +1,26 @@
 #include "home/folder_io.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 
 #include <atomic>
 #include <cstring>
-#include <ctime>
+#include <span>
+
+#include "coven/entropy.h"
 
 namespace coven::home::folder_io {
 namespace {
 
-constexpr std::time_t kStaleTempSeconds = 24 * 60 * 60;
+constexpr std::int64_t kStaleTempSeconds = 24 * 60 * 60;
 
+// Unique across processes and machines sharing the folder: pid, a counter
+// and 64 random bits.
 std::string TempName() {
   static std::atomic<std::uint64_t> counter{0};
+  static SystemEntropy* const entropy = new SystemEntropy();
   std::uint64_t random = 0;
-  if (::getrandom(&random, sizeof(random), GRND_NONBLOCK) !=
-      static_cast<ssize_t>(sizeof(random))) {
-    random = static_cast<std::uint64_t>(std::time(nullptr)) ^
-             reinterpret_cast<std::uintptr_t>(&random);
-  }
+  entropy->Fill(std::span<std::uint8_t>(
+      reinterpret_cast<std::uint8_t*>(&random), sizeof(random)));
   return std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
          HexEncode(ByteView(reinterpret_cast<const std::uint8_t*>(&random),
                             sizeof(random))) +
@@ -235,11 +236,11 @@ Result<int> OpenObject(const std::string& root, std::string_view op,
   return ErrnoStatus(root, err, op, path, "open " + abs);
 }
 
-void RemoveStaleTemps(const std::string& root) {
+void RemoveStaleTemps(const std::string& root, std::int64_t now_seconds) {
   const std::string tmp_dir = Join(root, kTmpDir);
   DirPtr dir(::opendir(tmp_dir.c_str()), &::closedir);
   if (!dir) return;
-  const std::time_t cutoff = std::time(nullptr) - kStaleTempSeconds;
+  const std::int64_t cutoff = now_seconds - kStaleTempSeconds;
   while (const dirent* entry = ::readdir(dir.get())) {
     struct stat st;
     if (entry->d_name[0] == '.') continue;

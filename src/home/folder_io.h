@@ -88,8 +88,9 @@ Status MakeParents(const std::string& root, std::string_view op,
 Result<int> OpenObject(const std::string& root, std::string_view op,
                        std::string_view path, struct stat* st);
 
-/// Removes temporary files older than a day (left by crashed writers).
-void RemoveStaleTemps(const std::string& root);
+/// Removes temporary files (left by crashed writers) last modified more than
+/// a day before `now_seconds` (Unix time, from the home's clock).
+void RemoveStaleTemps(const std::string& root, std::int64_t now_seconds);
 
 }  // namespace coven::home::folder_io
 

@@ -24,17 +24,18 @@ bool ValidScheme(std::string_view scheme) {
   return true;
 }
 
-Result<HomeRef> OpenFile(HomeUrl url, const EnvLookup&) {
+Result<HomeRef> OpenFile(HomeUrl url, const HomeUrlContext& context) {
   COVEN_RETURN_IF_ERROR(CheckNoParamsLeft(url));
   if (url.rest.empty()) {
     return InvalidArgumentError("file home URL needs a path: file:///dir");
   }
-  COVEN_ASSIGN_OR_RETURN(std::shared_ptr<FolderHome> home,
-                         FolderHome::Open(util::PercentDecode(url.rest)));
+  COVEN_ASSIGN_OR_RETURN(
+      std::shared_ptr<FolderHome> home,
+      FolderHome::Open(util::PercentDecode(url.rest), context.clock));
   return HomeRef(std::move(home));
 }
 
-Result<HomeRef> OpenMemory(HomeUrl url, const EnvLookup&) {
+Result<HomeRef> OpenMemory(HomeUrl url, const HomeUrlContext&) {
   COVEN_RETURN_IF_ERROR(CheckNoParamsLeft(url));
   return HomeRef(MemoryHome::Create());
 }
@@ -111,7 +112,10 @@ Status TakePositiveIntParam(HomeUrl& url, std::string_view name,
   return Status::Ok();
 }
 
-Status TakeNetworkParams(HomeUrl& url, NetworkOptions* network) {
+Status TakeNetworkParams(HomeUrl& url, const HomeUrlContext& context,
+                         NetworkOptions* network) {
+  network->clock = context.clock;
+  network->entropy = context.entropy;
   std::int64_t attempts = network->max_attempts;
   COVEN_RETURN_IF_ERROR(TakePositiveIntParam(url, "attempts", &attempts));
   network->max_attempts = static_cast<int>(attempts);

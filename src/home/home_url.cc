@@ -71,6 +71,13 @@ bool IsHomeUrl(std::string_view text) {
 }
 
 Result<HomeRef> OpenHomeUrl(std::string_view url, const EnvLookup& env) {
+  HomeUrlContext context;
+  context.env = env;
+  return OpenHomeUrl(url, context);
+}
+
+Result<HomeRef> OpenHomeUrl(std::string_view url,
+                            const HomeUrlContext& context) {
   COVEN_ASSIGN_OR_RETURN(HomeUrl parsed, Parse(url));
   HomeOpener opener = FindHomeOpener(parsed.scheme);
   if (!opener) {
@@ -82,7 +89,7 @@ Result<HomeRef> OpenHomeUrl(std::string_view url, const EnvLookup& env) {
         "(coven/builtins.h); other schemes register with "
         "coven::home::RegisterHome (coven/home_registry.h)");
   }
-  return opener(std::move(parsed), env);
+  return opener(std::move(parsed), context);
 }
 
 }  // namespace coven::home

@@ -101,7 +101,8 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
 
   impl->db = db;
   impl->library_id = key_service.library_id();
-  COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(impl->config));
+  COVEN_ASSIGN_OR_RETURN(home::HomeRef home,
+                         config::OpenHome(impl->config, clock));
   // A home named by the configuration must be there and be this library's
   // before anything is read from it or written to it; an injected home is
   // the caller's business.

@@ -40,7 +40,7 @@ int main() {
   coven::Status registered = home::RegisterHome(
       "hub",
       [](home::HomeUrl url,
-         const home::EnvLookup&) -> coven::Result<coven::home::HomeRef> {
+         const home::HomeUrlContext&) -> coven::Result<coven::home::HomeRef> {
         if (url.rest != "example") return coven::NotFoundError(url.rest);
         return coven::home::HomeRef(coven::home::MemoryHome::Create());
       });

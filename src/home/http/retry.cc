@@ -1,11 +1,25 @@
 #include "home/http/retry.h"
 
+#include <sodium.h>
+
 #include <algorithm>
-#include <random>
-#include <thread>
 
 namespace coven::home::http {
 namespace {
+
+clock::Clock& SystemClockInstance() {
+  static clock::SystemClock* const instance = new clock::SystemClock();
+  return *instance;
+}
+
+Entropy& SystemEntropyInstance() {
+  static SystemEntropy* const instance = [] {
+    // Idempotent; randombytes works without it too.
+    [[maybe_unused]] const int started = sodium_init();
+    return new SystemEntropy();
+  }();
+  return *instance;
+}
 
 std::string Prefix(const OpName& name) {
   std::string out(name.provider);
@@ -21,20 +35,33 @@ std::string Prefix(const OpName& name) {
 
 }  // namespace
 
+clock::Clock& ClockOf(const NetworkOptions& network) {
+  return network.clock ? *network.clock : SystemClockInstance();
+}
+
+Entropy& EntropyOf(const NetworkOptions& network) {
+  return network.entropy ? *network.entropy : SystemEntropyInstance();
+}
+
+std::string ProbeName(const NetworkOptions& network) {
+  std::uint8_t random[8];
+  EntropyOf(network).Fill(random);
+  return ".coven/probe-" + HexEncode(ByteView(random, sizeof(random)));
+}
+
 bool Backoff::Wait(std::optional<std::int64_t> retry_after_seconds) {
   if (retries_ + 1 >= policy_.max_attempts) return false;
   const std::int64_t ceiling = std::min<std::int64_t>(
       policy_.cap.count(), policy_.base.count() << std::min(retries_, 20));
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::int64_t wait_ms = std::uniform_int_distribution<std::int64_t>(
-      0, std::max<std::int64_t>(ceiling, 0))(rng);
+  std::int64_t wait_ms = static_cast<std::int64_t>(entropy_.Uniform(
+      static_cast<std::uint64_t>(std::max<std::int64_t>(ceiling, 0)) + 1));
   if (retry_after_seconds.has_value()) {
     wait_ms = std::max<std::int64_t>(
         wait_ms, std::min<std::int64_t>(*retry_after_seconds * 1000,
                                         policy_.cap.count()));
   }
   ++retries_;
-  std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+  clock_.SleepMillis(wait_ms);
   return true;
 }
 
@@ -87,9 +114,10 @@ Result<HttpResponse> PerformWithRetries(HttpClient& client, HttpRequest request,
   request.connect_timeout =
       std::chrono::milliseconds(network.connect_timeout_ms);
   request.timeout = std::chrono::milliseconds(network.request_timeout_ms);
-  Backoff backoff({network.max_attempts,
-                   std::chrono::milliseconds(network.retry_base_ms),
-                   std::chrono::milliseconds(network.retry_cap_ms)});
+  Backoff backoff(
+      {network.max_attempts, std::chrono::milliseconds(network.retry_base_ms),
+       std::chrono::milliseconds(network.retry_cap_ms)},
+      ClockOf(network), EntropyOf(network));
   if (retried != nullptr) *retried = false;
   while (true) {
     Result<HttpResponse> response = client.Perform(request);

@@ -2,7 +2,8 @@
 // Retry-After, and the mapping from HTTP statuses to coven Status codes with
 // messages that name the provider, the operation and the path.
 //
-// Thread safety: Backoff is a per-call value; the functions are pure.
+// Thread safety: Backoff is a per-call value; the functions are pure apart
+// from the clock and entropy they are given (both thread-safe).
 #ifndef COVEN_HOME_HTTP_RETRY_H_
 #define COVEN_HOME_HTTP_RETRY_H_
 
@@ -12,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "coven/clock.h"
+#include "coven/entropy.h"
 #include "coven/network_options.h"
 #include "coven/status.h"
 #include "home/http/http_client.h"
@@ -27,11 +30,13 @@ struct RetryPolicy {
 };
 
 /// Waits between attempts: attempt n sleeps a uniformly random time in
-/// [0, min(cap, base * 2^n)] ("full jitter"), or the server's Retry-After
-/// (capped at `cap`) when that is longer.
+/// [0, min(cap, base * 2^n)] ("full jitter", drawn from `entropy`), or the
+/// server's Retry-After (capped at `cap`) when that is longer, through
+/// `clock.SleepMillis`. `clock` and `entropy` must outlive the Backoff.
 class Backoff {
  public:
-  explicit Backoff(RetryPolicy policy) : policy_(policy) {}
+  Backoff(RetryPolicy policy, clock::Clock& clock, Entropy& entropy)
+      : policy_(policy), clock_(clock), entropy_(entropy) {}
   /// Sleeps and returns true if another attempt is allowed; false when the
   /// attempts are used up (no sleep).
   bool Wait(std::optional<std::int64_t> retry_after_seconds = std::nullopt);
@@ -40,6 +45,8 @@ class Backoff {
 
  private:
   RetryPolicy policy_;
+  clock::Clock& clock_;
+  Entropy& entropy_;
   int retries_ = 0;
 };
 
@@ -67,12 +74,23 @@ Status TransportStatusError(const OpName& name, const Status& error);
 /// other reply (any status; the caller interprets it). After the last attempt
 /// a transient reply becomes HttpStatusError and a transport error
 /// TransportStatusError, both named by `name`. `*retried` (may be null) is
-/// set when an earlier attempt may have reached the server.
+/// set when an earlier attempt may have reached the server. Waits on
+/// `network.clock` with jitter from `network.entropy` (system ones if null).
 Result<HttpResponse> PerformWithRetries(HttpClient& client, HttpRequest request,
                                         const NetworkOptions& network,
                                         const OpName& name,
                                         bool (*transient)(const HttpResponse&),
                                         bool* retried);
+
+/// `network.clock`, or the process's SystemClock when it is null.
+clock::Clock& ClockOf(const NetworkOptions& network);
+
+/// `network.entropy`, or the process's SystemEntropy when it is null.
+Entropy& EntropyOf(const NetworkOptions& network);
+
+/// A fresh name for a create-once probe object: ".coven/probe-" and 16 hex
+/// digits from `network`'s entropy.
+std::string ProbeName(const NetworkOptions& network);
 
 /// 5xx, 408 and 429: the usual transient statuses.
 bool IsTransientStatus(const HttpResponse& response);

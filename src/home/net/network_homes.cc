@@ -32,7 +32,8 @@ Status TakeCreateMode(HomeUrl& url, Mode* mode) {
   return Status::Ok();
 }
 
-Result<HomeRef> OpenS3(HomeUrl url, const EnvLookup& env) {
+Result<HomeRef> OpenS3(HomeUrl url, const HomeUrlContext& context) {
+  const EnvLookup& env = context.env;
   COVEN_RETURN_IF_ERROR(RefuseUrlCredentials(url));
   S3HomeOptions options;
   const std::size_t slash = url.rest.find('/');
@@ -71,7 +72,7 @@ Result<HomeRef> OpenS3(HomeUrl url, const EnvLookup& env) {
   COVEN_RETURN_IF_ERROR(
       TakePositiveIntParam(url, "multipart_threshold", &threshold));
   options.multipart_threshold = static_cast<std::uint64_t>(threshold);
-  COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, &options.network));
+  COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, context, &options.network));
   COVEN_RETURN_IF_ERROR(CheckNoParamsLeft(url));
   options.credentials.access_key_id = env("AWS_ACCESS_KEY_ID").value_or("");
   options.credentials.secret_access_key =
@@ -82,12 +83,13 @@ Result<HomeRef> OpenS3(HomeUrl url, const EnvLookup& env) {
   return HomeRef(std::move(home));
 }
 
-Result<HomeRef> OpenWebDav(HomeUrl url, const EnvLookup& env) {
+Result<HomeRef> OpenWebDav(HomeUrl url, const HomeUrlContext& context) {
+  const EnvLookup& env = context.env;
   COVEN_RETURN_IF_ERROR(RefuseUrlCredentials(url));
   WebDavHomeOptions options;
   options.url = (url.scheme == "webdavs" ? "https://" : "http://") + url.rest;
   COVEN_RETURN_IF_ERROR(TakeCreateMode(url, &options.create_mode));
-  COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, &options.network));
+  COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, context, &options.network));
   COVEN_RETURN_IF_ERROR(CheckNoParamsLeft(url));
   options.user = env("COVEN_WEBDAV_USER").value_or("");
   options.password = env("COVEN_WEBDAV_PASSWORD").value_or("");
@@ -96,11 +98,12 @@ Result<HomeRef> OpenWebDav(HomeUrl url, const EnvLookup& env) {
   return HomeRef(std::move(home));
 }
 
-Result<HomeRef> OpenRclone(HomeUrl url, const EnvLookup& env) {
+Result<HomeRef> OpenRclone(HomeUrl url, const HomeUrlContext& context) {
+  const EnvLookup& env = context.env;
   RcloneHomeOptions options;
   options.remote = url.rest;
   options.required_backend = TakeParam(url, "backend").value_or("");
-  COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, &options.network));
+  COVEN_RETURN_IF_ERROR(TakeNetworkParams(url, context, &options.network));
   COVEN_RETURN_IF_ERROR(CheckNoParamsLeft(url));
   options.rclone = env("COVEN_RCLONE").value_or("rclone");
   options.config_path = env("COVEN_RCLONE_CONFIG").value_or("");

@@ -2,8 +2,6 @@
 // create-once probe.
 #include <sodium.h>
 
-#include <random>
-
 #include "coven/s3_home.h"
 #include "home/http/http_client.h"
 #include "home/http/retry.h"
@@ -124,10 +122,7 @@ Result<bool> S3Home::NativeCreate() const {
     native_create_ = options_.create_mode == S3HomeOptions::CreateMode::kNative;
     return *native_create_;
   }
-  std::random_device random;
-  char name[40];
-  std::snprintf(name, sizeof(name), ".coven/probe-%08x%08x", random(),
-                random());
+  const std::string name = http::ProbeName(options_.network);
   const std::string key = Key(name);
   const Bytes body = ToBytes("coven create-once probe");
   long statuses[2] = {0, 0};

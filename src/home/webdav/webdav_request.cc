@@ -1,6 +1,5 @@
 // WebDavHome plumbing: URLs, retries, error mapping, the create-once probe,
 // MKCOL of parents and the PROPFIND walk.
-#include <random>
 
 #include "coven/webdav_home.h"
 #include "home/http/http_client.h"
@@ -64,10 +63,7 @@ Result<bool> WebDavHome::NativeCreate() const {
       return *native_create_;
     }
   }
-  std::random_device random;
-  char name[40];
-  std::snprintf(name, sizeof(name), ".coven/probe-%08x%08x", random(),
-                random());
+  const std::string name = http::ProbeName(options_.network);
   const Bytes body = ToBytes("coven create-once probe");
   Status first = Put("probe create-once", name, body, true, nullptr);
   if (!first.ok()) return first;
