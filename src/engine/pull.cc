@@ -223,6 +223,18 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     ++report->requests;
     Result<Bytes> object =
         item.status.ok() ? Result<Bytes>(std::move(item.bytes)) : item.status;
+    if (object.status().code() == StatusCode::kResourceExhausted) {
+      // Larger than any object this device accepts (max_object_bytes):
+      // quarantined unread, as an oversize object always was. If it is
+      // planted, its author stores the object again over it; a quarantine
+      // retry then applies it.
+      COVEN_RETURN_IF_ERROR(ApplyStagedAlone(author, &changes, report));
+      COVEN_RETURN_IF_ERROR(
+          Quarantine(author, seq, path, object.status(), Bytes(), report));
+      cursor.seq = seq;
+      cursor.hash = crypto::Hash256{};
+      continue;
+    }
     if (!object.ok()) {
       if (object.status().code() == StatusCode::kNotFound) {
         NoteWaiting(author, seq,
