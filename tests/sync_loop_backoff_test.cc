@@ -80,9 +80,11 @@ Device MakeDevice(const TestLibrary& library, home::HomeRef home,
   config.sync_interval_ms = 60'000;
   config.retry_base_ms = 500;
   config.retry_max_ms = 4'000;
+  sync::sync_manager::SyncManagerOptions options;
+  options.observer = std::move(observer);
   auto manager = SyncManager::Create([config] { return config; }, key_service,
                                      encryption::EncryptionService(library.key),
-                                     device.db, clock, std::move(observer));
+                                     device.db, clock, std::move(options));
   EXPECT_TRUE(manager.ok()) << manager.status().ToString();
   if (manager.ok()) device.manager = std::move(*manager);
   return device;

@@ -13,20 +13,19 @@ namespace coven::sync {
 
 class Backoff {
  public:
-  /// `base_ms` and `max_ms` as Config::retry_base_ms and retry_max_ms
-  /// (values below 1 count as 1); `entropy` must outlive this object.
-  Backoff(std::int64_t base_ms, std::int64_t max_ms, Entropy& entropy);
+  /// `entropy` must outlive this object.
+  explicit Backoff(Entropy& entropy) : entropy_(entropy) {}
 
-  /// After one more failure: the wait before the next try.
-  std::int64_t Next();
+  /// After one more failure: the wait before the next try. `base_ms` and
+  /// `max_ms` as Config::retry_base_ms and retry_max_ms now (the
+  /// configuration may change between rounds; values below 1 count as 1).
+  std::int64_t Next(std::int64_t base_ms, std::int64_t max_ms);
   /// The bound of the wait Next() returned last (0 before any failure).
   std::int64_t ceiling() const { return ceiling_; }
   /// After a success: the next failure waits at most `base_ms` again.
   void Reset() { ceiling_ = 0; }
 
  private:
-  std::int64_t base_ms_;
-  std::int64_t max_ms_;
   Entropy& entropy_;
   std::int64_t ceiling_ = 0;
 };
