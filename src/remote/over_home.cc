@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <mutex>
 
-#include "coven/hlc.h"
 #include "coven/remote.h"
+#include "home/home_layout.h"
 #include "home/read_limits.h"
 #include "remote/fetch_pool.h"
 
@@ -20,10 +20,6 @@ namespace {
 // counts as large (and is read again alone, with the request's own limit).
 constexpr std::uint64_t kMinShareBytes = 64 << 10;
 
-std::string LogObjectPath(std::uint64_t author, std::uint64_t seq) {
-  return "log/" + DeviceIdToHex(author) + "/" + DeviceIdToHex(seq);
-}
-
 class HomeRemote final : public Remote {
  public:
   HomeRemote(home::HomeRef home, OverHomeOptions options)
@@ -31,17 +27,16 @@ class HomeRemote final : public Remote {
 
   Result<std::vector<Head>> ListHeads(std::uint64_t own_device,
                                       std::size_t max_heads) override {
-    COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> listed,
-                           home::ListAll(*home_, "heads/", max_heads));
+    COVEN_ASSIGN_OR_RETURN(
+        std::vector<home::ObjectInfo> listed,
+        home::ListAll(*home_, home::layout::kHeadsPrefix, max_heads));
     std::vector<Head> heads(listed.size());
     std::vector<std::size_t> to_read;
     for (std::size_t i = 0; i < listed.size(); ++i) {
       Head& head = heads[i];
       head.path = std::move(listed[i].path);
       head.size = listed[i].size;
-      if (head.path.size() == 22) {
-        head.device = DeviceIdFromHex(std::string_view(head.path).substr(6));
-      }
+      head.device = home::layout::ParseHeadPath(head.path);
       if (!head.device) {
         head.status = InvalidArgumentError(head.path + " names no device");
       } else if (*head.device == own_device) {
@@ -79,7 +74,8 @@ class HomeRemote final : public Remote {
                                 request.through_seq - request.after_seq));
     std::vector<std::string> paths;
     for (std::size_t k = 1; k <= count; ++k) {
-      paths.push_back(LogObjectPath(request.author, request.after_seq + k));
+      paths.push_back(
+          home::layout::LogPath(request.author, request.after_seq + k));
     }
     const std::size_t threads = Parallelism();
     ReadLimits limits;
