@@ -74,6 +74,10 @@ struct Capabilities {
   bool needs_parent_dirs = false;
   /// Objects larger than this are uploaded in parts (0: never).
   std::uint64_t multipart_threshold = 0;
+  /// How many reads the engine may have in flight at once (through
+  /// remote::OverHome). 1 for a local home, where a read costs no round
+  /// trip; more for a network home, where each read waits on one.
+  std::size_t parallel_reads = 1;
 
   /// True if Create elects exactly one winner among racing creators.
   bool atomic_create() const {

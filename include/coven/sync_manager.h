@@ -153,7 +153,11 @@ class SyncManager {
 
   /// Starts the background loop (idempotent). It syncs at once, then every
   /// Config::sync_interval_ms, sooner after trigger_sync(), and backs off
-  /// exponentially with jitter while the home fails.
+  /// exponentially with jitter while the home fails (after the n-th failure
+  /// in a row it waits a uniform draw from the injected entropy in [0,
+  /// min(retry_base_ms * 2^(n-1), retry_max_ms)], never more than the
+  /// interval). Every wait is on the injected clock (Clock::WaitUntil), so a
+  /// ManualClock drives the loop in tests.
   void start_sync();
   /// Asks the loop for a round as soon as possible (no-op if not started).
   void trigger_sync();

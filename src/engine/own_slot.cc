@@ -60,7 +60,7 @@ Result<SyncEngine::Stored> SyncEngine::StoreOwnObject(const std::string& path,
                                                       const Bytes& object,
                                                       RoundReport* report) {
   ++report->requests;
-  Status created = home_->Create(path, object);
+  Status created = remote_->Publish({{path, object}}, std::nullopt).status;
   if (created.ok()) return Stored::kCreated;
   if (created.code() != StatusCode::kAlreadyExists) {
     return created.Annotate("uploading " + path + " to " + home_->Describe());

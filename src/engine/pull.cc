@@ -9,6 +9,13 @@
 
 namespace coven::engine {
 
+namespace {
+// Objects in an author's first fetch batch, and the most in one batch (each
+// batch doubles the last).
+constexpr std::size_t kFirstFetchBatch = 8;
+constexpr std::size_t kMaxFetchBatch = 256;
+}  // namespace
+
 object::KeyLookup SyncEngine::KeyLookup() const {
   return [this](const crypto::KeyId& id) -> std::optional<crypto::LibraryKey> {
     return membership_->KeyFor(id);
@@ -39,11 +46,17 @@ Status SyncEngine::CheckOwnHead(const std::vector<home::ObjectInfo>& heads,
 
 Status SyncEngine::Pull(RoundReport* report) {
   ++report->requests;
-  COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> heads,
-                         home::ListAll(*home_, "heads/", home::kMaxHeads));
-  COVEN_RETURN_IF_ERROR(CheckOwnHead(heads, report));
-  for (const home::ObjectInfo& info : heads) {
-    auto author = DeviceIdFromHex(std::string_view(info.path).substr(6));
+  COVEN_ASSIGN_OR_RETURN(std::vector<remote::Head> heads,
+                         remote_->ListHeads(device_, home::kMaxHeads));
+  {
+    std::vector<home::ObjectInfo> listed;
+    for (const remote::Head& head : heads) {
+      listed.push_back({head.path, head.size});
+    }
+    COVEN_RETURN_IF_ERROR(CheckOwnHead(listed, report));
+  }
+  for (const remote::Head& info : heads) {
+    const std::optional<std::uint64_t> author = info.device;
     if (!author || info.path.size() != 22) {
       report->problems.push_back("ignored " + info.path +
                                  ": not a head written by coven");
@@ -57,12 +70,12 @@ Status SyncEngine::Pull(RoundReport* report) {
       continue;
     }
     ++report->requests;
-    Result<Bytes> head_bytes = home_->Get(info.path, home::kMaxHeadBytes);
-    if (!head_bytes.ok()) {
+    if (!info.status.ok()) {
       report->problems.push_back("reading " + info.path + ": " +
-                                 head_bytes.status().ToString());
+                                 info.status.ToString());
       continue;
     }
+    const Bytes* head_bytes = &info.bytes;
     // The header is authorized before anything is decrypted.
     Result<object::ObjectHeader> verified =
         object::Verify(info.path, *head_bytes);
@@ -150,9 +163,15 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
     // Behind what this device applied: a lagging listing, or a rollback if
     // the object this device applied is gone.
     ++report->requests;
-    Result<Bytes> applied =
-        home_->Get(LogPath(author, cursor.seq), options_.max_object_bytes);
-    if (!applied.ok() && applied.status().code() == StatusCode::kNotFound) {
+    remote::FetchRequest request;
+    request.author = author;
+    request.after_seq = cursor.seq - 1;
+    request.through_seq = cursor.seq;
+    request.max_object_bytes = options_.max_object_bytes;
+    request.max_objects = 1;
+    Result<std::vector<remote::LogObject>> applied = remote_->FetchLog(request);
+    if (applied.ok() && !applied->empty() &&
+        applied->front().status.code() == StatusCode::kNotFound) {
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
       COVEN_RETURN_IF_ERROR(db::SetState(
           conn_, "head_alarm",
@@ -169,10 +188,41 @@ Status SyncEngine::PullAuthor(std::uint64_t author, std::uint64_t head_seq,
   }
   std::vector<changeset::RowChange> changes;
   bool waited = false;
+  // Objects come in batches, fetched in parallel where the home allows,
+  // and are applied strictly in seq order. The first batch is small: an
+  // author that must wait costs few reads.
+  std::size_t batch = kFirstFetchBatch;
+  std::vector<remote::LogObject> fetched;
+  std::size_t next = 0;
   for (std::uint64_t seq = cursor.seq + 1; seq <= head_seq; ++seq) {
     const std::string path = LogPath(author, seq);
+    if (next == fetched.size()) {
+      remote::FetchRequest request;
+      request.author = author;
+      request.after_seq = seq - 1;
+      request.through_seq = head_seq;
+      request.max_object_bytes = options_.max_object_bytes;
+      request.max_objects = batch;
+      batch = std::min(batch * 2, kMaxFetchBatch);
+      Result<std::vector<remote::LogObject>> got = remote_->FetchLog(request);
+      if (!got.ok() || got->empty() || got->front().seq != seq) {
+        NoteWaiting(author, seq,
+                    path + " could not be fetched: " +
+                        (got.ok() ? std::string("the remote returned "
+                                                "another object")
+                                  : got.status().ToString()) +
+                        "; retried next round",
+                    report);
+        waited = true;
+        break;
+      }
+      fetched = std::move(*got);
+      next = 0;
+    }
+    remote::LogObject& item = fetched[next++];
     ++report->requests;
-    Result<Bytes> object = home_->Get(path, options_.max_object_bytes);
+    Result<Bytes> object =
+        item.status.ok() ? Result<Bytes>(std::move(item.bytes)) : item.status;
     if (object.status().code() == StatusCode::kResourceExhausted) {
       // Larger than any object this device accepts (max_object_bytes):
       // quarantined unread, as an oversize object always was. If it is

@@ -82,9 +82,9 @@ Status SyncEngine::WriteHead(RoundReport* report) {
     COVEN_ASSIGN_OR_RETURN(Bytes sealed, object::Seal(path, header, Bytes(),
                                                       *key, identity_.signer));
     ++report->requests;
-    COVEN_RETURN_IF_ERROR(
-        home_->Replace(path, sealed)
-            .Annotate("writing head " + path + " to " + home_->Describe()));
+    COVEN_RETURN_IF_ERROR(remote_->Publish({}, remote::Outgoing{path, sealed})
+                              .status.Annotate("writing head " + path + " to " +
+                                               home_->Describe()));
     CrashPoint("push.after_head");
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));

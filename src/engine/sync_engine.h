@@ -27,6 +27,7 @@
 #include "coven/clock.h"
 #include "coven/db.h"
 #include "coven/home.h"
+#include "coven/remote.h"
 #include "coven/status.h"
 #include "crypto/crypto.h"
 #include "engine/applier.h"
@@ -71,6 +72,9 @@ struct EngineOptions {
   /// objects sealed with a key from before it joined (never sealed to it)
   /// are passed over instead of waited for.
   bool history_before_join = true;
+  /// How heads and log objects are exchanged with the home; null:
+  /// remote::OverHome(home).
+  remote::RemoteRef remote;
 };
 
 /// The EngineOptions a running engine can change (SetLimits).
@@ -183,6 +187,8 @@ class SyncEngine {
   /// went back); empty when all is well.
   std::vector<std::string> Alarms();
   HlcClock& hlc() { return *hlc_; }
+  /// How this engine exchanges objects with its home.
+  remote::Remote& remote() { return *remote_; }
   std::size_t PendingObjects();
   /// Why the oldest outbox object has not been stored yet (its last upload
   /// error); empty when the outbox is empty or no upload failed.
@@ -333,6 +339,7 @@ class SyncEngine {
   std::shared_ptr<db::SyncDb> db_;
   sqlite3* conn_ = nullptr;
   home::HomeRef home_;
+  remote::RemoteRef remote_;
   Identity identity_;
   clock::ClockRef clock_;
   EngineOptions options_;

@@ -1,6 +1,5 @@
 #include "coven/sync_manager.h"
 
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -9,6 +8,7 @@
 #include "coven/session.h"
 #include "db/sql.h"
 #include "engine/sync_engine.h"
+#include "sync/backoff.h"
 #include "sync/sync_manager_impl.h"
 
 namespace coven::sync::sync_manager {
@@ -184,27 +184,33 @@ Result<SyncReport> SyncManager::Impl::Round() {
 }
 
 void SyncManager::Impl::Loop() {
-  std::int64_t backoff = 0;
+  Backoff backoff(*entropy);
   while (true) {
     Result<SyncReport> result = Round();
     Timing timing = CurrentTiming();
     std::int64_t wait_ms = timing.sync_interval_ms;
     if (!result.ok()) {
-      // Exponential backoff with full jitter, capped.
-      backoff = backoff == 0 ? timing.retry_base_ms
-                             : std::min(backoff * 2, timing.retry_max_ms);
-      wait_ms = std::min<std::int64_t>(
-          wait_ms, static_cast<std::int64_t>(entropy->Uniform(
-                       static_cast<std::uint64_t>(backoff) + 1)));
+      wait_ms = std::min(
+          wait_ms, backoff.Next(timing.retry_base_ms, timing.retry_max_ms));
     } else {
-      backoff = 0;
+      backoff.Reset();
     }
-    std::unique_lock<std::mutex> lock(mutex);
-    wake.wait_for(lock, std::chrono::milliseconds(wait_ms),
-                  [this] { return stopping || triggered; });
+    const std::int64_t deadline = clock->NowMillis() + wait_ms;
+    // A remote with live notifications ends the wait when another device
+    // publishes; one without returns at once, and the loop polls.
+    Result<remote::WaitOutcome> seen = engine->remote().WaitForChange(deadline);
+    if (!seen.ok() || *seen != remote::WaitOutcome::kChanged) {
+      clock->WaitUntil(deadline, waker);
+    }
+    std::lock_guard<std::mutex> lock(mutex);
     if (stopping) return;
     triggered = false;
   }
+}
+
+void SyncManager::Impl::WakeLoop() {
+  waker.Wake();
+  if (engine) engine->remote().CancelWait();
 }
 
 void SyncManager::start_sync() {
@@ -218,7 +224,7 @@ void SyncManager::start_sync() {
 void SyncManager::trigger_sync() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->triggered = true;
-  impl_->wake.notify_all();
+  impl_->WakeLoop();
 }
 
 Result<SyncReport> SyncManager::sync_now() { return impl_->Round(); }
@@ -241,7 +247,7 @@ Status SyncManager::stop() {
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->stopping = true;
-    impl_->wake.notify_all();
+    impl_->WakeLoop();
     thread = std::move(impl_->thread);
     impl_->running = false;
   }

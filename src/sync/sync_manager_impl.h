@@ -3,7 +3,6 @@
 #ifndef COVEN_SYNC_SYNC_MANAGER_IMPL_H_
 #define COVEN_SYNC_SYNC_MANAGER_IMPL_H_
 
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,7 +40,8 @@ struct SyncManager::Impl {
   std::string library_id;  ///< 32 hex digits.
 
   std::mutex mutex;
-  std::condition_variable wake;
+  /// Wakes the loop from its wait on the clock (trigger_sync, stop).
+  clock::Waker waker;
   bool running = false;
   bool stopping = false;
   bool triggered = false;
@@ -70,7 +70,11 @@ struct SyncManager::Impl {
   void NoteUnsyncedBlobs(SyncReport* report);
   /// OK when the home is there and is this library's (see HomeGuard).
   Status CheckHome();
+  /// The background loop: a round, then a wait on the injected clock until
+  /// the next poll (or, after a failure, the backoff) or a wake.
   void Loop();
+  /// Wakes the loop (under `mutex`, after setting `stopping`/`triggered`).
+  void WakeLoop();
 };
 
 }  // namespace coven::sync::sync_manager

@@ -32,6 +32,10 @@ inline constexpr std::uint64_t kDefaultMaxBodyBytes = 1ull << 20;
 /// WebDAV PROPFIND or an rclone listing of one folder is ~300 bytes per
 /// object, so this covers ~200,000 objects in one folder).
 inline constexpr std::uint64_t kMaxListReplyBytes = 64ull << 20;
+/// Reads a network home allows in flight at once (Capabilities::
+/// parallel_reads): enough to hide the round trip of small objects, few
+/// enough to be polite to one server.
+inline constexpr std::size_t kNetworkParallelReads = 8;
 /// Of an error reply (any status but 2xx) only this much body is kept; the
 /// rest is read and dropped.
 inline constexpr std::uint64_t kMaxErrorBodyBytes = 64ull << 10;

@@ -232,6 +232,7 @@ Capabilities RcloneHome::capabilities() const {
   caps.server_sorted_list = false;
   caps.server_paged_list = false;
   caps.needs_parent_dirs = false;  // rclone makes them.
+  caps.parallel_reads = http::kNetworkParallelReads;
   return caps;
 }
 

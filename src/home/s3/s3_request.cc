@@ -159,6 +159,7 @@ Capabilities S3Home::capabilities() const {
   caps.server_paged_list = options_.server_sorted_list;
   caps.needs_parent_dirs = false;
   caps.multipart_threshold = options_.multipart_threshold;
+  caps.parallel_reads = http::kNetworkParallelReads;
   return caps;
 }
 

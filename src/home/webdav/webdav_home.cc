@@ -198,6 +198,7 @@ Capabilities WebDavHome::capabilities() const {
   caps.server_sorted_list = false;
   caps.server_paged_list = false;
   caps.needs_parent_dirs = true;
+  caps.parallel_reads = http::kNetworkParallelReads;
   caps.multipart_threshold = 0;
   return caps;
 }
