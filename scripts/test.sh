@@ -17,6 +17,8 @@ bash scripts/check-format.sh
 echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs"
+echo "== out-of-tree consumer (examples/quickstart via find_package and pkg-config)"
+bash scripts/consumer-test.sh build
 echo "== release tests"
 ctest --test-dir build -j "$jobs" --output-on-failure
 

@@ -130,10 +130,10 @@ TEST_P(CloudSyncTest, IdlePollIsCheap) {
   const TestLibrary library = MakeLibrary(12);
   auto clock = std::make_shared<ManualClock>(1'700'000'000'000);
   for (int devices : {2, 4}) {
-    std::vector<std::shared_ptr<home::CountingHome>> counters;
+    std::vector<std::shared_ptr<testing::CountingHome>> counters;
     std::vector<std::unique_ptr<TestDevice>> fleet;
     for (int i = 0; i < devices; ++i) {
-      counters.push_back(std::make_shared<home::CountingHome>(shared));
+      counters.push_back(std::make_shared<testing::CountingHome>(shared));
       fleet.push_back(TestDevice::Create(library, counters.back(),
                                          100 * devices + i, clock));
       ASSERT_NE(fleet.back(), nullptr);
@@ -153,7 +153,7 @@ TEST_P(CloudSyncTest, IdlePollIsCheap) {
               << " round_ms_per_device=" << elapsed.count() / 1000.0 / devices
               << "\n";
     for (int i = 0; i < devices; ++i) {
-      home::CallCounts counts = counters[i]->counts();
+      testing::CallCounts counts = counters[i]->counts();
       std::string detail;
       for (const auto& [key, value] : counts.by_folder) {
         detail += " " + key + "=" + std::to_string(value);

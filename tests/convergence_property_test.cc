@@ -64,14 +64,14 @@ class Simulation {
     memory_ = base ? std::move(base) : home::MemoryHome::Create();
     library_ = MakeLibrary(seed);
     for (int i = 0; i < kReplicas; ++i) {
-      home::FaultOptions faults;
+      testing::FaultOptions faults;
       faults.seed = seed * 31 + i;
       faults.error_rate = 0.05;
       faults.lost_reply_rate = 0.05;
       faults.delayed_visibility_rate = 0.1;
       faults.duplicate_listing_rate = 0.1;
       faults.stale_head_rate = 0.1;
-      homes_.push_back(std::make_shared<home::FaultHome>(memory_, faults));
+      homes_.push_back(std::make_shared<testing::FaultHome>(memory_, faults));
       // Skew: each device's clock is off by up to +-2 minutes.
       std::int64_t skew = static_cast<std::int64_t>(rng_() % 240'000) - 120'000;
       clocks_.push_back(
@@ -323,7 +323,7 @@ class Simulation {
   bool has_backup_ = false;
   home::HomeRef memory_;
   TestLibrary library_;
-  std::vector<std::shared_ptr<home::FaultHome>> homes_;
+  std::vector<std::shared_ptr<testing::FaultHome>> homes_;
   std::vector<std::shared_ptr<ManualClock>> clocks_;
   std::vector<std::unique_ptr<TestDevice>> devices_;
   LwwModel model_;

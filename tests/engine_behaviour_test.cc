@@ -112,7 +112,7 @@ TEST(EngineBehaviourTest, UnlistedTablesStayLocal) {
 TEST(EngineBehaviourTest, IdlePollReadsOnlyHeads) {
   auto memory = home::MemoryHome::Create();
   auto counted =
-      std::make_shared<home::FaultHome>(memory, home::FaultOptions{});
+      std::make_shared<testing::FaultHome>(memory, testing::FaultOptions{});
   auto lib = MakeLibrary(6);
   auto clock = std::make_shared<ManualClock>();
   std::vector<std::unique_ptr<TestDevice>> others;

@@ -15,6 +15,10 @@
 namespace coven::home {
 namespace {
 
+using ::coven::testing::FaultHome;
+using ::coven::testing::FaultOptions;
+using ::coven::testing::FaultStats;
+
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 

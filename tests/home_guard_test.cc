@@ -67,7 +67,7 @@ TEST(HomeGuardTest, NetworkHomeIsCheckedOnceWithOneRequest) {
   EXPECT_EQ(AsString(*memory->Get("coven-library.json", kTestMaxRead)),
             "{\"coven_library\": 1, \"library_id\": \"" + kOurs + "\"}\n");
   ASSERT_TRUE(MarkNewHome(*memory, kOurs).ok());  // Idempotent.
-  auto counting = std::make_shared<home::CountingHome>(memory);
+  auto counting = std::make_shared<testing::CountingHome>(memory);
   auto guard = HomeGuard::Wrap(counting, {kOurs, /*seen_before=*/false});
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(guard->List("log/", "", 10).ok());

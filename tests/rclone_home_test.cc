@@ -87,7 +87,8 @@ HomeRef MakeFreshWebDavRcloneHome() {
 COVEN_HOME_CONFORMANCE(RcloneLocal, MakeFreshLocalRcloneHome);
 COVEN_HOME_CONFORMANCE(RcloneLocalBehindFaultHome, [] {
   HomeRef inner = MakeFreshLocalRcloneHome();
-  return inner ? HomeRef(std::make_shared<FaultHome>(inner, FaultOptions{}))
+  return inner ? HomeRef(std::make_shared<testing::FaultHome>(
+                     inner, testing::FaultOptions{}))
                : nullptr;
 });
 

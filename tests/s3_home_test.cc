@@ -60,7 +60,8 @@ HomeRef MakeFreshS3Home() {
 COVEN_HOME_CONFORMANCE(S3, MakeFreshS3Home);
 COVEN_HOME_CONFORMANCE(S3BehindFaultHome, [] {
   HomeRef inner = MakeFreshS3Home();
-  return inner ? HomeRef(std::make_shared<FaultHome>(inner, FaultOptions{}))
+  return inner ? HomeRef(std::make_shared<testing::FaultHome>(
+                     inner, testing::FaultOptions{}))
                : nullptr;
 });
 

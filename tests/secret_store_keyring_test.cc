@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "coven/keyring.h"
 #include "coven/secret_store.h"
 #include "secret_store_test_util.h"
 
@@ -64,6 +65,18 @@ TEST(KeyringSecretStoreTest, RejectsEmptyServiceOrScope) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(MakeKeyringSecretStore("s", "").status().code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST(KeyringSecretStoreTest, WithoutABackendSaysWhatToLink) {
+  RegisterKeyringSecretStore(nullptr);  // As in a core-only program.
+  ExpectUnavailable("call coven::RegisterBuiltins()");
+  RegisterKeyringSecretStore(
+      [](std::string service,
+         std::string scope) -> Result<std::shared_ptr<SecretStore>> {
+        return std::shared_ptr<SecretStore>(MakeMemorySecretStore());
+      });
+  EXPECT_TRUE(MakeKeyringSecretStore("org.coven.test", "library-1").ok());
+  RegisterSecretServiceKeyring();  // Back to what main registered.
 }
 
 TEST(KeyringSecretStoreTest, NoSessionBusIsUnavailable) {

@@ -46,7 +46,13 @@ std::unique_ptr<TestDevice> TestDevice::Create(
   config.max_object_bytes = options.max_object_bytes;
   config.audit_interval_ms = options.audit_interval_ms;
   auto manager = sync::sync_manager::SyncManager::Create(
-      [config] { return config; }, key_service, encryption, device->db_, clock);
+      [config, edit = options.on_config] {
+        config::Config now = config;
+        if (edit) edit(now);
+        return now;
+      },
+      key_service, encryption, device->db_, clock,
+      {.blob_plan = options.blob_plan});
   EXPECT_TRUE(manager.ok()) << manager.status().ToString();
   if (!manager.ok()) return nullptr;
   device->manager_ = std::move(*manager);

@@ -6,10 +6,13 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "coven/blob.h"
+#include "coven/config.h"
 #include "coven/db.h"
 #include "coven/encryption.h"
 #include "coven/entropy.h"
@@ -59,6 +62,10 @@ class TestDevice {
     std::uint64_t max_object_bytes = 64ull << 20;
     /// Config::audit_interval_ms.
     std::int64_t audit_interval_ms = 3'600'000;
+    /// SyncManagerOptions::blob_plan.
+    blob::BlobPlanRef blob_plan;
+    /// Edits the configuration each time the manager asks for it.
+    std::function<void(config::Config&)> on_config;
   };
 
   static std::unique_ptr<TestDevice> Create(const TestLibrary& library,

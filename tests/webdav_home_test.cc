@@ -44,7 +44,8 @@ HomeRef MakeFreshWebDavHome() {
 COVEN_HOME_CONFORMANCE(WebDav, MakeFreshWebDavHome);
 COVEN_HOME_CONFORMANCE(WebDavBehindFaultHome, [] {
   HomeRef inner = MakeFreshWebDavHome();
-  return inner ? HomeRef(std::make_shared<FaultHome>(inner, FaultOptions{}))
+  return inner ? HomeRef(std::make_shared<testing::FaultHome>(
+                     inner, testing::FaultOptions{}))
                : nullptr;
 });
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "coven/builtins.h"
 #include "coven/db.h"
 #include "coven/encryption.h"
 #include "coven/keys.h"
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string library_id = argv[1];
+  // 0. Once, first: the network homes (s3, webdav, rclone) and the OS
+  // keyring join coven's core.
+  coven::RegisterBuiltins();
 
   // 1. Your database, with coven's bookkeeping tables beside your schema.
   auto db = coven::db::SqliteSyncDb::Open("todos.db").value();

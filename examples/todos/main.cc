@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "coven/builtins.h"
 #include "coven/entropy.h"
 #include "coven/library.h"
 #include "coven/secret_input.h"
@@ -120,6 +121,7 @@ std::string NewId() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  coven::RegisterBuiltins();  // s3, webdav, rclone homes; the OS keyring
   CLI::App app{
       "todos: a shared todo list synced by coven through a folder home"};
   app.require_subcommand(1);

@@ -30,18 +30,6 @@ namespace coven::db {
 /// and the internal _coven_* tables). Idempotent: safe to run at every start.
 extern const char* const MIGRATION_SQL;
 
-/// Key-value bookkeeping that coven keeps in the host database.
-class SyncBookkeeping {
- public:
-  virtual ~SyncBookkeeping() = default;
-  /// The value stored under `key`, or nullopt. Errors: SQLite failures.
-  virtual Result<std::optional<std::string>> get_sync_state(
-      std::string_view key) = 0;
-  /// Stores `value` under `key`, replacing any previous value.
-  virtual Status set_sync_state(std::string_view key,
-                                std::string_view value) = 0;
-};
-
 /// Access to the host's SQLite write connection.
 class RawDbHandle {
  public:
@@ -52,8 +40,12 @@ class RawDbHandle {
   virtual std::recursive_mutex& write_mutex() = 0;
 };
 
-/// Anything that offers both bookkeeping and the raw handle.
-class SyncDb : public SyncBookkeeping, public RawDbHandle {};
+/// What coven needs of the host database: the write connection and its
+/// mutex. coven keeps its own state (cursors, outbox, sync_state) in its
+/// tables on that connection, in the same transactions as the rows they
+/// describe; there is no separate bookkeeping interface (the reference's
+/// SyncBookkeeping), see docs/decisions.md.
+class SyncDb : public RawDbHandle {};
 
 /// A ready SyncDb over a plain connection.
 class SqliteSyncDb final : public SyncDb {
@@ -70,9 +62,6 @@ class SqliteSyncDb final : public SyncDb {
 
   ~SqliteSyncDb() override;
 
-  Result<std::optional<std::string>> get_sync_state(
-      std::string_view key) override;
-  Status set_sync_state(std::string_view key, std::string_view value) override;
   sqlite3* raw_write_handle() override { return db_; }
   std::recursive_mutex& write_mutex() override { return mutex_; }
 

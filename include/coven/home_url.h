@@ -1,4 +1,6 @@
-// Opening a home from a URL: the one place that knows every kind of home.
+// Opening a home from a URL. Which schemes open depends on the registry
+// (home_registry.h): file:// and memory:// always; the network schemes once
+// coven::RegisterBuiltins() (coven/builtins.h) has run.
 //
 //   file:///srv/coven/todos          a folder (FolderHome)
 //   memory://                        a new, empty in-memory home (tests)
@@ -42,8 +44,9 @@ using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 std::optional<std::string> ProcessEnv(const char* name);
 
 /// Opens the home `url` names (see above). Errors: kInvalidArgument for a
-/// malformed URL, an unknown scheme or parameter (naming it, never echoing
-/// credentials); kUnauthenticated when required credentials are missing;
+/// malformed URL, an unknown parameter (naming it, never echoing
+/// credentials) or a scheme no one registered (the message says what to
+/// link and call); kUnauthenticated when required credentials are missing;
 /// whatever the home's Open reports otherwise. The caller owns the home.
 Result<HomeRef> OpenHomeUrl(std::string_view url,
                             const EnvLookup& env = ProcessEnv);

@@ -12,7 +12,9 @@
 //   - passphrase: the same files, each sealed with Argon2id +
 //                 XChaCha20-Poly1305 under a passphrase.
 //   - keyring:    the OS keyring through the freedesktop Secret Service
-//                 (GNOME Keyring, KWallet) via libsecret.
+//                 (GNOME Keyring, KWallet) via libsecret. It lives in its own
+//                 library (coven::keyring) and is installed into the core by
+//                 coven::RegisterBuiltins() (coven/builtins.h).
 // Formats: docs/format/key-custody.md.
 //
 // Ownership: factories return shared_ptr; a store holds no resources that
@@ -24,6 +26,7 @@
 #ifndef COVEN_SECRET_STORE_H_
 #define COVEN_SECRET_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,13 +88,24 @@ std::shared_ptr<SecretStore> MakePassphraseFileSecretStore(
 
 /// The OS keyring via libsecret: items of schema "org.coven.Secret" with
 /// string attributes service=`service`, scope=`scope`, name=<name>.
-/// kUnavailable, with a message pointing to the file and passphrase stores,
-/// when coven was built without libsecret or no Secret Service is reachable
-/// (no D-Bus session bus, no keyring daemon). Every keyring call is bounded
-/// by a timeout and reports kDeadlineExceeded instead of hanging.
-/// kInvalidArgument for an empty `service` or `scope`.
+/// kInvalidArgument for an empty `service` or `scope`. kUnavailable, with a
+/// message pointing to the file and passphrase stores, when no keyring
+/// backend is registered (see RegisterKeyringSecretStore), coven was built
+/// without libsecret or no Secret Service is reachable (no D-Bus session
+/// bus, no keyring daemon). Every keyring call is bounded by a timeout and
+/// reports kDeadlineExceeded instead of hanging.
 Result<std::shared_ptr<SecretStore>> MakeKeyringSecretStore(std::string service,
                                                             std::string scope);
+
+/// Opens the OS keyring store for (`service`, `scope`), both non-empty.
+using KeyringStoreFactory = std::function<Result<std::shared_ptr<SecretStore>>(
+    std::string service, std::string scope)>;
+
+/// Makes `factory` the backend of MakeKeyringSecretStore (and so of keyring
+/// key custody), replacing any earlier one; an empty `factory` removes it.
+/// coven::RegisterBuiltins() installs the Secret Service backend. Thread
+/// safe.
+void RegisterKeyringSecretStore(KeyringStoreFactory factory);
 
 }  // namespace coven::keys
 

@@ -3,7 +3,7 @@
 //
 //   auto manager = SyncManager::Create(config_provider, key_service,
 //                                      encryption_service, db, clock,
-//                                      observer);
+//                                      {.blob_plan = plan, .observer = obs});
 //   manager->start_sync();     // background loop
 //   manager->trigger_sync();   // after a local write: sync soon
 //   manager->sync_now();       // one round, synchronously
@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "coven/blob.h"
 #include "coven/changeset.h"
 #include "coven/clock.h"
 #include "coven/config.h"
@@ -122,17 +123,30 @@ class SyncObserver {
   virtual void on_round(const SyncReport& report, const Status& status) {}
 };
 
+/// What SyncManager::Create takes beside the five services (the reference's
+/// `blob_plan` and `observer` arguments).
+struct SyncManagerOptions {
+  /// Names the files rows need (include/coven/blob.h). Null: NoBlobs.
+  blob::BlobPlanRef blob_plan;
+  /// Receives events. May be null.
+  std::shared_ptr<SyncObserver> observer;
+};
+
 class SyncManager {
  public:
   /// Validates the synced tables, opens the home and starts capturing writes
   /// on the db's write connection. Errors: kFailedPrecondition for a table
   /// that cannot sync (the message says why), home errors, key errors.
-  /// `db`, `clock` and `observer` are shared; `observer` may be null.
+  /// `db`, `clock` and what `options` holds are shared. `config_provider`
+  /// is called here and again at the start of every round: a change of the
+  /// intervals, backoff or object limits applies from that round on; a
+  /// change of what the manager was built on (home, tables, library, keys)
+  /// is reported in the round's problems as needing a new manager.
   static Result<std::unique_ptr<SyncManager>> Create(
       ConfigProvider config_provider, keys::KeyService key_service,
       encryption::EncryptionService encryption_service,
       std::shared_ptr<db::SyncDb> db, clock::ClockRef clock,
-      std::shared_ptr<SyncObserver> observer = nullptr);
+      SyncManagerOptions options = {});
 
   /// Stops the loop and flushes captured writes to the outbox.
   ~SyncManager();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "coven/builtins.h"
 
 namespace coven::cli {
 
@@ -99,6 +100,7 @@ int UnknownCommand(const CLI::App& app, const std::string& name) {
 }  // namespace coven::cli
 
 int main(int argc, char** argv) {
+  coven::RegisterBuiltins();  // s3, webdav, rclone homes; the OS keyring
   CLI::App app{
       "coven: end-to-end encrypted multi-writer sync for your SQLite "
       "database.\n"

@@ -45,16 +45,4 @@ SqliteSyncDb::~SqliteSyncDb() {
   if (owned_) sqlite3_close_v2(db_);
 }
 
-Result<std::optional<std::string>> SqliteSyncDb::get_sync_state(
-    std::string_view key) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
-  return GetState(db_, key);
-}
-
-Status SqliteSyncDb::set_sync_state(std::string_view key,
-                                    std::string_view value) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
-  return SetState(db_, key, value);
-}
-
 }  // namespace coven::db

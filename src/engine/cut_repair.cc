@@ -38,10 +38,6 @@ std::uint64_t CuttingSlot(const std::vector<members::CutRecord>& cuts,
   return 0;
 }
 
-constexpr const char* kOwnObjects =
-    "SELECT seq, path, object FROM (SELECT seq, path, object FROM "
-    "cloud_outbox UNION ALL SELECT seq, path, object FROM _coven_sent) ";
-
 }  // namespace
 
 Status SyncEngine::NoteApplied(std::uint64_t author, std::uint64_t seq,
@@ -100,22 +96,17 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
       COVEN_RETURN_IF_ERROR(FlushLocked().status());
       // Every own object: those within the cut give the last accepted
       // stamp, the others are past it.
-      COVEN_ASSIGN_OR_RETURN(
-          db::Stmt own,
-          db::Stmt::Prepare(conn_, std::string(kOwnObjects) + "ORDER BY seq"));
       std::optional<Hlc> accepted_max;  // of own objects within the cut
-      while (true) {
-        COVEN_ASSIGN_OR_RETURN(bool row, own.Step());
-        if (!row) break;
-        const Bytes object = own.ColumnBlob(2);
+      COVEN_RETURN_IF_ERROR(outbox().ForEachOwn([&](const OutboxItem& own) {
+        const Bytes& object = own.object;
         Result<object::ObjectHeader> header = object::ParseHeader(object);
-        if (!header.ok()) continue;
-        const std::uint64_t seq = static_cast<std::uint64_t>(own.ColumnInt(0));
+        if (!header.ok()) return Status::Ok();
+        const std::uint64_t seq = own.seq;
         if (seq <= records.back().seq) {
           if (!accepted_max || *accepted_max < header->hlc_max) {
             accepted_max = header->hlc_max;
           }
-          continue;
+          return Status::Ok();
         }
         // Past a cut, or sealed after this device learned of the cut (at a
         // position where it may not write): others reject both.
@@ -126,10 +117,9 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
                              StatusCode::kPermissionDenied) {
           slot = records.back().slot;
         }
-        if (slot != 0) {
-          past.push_back({seq, own.ColumnText(1), header->hlc_min, slot});
-        }
-      }
+        if (slot != 0) past.push_back({seq, own.path, header->hlc_min, slot});
+        return Status::Ok();
+      }));
       // Writes this device made but could not publish any more (a session
       // not yet sealed) are past the cut too: every row stamped by this
       // device after its last accepted write.
@@ -256,26 +246,20 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
       return Status::Ok();
     };
     {
-      COVEN_ASSIGN_OR_RETURN(
-          db::Stmt own,
-          db::Stmt::Prepare(conn_, std::string(kOwnObjects) + "ORDER BY seq"));
-      while (true) {
-        COVEN_ASSIGN_OR_RETURN(bool row, own.Step());
-        if (!row) break;
-        const std::string path = own.ColumnText(1);
-        if (skip.count(path)) continue;
+      COVEN_RETURN_IF_ERROR(outbox().ForEachOwn([&](const OutboxItem& own) {
+        if (skip.count(own.path)) return Status::Ok();
         // Own objects others reject (past a cut, taken back earlier) stay
         // out too.
-        const Bytes object = own.ColumnBlob(2);
-        Result<object::ObjectHeader> header = object::ParseHeader(object);
+        Result<object::ObjectHeader> header = object::ParseHeader(own.object);
         if (!header.ok() ||
-            membership_->AuthorizeObject(*header, object::ObjectHash(object))
+            membership_
+                    ->AuthorizeObject(*header, object::ObjectHash(own.object))
                     .code() == StatusCode::kPermissionDenied) {
-          continue;
+          return Status::Ok();
         }
-        COVEN_RETURN_IF_ERROR(
-            apply_one(device_, path, object).Annotate("re-applying " + path));
-      }
+        return apply_one(device_, own.path, own.object)
+            .Annotate("re-applying " + own.path);
+      }));
     }
     std::set<std::string> quarantined;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> authors;

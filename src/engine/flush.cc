@@ -6,6 +6,7 @@
 
 #include "db/sql.h"
 #include "engine/flush_parts.h"
+#include "engine/row_changes.h"
 #include "engine/sync_engine.h"
 #include "object/payload.h"
 #include "util/crash_point.h"
@@ -77,11 +78,7 @@ Result<std::size_t> SyncEngine::FlushLocked() {
     COVEN_ASSIGN_OR_RETURN(auto last_hash, db::GetState(conn_, "local_hash"));
     std::uint64_t seq = last_seq + 1;
     std::string prev_hash = last_hash.value_or("");
-    COVEN_ASSIGN_OR_RETURN(
-        db::Stmt insert,
-        db::Stmt::Prepare(conn_,
-                          "INSERT INTO cloud_outbox(seq, path, object, "
-                          "rows, created_ms) VALUES(?, ?, ?, ?, ?)"));
+    Outbox queue = outbox();
     PartWriter parts(
         static_cast<std::size_t>(part_bytes), [&](CapturedPart part) -> Status {
           if (!publish) return Status::Ok();  // dropped, see above
@@ -93,6 +90,11 @@ Result<std::size_t> SyncEngine::FlushLocked() {
                         seq, prev_hash, key);
           header.hlc_min = part.hlc_min;
           header.hlc_max = part.hlc_max;
+          if (capture_listener_) {
+            COVEN_ASSIGN_OR_RETURN(
+                auto changes, RowChangesOf(part.changeset, tables_, false));
+            capture_listener_(changes);
+          }
           const std::string path = LogPath(device_, seq);
           COVEN_ASSIGN_OR_RETURN(Bytes sealed,
                                  object::Seal(path, header, part.changeset, key,
@@ -107,12 +109,8 @@ Result<std::size_t> SyncEngine::FlushLocked() {
                 "); raise Config::max_object_bytes (COVEN_MAX_OBJECT_BYTES) "
                 "or make the row smaller");
           }
-          insert.Bind(1, static_cast<std::int64_t>(seq))
-              .Bind(2, path)
-              .BindBlob(3, sealed)
-              .Bind(4, static_cast<std::int64_t>(part.rows))
-              .Bind(5, clock_->NowMillis());
-          COVEN_RETURN_IF_ERROR(insert.Run());
+          COVEN_RETURN_IF_ERROR(
+              queue.Enqueue(seq, path, sealed, part.rows, clock_->NowMillis()));
           prev_hash = HexEncode(object::ObjectHash(sealed));
           ++seq;
           return Status::Ok();

@@ -32,16 +32,10 @@ Result<members::Cut> SyncEngine::LastAccepted(const crypto::PublicKey& device) {
   // This device's own right to write ends (a self-demotion): what it wrote
   // so far is sealed first, so that none of it falls past the cut.
   COVEN_RETURN_IF_ERROR(FlushLocked().status());
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt last,
-      db::Stmt::Prepare(conn_,
-                        "SELECT seq, object FROM (SELECT seq, object FROM "
-                        "cloud_outbox UNION ALL SELECT seq, object FROM "
-                        "_coven_sent) ORDER BY seq DESC LIMIT 1"));
-  COVEN_ASSIGN_OR_RETURN(bool row, last.Step());
-  if (row) {
-    cut.seq = static_cast<std::uint64_t>(last.ColumnInt(0));
-    cut.hash = object::ObjectHash(last.ColumnBlob(1));
+  COVEN_ASSIGN_OR_RETURN(std::optional<OutboxItem> newest, outbox().Newest());
+  if (newest) {
+    cut.seq = newest->seq;
+    cut.hash = object::ObjectHash(newest->object);
   }
   return cut;
 }

@@ -12,34 +12,19 @@
 namespace coven::engine {
 
 namespace {
-struct Pending {
-  std::int64_t seq;
-  std::string path;
-  Bytes object;
-};
+// Outbox items uploaded per round (the rest wait for the next).
+constexpr std::size_t kPushBatch = 64;
 }  // namespace
 
 Status SyncEngine::RecordSent(std::uint64_t seq, const Bytes& object) {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt keep,
-      db::Stmt::Prepare(conn_,
-                        "INSERT OR REPLACE INTO _coven_sent(seq, path, object, "
-                        "sent_ms) SELECT seq, path, object, ? FROM "
-                        "cloud_outbox WHERE seq = ?"));
-  keep.Bind(1, clock_->NowMillis()).Bind(2, static_cast<std::int64_t>(seq));
-  COVEN_RETURN_IF_ERROR(keep.Run());
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt done,
-      db::Stmt::Prepare(conn_, "DELETE FROM cloud_outbox WHERE seq = ?"));
-  done.Bind(1, static_cast<std::int64_t>(seq));
-  COVEN_RETURN_IF_ERROR(done.Run());
+  COVEN_ASSIGN_OR_RETURN(bool moved, outbox().Ack(seq, clock_->NowMillis()));
   // Another process on this library may have recorded it (and later ones)
   // already: pushed_seq only moves forward.
   COVEN_ASSIGN_OR_RETURN(std::uint64_t pushed,
                          db::GetStateNumber(conn_, "pushed_seq"));
-  if (sqlite3_changes(conn_) == 1 && seq > pushed) {
+  if (moved && seq > pushed) {
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "pushed_seq", std::to_string(seq)));
     COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_hash",
@@ -50,38 +35,20 @@ Status SyncEngine::RecordSent(std::uint64_t seq, const Bytes& object) {
 }
 
 Status SyncEngine::Push(RoundReport* report) {
-  std::vector<Pending> pending;
+  std::vector<OutboxItem> pending;
   {
     std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-    COVEN_ASSIGN_OR_RETURN(
-        db::Stmt stmt,
-        db::Stmt::Prepare(conn_,
-                          "SELECT seq, path, object FROM cloud_outbox "
-                          "ORDER BY seq LIMIT 64"));
-    while (true) {
-      COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      pending.push_back(
-          {stmt.ColumnInt(0), stmt.ColumnText(1), stmt.ColumnBlob(2)});
-    }
+    COVEN_ASSIGN_OR_RETURN(pending, outbox().Peek(kPushBatch));
   }
-  for (const Pending& item : pending) {
+  for (const OutboxItem& item : pending) {
     Status created = StoreOwnObject(item.path, item.object, report).status();
     if (!created.ok()) {
       std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-      auto note = db::Stmt::Prepare(
-          conn_,
-          "UPDATE cloud_outbox SET attempts = attempts + 1, last_error "
-          "= ? WHERE seq = ?");
-      if (note.ok()) {
-        note->Bind(1, created.ToString()).Bind(2, item.seq);
-        note->Run().IgnoreError();
-      }
+      outbox().NoteFailure(item.seq, created.ToString()).IgnoreError();
       return created;
     }
     CrashPoint("push.after_create");
-    COVEN_RETURN_IF_ERROR(
-        RecordSent(static_cast<std::uint64_t>(item.seq), item.object));
+    COVEN_RETURN_IF_ERROR(RecordSent(item.seq, item.object));
     CrashPoint("push.after_bookkeeping");
     ++report->pushed_objects;
   }

@@ -30,7 +30,7 @@ constexpr std::size_t kListPage = 1000;
 
 Result<std::map<std::uint64_t, std::uint64_t>> SyncEngine::ListOwnLog(
     std::uint64_t last_seq, RoundReport* report) {
-  const std::string prefix = "log/" + DeviceIdToHex(device_) + "/";
+  const std::string prefix = home::layout::LogPrefix(device_);
   const std::string last = LogPath(device_, last_seq);
   std::map<std::uint64_t, std::uint64_t> listed;  // seq -> size
   std::string after;
@@ -40,8 +40,7 @@ Result<std::map<std::uint64_t, std::uint64_t>> SyncEngine::ListOwnLog(
                            home_->List(prefix, after, kListPage));
     for (const home::ObjectInfo& info : page.objects) {
       if (info.path > last) return listed;  // beyond what this device wrote
-      auto seq =
-          DeviceIdFromHex(std::string_view(info.path).substr(prefix.size()));
+      auto seq = home::layout::ParseLogSeq(device_, info.path);
       if (seq && *seq >= 1) listed[*seq] = info.size;
     }
     if (!page.truncated || page.objects.empty()) return listed;
@@ -66,11 +65,7 @@ Status SyncEngine::AdoptStoredObjects(
       COVEN_ASSIGN_OR_RETURN(auto hash, db::GetState(conn_, "pushed_hash"));
       seq = pushed + 1;
       if (seq > local || listed.count(seq) == 0) return Status::Ok();
-      COVEN_ASSIGN_OR_RETURN(
-          db::Stmt queued,
-          db::Stmt::Prepare(conn_, "SELECT 1 FROM cloud_outbox WHERE seq = ?"));
-      queued.Bind(1, static_cast<std::int64_t>(seq));
-      COVEN_ASSIGN_OR_RETURN(bool in_outbox, queued.Step());
+      COVEN_ASSIGN_OR_RETURN(bool in_outbox, outbox().Contains(seq));
       if (in_outbox) return Status::Ok();
       chain = hash.value_or("");
     }
@@ -87,16 +82,8 @@ Status SyncEngine::AdoptStoredObjects(
     COVEN_ASSIGN_OR_RETURN(std::uint64_t pushed,
                            db::GetStateNumber(conn_, "pushed_seq"));
     if (pushed + 1 != seq) return Status::Ok();  // another process moved on
-    COVEN_ASSIGN_OR_RETURN(
-        db::Stmt keep,
-        db::Stmt::Prepare(conn_,
-                          "INSERT OR REPLACE INTO _coven_sent(seq, path, "
-                          "object, sent_ms) VALUES(?, ?, ?, ?)"));
-    keep.Bind(1, static_cast<std::int64_t>(seq))
-        .Bind(2, path)
-        .BindBlob(3, *bytes)
-        .Bind(4, clock_->NowMillis());
-    COVEN_RETURN_IF_ERROR(keep.Run());
+    COVEN_RETURN_IF_ERROR(
+        outbox().KeepSent(seq, path, *bytes, clock_->NowMillis()));
     COVEN_RETURN_IF_ERROR(
         db::SetState(conn_, "pushed_seq", std::to_string(seq)));
     COVEN_RETURN_IF_ERROR(db::SetState(conn_, "pushed_hash",
@@ -137,13 +124,7 @@ Status SyncEngine::AuditOwnHead(RoundReport* report) {
 
 Result<Bytes> SyncEngine::SentObject(std::uint64_t seq) {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(conn_, "SELECT object FROM _coven_sent WHERE seq = ?"));
-  stmt.Bind(1, static_cast<std::int64_t>(seq));
-  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return NotFoundError("seq " + std::to_string(seq) + " not kept");
-  return stmt.ColumnBlob(0);
+  return outbox().Sent(seq);
 }
 
 Status SyncEngine::AuditOwnLog(RoundReport* report) {
@@ -175,17 +156,8 @@ Status SyncEngine::AuditOwnLog(RoundReport* report) {
     COVEN_ASSIGN_OR_RETURN(pushed, db::GetStateNumber(conn_, "pushed_seq"));
     COVEN_ASSIGN_OR_RETURN(verify_after,
                            db::GetStateNumber(conn_, "audit_verified_through"));
-    COVEN_ASSIGN_OR_RETURN(
-        db::Stmt stmt,
-        db::Stmt::Prepare(conn_,
-                          "SELECT seq, length(object) FROM _coven_sent WHERE "
-                          "seq <= ? ORDER BY seq"));
-    stmt.Bind(1, static_cast<std::int64_t>(pushed));
-    while (true) {
-      COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
-      if (!row) break;
-      const auto seq = static_cast<std::uint64_t>(stmt.ColumnInt(0));
-      const auto size = static_cast<std::uint64_t>(stmt.ColumnInt(1));
+    COVEN_ASSIGN_OR_RETURN(auto sizes, outbox().SentSizes(pushed));
+    for (const auto& [seq, size] : sizes) {
       if (retained_from == 0) retained_from = seq;
       auto found = listed.find(seq);
       if (found == listed.end()) {

@@ -8,14 +8,6 @@
 
 namespace coven::engine {
 
-std::string LogPath(std::uint64_t device, std::uint64_t seq) {
-  return "log/" + DeviceIdToHex(device) + "/" + DeviceIdToHex(seq);
-}
-
-std::string HeadPath(std::uint64_t device) {
-  return "heads/" + DeviceIdToHex(device);
-}
-
 namespace {
 
 // Quarantined objects fetched again per audit round (bounds the work a home
@@ -188,30 +180,32 @@ Status SyncEngine::Close() {
   return db::SetState(conn_, "capture_open", "0");
 }
 
+void SyncEngine::SetLimits(const EngineLimits& limits) {
+  std::lock_guard<std::mutex> round(round_mutex_);
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  options_.max_object_bytes = limits.max_object_bytes;
+  options_.max_payload_bytes = limits.max_payload_bytes;
+  if (limits.audit_interval_ms != options_.audit_interval_ms) {
+    options_.audit_interval_ms = limits.audit_interval_ms;
+    next_audit_ms_ = std::min(next_audit_ms_,
+                              clock_->NowMillis() + limits.audit_interval_ms);
+  }
+}
+
 std::size_t SyncEngine::PendingObjects() {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  auto stmt = db::Stmt::Prepare(conn_, "SELECT count(*) FROM cloud_outbox");
-  if (!stmt.ok()) return 0;
-  auto row = stmt->Step();
-  return row.ok() && *row ? static_cast<std::size_t>(stmt->ColumnInt(0)) : 0;
+  return outbox().Count().value_or(0);
 }
 
 Status SyncEngine::CheckHome() {
-  return home_->List("heads/", "", 1)
+  return home_->List(home::layout::kHeadsPrefix, "", 1)
       .status()
       .Annotate("checking " + home_->Describe());
 }
 
 std::string SyncEngine::PendingError() {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  auto stmt = db::Stmt::Prepare(
-      conn_,
-      "SELECT attempts, last_error FROM cloud_outbox ORDER BY seq LIMIT 1");
-  if (!stmt.ok()) return "";
-  auto row = stmt->Step();
-  if (!row.ok() || !*row || stmt->ColumnInt(0) == 0) return "";
-  return stmt->ColumnText(1) + " (" + std::to_string(stmt->ColumnInt(0)) +
-         " attempt(s))";
+  return outbox().OldestFailure().value_or("");
 }
 
 std::vector<WaitingAuthor> SyncEngine::Waiting() {

@@ -32,9 +32,11 @@
 #include "engine/applier.h"
 #include "engine/capture.h"
 #include "engine/hlc_clock.h"
+#include "engine/outbox.h"
 #include "engine/stamp_context.h"
 #include "engine/table_schema.h"
 #include "engine/write_guard.h"
+#include "home/home_layout.h"
 #include "members/membership.h"
 #include "object/sealed_object.h"
 
@@ -70,6 +72,13 @@ struct EngineOptions {
   /// objects sealed with a key from before it joined (never sealed to it)
   /// are passed over instead of waited for.
   bool history_before_join = true;
+};
+
+/// The EngineOptions a running engine can change (SetLimits).
+struct EngineLimits {
+  std::uint64_t max_object_bytes = 64ull << 20;
+  std::uint64_t max_payload_bytes = 256ull << 20;
+  std::int64_t audit_interval_ms = 3'600'000;
 };
 
 /// What one round did.
@@ -131,6 +140,9 @@ class SyncEngine {
   Result<RoundReport> SyncOnce();
   /// Final flush; marks the capture closed so the next start skips recovery.
   Status Close();
+  /// Applies changed limits from the next read, flush or audit on. Waits
+  /// for a running round.
+  void SetLimits(const EngineLimits& limits);
 
   /// Fetches every quarantined object again and applies those that now pass
   /// every check (e.g. after a transient corruption, or a raised limit),
@@ -190,10 +202,20 @@ class SyncEngine {
     listener_ = std::move(listener);
     applier_->set_collect_changes(static_cast<bool>(listener_));
   }
+  /// Called with the rows of each part a flush seals (`remote` false),
+  /// under the write mutex inside the flush transaction: at least once (a
+  /// flush that rolls back passes them again). Must not touch the database.
+  void set_capture_listener(
+      std::function<void(const std::vector<changeset::RowChange>&)> listener) {
+    capture_listener_ = std::move(listener);
+  }
 
  private:
   SyncEngine() = default;
   Result<std::size_t> FlushLocked();
+  // A view of the outbox and sent store over the write connection (hold the
+  // write mutex while using it).
+  Outbox outbox() { return Outbox(conn_); }
   /// A header for an object of this device sealed with `key` (stamp range
   /// left empty).
   object::ObjectHeader OwnHeader(object::ObjectKind kind, std::uint64_t seq,
@@ -335,12 +357,12 @@ class SyncEngine {
   bool audit_incomplete_ = false;   // more to repair than one audit does
   std::mutex round_mutex_;          // one push/pull at a time
   std::function<void(const std::vector<changeset::RowChange>&)> listener_;
+  std::function<void(const std::vector<changeset::RowChange>&)>
+      capture_listener_;
 };
 
-/// "log/<device hex>/<seq hex16>".
-std::string LogPath(std::uint64_t device, std::uint64_t seq);
-/// "heads/<device hex>".
-std::string HeadPath(std::uint64_t device);
+using home::layout::HeadPath;
+using home::layout::LogPath;
 
 }  // namespace coven::engine
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "crypto/sealed_box.h"
+#include "home/home_layout.h"
 #include "object/wire.h"
 
 namespace coven::members {
@@ -28,7 +29,8 @@ Status Bad(const std::string& why) {
 
 std::string KeyWrapPath(const crypto::KeyId& key_id,
                         const crypto::PublicKey& recipient_sign) {
-  return "keys/" + HexEncode(key_id) + "/" + MemberIdHex(recipient_sign);
+  return home::layout::KeyWrapPath(HexEncode(key_id),
+                                   MemberIdHex(recipient_sign));
 }
 
 Result<PublicIdentity> DeviceRecipient(const crypto::PublicKey& device) {

@@ -1,6 +1,6 @@
 #include "members/member_log.h"
 
-#include <cstdio>
+#include "home/home_layout.h"
 
 namespace coven::members {
 
@@ -85,10 +85,7 @@ const MemberState* MemberLog::StateAt(std::uint64_t position) const {
 }
 
 std::string MemberEntryPath(std::uint64_t seq) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "members/%016llx",
-                static_cast<unsigned long long>(seq));
-  return buf;
+  return home::layout::MemberSlotPath(seq);
 }
 
 }  // namespace coven::members

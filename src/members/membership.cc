@@ -4,6 +4,7 @@
 #include <map>
 
 #include "db/sql.h"
+#include "home/home_layout.h"
 #include "home/read_limits.h"
 
 namespace coven::members {
@@ -91,8 +92,9 @@ Status Membership::FetchNew(RefreshReport* report) {
   const std::string start_after = known >= 1 ? MemberEntryPath(known - 1) : "";
   ++report->requests;
   // A bounded page from the known position; the next refresh goes on.
-  Result<home::ListPage> listed = home::ListUpTo(
-      *home_, "members/", start_after, home::kMaxMemberSlotsPerRefresh);
+  Result<home::ListPage> listed =
+      home::ListUpTo(*home_, std::string(home::layout::kMembersPrefix),
+                     start_after, home::kMaxMemberSlotsPerRefresh);
   if (!listed.ok()) {
     // Like any listing failure, this fails the round: a wrong credential or
     // a missing bucket must surface, not hide among the notes.

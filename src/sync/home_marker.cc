@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coven/folder_home.h"
+#include "home/home_layout.h"
 #include "home/read_limits.h"
 #include "members/member_entry.h"
 
@@ -175,7 +176,8 @@ Result<HomeInspection> InspectHome(home::Home& home,
     return marker.status();
   }
   // No marker. The member log says whose data the home holds, if any.
-  COVEN_ASSIGN_OR_RETURN(home::ListPage members, home.List("members/", "", 1));
+  COVEN_ASSIGN_OR_RETURN(home::ListPage members,
+                         home.List(home::layout::kMembersPrefix, "", 1));
   if (!members.objects.empty()) {
     out.kind = Kind::kUnmarkedOther;
     Result<Bytes> first =
@@ -198,7 +200,8 @@ Result<HomeInspection> InspectHome(home::Home& home,
     }
     return out;
   }
-  for (std::string_view prefix : {"log/", "heads/"}) {
+  for (std::string_view prefix :
+       {home::layout::kLogPrefix, home::layout::kHeadsPrefix}) {
     COVEN_ASSIGN_OR_RETURN(bool any, HoldsAny(home, prefix));
     if (any) {
       out.kind = Kind::kUnmarkedOther;

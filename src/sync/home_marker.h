@@ -24,11 +24,12 @@
 #include "coven/bytes.h"
 #include "coven/home.h"
 #include "coven/status.h"
+#include "home/home_layout.h"
 
 namespace coven::sync {
 
 /// Where the marker lives, relative to the home's root.
-inline constexpr std::string_view kHomeMarkerPath = "coven-library.json";
+inline constexpr std::string_view kHomeMarkerPath = home::layout::kMarker;
 
 /// The marker's bytes for `library_id` (32 hex digits). Deterministic, so
 /// that two devices writing it at once write the same bytes.

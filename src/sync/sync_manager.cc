@@ -7,23 +7,44 @@
 
 #include "coven/memory_home.h"
 #include "coven/session.h"
+#include "db/sql.h"
 #include "engine/sync_engine.h"
 #include "sync/sync_manager_impl.h"
 
 namespace coven::sync::sync_manager {
 
+namespace {
+
+Result<std::optional<std::string>> GetSyncState(db::SyncDb& db,
+                                                std::string_view key) {
+  std::lock_guard<std::recursive_mutex> lock(db.write_mutex());
+  return db::GetState(db.raw_write_handle(), key);
+}
+
+Status SetSyncState(db::SyncDb& db, std::string_view key,
+                    std::string_view value) {
+  std::lock_guard<std::recursive_mutex> lock(db.write_mutex());
+  return db::SetState(db.raw_write_handle(), key, value);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SyncManager>> SyncManager::Create(
     ConfigProvider config_provider, keys::KeyService key_service,
     encryption::EncryptionService encryption_service,
     std::shared_ptr<db::SyncDb> db, clock::ClockRef clock,
-    std::shared_ptr<SyncObserver> observer) {
+    SyncManagerOptions options) {
   if (!config_provider) return InvalidArgumentError("config_provider is empty");
   if (!db) return InvalidArgumentError("db is null");
   if (!clock) clock = std::make_shared<clock::SystemClock>();
   auto impl = std::make_unique<Impl>();
   impl->config_provider = std::move(config_provider);
   impl->config = impl->config_provider();
-  impl->observer = std::move(observer);
+  impl->observer = std::move(options.observer);
+  if (options.blob_plan &&
+      !dynamic_cast<blob::NoBlobs*>(options.blob_plan.get())) {
+    impl->blob_plan = std::move(options.blob_plan);
+  }
   impl->clock = clock;
   impl->entropy = impl->config.entropy ? impl->config.entropy
                                        : std::make_shared<SystemEntropy>();
@@ -86,34 +107,26 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   // the caller's business.
   if (!impl->config.home && !dynamic_cast<home::MemoryHome*>(home.get())) {
     COVEN_ASSIGN_OR_RETURN(std::optional<std::string> seen,
-                           db->get_sync_state("home_marker"));
+                           GetSyncState(*db, "home_marker"));
     impl->home_guard =
         HomeGuard::Wrap(std::move(home),
                         HomeGuard::Options{impl->library_id, seen.has_value()});
     home = impl->home_guard;
   }
-  engine::EngineOptions options;
-  options.tables = impl->config.synced_tables.empty()
-                       ? session::synced_tables()
-                       : impl->config.synced_tables;
-  options.max_clock_drift_ms = impl->config.max_clock_drift_ms;
-  options.max_object_bytes = impl->config.max_object_bytes;
-  options.max_payload_bytes = impl->config.max_payload_bytes;
-  options.audit_interval_ms = impl->config.audit_interval_ms;
-  options.history_before_join = impl->config.history_before_join;
+  engine::EngineOptions engine_options;
+  engine_options.tables = impl->config.synced_tables.empty()
+                              ? session::synced_tables()
+                              : impl->config.synced_tables;
+  engine_options.max_clock_drift_ms = impl->config.max_clock_drift_ms;
+  engine_options.max_object_bytes = impl->config.max_object_bytes;
+  engine_options.max_payload_bytes = impl->config.max_payload_bytes;
+  engine_options.audit_interval_ms = impl->config.audit_interval_ms;
+  engine_options.history_before_join = impl->config.history_before_join;
   COVEN_ASSIGN_OR_RETURN(
-      impl->engine,
-      engine::SyncEngine::Open(std::move(db), std::move(home),
-                               std::move(identity), clock, std::move(options)));
-  Impl* raw = impl.get();
-  if (raw->observer) {
-    raw->engine->set_change_listener(
-        [raw](const std::vector<changeset::RowChange>& rows) {
-          raw->observer->on_rows_changed(rows);
-        });
-  } else {
-    raw->engine->set_change_listener(nullptr);
-  }
+      impl->engine, engine::SyncEngine::Open(std::move(db), std::move(home),
+                                             std::move(identity), clock,
+                                             std::move(engine_options)));
+  impl->ListenForChanges();
   return std::unique_ptr<SyncManager>(new SyncManager(std::move(impl)));
 }
 
@@ -125,7 +138,7 @@ Status SyncManager::Impl::CheckHome() {
   if (!home_guard) return Status::Ok();
   COVEN_RETURN_IF_ERROR(home_guard->Check());
   if (home_guard->TakeFirstSeen()) {
-    return db->set_sync_state("home_marker", library_id);
+    return SetSyncState(*db, "home_marker", library_id);
   }
   return Status::Ok();
 }
@@ -133,10 +146,11 @@ Status SyncManager::Impl::CheckHome() {
 Result<SyncReport> SyncManager::Impl::Round() {
   // A home that is missing or not this library's stops the round before
   // anything is captured, sent or fetched.
+  SyncReport report;
+  RefreshConfig(&report);
   Status home_ok = CheckHome();
   Result<engine::RoundReport> round =
       home_ok.ok() ? engine->SyncOnce() : Result<engine::RoundReport>(home_ok);
-  SyncReport report;
   Status status = round.status();
   if (round.ok()) {
     report.flushed_rows = round->flushed_rows;
@@ -145,10 +159,12 @@ Result<SyncReport> SyncManager::Impl::Round() {
     report.applied_rows = round->applied_rows;
     report.quarantined = round->quarantined;
     report.requests = round->requests;
-    report.problems = round->problems;
+    report.problems.insert(report.problems.end(), round->problems.begin(),
+                           round->problems.end());
     report.waiting = round->waiting;
     report.alarms = round->alarms;
   }
+  NoteUnsyncedBlobs(&report);
   {
     std::lock_guard<std::mutex> lock(mutex);
     if (status.ok()) {
@@ -170,11 +186,12 @@ void SyncManager::Impl::Loop() {
   std::int64_t backoff = 0;
   while (true) {
     Result<SyncReport> result = Round();
-    std::int64_t wait_ms = config.sync_interval_ms;
+    Timing timing = CurrentTiming();
+    std::int64_t wait_ms = timing.sync_interval_ms;
     if (!result.ok()) {
       // Exponential backoff with full jitter, capped.
-      backoff = backoff == 0 ? config.retry_base_ms
-                             : std::min(backoff * 2, config.retry_max_ms);
+      backoff = backoff == 0 ? timing.retry_base_ms
+                             : std::min(backoff * 2, timing.retry_max_ms);
       wait_ms = std::min<std::int64_t>(
           wait_ms, static_cast<std::int64_t>(entropy->Uniform(
                        static_cast<std::uint64_t>(backoff) + 1)));

@@ -19,7 +19,17 @@ namespace coven::sync::sync_manager {
 
 struct SyncManager::Impl {
   ConfigProvider config_provider;
+  /// The configuration the manager was built on, with the parts a round
+  /// may change (RefreshConfig) updated under `mutex`.
   config::Config config;
+  /// Null for NoBlobs.
+  blob::BlobPlanRef blob_plan;
+  /// Files the plan named that no blob store synced yet (since the last
+  /// round reported them), and the first of them.
+  std::size_t unsynced_blobs = 0;
+  std::string first_unsynced_blob;
+  /// Restart-needing changes already reported ("" when none).
+  std::string reported_config_change;
   std::shared_ptr<SyncObserver> observer;
   clock::ClockRef clock;
   EntropyRef entropy;
@@ -40,7 +50,24 @@ struct SyncManager::Impl {
   std::string last_error;
   std::vector<std::string> problems;
 
+  struct Timing {
+    std::int64_t sync_interval_ms;
+    std::int64_t retry_base_ms;
+    std::int64_t retry_max_ms;
+  };
+
   Result<SyncReport> Round();
+  /// Asks config_provider for the configuration and applies what a running
+  /// manager can change; a change that needs a new manager becomes a
+  /// problem of `report` (once per change).
+  void RefreshConfig(SyncReport* report);
+  Timing CurrentTiming();
+  /// Hands row changes to the observer and the blob plan.
+  void ListenForChanges();
+  void NoteBlobs(const std::vector<blob::BlobRef>& refs);
+  /// Adds a problem naming the files the blob plan named since the last
+  /// round: there is no blob store to sync them yet.
+  void NoteUnsyncedBlobs(SyncReport* report);
   /// OK when the home is there and is this library's (see HomeGuard).
   Status CheckHome();
   void Loop();

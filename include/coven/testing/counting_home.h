@@ -14,7 +14,7 @@
 
 #include "coven/home.h"
 
-namespace coven::home {
+namespace coven::testing {
 
 /// Calls per operation; `by_folder` is keyed "<op> <folder>", e.g.
 /// "get log", "list heads".
@@ -27,10 +27,10 @@ struct CallCounts {
   }
 };
 
-class CountingHome final : public Home {
+class CountingHome final : public home::Home {
  public:
   /// Wraps `inner` (shared ownership; must not be null).
-  explicit CountingHome(HomeRef inner) : inner_(std::move(inner)) {}
+  explicit CountingHome(home::HomeRef inner) : inner_(std::move(inner)) {}
 
   /// Each forwards to the wrapped home and returns what it returns.
   Status Create(std::string_view path, ByteView data) override;
@@ -38,11 +38,14 @@ class CountingHome final : public Home {
   Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
-  Result<ListPage> List(std::string_view prefix, std::string_view start_after,
-                        std::size_t max_keys) override;
+  Result<home::ListPage> List(std::string_view prefix,
+                              std::string_view start_after,
+                              std::size_t max_keys) override;
   Status Delete(std::string_view path) override;
   /// The wrapped home's.
-  Capabilities capabilities() const override { return inner_->capabilities(); }
+  home::Capabilities capabilities() const override {
+    return inner_->capabilities();
+  }
   /// "counting <wrapped home's description>".
   std::string Describe() const override {
     return "counting " + inner_->Describe();
@@ -57,11 +60,18 @@ class CountingHome final : public Home {
   void Count(std::uint64_t CallCounts::*field, std::string_view op,
              std::string_view path);
 
-  HomeRef inner_;
+  home::HomeRef inner_;
   mutable std::mutex mutex_;
   CallCounts counts_;  // Guarded by mutex_.
 };
 
+}  // namespace coven::testing
+
+// Transitional: the test doubles lived in coven::home before they were
+// gathered in coven::testing. New code names coven::testing.
+namespace coven::home {
+using testing::CallCounts;
+using testing::CountingHome;
 }  // namespace coven::home
 
 #endif  // COVEN_TESTING_COUNTING_HOME_H_

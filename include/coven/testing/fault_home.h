@@ -26,7 +26,7 @@
 #include "coven/home.h"
 #include "coven/status.h"
 
-namespace coven::home {
+namespace coven::testing {
 
 /// What to inject; each rate is a probability in [0, 1] per eligible call.
 struct FaultOptions {
@@ -64,12 +64,12 @@ struct FaultStats {
 };
 
 /// A Home that forwards to `inner` and injects faults.
-class FaultHome final : public Home {
+class FaultHome final : public home::Home {
  public:
   /// Wraps `inner` (shared ownership; must not be null). Faults are enabled
   /// from the start. Every call counts as one operation on the op clock that
   /// delayed visibility uses.
-  FaultHome(HomeRef inner, FaultOptions options);
+  FaultHome(home::HomeRef inner, FaultOptions options);
 
   /// Each returns what the wrapped home returns, except for injected faults:
   /// kUnavailable ("injected fault: unavailable (<op> <path>)" before the
@@ -82,11 +82,12 @@ class FaultHome final : public Home {
   Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
-  Result<ListPage> List(std::string_view prefix, std::string_view start_after,
-                        std::size_t max_keys) override;
+  Result<home::ListPage> List(std::string_view prefix,
+                              std::string_view start_after,
+                              std::size_t max_keys) override;
   Status Delete(std::string_view path) override;
   /// The wrapped home's capabilities.
-  Capabilities capabilities() const override;
+  home::Capabilities capabilities() const override;
   /// "fault-injecting <wrapped home's description>".
   std::string Describe() const override;
 
@@ -96,7 +97,7 @@ class FaultHome final : public Home {
   /// A snapshot of the counters.
   FaultStats stats() const;
   /// The wrapped home.
-  const HomeRef& inner() const { return inner_; }
+  const home::HomeRef& inner() const { return inner_; }
 
  private:
   enum class Op { kCreate, kReplace, kGet, kGetRange, kList, kDelete };
@@ -123,7 +124,7 @@ class FaultHome final : public Home {
   // Counts a lost reply and returns its error.
   Status LoseReply(std::string_view op, std::string_view path);
 
-  const HomeRef inner_;
+  const home::HomeRef inner_;
   const FaultOptions options_;
   mutable std::mutex mutex_;
   bool enabled_ = true;
@@ -134,6 +135,14 @@ class FaultHome final : public Home {
   std::map<std::string, OldHead, std::less<>> old_heads_;
 };
 
+}  // namespace coven::testing
+
+// Transitional: the test doubles lived in coven::home before they were
+// gathered in coven::testing. New code names coven::testing.
+namespace coven::home {
+using testing::FaultHome;
+using testing::FaultOptions;
+using testing::FaultStats;
 }  // namespace coven::home
 
 #endif  // COVEN_TESTING_FAULT_HOME_H_

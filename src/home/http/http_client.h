@@ -21,6 +21,7 @@
 
 #include "coven/bytes.h"
 #include "coven/status.h"
+#include "util/percent.h"
 
 namespace coven::home::http {
 
@@ -98,13 +99,10 @@ class HttpClient {
   std::vector<void*> idle_;  // CURL* handles; guarded by mutex_.
 };
 
-/// Percent-encodes `text` for a URL path segment or a query value: every
-/// byte except A-Z a-z 0-9 - _ . ~ becomes %XX (upper-case hex). With
-/// `keep_slash`, '/' is kept (for paths).
-std::string PercentEncode(std::string_view text, bool keep_slash = false);
-
-/// Decodes %XX escapes; invalid escapes are kept verbatim.
-std::string PercentDecode(std::string_view text);
+// PercentEncode and PercentDecode moved to util/percent.h (the home URL
+// parser in the core needs them); these names keep the network homes' calls.
+using util::PercentDecode;
+using util::PercentEncode;
 
 }  // namespace coven::home::http
 

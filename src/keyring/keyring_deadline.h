@@ -3,8 +3,8 @@
 //
 // Thread safety: one Deadline per call; the watchdog thread only touches the
 // (thread-safe) GCancellable.
-#ifndef COVEN_KEYS_KEYRING_DEADLINE_H_
-#define COVEN_KEYS_KEYRING_DEADLINE_H_
+#ifndef COVEN_KEYRING_KEYRING_DEADLINE_H_
+#define COVEN_KEYRING_KEYRING_DEADLINE_H_
 
 #if defined(COVEN_HAVE_LIBSECRET)
 
@@ -53,4 +53,4 @@ class Deadline {
 }  // namespace coven::keys
 
 #endif  // COVEN_HAVE_LIBSECRET
-#endif  // COVEN_KEYS_KEYRING_DEADLINE_H_
+#endif  // COVEN_KEYRING_KEYRING_DEADLINE_H_

@@ -1,6 +1,6 @@
 #include "coven/testing/counting_home.h"
 
-namespace coven::home {
+namespace coven::testing {
 
 void CountingHome::Count(std::uint64_t CallCounts::*field, std::string_view op,
                          std::string_view path) {
@@ -33,9 +33,9 @@ Result<Bytes> CountingHome::GetRange(std::string_view path,
   return inner_->GetRange(path, offset, length);
 }
 
-Result<ListPage> CountingHome::List(std::string_view prefix,
-                                    std::string_view start_after,
-                                    std::size_t max_keys) {
+Result<home::ListPage> CountingHome::List(std::string_view prefix,
+                                          std::string_view start_after,
+                                          std::size_t max_keys) {
   Count(&CallCounts::lists, "list", prefix);
   return inner_->List(prefix, start_after, max_keys);
 }
@@ -55,4 +55,4 @@ void CountingHome::Reset() {
   counts_ = CallCounts();
 }
 
-}  // namespace coven::home
+}  // namespace coven::testing

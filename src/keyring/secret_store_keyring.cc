@@ -9,12 +9,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "coven/keyring.h"
 #include "coven/secret_store.h"
 
 #if defined(COVEN_HAVE_LIBSECRET)
 #include <libsecret/secret.h>
 
-#include "keys/keyring_deadline.h"
+#include "keyring/keyring_deadline.h"
 #include "keys/secret_value.h"
 #endif
 
@@ -27,18 +28,14 @@ Status Unreachable(const std::string& reason) {
                           reason + "; use the file or passphrase store");
 }
 
-}  // namespace
-
 #if !defined(COVEN_HAVE_LIBSECRET)
 
-Result<std::shared_ptr<SecretStore>> MakeKeyringSecretStore(std::string service,
+Result<std::shared_ptr<SecretStore>> MakeSecretServiceStore(std::string service,
                                                             std::string scope) {
   return Unreachable("coven was built without libsecret");
 }
 
 #else
-
-namespace {
 
 constexpr int kProbeTimeoutMs = 3000;
 constexpr int kCallTimeoutMs = 25000;
@@ -238,20 +235,19 @@ class KeyringSecretStore final : public SecretStore {
   const std::string scope_;
 };
 
-}  // namespace
-
-Result<std::shared_ptr<SecretStore>> MakeKeyringSecretStore(std::string service,
+Result<std::shared_ptr<SecretStore>> MakeSecretServiceStore(std::string service,
                                                             std::string scope) {
-  if (service.empty() || scope.empty()) {
-    return InvalidArgumentError(
-        "the keyring store needs a non-empty service and scope (for example "
-        "the app id and the library id)");
-  }
   COVEN_RETURN_IF_ERROR(ProbeSecretService());
   return std::shared_ptr<SecretStore>(std::make_shared<KeyringSecretStore>(
       std::move(service), std::move(scope)));
 }
 
 #endif  // COVEN_HAVE_LIBSECRET
+
+}  // namespace
+
+void RegisterSecretServiceKeyring() {
+  RegisterKeyringSecretStore(MakeSecretServiceStore);
+}
 
 }  // namespace coven::keys

@@ -4,14 +4,14 @@
 #include <optional>
 #include <utility>
 
-namespace coven::home {
+namespace coven::testing {
 namespace {
 
 constexpr std::string_view kHeadsPrefix = "heads/";
 
 }  // namespace
 
-FaultHome::FaultHome(HomeRef inner, FaultOptions options)
+FaultHome::FaultHome(home::HomeRef inner, FaultOptions options)
     : inner_(std::move(inner)),
       options_(options),
       rng_state_(options.seed ^ 0x6a09e667f3bcc908ULL) {}
@@ -183,20 +183,20 @@ Result<Bytes> FaultHome::GetRange(std::string_view path, std::uint64_t offset,
   return result;
 }
 
-Result<ListPage> FaultHome::List(std::string_view prefix,
-                                 std::string_view start_after,
-                                 std::size_t max_keys) {
+Result<home::ListPage> FaultHome::List(std::string_view prefix,
+                                       std::string_view start_after,
+                                       std::size_t max_keys) {
   const Decision d = Begin(Op::kList, prefix);
   if (d.fail) return Injected("unavailable", "list", prefix);
   std::string cursor(start_after);
-  ListPage page;
+  home::ListPage page;
   while (true) {
-    COVEN_ASSIGN_OR_RETURN(ListPage raw,
+    COVEN_ASSIGN_OR_RETURN(home::ListPage raw,
                            inner_->List(prefix, cursor, max_keys));
     page.truncated = raw.truncated;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (ObjectInfo& object : raw.objects) {
+      for (home::ObjectInfo& object : raw.objects) {
         if (!HiddenLocked(object.path))
           page.objects.push_back(std::move(object));
       }
@@ -228,7 +228,9 @@ Status FaultHome::Delete(std::string_view path) {
   return status;
 }
 
-Capabilities FaultHome::capabilities() const { return inner_->capabilities(); }
+home::Capabilities FaultHome::capabilities() const {
+  return inner_->capabilities();
+}
 
 std::string FaultHome::Describe() const {
   return "fault-injecting " + inner_->Describe();
@@ -248,4 +250,4 @@ FaultStats FaultHome::stats() const {
   return stats_;
 }
 
-}  // namespace coven::home
+}  // namespace coven::testing
