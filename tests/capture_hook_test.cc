@@ -73,31 +73,5 @@ TEST(CaptureHookTest, EveryKindOfWriteReachesTheOtherDeviceByScan) {
   RunMixedWrites(5000, 92);  // most of the table: the flush scans
 }
 
-// A transaction the host rolls back leaves nothing to ship, whatever it
-// wrote (the hook notes keys as the writes happen, before the rollback).
-TEST(CaptureHookTest, RolledBackWritesShipNothing) {
-  auto home = home::MemoryHome::Create();
-  auto lib = MakeLibrary(93);
-  auto clock = std::make_shared<ManualClock>(kStart);
-  auto a = TestDevice::Create(lib, home, 1, clock);
-  auto b = TestDevice::Create(lib, home, 2, clock);
-  b->Exec(InsertTodos("b", 3));
-  b->Sync();
-  a->Sync();
-  const auto before = b->Dump("todos");
-  a->Exec(
-      "BEGIN;"
-      "UPDATE todos SET title = 'x', _updated_at = coven_hlc() "
-      "WHERE id = 'b-1';"
-      "DELETE FROM todos WHERE id = 'b-2';"
-      "INSERT INTO todos VALUES('ghost', 'g', 0, '2000-01-01 00:00:00');"
-      "INSERT INTO todos VALUES('new', 'n', 0, coven_hlc());"
-      "ROLLBACK;");
-  EXPECT_EQ(a->Sync().flushed_rows, 0u);
-  b->Sync();
-  EXPECT_EQ(b->Dump("todos"), before);
-  EXPECT_EQ(a->Dump("todos"), before);
-}
-
 }  // namespace
 }  // namespace coven::testing

@@ -19,7 +19,6 @@ enum NoteFlags : std::uint8_t {
   kStamped = 1,    // left the row with an own stamp above floor_
   kUnstamped = 2,  // left it otherwise, or deleted it
   kStampKept = 4,  // an UPDATE that left `_updated_at` alone
-  kDeleted = 8,    // a DELETE, or an UPDATE that moved the row to a new key
 };
 
 // Memory of one noted key besides its bytes (string, node, bucket).
@@ -66,7 +65,7 @@ void Capture::Note(int op, const char* name) {
   if (op != SQLITE_INSERT) sqlite3_preupdate_old(db_, 0, &old_id);
   if (op != SQLITE_DELETE) sqlite3_preupdate_new(db_, 0, &new_id);
   if (op == SQLITE_DELETE) {
-    if (old_id != nullptr) NoteKey(t, old_id, kUnstamped | kDeleted);
+    if (old_id != nullptr) NoteKey(t, old_id, kUnstamped);
     return;
   }
   if (new_id == nullptr) return;
@@ -83,7 +82,7 @@ void Capture::Note(int op, const char* name) {
   std::uint8_t flags = fresh ? kStamped : kUnstamped;
   if (op == SQLITE_UPDATE) {
     if (old_id != nullptr && !SameValue(old_id, new_id)) {
-      NoteKey(t, old_id, kUnstamped | kDeleted);  // the old key is gone
+      NoteKey(t, old_id, kUnstamped);  // the old key is gone
     }
     sqlite3_value* old_stamp = nullptr;
     sqlite3_preupdate_old(db_, stamp_col, &old_stamp);
@@ -211,8 +210,7 @@ Status Capture::ShipNoted(
         COVEN_ASSIGN_OR_RETURN(std::optional<Hlc> tomb, TombstoneOf(table, id));
         const bool own = tomb && tomb->device == hlc_->device();
         if (own && *tomb > tombstone_floor) continue;  // shipped
-        // Written but never deleted, yet gone: the write was rolled back.
-        if (!(flags & kDeleted)) continue;
+        if (!(flags & kUnstamped)) continue;           // inserted, then deleted
         Hlc stamp;
         if (own) {
           stamp = *tomb;
@@ -238,12 +236,7 @@ Status Capture::ShipNoted(
       }
       const std::string current =
           ValueText(stmts->read.ColumnValue(table.updated_at));
-      // Only deleted, yet here; or only stamped, yet without a fresh stamp:
-      // the write was rolled back and the row is as it was.
-      std::optional<Hlc> own_stamp = OwnStamp(current);
-      bool skip =
-          covered(current) || flags == (kUnstamped | kDeleted) ||
-          (!(flags & kUnstamped) && !(own_stamp && floor_ < *own_stamp));
+      bool skip = covered(current);
       if (!skip && check_tombstones) {
         Result<bool> done = shipped_by_tombstones(id);
         if (!done.ok()) {
@@ -258,7 +251,7 @@ Status Capture::ShipNoted(
       }
       // A row-level LWW needs a fresh stamp on every write: restamp an
       // update that left the stamp alone, and rows stamped elsewhere.
-      std::optional<Hlc> stamp = own_stamp;
+      std::optional<Hlc> stamp = OwnStamp(current);
       const bool restamp =
           !stamp || ((flags & kStampKept) && !(flags & kStamped));
       if (restamp) stamp = hlc_->Now();
