@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "changeset/changeset_iter.h"
+#include "changeset/spill_buffer.h"
 #include "db/sql.h"
 #include "engine/capture_internal.h"
 
@@ -13,10 +15,14 @@ using capture_internal::WriteRow;
 
 namespace {
 
-// Page cache while many noted rows are looked up.
-constexpr std::int64_t kLookupCache = std::int64_t{8} << 20;
-// Noted keys above which the page cache is raised for the lookups.
-constexpr std::size_t kRaiseCacheKeys = 8192;
+// The session's changeset stays in memory up to this size, then spills to a
+// temporary file.
+constexpr std::size_t kSpillMemory = std::size_t{1} << 20;
+// How often (in rows written) the session's size is checked.
+constexpr std::uint64_t kLimitCheckEvery = 64;
+
+// Page cache while the session's changeset is generated, for large sessions.
+constexpr std::int64_t kGenerateCache = std::int64_t{8} << 20;
 
 // Raises the connection's page cache to `bytes` if it is smaller; returns
 // the setting to restore (nullopt: left alone).
@@ -120,26 +126,28 @@ Status Capture::Install() {
 }
 
 Status Capture::Attach() {
-  if (attached_) return Status::Ok();
-  noted_.assign(tables_.size(), {});
-  stamped_.assign(tables_.size(), {});
-  noted_bytes_ = 0;
-  noted_warnings_.clear();
-  touched_ = scan_mode_ = overflowed_ = false;
-  floor_ = hlc_->Last();
-  sqlite3_preupdate_hook(db_, &Capture::Hook, this);
-  attached_ = recording_ = true;
+  if (session_ != nullptr) return Status::Ok();
+  overflowed_ = false;
+  local_writes_ = 0;
+  int rc = sqlite3session_create(db_, "main", &session_);
+  if (rc != SQLITE_OK)
+    return db::SqliteError(db_, rc, "creating capture session");
+  for (const TableSchema& table : tables_) {
+    rc = sqlite3session_attach(session_, table.name.c_str());
+    if (rc != SQLITE_OK) {
+      Detach();
+      return db::SqliteError(db_, rc, "attaching capture to " + table.name);
+    }
+  }
   return Status::Ok();
 }
 
 void Capture::Detach() {
-  if (attached_) sqlite3_preupdate_hook(db_, nullptr, nullptr);
-  attached_ = recording_ = false;
-  noted_.clear();
-  stamped_.clear();
-  noted_bytes_ = 0;
-  noted_warnings_.clear();
-  touched_ = scan_mode_ = overflowed_ = false;
+  if (session_ != nullptr) {
+    sqlite3session_delete(session_);
+    session_ = nullptr;
+  }
+  overflowed_ = false;
 }
 
 Status Capture::Restart() {
@@ -147,9 +155,30 @@ Status Capture::Restart() {
   return Attach();
 }
 
-void Capture::Resume() { recording_ = attached_; }
+void Capture::Resume() {
+  if (session_ != nullptr && resume_enabled_) {
+    sqlite3session_enable(session_, 1);
+  }
+  resume_enabled_ = false;
+}
 
-bool Capture::SessionEmpty() const { return !touched_; }
+bool Capture::SessionEmpty() const {
+  if (overflowed_) return false;
+  return session_ == nullptr || sqlite3session_isempty(session_);
+}
+
+void Capture::OnLocalWrite() {
+  if (session_ == nullptr || overflowed_ || collecting_) return;
+  if (++local_writes_ % kLimitCheckEvery != 0) return;
+  if (static_cast<std::size_t>(sqlite3session_memory_used(session_)) <=
+      session_limit_) {
+    return;
+  }
+  // Rows written from now on are found by their stamps instead: a row
+  // stamped with coven_hlc(), a delete by its tombstone.
+  sqlite3session_enable(session_, 0);
+  overflowed_ = true;
+}
 
 const TableSchema* Capture::Find(std::string_view name) const {
   for (const TableSchema& t : tables_) {
@@ -200,26 +229,47 @@ Result<std::optional<Hlc>> Capture::TombstoneOf(const TableSchema& table,
 Status Capture::Collect(const CollectOptions& options, PartWriter* out) {
   statements_.clear();
   tombstone_lookup_.reset();
+  collecting_ = true;
   struct Done {
     Capture* self;
     ~Done() {
+      self->collecting_ = false;
       self->statements_.clear();
       self->tombstone_lookup_.reset();
     }
   } done{this};
-  // 1. Pause the hook: the flush's own restamps must not be noted, and if
-  //    the flush fails it notes again and keeps what it had.
-  recording_ = false;
-  for (std::string& warning : noted_warnings_) {
-    out->warnings().push_back(warning);
+  // 1. Pause the session and stream its changeset out (to a temporary file
+  //    when large). The flush's own restamps must not be recorded, and if
+  //    the flush fails the session is resumed with everything it had.
+  changeset::SpillBuffer spill(kSpillMemory);
+  resume_enabled_ = false;
+  if (session_ != nullptr) {
+    resume_enabled_ = !overflowed_;
+    sqlite3session_enable(session_, 0);
+    if (!sqlite3session_isempty(session_)) {
+      // Generating the changeset re-reads every recorded row by its key; a
+      // somewhat larger page cache for the duration saves re-reading pages
+      // (a bounded one: the session is bounded too).
+      std::optional<std::string> saved_cache;
+      if (sqlite3session_memory_used(session_) > (1 << 20)) {
+        COVEN_ASSIGN_OR_RETURN(saved_cache, RaiseCacheTo(db_, kGenerateCache));
+      }
+      int rc = sqlite3session_changeset_strm(
+          session_, changeset::SpillBuffer::Output, &spill);
+      if (saved_cache) {
+        db::Exec(db_, "PRAGMA cache_size = " + *saved_cache).IgnoreError();
+      }
+      if (rc != SQLITE_OK) {
+        return db::SqliteError(db_, rc,
+                               "reading captured changes (if the schema "
+                               "changed, restart the sync manager)");
+      }
+    }
   }
 
-  // 2. Rows found by their stamps: written before a crash, before the
-  //    first start, or after the hook stopped noting stamped keys.
-  bool scan = options.recover_after.has_value();
-  if (!scan) {
-    COVEN_ASSIGN_OR_RETURN(scan, ShouldScan());
-  }
+  // 2. Rows the session cannot know: written before a crash, before the
+  //    first start, or after the session overflowed. Found by their stamps.
+  const bool scan = options.recover_after.has_value() || overflowed_;
   const Hlc floor = options.recover_after.value_or(options.tombstones_after);
   const std::string floor_text = floor.ToText();
   const bool all = scan && options.include_foreign;
@@ -243,22 +293,12 @@ Status Capture::Collect(const CollectOptions& options, PartWriter* out) {
   COVEN_ASSIGN_OR_RETURN(std::size_t live,
                          ShipTombstones(tombstone_floor, covered, out));
 
-  // 4. Noted rows that nothing above shipped. Many point lookups read the
-  //    same pages again: a somewhat larger page cache for the duration.
-  std::size_t keys = 0;
-  for (const auto& table : noted_) keys += table.size();
-  if (!scan) {
-    for (const auto& table : stamped_) keys += table.ends.size();
+  // 4. The session: rows nothing above shipped.
+  if (spill.size() > 0) {
+    COVEN_RETURN_IF_ERROR(
+        ShipSession(&spill, tombstone_floor, live > 0, covered, out));
   }
-  std::optional<std::string> saved_cache;
-  if (keys > kRaiseCacheKeys) {
-    COVEN_ASSIGN_OR_RETURN(saved_cache, RaiseCacheTo(db_, kLookupCache));
-  }
-  Status shipped = ShipNoted(scan, tombstone_floor, live > 0, covered, out);
-  if (saved_cache) {
-    db::Exec(db_, "PRAGMA cache_size = " + *saved_cache).IgnoreError();
-  }
-  return shipped;
+  return Status::Ok();
 }
 
 }  // namespace coven::engine
