@@ -13,10 +13,9 @@ Status SyncEngine::RefreshMembers(RoundReport* report) {
                           refresh.problems.end());
   // Only a definite "no" closes the write guard; a device still enrolling
   // keeps its writes (they wait in the capture until it may publish).
-  const bool may_write =
-      membership_->CanWrite().code() != StatusCode::kPermissionDenied;
-  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
-  return guard_->Set(may_write);
+  may_write_->store(membership_->CanWrite().code() !=
+                    StatusCode::kPermissionDenied);
+  return Status::Ok();
 }
 
 Result<members::Cut> SyncEngine::LastAccepted(const crypto::PublicKey& device) {

@@ -36,7 +36,6 @@
 #include "engine/outbox.h"
 #include "engine/stamp_context.h"
 #include "engine/table_schema.h"
-#include "engine/write_guard.h"
 #include "home/home_layout.h"
 #include "members/membership.h"
 #include "object/sealed_object.h"
@@ -353,8 +352,9 @@ class SyncEngine {
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<members::Membership> membership_;
-  // Refuses host writes while this device may not publish them.
-  std::unique_ptr<WriteGuard> guard_;
+  // Read by the write guard (coven_may_write) on the host's thread.
+  std::shared_ptr<std::atomic<bool>> may_write_ =
+      std::make_shared<std::atomic<bool>>(true);
   std::shared_ptr<std::atomic<bool>> applying_ =
       std::make_shared<std::atomic<bool>>(false);
   Status write_refusal_;
