@@ -81,7 +81,9 @@ Status SyncEngine::RepairPastCuts(RoundReport* report) {
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
   std::map<std::uint64_t, std::vector<PastCut>> found;  // by author
   std::uint64_t own_done = 0, own_last_slot = 0;
-  for (const auto& [key, records] : cuts) {
+  for (const auto& [key, cut_records] : cuts) {
+    // A plain reference: clang 14 cannot capture a structured binding.
+    const auto& records = cut_records;
     const std::uint64_t author = crypto::DeviceIdFor(key);
     std::uint64_t low = UINT64_MAX;
     for (const auto& cut : records) low = std::min(low, cut.seq);
