@@ -12,6 +12,8 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format
   libcurl4-openssl-dev libexpat1-dev libsecret-1-dev libpwquality-dev
   rclone awscli
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  prometheus-cpp-dev libpq-dev postgresql-15
 )
 
 SUDO=""

@@ -27,11 +27,15 @@
 #ifndef COVEN_HOME_URL_H_
 #define COVEN_HOME_URL_H_
 
+#include <array>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "coven/bytes.h"
 #include "coven/clock.h"
 #include "coven/entropy.h"
 #include "coven/home.h"
@@ -45,6 +49,32 @@ using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 /// The process environment.
 std::optional<std::string> ProcessEnv(const char* name);
 
+/// Keys with which a home may prove who is asking. The hub (hub://) signs
+/// its registration challenge with them; storage homes ignore them. coven
+/// makes one over the device's key store when it opens a library's home
+/// (Config::home_credentials); without one a hub home can only probe.
+///
+/// Thread safety: every member may be called from any thread.
+class HomeCredentials {
+ public:
+  virtual ~HomeCredentials() = default;
+  /// The device's Ed25519 public key.
+  virtual std::array<std::uint8_t, 32> device_public_key() const = 0;
+  /// Ed25519 signature of `message` by the device key. Errors: the key
+  /// store's (kUnavailable for a locked keyring, ...).
+  virtual Result<std::array<std::uint8_t, 64>> SignAsDevice(
+      ByteView message) const = 0;
+  /// The member signing key, when this device holds its member's seed (a
+  /// device that is joining or restoring and not yet in the member log).
+  virtual std::optional<std::array<std::uint8_t, 32>> member_public_key()
+      const = 0;
+  /// Signature by the member signing key. kNotFound without the seed.
+  virtual Result<std::array<std::uint8_t, 64>> SignAsMember(
+      ByteView message) const = 0;
+};
+
+using HomeCredentialsRef = std::shared_ptr<const HomeCredentials>;
+
 /// What a home opened from a URL takes from its host besides the URL.
 struct HomeUrlContext {
   /// Where credentials and program paths are looked up.
@@ -54,6 +84,8 @@ struct HomeUrlContext {
   clock::ClockRef clock;
   /// Jitter for the network homes' backoff. Null: SystemEntropy.
   EntropyRef entropy;
+  /// Who is asking, for homes that authenticate (the hub). Null: nobody.
+  HomeCredentialsRef credentials;
 };
 
 /// Opens the home `url` names (see above). Errors: kInvalidArgument for a

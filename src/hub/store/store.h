@@ -1,0 +1,203 @@
+// The hub's store: what coven-hub keeps, behind one interface with two
+// implementations (embedded SQLite, the default; PostgreSQL 15 for
+// production and several hub processes). docs/format/hub-store.md gives
+// the schema both share.
+//
+// Every write is acknowledged only after its transaction committed
+// durably (SQLite: WAL, synchronous=FULL; PostgreSQL:
+// synchronous_commit=on). A write that returns an error stored nothing.
+//
+// Thread safety: every member may be called from any thread, concurrently.
+#ifndef COVEN_HUB_STORE_STORE_H_
+#define COVEN_HUB_STORE_STORE_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coven/bytes.h"
+#include "coven/status.h"
+
+namespace coven::hub::store {
+
+/// A space: one library on the hub.
+struct Space {
+  std::string name;
+  /// The device key that claimed the space before it had a member log.
+  std::array<std::uint8_t, 32> founder{};
+  /// "coven-library.json", when written.
+  std::optional<Bytes> marker;
+};
+
+/// One log object to store.
+struct LogObject {
+  std::uint64_t seq = 0;
+  Bytes data;
+};
+
+/// What PushLog is asked to do: append `objects` (consecutive seqs) to
+/// `author`'s log in `space` and then, when set, replace the author's head.
+struct LogPush {
+  std::string space;
+  std::uint64_t author = 0;
+  std::vector<LogObject> objects;
+  std::optional<Bytes> head;
+};
+
+/// What PushLog did.
+struct LogPushResult {
+  std::uint32_t stored = 0;       ///< Newly stored objects.
+  std::uint32_t already_had = 0;  ///< Held already, byte for byte.
+  std::uint64_t log_seq = 0;      ///< The author's head seq afterwards.
+  bool head_replaced = false;
+};
+
+/// One author's head row.
+struct HeadRow {
+  std::uint64_t author = 0;
+  std::uint64_t log_seq = 0;  ///< Every seq 1..log_seq is stored.
+  Bytes head;                 ///< The sealed head; empty when none.
+};
+
+/// One stored log object as read.
+struct StoredObject {
+  std::uint64_t seq = 0;
+  std::uint64_t size = 0;
+  Bytes data;  ///< Empty when the object was over the read's limit.
+  bool too_large = false;
+};
+
+/// What PullLog reads.
+struct LogRange {
+  std::string space;
+  std::uint64_t author = 0;
+  std::uint64_t after_seq = 0;
+  std::uint64_t through_seq = 0;  ///< 0: to the head.
+  std::uint32_t max_objects = 256;
+  std::uint64_t max_bytes = 4u << 20;  ///< Stop before exceeding (>= 1 obj).
+  std::uint64_t max_object_bytes = 64ull << 20;  ///< Larger: too_large.
+};
+
+/// A path and its size (ListPaths).
+struct PathInfo {
+  std::string path;
+  std::uint64_t size = 0;
+};
+
+/// A challenge handed out by GetChallenge.
+struct Challenge {
+  std::array<std::uint8_t, 32> bytes{};
+  std::string space;
+  std::array<std::uint8_t, 32> device{};
+  std::int64_t expires_ms = 0;
+};
+
+/// A change another hub process (or this one) made: a hint, never the truth.
+struct Change {
+  std::string space;
+  std::uint64_t author = 0;   ///< 0: not a log change.
+  std::uint64_t log_seq = 0;
+  bool members = false;       ///< The member log grew.
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// The space, or kNotFound.
+  virtual Result<Space> GetSpace(std::string_view name) = 0;
+  /// Claims `name` for `founder`. kAlreadyExists when it exists (whoever
+  /// claimed it).
+  virtual Status CreateSpace(std::string_view name,
+                             const std::array<std::uint8_t, 32>& founder) = 0;
+  /// Writes the space's marker once. kAlreadyExists when it holds other
+  /// bytes (the same bytes: OK); kNotFound when the space does not exist.
+  virtual Status PutMarker(std::string_view space, ByteView marker) = 0;
+
+  /// Appends to an author's log, all or nothing, in one transaction that
+  /// locks the author's head row. Objects at or below the head must match
+  /// the stored bytes (counted in already_had); a different byte string at
+  /// a stored seq is a fork: kAlreadyExists, nothing stored. The first new
+  /// seq must be head + 1 and the rest consecutive: otherwise
+  /// kFailedPrecondition naming the head. A push of only a head replaces it
+  /// (the author must have a log). kNotFound when the space does not exist.
+  virtual Result<LogPushResult> PushLog(const LogPush& push) = 0;
+
+  /// Reads log objects after range.after_seq in seq order: consecutive,
+  /// never past the head or through_seq, at most max_objects, stopping
+  /// before max_bytes (but at least one object when one is due).
+  virtual Result<std::vector<StoredObject>> PullLog(const LogRange& range) = 0;
+
+  /// Every author's head row in `space`, by author.
+  virtual Result<std::vector<HeadRow>> ListHeads(std::string_view space) = 0;
+
+  /// The member log: entries slot 1.., in order. Empty for a new space.
+  virtual Result<std::vector<Bytes>> MemberLog(std::string_view space) = 0;
+  /// Stores entry `slot` (which must be the log's length + 1; the caller
+  /// verified it). kAlreadyExists when the slot is taken by other bytes
+  /// (the same bytes: OK); kFailedPrecondition for a gap.
+  virtual Status AppendMember(std::string_view space, std::uint64_t slot,
+                              ByteView entry) = 0;
+
+  /// Other objects by path ("keys/..."): create-once. kAlreadyExists when
+  /// the path holds other bytes (the same bytes: OK).
+  virtual Status PutObject(std::string_view space, std::string_view path,
+                           ByteView data) = 0;
+  /// Any object by path (marker, members/, keys/, heads/, log/). kNotFound;
+  /// kResourceExhausted when larger than max_bytes (0: no limit).
+  virtual Result<Bytes> GetObject(std::string_view space,
+                                  std::string_view path,
+                                  std::uint64_t max_bytes) = 0;
+  /// Paths under `prefix` after `start_after`, in byte order, at most
+  /// `limit`; every kind of object, as a home would list them.
+  virtual Result<std::vector<PathInfo>> ListPaths(std::string_view space,
+                                                  std::string_view prefix,
+                                                  std::string_view start_after,
+                                                  std::uint32_t limit) = 0;
+
+  /// Stores a challenge.
+  virtual Status PutChallenge(const Challenge& challenge) = 0;
+  /// Removes and returns a challenge if it exists and has not expired at
+  /// `now_ms` (one statement: a challenge is used once, on any process).
+  /// kNotFound otherwise.
+  virtual Result<Challenge> TakeChallenge(
+      const std::array<std::uint8_t, 32>& bytes, std::int64_t now_ms) = 0;
+
+  /// The key that MACs tokens, shared by every hub process on this store:
+  /// made at random on first use. `make_key` supplies the random bytes.
+  virtual Result<std::array<std::uint8_t, 32>> TokenKey(
+      const std::function<std::array<std::uint8_t, 32>()>& make_key) = 0;
+
+  /// Tells every process watching this store (Watch) about a change. On
+  /// PostgreSQL a NOTIFY sent outside any push transaction.
+  virtual void Announce(const Change& change) = 0;
+  /// Calls `on_change` (from a store thread) for every change announced by
+  /// any process on this store, and with an empty Change{} whenever
+  /// notifications may have been lost (a reconnect): the caller then
+  /// re-reads the heads. Replaces an earlier watcher; null stops watching.
+  virtual void Watch(std::function<void(const Change&)> on_change) = 0;
+
+  /// A short description for logs ("sqlite:/path", "postgresql://host/db").
+  virtual std::string Describe() const = 0;
+};
+
+using StoreRef = std::shared_ptr<Store>;
+
+/// Opens (creating when needed) the SQLite store in `data_dir`/hub.db: WAL,
+/// synchronous=FULL, migrations applied.
+Result<StoreRef> OpenSqliteStore(const std::string& data_dir);
+
+/// Connects to PostgreSQL (`url`: postgresql://...) with a pool of
+/// `connections`, applies the versioned migrations, and LISTENs on a
+/// connection of its own.
+Result<StoreRef> OpenPostgresStore(const std::string& url,
+                                   std::size_t connections = 4);
+
+}  // namespace coven::hub::store
+
+#endif  // COVEN_HUB_STORE_STORE_H_
