@@ -2,7 +2,8 @@
 # hub:// home. Its own targets, so an app that never uses a hub links
 # neither gRPC nor libpq (docs/decisions.md, "Build targets by layer"):
 #
-#   coven_hub_proto   generated from proto/coven/hub/v1/hub.proto
+#   coven_hub_proto   generated from proto/coven/hub/v1/hub.proto, and
+#                     src/hub/wire (shared by both ends)
 #   coven_hub_store   the store: SQLite and PostgreSQL (libpq); hub only
 #   coven_hub_server  the service, authentication, fan-out; hub only
 #   coven-hub         the server program
@@ -30,13 +31,18 @@ add_custom_command(
           --plugin=protoc-gen-grpc=${COVEN_GRPC_CPP_PLUGIN} ${COVEN_HUB_PROTO}
   DEPENDS ${COVEN_HUB_PROTO}
   COMMENT "Generating the hub's gRPC code from hub.proto")
-add_library(coven_hub_proto STATIC ${COVEN_HUB_GEN})
+# The wire layer: generated code plus what both ends share (src/hub/wire:
+# the registration message, status mapping).
+coven_sources(COVEN_HUB_WIRE_SOURCES hub/wire)
+add_library(coven_hub_proto STATIC ${COVEN_HUB_GEN} ${COVEN_HUB_WIRE_SOURCES})
 # Generated code: no warnings of ours.
 set_source_files_properties(${COVEN_HUB_GEN} PROPERTIES COMPILE_OPTIONS -w)
 target_include_directories(coven_hub_proto PUBLIC
   $<BUILD_INTERFACE:${COVEN_HUB_GEN_DIR}>)
+target_include_directories(coven_hub_proto PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(coven_hub_proto PUBLIC PkgConfig::GRPCPP
-                      PkgConfig::PROTOBUF)
+                      PkgConfig::PROTOBUF coven_core
+                      PRIVATE PkgConfig::SODIUM)
 set_target_properties(coven_hub_proto PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 coven_sources(COVEN_HUB_STORE_SOURCES hub/store)
