@@ -55,16 +55,19 @@ target_link_libraries(coven_hub_store PUBLIC coven_core coven_internal
 endif()
 
 coven_sources(COVEN_HUB_SERVER_SOURCES hub/server)
-if(COVEN_HUB_SERVER_SOURCES AND TARGET coven_hub_store)
 list(FILTER COVEN_HUB_SERVER_SOURCES EXCLUDE REGEX ".*/hub_main\\.cc$")
-add_library(coven_hub_server STATIC ${COVEN_HUB_SERVER_SOURCES})
-target_link_libraries(coven_hub_server PUBLIC coven_hub_store coven_hub_proto)
-target_link_libraries(coven_hub_server PUBLIC prometheus-cpp::pull)
-
-add_executable(coven_hub_program ${PROJECT_SOURCE_DIR}/src/hub/server/hub_main.cc)
-set_target_properties(coven_hub_program PROPERTIES OUTPUT_NAME coven-hub)
-target_link_libraries(coven_hub_program PRIVATE coven_hub_server)
-
+if(COVEN_HUB_SERVER_SOURCES)
+  add_library(coven_hub_server STATIC ${COVEN_HUB_SERVER_SOURCES})
+  target_include_directories(coven_hub_server PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(coven_hub_server PUBLIC coven_core coven_internal
+                        coven_hub_proto prometheus-cpp::pull Threads::Threads)
+  if(TARGET coven_hub_store)
+    target_link_libraries(coven_hub_server PUBLIC coven_hub_store)
+    add_executable(coven_hub_program
+                   ${PROJECT_SOURCE_DIR}/src/hub/server/hub_main.cc)
+    set_target_properties(coven_hub_program PROPERTIES OUTPUT_NAME coven-hub)
+    target_link_libraries(coven_hub_program PRIVATE coven_hub_server)
+  endif()
 endif()
 
 coven_sources(COVEN_HUB_CLIENT_SOURCES hub/client)
