@@ -106,6 +106,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
     PQfinish(conn);
     return status;
   }
+  // Notices (and the FATAL an idle connection gets when the server goes
+  // away) would go to stderr; the store reports through Status instead.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConnection> connection(new PgConnection(conn));
   // Acknowledge a write only once it is durable (research/hub.md §5).
   COVEN_RETURN_IF_ERROR(connection->ExecScript(

@@ -1,0 +1,226 @@
+// The store suite, PostgreSQL only: what only a shared database has.
+// Several store instances are several hub processes; Kill and Restart take
+// the server away under them.
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "hub/store_test_util.h"
+
+namespace coven::hub::store::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<hub::testing::PostgresServer*> server =
+        hub::testing::PostgresServer::Shared();
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = *server;
+    Result<std::string> url = server_->CreateDatabase();
+    ASSERT_STORE_OK(url);
+    url_ = *url;
+  }
+
+  Result<StoreRef> Open() { return OpenPostgresStore(url_, 4); }
+
+  hub::testing::PostgresServer* server_ = nullptr;
+  std::string url_;
+};
+
+TEST_F(PostgresStoreTest, StoresStartingTogetherMigrateOnce) {
+  std::vector<std::thread> threads;
+  std::vector<Status> opened(4);
+  std::vector<StoreRef> stores(4);
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      Result<StoreRef> store = Open();
+      opened[i] = store.status();
+      if (store.ok()) stores[i] = *store;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Status& status : opened)
+    EXPECT_TRUE(status.ok()) << status.ToString();
+  PGconn* conn = PQconnectdb(url_.c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK);
+  PGresult* versions = PQexec(conn, "SELECT count(*) FROM schema_version");
+  ASSERT_EQ(PQresultStatus(versions), PGRES_TUPLES_OK);
+  EXPECT_STREQ(PQgetvalue(versions, 0, 0), "1");
+  PQclear(versions);
+  PQfinish(conn);
+  // And each works.
+  ASSERT_STORE_OK(stores[0]->CreateSpace(kSpace, Key32(1)));
+  EXPECT_EQ(stores[3]->CreateSpace(kSpace, Key32(2)).code(),
+            StatusCode::kAlreadyExists);
+}
+
+TEST_F(PostgresStoreTest, WatchSeesAnnounceFromAnotherProcess) {
+  Result<StoreRef> watching = Open();
+  ASSERT_STORE_OK(watching);
+  Result<StoreRef> announcing = Open();
+  ASSERT_STORE_OK(announcing);
+  ChangeLog seen;
+  (*watching)->Watch(seen.Watcher());
+  Change change;
+  change.space = kSpace;
+  change.author = 0xfedcba9876543210ull;
+  change.log_seq = 42;
+  (*announcing)->Announce(change);
+  EXPECT_TRUE(seen.WaitFor([&](const Change& c) {
+    return c.space == kSpace && c.author == change.author && c.log_seq == 42;
+  }));
+  Change members;
+  members.space = "other";
+  members.members = true;
+  (*announcing)->Announce(members);
+  EXPECT_TRUE(seen.WaitFor(
+      [](const Change& c) { return c.space == "other" && c.members; }));
+  (*watching)->Watch(nullptr);
+}
+
+TEST_F(PostgresStoreTest, MissingBinariesFailSayingHowToInstall) {
+  const char* old = std::getenv("COVEN_TEST_PG_BIN");
+  const std::string saved = old ? old : "";
+  setenv("COVEN_TEST_PG_BIN", "/nonexistent/postgresql/bin", 1);
+  Result<std::unique_ptr<hub::testing::PostgresServer>> server =
+      hub::testing::PostgresServer::Start();
+  if (old) {
+    setenv("COVEN_TEST_PG_BIN", saved.c_str(), 1);
+  } else {
+    unsetenv("COVEN_TEST_PG_BIN");
+  }
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(server.status().message().find("scripts/install-deps.sh"),
+            std::string::npos);
+}
+
+// kill -9 PostgreSQL while threads push: calls fail with kUnavailable,
+// quickly, and nothing crashes; after Restart the store reconnects by
+// itself; every push that returned OK is there exactly once; the watcher
+// is told to re-read everything.
+TEST_F(PostgresStoreTest, SurvivesKillDashNine) {
+  Result<StoreRef> opened = Open();
+  ASSERT_STORE_OK(opened);
+  StoreRef store = *opened;
+  ASSERT_STORE_OK(store->CreateSpace(kSpace, Key32(1)));
+  ChangeLog seen;
+  store->Watch(seen.Watcher());
+
+  constexpr int kThreads = 3;
+  std::mutex mutex;
+  std::condition_variable progress;
+  std::vector<std::uint64_t> acked(kThreads, 0);  // Guarded by mutex.
+  std::vector<int> unavailable(kThreads, 0);      // Guarded by mutex.
+  std::vector<std::string> failures;              // Guarded by mutex.
+  Clock::duration slowest{};                      // Guarded by mutex.
+  std::atomic<bool> stop{false};
+  auto author = [](int t) { return 0x100ull + static_cast<std::uint64_t>(t); };
+
+  std::vector<std::thread> pushers;
+  for (int t = 0; t < kThreads; ++t) {
+    pushers.emplace_back([&, t] {
+      std::uint64_t next = 1;
+      while (!stop) {
+        const std::uint64_t last = next + (next % 2);  // Batches of 1 or 2.
+        const auto start = Clock::now();
+        Result<LogPushResult> pushed =
+            store->PushLog(MakePush(author(t), next, last));
+        const auto took = Clock::now() - start;
+        {
+          std::lock_guard lock(mutex);
+          slowest = std::max(slowest, took);
+          if (pushed.ok()) {
+            acked[t] = last;
+          } else if (pushed.status().code() == StatusCode::kUnavailable) {
+            ++unavailable[t];
+          } else {
+            failures.push_back(pushed.status().ToString());
+          }
+        }
+        progress.notify_all();
+        if (pushed.ok()) {
+          next = last + 1;
+        } else {
+          // Pacing while the server is away, not a correctness wait.
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+    });
+  }
+  auto wait_until = [&](auto done) {
+    std::unique_lock lock(mutex);
+    return progress.wait_for(lock, std::chrono::seconds(30),
+                             [&] { return done() || !failures.empty(); });
+  };
+  EXPECT_TRUE(wait_until([&] {
+    return std::all_of(acked.begin(), acked.end(),
+                       [](std::uint64_t a) { return a >= 6; });
+  }));
+
+  server_->Kill();
+  EXPECT_TRUE(wait_until([&] {
+    return std::all_of(unavailable.begin(), unavailable.end(),
+                       [](int n) { return n >= 3; });
+  }));
+  // Reads fail the same way, quickly.
+  const auto read_start = Clock::now();
+  EXPECT_EQ(store->ListHeads(kSpace).status().code(), StatusCode::kUnavailable);
+  EXPECT_LT(Clock::now() - read_start, std::chrono::seconds(5));
+  std::vector<std::uint64_t> at_kill;
+  {
+    std::lock_guard lock(mutex);
+    at_kill = acked;
+  }
+
+  ASSERT_STORE_OK(server_->Restart());
+  EXPECT_TRUE(wait_until([&] {
+    for (int t = 0; t < kThreads; ++t) {
+      if (acked[t] < at_kill[t] + 6) return false;
+    }
+    return true;
+  }));
+  stop = true;
+  for (std::thread& t : pushers) t.join();
+
+  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_LT(slowest, std::chrono::seconds(8));
+  EXPECT_TRUE(seen.WaitFor([](const Change& c) {
+    return c.space.empty() && c.author == 0 && !c.members;
+  })) << "no empty Change after the server came back";
+  store->Watch(nullptr);
+
+  // Every acknowledged push is there exactly once, and nothing else.
+  for (int t = 0; t < kThreads; ++t) {
+    LogRange range;
+    range.space = kSpace;
+    range.author = author(t);
+    std::vector<std::uint64_t> seqs;
+    while (true) {
+      range.after_seq = seqs.empty() ? 0 : seqs.back();
+      Result<std::vector<StoredObject>> page = store->PullLog(range);
+      ASSERT_STORE_OK(page);
+      if (page->empty()) break;
+      for (const StoredObject& object : *page) {
+        EXPECT_EQ(object.data, ObjectBytes(author(t), object.seq));
+        seqs.push_back(object.seq);
+      }
+    }
+    ASSERT_GE(seqs.size(), acked[t]);
+    // At most one unacknowledged batch (lost with its COMMIT answer) past
+    // the last acknowledged one.
+    EXPECT_LE(seqs.size(), acked[t] + 2);
+    for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+  }
+}
+
+}  // namespace
+}  // namespace coven::hub::store::testing
