@@ -191,7 +191,7 @@ TEST_F(PostgresStoreTest, SurvivesKillDashNine) {
   stop = true;
   for (std::thread& t : pushers) t.join();
 
-  EXPECT_TRUE(failures.empty()) << failures.front();
+  EXPECT_TRUE(failures.empty()) << ::testing::PrintToString(failures);
   EXPECT_LT(slowest, std::chrono::seconds(8));
   EXPECT_TRUE(seen.WaitFor([](const Change& c) {
     return c.space.empty() && c.author == 0 && !c.members;
