@@ -182,6 +182,8 @@ Status PgConnection::Commit() {
         "may not be stored; retry it (retries are idempotent)");
   }
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    // Whatever the error, this connection is not reused for a retry.
+    commit_failed_ = true;
     return PgError(conn_, result.get(), "COMMIT");
   }
   // COMMIT of a transaction that failed answers ROLLBACK.
