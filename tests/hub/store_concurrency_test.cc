@@ -43,7 +43,7 @@ void PushAll(Store& store, std::uint64_t author, unsigned seed,
   }
 }
 
-TEST_P(StoreTest, NeverSkipAudit) {
+TEST_P(HubStoreTest, NeverSkipAudit) {
   Result<StoreRef> second = OpenAnother();
   ASSERT_STORE_OK(second);
   Store* stores[2] = {store_.get(), second->get()};

@@ -7,7 +7,7 @@
 namespace coven::hub::store {
 namespace {
 
-TEST(StoreNotifyPayload, RoundTrips) {
+TEST(HubStoreNotifyPayload, RoundTrips) {
   Change log;
   log.space = "space\twith a tab";
   log.author = 0xffffffffffffffffull;
@@ -28,7 +28,7 @@ TEST(StoreNotifyPayload, RoundTrips) {
   EXPECT_TRUE(parsed_members.members);
 }
 
-TEST(StoreNotifyPayload, AnythingElseMeansReadEverything) {
+TEST(HubStoreNotifyPayload, AnythingElseMeansReadEverything) {
   for (const char* bad : {"", "s", "\tmembers", "s\t1", "s\tx\t2", "s\t1\t",
                           "\t1\t2", "s\t-1\t2"}) {
     const Change change = ParseChangePayload(bad);

@@ -8,7 +8,7 @@
 namespace coven::hub::store {
 namespace {
 
-TEST(StorePaths, NamesAndParses) {
+TEST(HubStorePaths, NamesAndParses) {
   EXPECT_EQ(HeadPath(0xab), "heads/00000000000000ab");
   EXPECT_EQ(LogPath(1, 2), "log/0000000000000001/0000000000000002");
   EXPECT_EQ(MemberPath(0xffffffffffffffffull), "members/ffffffffffffffff");
@@ -31,7 +31,7 @@ TEST(StorePaths, NamesAndParses) {
 
 // Hex16LowerBound(t) is the least v with Hex16(v) >= t: checked against
 // its neighbours for random strings over an alphabet around the hex digits.
-TEST(StorePaths, Hex16LowerBoundIsTheLeastBound) {
+TEST(HubStorePaths, Hex16LowerBoundIsTheLeastBound) {
   const std::string alphabet = "/09:Aafg";
   std::mt19937_64 random(7);
   for (int i = 0; i < 20000; ++i) {

@@ -17,7 +17,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class PostgresStoreTest : public ::testing::Test {
+class HubPostgresStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Result<hub::testing::PostgresServer*> server =
@@ -35,7 +35,7 @@ class PostgresStoreTest : public ::testing::Test {
   std::string url_;
 };
 
-TEST_F(PostgresStoreTest, StoresStartingTogetherMigrateOnce) {
+TEST_F(HubPostgresStoreTest, StoresStartingTogetherMigrateOnce) {
   std::vector<std::thread> threads;
   std::vector<Status> opened(4);
   std::vector<StoreRef> stores(4);
@@ -62,7 +62,7 @@ TEST_F(PostgresStoreTest, StoresStartingTogetherMigrateOnce) {
             StatusCode::kAlreadyExists);
 }
 
-TEST_F(PostgresStoreTest, WatchSeesAnnounceFromAnotherProcess) {
+TEST_F(HubPostgresStoreTest, WatchSeesAnnounceFromAnotherProcess) {
   Result<StoreRef> watching = Open();
   ASSERT_STORE_OK(watching);
   Result<StoreRef> announcing = Open();
@@ -86,7 +86,7 @@ TEST_F(PostgresStoreTest, WatchSeesAnnounceFromAnotherProcess) {
   (*watching)->Watch(nullptr);
 }
 
-TEST_F(PostgresStoreTest, MissingBinariesFailSayingHowToInstall) {
+TEST_F(HubPostgresStoreTest, MissingBinariesFailSayingHowToInstall) {
   const char* old = std::getenv("COVEN_TEST_PG_BIN");
   const std::string saved = old ? old : "";
   setenv("COVEN_TEST_PG_BIN", "/nonexistent/postgresql/bin", 1);
@@ -107,7 +107,7 @@ TEST_F(PostgresStoreTest, MissingBinariesFailSayingHowToInstall) {
 // quickly, and nothing crashes; after Restart the store reconnects by
 // itself; every push that returned OK is there exactly once; the watcher
 // is told to re-read everything.
-TEST_F(PostgresStoreTest, SurvivesKillDashNine) {
+TEST_F(HubPostgresStoreTest, SurvivesKillDashNine) {
   Result<StoreRef> opened = Open();
   ASSERT_STORE_OK(opened);
   StoreRef store = *opened;
