@@ -48,7 +48,9 @@ TEST(HubStorePaths, Hex16LowerBoundIsTheLeastBound) {
       continue;
     }
     EXPECT_GE(Hex16(*bound), text) << text;
-    if (*bound > 0) EXPECT_LT(Hex16(*bound - 1), text) << text;
+    if (*bound > 0) {
+      EXPECT_LT(Hex16(*bound - 1), text) << text;
+    }
   }
   EXPECT_EQ(Hex16LowerBound(""), 0u);
   EXPECT_EQ(Hex16LowerBound("/"), 0u);
