@@ -38,6 +38,26 @@ TEST_P(HubStoreTest, PushThenPull) {
   EXPECT_EQ((*heads)[0].head, ToBytes("head-3"));
 }
 
+TEST_P(HubStoreTest, PushesSurviveReopening) {
+  ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 4, 0, ToBytes("h4"))));
+  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1")));
+  store_.reset();
+  Result<StoreRef> reopened = OpenAnother();
+  ASSERT_STORE_OK(reopened);
+  store_ = *reopened;
+  EXPECT_EQ(PullAll(*store_, kAuthor).size(), 4u);
+  Result<Bytes> head = store_->GetObject(kSpace, HeadPath(kAuthor), 0);
+  ASSERT_STORE_OK(head);
+  EXPECT_EQ(*head, ToBytes("h4"));
+  Result<std::vector<Bytes>> members = store_->MemberLog(kSpace);
+  ASSERT_STORE_OK(members);
+  EXPECT_EQ(members->size(), 1u);
+  // And the log goes on where it stopped.
+  Result<LogPushResult> next = store_->PushLog(MakePush(kAuthor, 5, 5));
+  ASSERT_STORE_OK(next);
+  EXPECT_EQ(next->log_seq, 5u);
+}
+
 TEST_P(HubStoreTest, RetriedPushIsStoredOnce) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 3)));
   Result<LogPushResult> again = store_->PushLog(MakePush(kAuthor, 1, 3));
