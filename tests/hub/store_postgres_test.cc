@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "hub/store/paths.h"
+#include "hub/store/push_plan.h"
 #include "hub/store_test_util.h"
 
 namespace coven::hub::store::testing {
@@ -60,6 +62,76 @@ TEST_F(HubPostgresStoreTest, StoresStartingTogetherMigrateOnce) {
   ASSERT_STORE_OK(stores[0]->CreateSpace(kSpace, Key32(1)));
   EXPECT_EQ(stores[3]->CreateSpace(kSpace, Key32(2)).code(),
             StatusCode::kAlreadyExists);
+}
+
+// Runs `sql` on `conn`; the test fails unless it succeeded.
+void RunSql(PGconn* conn, const std::string& sql) {
+  PGresult* result = PQexec(conn, sql.c_str());
+  const ExecStatusType status = PQresultStatus(result);
+  EXPECT_TRUE(status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+      << sql << ": " << PQresultErrorMessage(result);
+  PQclear(result);
+}
+
+// Another hub process holds the author's head row mid-push: a push of the
+// same author waits for its lock, then re-reads the moved head and finds
+// its objects already stored (already_had), rather than inserting blind.
+TEST_F(HubPostgresStoreTest, SameAuthorWaitsForTheHeadRowAndRechecks) {
+  Result<StoreRef> opened = Open();
+  ASSERT_STORE_OK(opened);
+  StoreRef store = *opened;
+  ASSERT_STORE_OK(store->CreateSpace(kSpace, Key32(1)));
+  constexpr std::uint64_t kAuthor = 0x8000000000000042ull;
+  ASSERT_STORE_OK(store->PushLog(MakePush(kAuthor, 1, 1)));
+
+  // "Process A", by hand: lock the head row, store seqs 2..3, move the head
+  // (once the store's push waits), commit.
+  PGconn* other = PQconnectdb(url_.c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK);
+  const std::string key = "space='" + std::string(kSpace) + "' AND author=" +
+                          std::to_string(AuthorColumn(kAuthor));
+  RunSql(other, "BEGIN");
+  RunSql(other, "SELECT log_seq FROM heads WHERE " + key + " FOR UPDATE");
+  for (std::uint64_t seq = 2; seq <= 3; ++seq) {
+    const Bytes data = ObjectBytes(kAuthor, seq);
+    RunSql(other,
+           "INSERT INTO log_objects(space, author, seq, hash, size, data) "
+           "VALUES('" +
+               std::string(kSpace) + "', " +
+               std::to_string(AuthorColumn(kAuthor)) + ", " +
+               std::to_string(seq) + ", '\\x" + HexEncode(LogObjectHash(data)) +
+               "', " + std::to_string(data.size()) + ", '\\x" +
+               HexEncode(data) + "')");
+  }
+
+  Result<LogPushResult> pushed = InternalError("not run");
+  std::thread pusher([&] { pushed = store->PushLog(MakePush(kAuthor, 2, 3)); });
+  // Wait (bounded) until the store's push waits for a lock.
+  bool waiting = false;
+  PGconn* probe = PQconnectdb(url_.c_str());
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (!waiting && Clock::now() < deadline) {
+    PGresult* rows = PQexec(probe,
+                            "SELECT count(*) FROM pg_stat_activity WHERE "
+                            "wait_event_type = 'Lock' AND "
+                            "datname = current_database()");
+    waiting = PQresultStatus(rows) == PGRES_TUPLES_OK &&
+              std::string(PQgetvalue(rows, 0, 0)) != "0";
+    PQclear(rows);
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  PQfinish(probe);
+  EXPECT_TRUE(waiting) << "the push did not wait for the head row";
+  // Only now does A move the head: a push that read the head without
+  // waiting for its lock would have seen 1 and collided with seqs 2..3.
+  RunSql(other, "UPDATE heads SET log_seq=3 WHERE " + key);
+  RunSql(other, "COMMIT");
+  pusher.join();
+  PQfinish(other);
+  ASSERT_STORE_OK(pushed);
+  EXPECT_EQ(pushed->already_had, 2u);
+  EXPECT_EQ(pushed->stored, 0u);
+  EXPECT_EQ(pushed->log_seq, 3u);
 }
 
 TEST_F(HubPostgresStoreTest, WatchSeesAnnounceFromAnotherProcess) {
