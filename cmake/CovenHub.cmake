@@ -90,6 +90,8 @@ if(COVEN_BUILD_TESTS AND TARGET coven_hub_server)
                  ${PROJECT_SOURCE_DIR}/tests/hub/postgres_server.cc)
   target_include_directories(coven_hub_quick_tests PRIVATE
                              ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_compile_definitions(coven_hub_quick_tests PRIVATE
+                             COVEN_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_link_libraries(coven_hub_quick_tests PRIVATE coven_hub_server
                         coven::testing GTest::gtest GTest::gtest_main)
 endif()
