@@ -1,5 +1,6 @@
 # Checks that a program linked against coven::core alone pulls in neither
-# libcurl nor libsecret (nor GLib, which libsecret brings): no such NEEDED
+# libcurl nor libsecret (nor GLib, which libsecret brings), nor the hub's
+# gRPC, protobuf, libpq or prometheus-cpp: no such NEEDED
 # entry (readelf -d) and no undefined curl_*, secret_* or g_* symbol (nm -D).
 # Then runs the program, which checks the registry's errors.
 #   cmake -DEXE=<program> -DREADELF=<readelf> -DNM=<nm> -P check_core_only.cmake
@@ -19,12 +20,13 @@ message(STATUS "NEEDED: ${needed}")
 if(NOT needed MATCHES "libsqlite3")
   message(FATAL_ERROR "the check is blind: no NEEDED libsqlite3 in ${EXE}")
 endif()
-foreach(lib libcurl libsecret libglib libgio libgobject libexpat)
+foreach(lib libcurl libsecret libglib libgio libgobject libexpat libgrpc
+            libprotobuf libpq libprometheus)
   if(needed MATCHES "${lib}")
     message(FATAL_ERROR
             "a program linked against coven::core alone needs ${lib}: "
-            "${needed}. The core must not link the network homes' or the "
-            "keyring's libraries (see CMakeLists.txt).")
+            "${needed}. The core must not link the network homes', the "
+            "keyring's or the hub's libraries (see CMakeLists.txt).")
   endif()
 endforeach()
 
@@ -33,11 +35,12 @@ execute_process(COMMAND ${NM} -D --undefined-only ${EXE}
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "nm -D ${EXE} failed (${rc})")
 endif()
-string(REGEX MATCHALL "[ \n](curl_|secret_|g_|XML_)[A-Za-z0-9_]*" leaked
+string(REGEX MATCHALL "[ \n](curl_|secret_|g_|XML_|grpc_|PQ)[A-Za-z0-9_]*"
+       leaked
        "${undefined}")
 if(leaked)
   message(FATAL_ERROR "a program linked against coven::core alone calls "
-                      "libcurl, libsecret, GLib or expat: ${leaked}")
+                      "libcurl, libsecret, GLib, expat, gRPC or libpq: ${leaked}")
 endif()
 
 execute_process(COMMAND ${EXE} RESULT_VARIABLE rc)
