@@ -13,6 +13,7 @@
 //
 // Prints a markdown section and one JSON line. scripts/hub-bench.sh runs it
 // for both stores, pinned with taskset.
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   std::string store = "sqlite";
   std::string database_url;
   std::string hub_cpu;
+  int client_cpu = -1;
   std::string rates_text = "2000";
   int devices = 100;
   std::uint64_t pushes = 1000;
@@ -86,6 +88,8 @@ int main(int argc, char** argv) {
                  "PostgreSQL URL (postgres store); default: start a server "
                  "with the tests' harness");
   app.add_option("--hub-cpu", hub_cpu, "Pin the hub with taskset -c CPUS");
+  app.add_option("--client-cpu", client_cpu,
+                 "Pin this client (after starting PostgreSQL) to this CPU");
   app.add_option("--rates", rates_text,
                  "Offered pushes/s over all devices, comma separated; one "
                  "push phase each (0: closed loop)")
@@ -120,6 +124,14 @@ int main(int argc, char** argv) {
       database_url = *url;
     }
     hub_options.database_url = database_url;
+  }
+  if (client_cpu >= 0) {
+    // Threads started from now on (gRPC's) inherit the mask; the PostgreSQL
+    // server started above does not.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(client_cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);
   }
   auto hub = hb::HubProcess::Start(hub_options);
   if (!hub.ok()) return Fail("starting coven-hub", hub.status());
