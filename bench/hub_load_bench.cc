@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   int flood_devices = 48;
   std::size_t flood_mib = 8;
   double flood_seconds = 10;
+  double settle_seconds = 2;
   app.add_option("--hub", program, "The coven-hub program")
       ->capture_default_str();
   app.add_option("--store", store, "sqlite or postgres")
@@ -110,6 +111,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--flood-mib", flood_mib)->capture_default_str();
   app.add_option("--flood-seconds", flood_seconds)->capture_default_str();
+  app.add_option("--settle-seconds", settle_seconds,
+                 "Pause after the idle phase (the hub releases the streams)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   const std::vector<double> rates = ParseRates(rates_text);
   subscribers = std::min(subscribers, devices);
@@ -164,6 +168,7 @@ int main(int argc, char** argv) {
   if (idle_streams > 0) {
     hb::RunIdlePhase(all, idle_streams, hub_pid, &idle);
     report.idle = &idle;
+    std::this_thread::sleep_for(std::chrono::duration<double>(settle_seconds));
   }
 
   std::vector<hb::Device*> pushers(all.begin(), all.begin() + devices);

@@ -104,8 +104,8 @@ Status SetUpSpace(int devices, Space* space) {
     d.stub = space->stubs[i % space->stubs.size()].get();
     space->devices.push_back(std::move(d));
   }
-  // The founder claims the space, writes the genesis and every AddDevice
-  // (signed by alice's member key), in pushes of at most 64 entries.
+  // The founder claims the space, writes the genesis and then every
+  // AddDevice (signed by alice's member key) in pushes of 64 entries.
   Device& founder = space->devices[0];
   COVEN_RETURN_IF_ERROR(Register(space->name, &founder));
   Chain chain;
@@ -114,9 +114,20 @@ Status SetUpSpace(int devices, Space* space) {
     chain.AddDevice("alice", "alice", DeviceName(i));
   }
   const std::vector<Bytes>& slots = chain.slots();
-  for (std::size_t first = 0; first < slots.size(); first += 64) {
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    Result<members::MemberEntry> entry = members::ParseEntry(slots[i]);
+    if (!entry.ok()) {
+      return InternalError("member-log slot " + std::to_string(i + 1) +
+                           " does not parse: " + entry.status().ToString());
+    }
+  }
+  // The genesis alone: the founder's access is decided once per call, and
+  // as a founder it may write nothing but the genesis.
+  for (std::size_t first = 0; first < slots.size();
+       first += first == 0 ? 1 : 64) {
+    const std::size_t end = first == 0 ? 1 : first + 64;
     pb::PushRequest request;
-    for (std::size_t i = first; i < slots.size() && i < first + 64; ++i) {
+    for (std::size_t i = first; i < slots.size() && i < end; ++i) {
       pb::Object* object = request.add_objects();
       object->set_path(SlotPath(i + 1));
       object->set_data(Str(slots[i]));

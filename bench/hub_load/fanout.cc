@@ -88,6 +88,7 @@ void Subscriber::Start() {
 
 void Subscriber::Stop() {
   std::unique_lock<std::mutex> lock(mutex_);
+  stopping = true;
   if (stream_ != nullptr) stream_->Cancel();
   idle_.wait(lock, [this] { return running_ == 0; });
 }

@@ -60,6 +60,7 @@ class Subscriber {
   std::atomic<std::uint64_t> hints{0};
   CodeCounts pull_codes;
   grpc::Status stream_status;
+  bool stopping = false;  // Stop was called (a CANCELLED end is expected)
 
  private:
   struct Cursor {

@@ -81,6 +81,13 @@ AuditResult Audit(const PushLedger& ledger,
         if (pulled && !acked) ++audit.unacknowledged_pulled;
       }
     }
+    if (sub->stream_status.error_code() != grpc::StatusCode::CANCELLED) {
+      ++audit.streams_failed;
+      if (!audit.stream_codes.empty()) audit.stream_codes += ", ";
+      audit.stream_codes +=
+          std::string(CodeName(sub->stream_status.error_code())) + " " +
+          sub->stream_status.error_message();
+    }
     audit.skipped += sub->skipped.load();
     audit.duplicates += sub->duplicates.load();
     audit.mismatched += sub->mismatched.load();
@@ -118,7 +125,11 @@ void PrintMarkdown(const BenchReport& r, std::ostream& out) {
       << a.missing << ", skipped " << a.skipped << ", duplicates "
       << a.duplicates << ", other bytes " << a.mismatched
       << ", pulled but not acknowledged " << a.unacknowledged_pulled
-      << (a.caught_up ? "" : "; subscribers did NOT catch up") << ").\n";
+      << (a.caught_up ? "" : "; subscribers did NOT catch up")
+      << (a.streams_failed == 0
+              ? ""
+              : "; Subscribe streams that failed: " + a.stream_codes)
+      << ").\n";
   if (r.idle != nullptr) {
     const IdleResult& i = *r.idle;
     out << "\nIdle subscriptions: " << i.opened << " of " << i.streams

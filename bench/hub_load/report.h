@@ -28,8 +28,11 @@ struct AuditResult {
   std::uint64_t missing = 0, skipped = 0, duplicates = 0, mismatched = 0;
   std::uint64_t unacknowledged_pulled = 0;
   bool caught_up = false;
+  std::uint64_t streams_failed = 0;  ///< Subscribe ended before Stop
+  std::string stream_codes;
   bool ok() const {
-    return caught_up && missing == 0 && skipped == 0 && mismatched == 0;
+    return caught_up && missing == 0 && skipped == 0 && mismatched == 0 &&
+           streams_failed == 0;
   }
 };
 
