@@ -118,6 +118,13 @@ void PrintMarkdown(const BenchReport& r, std::ostream& out) {
         << p.codes.Text() << " | " << Num(p.hub_cpu_s) << " | "
         << Num(p.client_cpu_s) << " |\n";
   }
+  out << "\nFan-out is measured from the push's reply as the pusher saw it; "
+         "a hint that arrived before that reply counts as 0 ms (";
+  for (std::size_t i = 0; i < r.fanouts.size(); ++i) {
+    out << (i > 0 ? ", " : "") << r.fanouts[i].hint_before_reply << " of "
+        << r.fanouts[i].hint.count;
+  }
+  out << " hints).\n";
   const AuditResult& a = r.audit;
   out << "\nNever-skip audit: " << (a.ok() ? "**passed**" : "**FAILED**")
       << " (" << a.subscribers << " subscribers, " << a.expected
@@ -164,6 +171,7 @@ void PrintJson(const BenchReport& r, std::ostream& out) {
         << ",\"latency_ms\":" << JsonPercentiles(p.push)
         << ",\"fanout_hint_ms\":" << JsonPercentiles(f.hint)
         << ",\"fanout_pull_ms\":" << JsonPercentiles(f.pull)
+        << ",\"hints_before_reply\":" << f.hint_before_reply
         << ",\"codes\":" << JsonCodes(p.codes)
         << ",\"hub_cpu_s\":" << Num(p.hub_cpu_s, 2)
         << ",\"client_cpu_s\":" << Num(p.client_cpu_s, 2) << "}";
