@@ -45,12 +45,26 @@ double ClientCpuSeconds() {
              1e6;
 }
 
-std::vector<double> ParseRates(const std::string& text) {
-  std::vector<double> rates;
+// "RATE[:PUSHES],...": one push phase each (PUSHES per device; 0: --pushes).
+struct Phase {
+  double rate = 0;
+  std::uint64_t pushes = 0;
+};
+
+std::vector<Phase> ParseRates(const std::string& text) {
+  std::vector<Phase> phases;
   std::stringstream in(text);
   std::string item;
-  while (std::getline(in, item, ',')) rates.push_back(std::stod(item));
-  return rates;
+  while (std::getline(in, item, ',')) {
+    Phase phase;
+    const std::size_t colon = item.find(':');
+    phase.rate = std::stod(item.substr(0, colon));
+    if (colon != std::string::npos) {
+      phase.pushes = std::stoull(item.substr(colon + 1));
+    }
+    phases.push_back(phase);
+  }
+  return phases;
 }
 
 int Fail(const std::string& what, const coven::Status& status) {
@@ -93,7 +107,8 @@ int main(int argc, char** argv) {
                  "Pin this client (after starting PostgreSQL) to this CPU");
   app.add_option("--rates", rates_text,
                  "Offered pushes/s over all devices, comma separated; one "
-                 "push phase each (0: closed loop)")
+                 "push phase each (0: closed loop); RATE:PUSHES sets that "
+                 "phase's pushes per device")
       ->capture_default_str();
   app.add_option("--devices", devices, "Pushing devices")
       ->capture_default_str();
@@ -115,7 +130,12 @@ int main(int argc, char** argv) {
                  "Pause after the idle phase (the hub releases the streams)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  const std::vector<double> rates = ParseRates(rates_text);
+  std::vector<Phase> rates = ParseRates(rates_text);
+  std::uint64_t max_seq = 0;
+  for (Phase& phase : rates) {
+    if (phase.pushes == 0) phase.pushes = pushes;
+    max_seq += phase.pushes;
+  }
   subscribers = std::min(subscribers, devices);
 
   hb::HubProcessOptions hub_options;
@@ -172,7 +192,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<hb::Device*> pushers(all.begin(), all.begin() + devices);
-  hb::PushLedger ledger(pushers.size(), pushes * rates.size());
+  hb::PushLedger ledger(pushers.size(), max_seq);
   for (std::size_t a = 0; a < pushers.size(); ++a) {
     ledger.index_of[pushers[a]->id] = a;
   }
@@ -183,10 +203,11 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::vector<std::unique_ptr<hb::PushPhaseResult>> results;
-  for (double rate : rates) {
+  for (const Phase& phase : rates) {
+    const double rate = phase.rate;
     hb::PushPhaseOptions options;
     options.rate = rate;
-    options.pushes_per_device = pushes;
+    options.pushes_per_device = phase.pushes;
     options.object_bytes = object_bytes;
     results.push_back(std::make_unique<hb::PushPhaseResult>());
     const double hub_cpu0 = hb::ReadCpuSeconds(hub_pid);

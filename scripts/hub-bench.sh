@@ -14,7 +14,8 @@
 # is not pinned and shares both.
 #
 # Environment: HUB_BENCH_BUILD_DIR (default build), HUB_BENCH_RATES (offered
-# pushes/s per phase, 0 = closed loop; default 1000,2500,5000,0),
+# pushes/s per phase, RATE:PUSHES for fewer pushes per device, 0 = closed
+# loop; default 250:200,5000: a rate the hub sustains, then the goal rate),
 # HUB_BENCH_PUSHES (per device per phase, 1000), HUB_BENCH_STORES
 # ("sqlite postgres"), HUB_BENCH_ARGS (more bench flags).
 set -euo pipefail
@@ -31,7 +32,7 @@ for arg in "$@"; do
 done
 
 build="${HUB_BENCH_BUILD_DIR:-$root/build}"
-rates="${HUB_BENCH_RATES:-1000,2500,5000,0}"
+rates="${HUB_BENCH_RATES:-250:200,5000}"
 pushes="${HUB_BENCH_PUSHES:-1000}"
 stores="${HUB_BENCH_STORES:-sqlite postgres}"
 out="$build/hub-bench-results"
