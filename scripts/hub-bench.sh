@@ -100,7 +100,7 @@ block="$out/results.md"
     echo "Push-only capacity (the same devices and pushes, no subscribers,"
     echo "closed loop, ${HUB_BENCH_CAPACITY_PUSHES:-300} pushes per device):"
     echo
-    grep -E '^\| (Offered|---|closed)' "$out/$store-capacity.txt" || echo "(failed)"
+    grep -E '^\|( Offered|---| closed)' "$out/$store-capacity.txt" || echo "(failed)"
     echo
     echo '```json'
     cat "$out/$store.json" "$out/$store-capacity.json" 2>/dev/null || true
