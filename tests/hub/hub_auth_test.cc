@@ -150,7 +150,7 @@ TEST_F(HubAuthTest, SecondDeviceCannotClaimASpaceBeingFounded) {
 
 TEST_F(HubAuthTest, RemovedDeviceIsRefusedAtOnceWithItsOldToken) {
   Chain chain;
-  chain.Genesis().AddDevice("alice.d1", "alice", "alice.d2");
+  chain.Genesis().AddDevice("alice", "alice", "alice.d2");
   const std::string alice = Found("todos", chain);
   auto d2 = Register("todos", "alice.d2");
   ASSERT_TRUE(d2.ok()) << d2.status().ToString();
@@ -194,7 +194,7 @@ TEST_F(HubAuthTest, ReaderCannotWriteALog) {
 
 TEST_F(HubAuthTest, MemberSlotThatDoesNotVerifyIsRefusedAndNotStored) {
   Chain chain;
-  chain.Genesis().AddDevice("alice.d1", "alice", "alice.d2");
+  chain.Genesis().AddDevice("alice", "alice", "alice.d2");
   const std::string alice = Found("todos", chain);
   Chain forged = chain;
   forged.AddMember("alice.d1", "mallory", MemberRole::Owner, "mallory.d1")

@@ -58,7 +58,7 @@ class HubScaleOutTest : public ::testing::Test {
 
 TEST_F(HubScaleOutTest, AHintCrossesHubProcesses) {
   Chain chain;
-  chain.Genesis().AddDevice("alice.d1", "alice", "alice.d2");
+  chain.Genesis().AddDevice("alice", "alice", "alice.d2");
   const std::string d1 = hub(0).Found("todos", chain);
   const std::string d2 = hub(1).MustRegister("todos", "alice.d2");
   auto context = WireClient::Context(d2, 30);
@@ -94,7 +94,7 @@ TEST_F(HubScaleOutTest, ConcurrentPushesThroughTwoHubsNoReaderSkips) {
   Chain chain;
   chain.Genesis();
   for (int a = 2; a <= kAuthors; ++a) {
-    chain.AddDevice("alice.d1", "alice", "alice.d" + std::to_string(a));
+    chain.AddDevice("alice", "alice", "alice.d" + std::to_string(a));
   }
   hub(0).Found("todos", chain);
   std::vector<std::string> tokens;
@@ -214,7 +214,7 @@ TEST_F(HubScaleOutTest, OneAuthorThroughBothHubsAtOnceIsStoredOnce) {
 // it is back, and every acknowledged object is there once.
 TEST_F(HubScaleOutTest, PostgresKilledUnderLoadLosesNoAcknowledgedObject) {
   Chain chain;
-  chain.Genesis().AddDevice("alice.d1", "alice", "alice.d2");
+  chain.Genesis().AddDevice("alice", "alice", "alice.d2");
   const std::string d1 = hub(0).Found("todos", chain);
   const std::string d2 = hub(1).MustRegister("todos", "alice.d2");
   std::atomic<bool> stop{false};

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "coven/hlc.h"
 #include "coven/testing/manual_clock.h"
 #include "crypto/crypto.h"
 #include "hub/server/hub_core.h"
