@@ -1,0 +1,86 @@
+// The subscribing devices of the push phase: each holds a Subscribe stream
+// and, on a hint, Pulls every author's new objects (one Pull per author in
+// flight), recording when each seq was hinted and pulled, and checking the
+// pulled bytes and that no seq is skipped.
+#ifndef COVEN_BENCH_HUB_LOAD_FANOUT_H_
+#define COVEN_BENCH_HUB_LOAD_FANOUT_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hub_load/devices.h"
+#include "hub_load/stats.h"
+
+namespace coven::hub_bench {
+
+/// What every author pushed: per author index, per seq, the commit time (0:
+/// not acknowledged) and the hash of its bytes.
+struct PushLedger {
+  PushLedger(std::size_t authors, std::uint64_t max_seq);
+  std::size_t authors;
+  std::uint64_t max_seq;
+  std::vector<std::int64_t> commit_ns;  // [author * (max_seq + 1) + seq]
+  std::vector<std::uint64_t> hash;
+  std::map<std::uint64_t, std::size_t> index_of;  // device id -> author
+  std::size_t At(std::size_t author, std::uint64_t seq) const {
+    return author * (max_seq + 1) + seq;
+  }
+};
+
+class Subscriber {
+ public:
+  Subscriber(const Device& device, const PushLedger& ledger);
+  ~Subscriber();
+  /// Opens the stream; the first hint arrives soon after.
+  void Start();
+  /// Cancels the stream and waits for it and every Pull to end.
+  void Stop();
+  /// True once every author's pulled seq reached `through[author]`.
+  bool CaughtUp(const std::vector<std::uint64_t>& through);
+
+  // Called by the streams.
+  void OnHint(const pb::Hint& hint, std::int64_t now);
+  void OnPulled(std::size_t author, const pb::PullReply& reply,
+                std::int64_t now);
+  void OnPullDone(std::size_t author, const grpc::Status& status);
+  void OnStreamDone(const grpc::Status& status);
+
+  const Device& device() const { return device_; }
+  std::vector<std::int64_t> hint_ns;  // [ledger.At(author, seq)]
+  std::vector<std::int64_t> pull_ns;
+  std::atomic<std::uint64_t> skipped{0};     // a seq after a gap
+  std::atomic<std::uint64_t> duplicates{0};  // a seq pulled twice
+  std::atomic<std::uint64_t> mismatched{0};  // other bytes than pushed
+  std::atomic<std::uint64_t> hints{0};
+  CodeCounts pull_codes;
+  grpc::Status stream_status;
+  bool stopping = false;  // Stop was called (a CANCELLED end is expected)
+
+ private:
+  struct Cursor {
+    std::uint64_t pulled = 0;
+    std::uint64_t hinted = 0;
+    std::uint64_t target = 0;
+    bool pulling = false;
+  };
+  void StartPullLocked(std::size_t author);
+
+  const Device& device_;
+  const PushLedger& ledger_;
+  std::mutex mutex_;
+  std::vector<Cursor> cursors_;
+  int running_ = 0;  // the stream and Pulls in flight
+  std::condition_variable idle_;
+  class Stream;
+  Stream* stream_ = nullptr;
+};
+
+}  // namespace coven::hub_bench
+
+#endif  // COVEN_BENCH_HUB_LOAD_FANOUT_H_
