@@ -30,6 +30,7 @@ class HubServerTest : public ::testing::Test {
     options.plaintext = true;
     options.core.log = [](const std::string&) {};
     options.core.max_push_bytes = 1 << 20;
+    options.max_concurrent_pushes = 2;
     auto server = server::HubServer::Start(store_, options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -155,6 +156,39 @@ TEST_F(HubServerTest, APushOverTheLimitIsResourceExhaustedAndStoresNothing) {
   auto heads = store_->ListHeads("todos");
   ASSERT_TRUE(heads.ok());
   for (const auto& head : *heads) EXPECT_EQ(head.log_seq, 0u);
+}
+
+TEST_F(HubServerTest, PushesBeyondTheConcurrencyLimitAreRefusedBeforeReading) {
+  Chain chain;
+  chain.Genesis();
+  const std::string alice = Found("todos", chain);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientWriter<pb::PushRequest>>> open;
+  pb::PushReply replies[3];
+  for (int i = 0; i < 2; ++i) {
+    contexts.push_back(Context(alice));
+    open.push_back(stub()->Push(contexts.back().get(), &replies[i]));
+  }
+  // Wait until the hub holds both streams, then a third one is refused.
+  auto third_context = Context(alice);
+  grpc::Status third;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    third_context = Context(alice);
+    auto writer = stub()->Push(third_context.get(), &replies[2]);
+    writer->WritesDone();
+    third = writer->Finish();
+    if (third.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << third.error_message();
+  for (auto& writer : open) {
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  }
+  // Once they ended, pushes are taken again.
+  EXPECT_TRUE(Push(alice, {{LogPathOf("alice.d1", 1), "x"}}).ok());
 }
 
 TEST_F(HubServerTest, PullPagesAWholeLogInOrder) {

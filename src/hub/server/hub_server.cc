@@ -166,7 +166,7 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
   Impl* raw = impl.get();
   impl->service = std::make_unique<HubService>(
       *impl->core, *impl->executor, *impl->subscriptions,
-      options.max_buffered_push_bytes,
+      options.max_buffered_push_bytes, options.max_concurrent_pushes,
       [raw](const char* method, grpc::StatusCode code, double s) {
         raw->Observe(method, code, s);
       });
@@ -183,6 +183,10 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
   grpc::ResourceQuota quota("coven-hub");
   quota.Resize(options.grpc_memory_bytes);
   builder.SetResourceQuota(quota);
+  // No bandwidth probing: it grows every stream's flow-control window, so a
+  // flood of pushes would sit in gRPC's buffers before the hub could refuse
+  // it.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
                              static_cast<int>(options.keepalive_ms));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);

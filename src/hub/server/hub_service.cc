@@ -29,11 +29,13 @@ std::string TokenOf(const grpc::CallbackServerContext& context) {
 
 HubService::HubService(HubCore& core, Executor& executor,
                        Subscriptions& subscriptions,
-                       std::uint64_t max_buffered_bytes, RpcObserver observer)
+                       std::uint64_t max_buffered_bytes,
+                       std::size_t max_pushes, RpcObserver observer)
     : core_(core),
       executor_(executor),
       subscriptions_(subscriptions),
       max_buffered_bytes_(max_buffered_bytes),
+      max_pushes_(max_pushes),
       observer_(std::move(observer)) {}
 
 bool HubService::ReserveBuffer(std::uint64_t bytes) {
@@ -47,6 +49,16 @@ bool HubService::ReserveBuffer(std::uint64_t bytes) {
 void HubService::ReleaseBuffer(std::uint64_t bytes) {
   buffered_bytes_.fetch_sub(bytes);
 }
+
+bool HubService::AdmitPush() {
+  std::size_t now = pushes_.load();
+  do {
+    if (now >= max_pushes_) return false;
+  } while (!pushes_.compare_exchange_weak(now, now + 1));
+  return true;
+}
+
+void HubService::EndPush() { pushes_.fetch_sub(1); }
 
 void HubService::Observe(const char* method, grpc::StatusCode code,
                          double seconds) {

@@ -1,9 +1,10 @@
 // The gRPC face of coven-hub (callback API: no thread per stream). Each
 // RPC authenticates from the "coven-token-bin" metadata, hands its store
 // work to the Executor (reactions must not block) and finishes from there.
-// Unary calls and Pull pages are bounded by HubCoreOptions; Push buffers at
-// most max_push_bytes per stream and max_buffered_bytes over all streams,
-// answering RESOURCE_EXHAUSTED beyond.
+// Unary calls and Pull pages are bounded by HubCoreOptions; at most
+// max_pushes Push streams are open at once (the next is refused before any
+// of it is read), each buffers at most max_push_bytes, and all of them
+// max_buffered_bytes, answering RESOURCE_EXHAUSTED beyond.
 //
 // Thread safety: gRPC calls it from its own threads.
 #ifndef COVEN_HUB_SERVER_HUB_SERVICE_H_
@@ -27,7 +28,8 @@ using RpcObserver =
 class HubService final : public pb::Hub::CallbackService {
  public:
   HubService(HubCore& core, Executor& executor, Subscriptions& subscriptions,
-             std::uint64_t max_buffered_bytes, RpcObserver observer);
+             std::uint64_t max_buffered_bytes, std::size_t max_pushes,
+             RpcObserver observer);
 
   grpc::ServerUnaryReactor* Probe(grpc::CallbackServerContext* context,
                                   const pb::ProbeRequest* request,
@@ -67,6 +69,9 @@ class HubService final : public pb::Hub::CallbackService {
   /// Reserves `bytes` of the push buffer budget; false when over it.
   bool ReserveBuffer(std::uint64_t bytes);
   void ReleaseBuffer(std::uint64_t bytes);
+  /// Counts a Push stream in; false when max_pushes are open already.
+  bool AdmitPush();
+  void EndPush();
   void Observe(const char* method, grpc::StatusCode code, double seconds);
 
  private:
@@ -82,6 +87,8 @@ class HubService final : public pb::Hub::CallbackService {
   Subscriptions& subscriptions_;
   const std::uint64_t max_buffered_bytes_;
   std::atomic<std::uint64_t> buffered_bytes_{0};
+  const std::size_t max_pushes_;
+  std::atomic<std::size_t> pushes_{0};
   RpcObserver observer_;
 };
 

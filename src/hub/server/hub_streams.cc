@@ -28,6 +28,16 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   PushReactor(HubService* service, grpc::CallbackServerContext* context,
               pb::PushReply* reply)
       : service_(service), context_(context), reply_(reply) {
+    // Admitted before a byte of it is read: a push over the limit of
+    // concurrent pushes is refused at once, so its bytes never wait in
+    // memory.
+    if (!service_->AdmitPush()) {
+      Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "the hub is taking too many pushes at once; retry "
+                        "with backoff"));
+      return;
+    }
+    admitted_ = true;
     StartRead(&request_);
   }
 
@@ -74,8 +84,13 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   }
 
  private:
+  // Finishes the call (once): with an error, or OK after the commit.
   void Fail(const grpc::Status& status) {
     service_->Observe("Push", status.error_code(), Since(start_));
+    if (admitted_) {
+      admitted_ = false;
+      service_->EndPush();  // the next push may start while this one drains
+    }
     Finish(status);
   }
 
@@ -108,6 +123,7 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   std::vector<pb::Object> objects_;
   std::optional<pb::Object> head_;
   std::uint64_t buffered_ = 0;
+  bool admitted_ = false;
   Clock::time_point start_ = Clock::now();
 };
 
