@@ -97,10 +97,8 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   engine->applier_ = std::make_unique<Applier>(
       conn, &engine->tables_, &engine->stamps_, engine->hlc_.get());
   COVEN_RETURN_IF_ERROR(engine->capture_->Install());
-  Capture* capture = engine->capture_.get();
   COVEN_RETURN_IF_ERROR(InstallWriteGuard(
-      conn, engine->tables_, engine->may_write_, engine->applying_,
-      [capture] { capture->OnLocalWrite(); }));
+      conn, engine->tables_, engine->may_write_, engine->applying_));
 
   members::MembershipOptions membership;
   membership.library_id = engine->identity_.library_id;

@@ -9,24 +9,19 @@ namespace {
 struct GuardFlags {
   std::shared_ptr<std::atomic<bool>> may_write;
   std::shared_ptr<std::atomic<bool>> applying;
-  std::function<void()> on_local_write;
 };
 
 void MayWrite(sqlite3_context* ctx, int, sqlite3_value**) {
   auto* flags = static_cast<GuardFlags*>(sqlite3_user_data(ctx));
-  const bool applying = flags->applying->load();
-  if (!applying && flags->on_local_write) flags->on_local_write();
-  sqlite3_result_int(ctx, flags->may_write->load() || applying);
+  sqlite3_result_int(ctx, flags->may_write->load() || flags->applying->load());
 }
 
 }  // namespace
 
 Status InstallWriteGuard(sqlite3* conn, const std::vector<TableSchema>& tables,
                          std::shared_ptr<std::atomic<bool>> may_write,
-                         std::shared_ptr<std::atomic<bool>> applying,
-                         std::function<void()> on_local_write) {
-  auto* flags = new GuardFlags{std::move(may_write), std::move(applying),
-                               std::move(on_local_write)};
+                         std::shared_ptr<std::atomic<bool>> applying) {
+  auto* flags = new GuardFlags{std::move(may_write), std::move(applying)};
   int rc = sqlite3_create_function_v2(
       conn, "coven_may_write", 0, SQLITE_UTF8, flags, MayWrite, nullptr,
       nullptr, [](void* p) { delete static_cast<GuardFlags*>(p); });

@@ -10,7 +10,6 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <vector>
 
@@ -28,12 +27,9 @@ inline constexpr const char* kWriteRefusedMessage =
 /// Registers coven_may_write() on `conn` and a BEFORE INSERT/UPDATE/DELETE
 /// TEMP trigger per table that raises kWriteRefusedMessage unless
 /// `*may_write || *applying`. The flags are shared with the caller.
-/// `on_local_write`, if set, runs before every row a host write changes
-/// (not while applying): capture uses it to bound its session.
 Status InstallWriteGuard(sqlite3* conn, const std::vector<TableSchema>& tables,
                          std::shared_ptr<std::atomic<bool>> may_write,
-                         std::shared_ptr<std::atomic<bool>> applying,
-                         std::function<void()> on_local_write = nullptr);
+                         std::shared_ptr<std::atomic<bool>> applying);
 
 }  // namespace coven::engine
 
