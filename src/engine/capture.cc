@@ -1,6 +1,8 @@
 #include "engine/capture.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 
 #include "changeset/changeset_iter.h"
 #include "changeset/spill_buffer.h"
@@ -18,8 +20,6 @@ namespace {
 // The session's changeset stays in memory up to this size, then spills to a
 // temporary file.
 constexpr std::size_t kSpillMemory = std::size_t{1} << 20;
-// How often (in rows written) the session's size is checked.
-constexpr std::uint64_t kLimitCheckEvery = 64;
 
 // Page cache while the session's changeset is generated, for large sessions.
 constexpr std::int64_t kGenerateCache = std::int64_t{8} << 20;
@@ -83,13 +83,37 @@ void CovenDeleteStampFunction(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_null(ctx);
 }
 
+int OnProgress(void* capture) {
+  static_cast<Capture*>(capture)->CheckSessionLimit();
+  return 0;  // never interrupts
+}
+
+// The Capture whose progress handler each connection runs: a connection has
+// one handler, and a Capture destroyed after a newer one installed its own
+// must not remove that one.
+std::mutex progress_owners_mutex;
+std::map<sqlite3*, Capture*>& ProgressOwners() {
+  static auto* owners = new std::map<sqlite3*, Capture*>();
+  return *owners;
+}
+
 }  // namespace
 
 Capture::Capture(sqlite3* db, std::vector<TableSchema> tables, HlcClock* hlc,
                  StampContext* stamps)
     : db_(db), tables_(std::move(tables)), hlc_(hlc), stamps_(stamps) {}
 
-Capture::~Capture() { Detach(); }
+Capture::~Capture() {
+  {
+    std::lock_guard<std::mutex> lock(progress_owners_mutex);
+    auto owner = ProgressOwners().find(db_);
+    if (owner != ProgressOwners().end() && owner->second == this) {
+      sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+      ProgressOwners().erase(owner);
+    }
+  }
+  Detach();
+}
 
 Status Capture::Install() {
   auto* fc = new FunctionContext{hlc_, stamps_};
@@ -122,13 +146,15 @@ Status Capture::Install() {
         "max(hlc, excluded.hlc); END;";
     COVEN_RETURN_IF_ERROR(db::Exec(db_, sql));
   }
+  std::lock_guard<std::mutex> lock(progress_owners_mutex);
+  sqlite3_progress_handler(db_, kProgressOps, OnProgress, this);
+  ProgressOwners()[db_] = this;
   return Status::Ok();
 }
 
 Status Capture::Attach() {
   if (session_ != nullptr) return Status::Ok();
   overflowed_ = false;
-  local_writes_ = 0;
   int rc = sqlite3session_create(db_, "main", &session_);
   if (rc != SQLITE_OK)
     return db::SqliteError(db_, rc, "creating capture session");
@@ -167,9 +193,8 @@ bool Capture::SessionEmpty() const {
   return session_ == nullptr || sqlite3session_isempty(session_);
 }
 
-void Capture::OnLocalWrite() {
+void Capture::CheckSessionLimit() {
   if (session_ == nullptr || overflowed_ || collecting_) return;
-  if (++local_writes_ % kLimitCheckEvery != 0) return;
   if (static_cast<std::size_t>(sqlite3session_memory_used(session_)) <=
       session_limit_) {
     return;

@@ -10,8 +10,11 @@
 // Memory: the session records every row a transaction touches, so it is
 // bounded: once it holds more than session_limit bytes it stops recording
 // (it "overflows") and the flush finds the rest by a streaming scan of the
-// rows stamped by this device after the last flush. The session's changeset
-// is streamed through a spill file, never held whole.
+// rows stamped by this device after the last flush. The bound is checked by
+// SQLite's progress handler on the connection (every kProgressOps virtual
+// machine instructions, so every write statement, whoever prepared it,
+// passes a check), not by anything run per row. The session's changeset is
+// streamed through a spill file, never held whole.
 //
 // Crash safety: the session lives in memory, so a crash can lose it. Every
 // row a device writes carries its own HLC stamp in `_updated_at` and every
@@ -49,6 +52,10 @@ namespace coven::engine {
 
 /// Default bound on the session's memory (sqlite3session_memory_used).
 inline constexpr std::size_t kDefaultSessionLimit = std::size_t{8} << 20;
+/// The bound is checked every this many VM instructions: fewer than the
+/// shortest statement that writes a row executes, so that every write
+/// statement passes at least one check even when it is prepared afresh.
+inline constexpr int kProgressOps = 8;
 
 /// What one flush collects besides the session.
 struct CollectOptions {
@@ -74,8 +81,10 @@ class Capture {
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
 
-  /// Registers coven_hlc() and coven_delete_stamp() and creates the TEMP
-  /// delete triggers. Idempotent.
+  /// Registers coven_hlc() and coven_delete_stamp(), creates the TEMP
+  /// delete triggers and installs the progress handler that bounds the
+  /// session (the connection's only one: a host that sets its own replaces
+  /// the bound). Idempotent.
   Status Install();
 
   /// Creates and attaches a fresh session (no-op if one is attached).
@@ -105,9 +114,10 @@ class Capture {
   bool overflowed() const { return overflowed_; }
   void set_session_limit(std::size_t bytes) { session_limit_ = bytes; }
 
-  /// Called before every row a host write changes (by the write guard's
-  /// triggers): stops the session once it holds more than the limit.
-  void OnLocalWrite();
+  /// Stops the session once it holds more than the limit. Called by the
+  /// progress handler, mid-statement: it only reads the session's size and
+  /// turns recording off, which the session checks before every row.
+  void CheckSessionLimit();
 
  private:
   struct TableStatements;
@@ -132,7 +142,6 @@ class Capture {
   StampContext* stamps_;
   sqlite3_session* session_ = nullptr;
   std::size_t session_limit_ = kDefaultSessionLimit;
-  std::uint64_t local_writes_ = 0;
   bool overflowed_ = false;
   bool collecting_ = false;  // inside Collect: the flush's own writes
   bool resume_enabled_ = false;

@@ -70,6 +70,10 @@ Result<std::size_t> SyncEngine::FlushLocked() {
         ") is too small to hold any object; raise Config::max_object_bytes");
   }
   std::size_t rows = 0;
+  // The flush restamps rows (foreign or unstamped ones, rows its tombstones
+  // find alive): the write guard must let those through, also on a device
+  // that may not write, whose start-up scan still runs here.
+  const bool was_applying = applying_->exchange(true);
   Status done = [&]() -> Status {
     COVEN_ASSIGN_OR_RETURN(db::Transaction txn, db::Transaction::Begin(conn_));
     // A damaged local_seq is a kDataLoss naming the key, never an exception.
@@ -130,6 +134,7 @@ Result<std::size_t> SyncEngine::FlushLocked() {
     CrashPoint("flush.before_commit");
     return txn.Commit();
   }();
+  applying_->store(was_applying);
   if (!done.ok()) {
     // Rolled back: the session keeps what it recorded and the stamps and
     // tombstones are still newer than flushed_through, so the next flush

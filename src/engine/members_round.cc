@@ -13,8 +13,12 @@ Status SyncEngine::RefreshMembers(RoundReport* report) {
                           refresh.problems.end());
   // Only a definite "no" closes the write guard; a device still enrolling
   // keeps its writes (they wait in the capture until it may publish).
-  may_write_->store(membership_->CanWrite().code() !=
-                    StatusCode::kPermissionDenied);
+  const bool may_write =
+      membership_->CanWrite().code() != StatusCode::kPermissionDenied;
+  std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  Status guarded = guard_->Set(may_write);
+  // Closed all the same (see write_guard.h): the round goes on.
+  if (!guarded.ok()) report->problems.push_back(guarded.ToString());
   return Status::Ok();
 }
 

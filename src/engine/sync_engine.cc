@@ -97,10 +97,9 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   engine->applier_ = std::make_unique<Applier>(
       conn, &engine->tables_, &engine->stamps_, engine->hlc_.get());
   COVEN_RETURN_IF_ERROR(engine->capture_->Install());
-  Capture* capture = engine->capture_.get();
-  COVEN_RETURN_IF_ERROR(InstallWriteGuard(
-      conn, engine->tables_, engine->may_write_, engine->applying_,
-      [capture] { capture->OnLocalWrite(); }));
+  COVEN_ASSIGN_OR_RETURN(
+      engine->guard_,
+      WriteGuard::Install(conn, engine->tables_, engine->applying_));
 
   members::MembershipOptions membership;
   membership.library_id = engine->identity_.library_id;
@@ -126,8 +125,12 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
                          members::Membership::Open(engine->db_, engine->home_,
                                                    std::move(membership)));
   // The cached member log already tells a Reader or a removed member apart.
-  engine->may_write_->store(engine->membership_->CanWrite().code() !=
-                            StatusCode::kPermissionDenied);
+  // If the triggers cannot be created now the guard refuses through its
+  // authorizer, and the next round tries again and reports.
+  engine->guard_
+      ->Set(engine->membership_->CanWrite().code() !=
+            StatusCode::kPermissionDenied)
+      .IgnoreError();
 
   COVEN_ASSIGN_OR_RETURN(auto open_flag, db::GetState(conn, "capture_open"));
   engine->need_recovery_ =

@@ -36,6 +36,7 @@
 #include "engine/outbox.h"
 #include "engine/stamp_context.h"
 #include "engine/table_schema.h"
+#include "engine/write_guard.h"
 #include "home/home_layout.h"
 #include "members/membership.h"
 #include "object/sealed_object.h"
@@ -352,9 +353,9 @@ class SyncEngine {
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<members::Membership> membership_;
-  // Read by the write guard (coven_may_write) on the host's thread.
-  std::shared_ptr<std::atomic<bool>> may_write_ =
-      std::make_shared<std::atomic<bool>>(true);
+  // Refuses host writes while this device may not publish them.
+  std::unique_ptr<WriteGuard> guard_;
+  // Lets coven's own writes (apply, the flush's restamps) past the guard.
   std::shared_ptr<std::atomic<bool>> applying_ =
       std::make_shared<std::atomic<bool>>(false);
   Status write_refusal_;

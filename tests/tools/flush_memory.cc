@@ -6,6 +6,8 @@
 //                                         # transaction, then a flush
 //   coven_flush_memory DIR ROWS backfill  # ROWS rows that exist before the
 //                                         # library does; its first flush
+//   coven_flush_memory DIR ROWS statements  # as txn, but one statement,
+//                                         # prepared afresh, per row
 //
 // Prints one line: rows=<flushed> objects=<log objects> largest=<bytes>
 // max_rss_kb=<peak resident set of the whole process, getrusage>
@@ -61,14 +63,34 @@ int Exec(sqlite3* db, const std::string& sql) {
   return rc;
 }
 
+// The rows of InsertRows, one INSERT statement (a new string, so prepared
+// afresh) per row, in one transaction.
+int InsertOneByOne(sqlite3* db, long rows) {
+  if (Exec(db, "BEGIN") != SQLITE_OK) return SQLITE_ERROR;
+  char sql[200];
+  for (long i = 1; i <= rows; ++i) {
+    std::snprintf(sql, sizeof sql,
+                  "INSERT INTO items VALUES('%08ld-4a1c-9f7e-%012ld', 'item "
+                  "%ld of a large transaction', %ld, coven_hlc())",
+                  i, i * 7919, i, i);
+    if (Exec(db, sql) != SQLITE_OK) return SQLITE_ERROR;
+  }
+  return Exec(db, "COMMIT");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) return Die("usage: coven_flush_memory DIR ROWS txn|backfill");
+  if (argc != 4) {
+    return Die("usage: coven_flush_memory DIR ROWS txn|backfill|statements");
+  }
   const std::string dir = argv[1];
   const long rows = std::atol(argv[2]);
   const std::string mode = argv[3];
-  if (mode != "txn" && mode != "backfill") return Die("unknown mode " + mode);
+  const bool one_by_one = mode == "statements";
+  if (mode != "txn" && mode != "backfill" && !one_by_one) {
+    return Die("unknown mode " + mode);
+  }
   std::filesystem::create_directories(dir);
   const std::string database = dir + "/app.db";
   {
@@ -95,17 +117,18 @@ int main(int argc, char** argv) {
   if (!lib.ok()) return Die(lib.status().ToString());
   std::size_t flushed = 0;
   long flush_ms = -1;  // txn only
-  if (mode == "txn") {
+  if (mode == "txn" || one_by_one) {
     // Found the library (so that this device may publish), then write.
     auto first = lib->manager->sync_now();
     if (!first.ok()) return Die(first.status().ToString());
     {
       std::lock_guard<std::recursive_mutex> lock(lib->db->write_mutex());
       sqlite3* db = lib->db->raw_write_handle();
-      if (Exec(db, "BEGIN;" + InsertRows(rows, "coven_hlc()") + "COMMIT;") !=
-          SQLITE_OK) {
-        return 1;
-      }
+      const int rc = one_by_one
+                         ? InsertOneByOne(db, rows)
+                         : Exec(db, "BEGIN;" + InsertRows(rows, "coven_hlc()") +
+                                        "COMMIT;");
+      if (rc != SQLITE_OK) return 1;
     }
     Mark("after the transaction");
     const auto start = std::chrono::steady_clock::now();
