@@ -26,7 +26,7 @@ namespace coven::hub::server {
 enum class Access {
   kNone,
   /// The space has no member log and this device claimed it: may write the
-  /// marker and a genesis naming itself.
+  /// marker, key wraps and a genesis naming itself.
   kFounder,
   /// Its member is active, the device not listed yet: may read everything
   /// and append member-log entries and key wraps.

@@ -62,8 +62,9 @@ Result<pb::PushReply> HubCore::Push(const Caller& caller,
         COVEN_RETURN_IF_ERROR(PushMember(caller, path.number, object, &reply));
         break;
       case wire::PathKind::kKeyWrap: {
-        if (caller.access != Access::kDevice &&
-            caller.access != Access::kEnrolling) {
+        // A founder seals the first library key to itself before it
+        // writes the genesis; members' devices wrap keys for others.
+        if (caller.access == Access::kNone) {
           return Refuse(caller, "write a key wrap",
                         PermissionDeniedError(
                             "key wraps are written by members' devices only"));
