@@ -45,7 +45,7 @@ void HintWatch::Seen(const v1::ListHeadsReply& reply) {
   member_epoch_ = std::max(member_epoch_, reply.member_epoch());
 }
 
-bool HintWatch::MergeLocked(const v1::Hint& hint) {
+bool HintWatch::MergeLocked(const v1::Hint& hint, bool first) {
   bool news = false;
   for (const v1::HeadEntry& entry : hint.heads()) {
     std::uint64_t& seq = seen_[entry.device()];
@@ -54,8 +54,11 @@ bool HintWatch::MergeLocked(const v1::Hint& hint) {
       if (entry.device() != session_->own_device()) news = true;
     }
   }
-  if (hint.member_epoch() > member_epoch_) {
-    member_epoch_ = hint.member_epoch();
+  // The first hint of a stream states the member log as it is (news only
+  // if it grew since ListHeads); a later one is sent because it grew.
+  if (hint.member_epoch() > member_epoch_ ||
+      (!first && hint.member_epoch() != 0)) {
+    member_epoch_ = std::max(member_epoch_, hint.member_epoch());
     news = true;
   }
   return news;
@@ -107,15 +110,17 @@ void HintWatch::Run() {
           v1::SubscribeRequest request;
           auto reader = session_->stub().Subscribe(&context, request);
           v1::Hint hint;
+          bool first = true;
           while (reader->Read(&hint)) {
             bool news = false;
             {
               std::lock_guard<std::mutex> lock(mutex_);
               connected_ = true;
               broken_ = Status::Ok();
-              news = MergeLocked(hint);
+              news = MergeLocked(hint, first);
               if (news) changed_ = true;
             }
+            first = false;
             failures = 0;
             if (news) waker_.Wake();
           }

@@ -46,8 +46,9 @@ class HintWatch {
 
  private:
   void Run();
-  // Under mutex_: true if `hint` tells something new.
-  bool MergeLocked(const v1::Hint& hint);
+  // Under mutex_: true if `hint` (`first` of its stream) tells something
+  // new.
+  bool MergeLocked(const v1::Hint& hint, bool first);
 
   const std::shared_ptr<HubSession> session_;
   const clock::ClockRef clock_;
