@@ -1,0 +1,90 @@
+#include "hub/server/access.h"
+
+#include "coven/bytes.h"
+#include "coven/hlc.h"
+#include "crypto/crypto.h"
+
+namespace coven::hub::server {
+
+MemberViews::MemberViews(store::StoreRef store, clock::ClockRef clock,
+                         std::int64_t max_age_ms)
+    : store_(std::move(store)),
+      clock_(std::move(clock)),
+      max_age_ms_(max_age_ms) {}
+
+Result<std::shared_ptr<const members::MemberLog>> MemberViews::Get(
+    std::string_view space) {
+  const std::int64_t now = clock_->NowMillis();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = entries_.find(space);
+    if (found != entries_.end() && found->second.log &&
+        now - found->second.read_ms < max_age_ms_) {
+      return found->second.log;
+    }
+  }
+  COVEN_ASSIGN_OR_RETURN(std::vector<Bytes> entries, store_->MemberLog(space));
+  auto log = std::make_shared<members::MemberLog>();
+  for (const Bytes& entry : entries) log->Append(entry);
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry& entry = entries_[std::string(space)];
+  // Keep the longer log when two readers raced (a log only grows).
+  if (!entry.log || entry.log->size() <= log->size()) entry.log = log;
+  entry.read_ms = now;
+  return entry.log;
+}
+
+void MemberViews::Invalidate(std::string_view space) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [name, entry] : entries_) {
+    if (space.empty() || name == space) entry.read_ms = INT64_MIN / 2;
+  }
+}
+
+Access AccessOf(const members::MemberLog& log, const Key32& founder,
+                const Key32& device, const std::optional<Key32>& member,
+                std::string* why) {
+  if (log.size() == 0) {
+    if (device == founder) return Access::kFounder;
+    *why = "this space is being created by another device (it has no member "
+           "log yet); choose another space name, or wait and ask its owner "
+           "for an invite";
+    return Access::kNone;
+  }
+  const members::MemberState& state = log.current();
+  if (state.ResolveSigner(device).ok()) return Access::kDevice;
+  if (const members::DeviceRecord* record = state.FindDevice(device)) {
+    if (!record->active) {
+      *why = "this device was removed from the library at member-log "
+             "position " +
+             std::to_string(record->removed_at);
+    } else {
+      *why = "this device's member was removed from the library";
+    }
+    return Access::kNone;
+  }
+  if (member && state.ResolveSigner(*member).ok() &&
+      state.FindMember(*member) != nullptr) {
+    return Access::kEnrolling;
+  }
+  *why = "the library's member log does not list this device (id " +
+         DeviceIdToHex(crypto::DeviceIdFor(device)) +
+         "); ask a member to invite you, then join with the invite code";
+  return Access::kNone;
+}
+
+std::string_view AccessName(Access access) {
+  switch (access) {
+    case Access::kFounder:
+      return "founder";
+    case Access::kEnrolling:
+      return "enrolling";
+    case Access::kDevice:
+      return "device";
+    case Access::kNone:
+      break;
+  }
+  return "none";
+}
+
+}  // namespace coven::hub::server

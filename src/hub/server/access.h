@@ -1,0 +1,78 @@
+// Who may do what on a hub: the member log of each space, replayed and
+// verified by the hub itself (src/members, the same rules every device
+// applies), and the access it gives a device.
+//
+// Thread safety: MemberViews may be used from any thread.
+#ifndef COVEN_HUB_SERVER_ACCESS_H_
+#define COVEN_HUB_SERVER_ACCESS_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "coven/clock.h"
+#include "coven/status.h"
+#include "hub/server/tokens.h"
+#include "hub/store/store.h"
+#include "members/member_log.h"
+
+namespace coven::hub::server {
+
+/// What a device may do in a space (hub.proto's Access).
+enum class Access {
+  kNone,
+  /// The space has no member log and this device claimed it: may write the
+  /// marker and a genesis naming itself.
+  kFounder,
+  /// Its member is active, the device not listed yet: may read everything
+  /// and append member-log entries and key wraps.
+  kEnrolling,
+  /// An active device of an active member: reads everything; writes its own
+  /// log and head when its role may write, member-log entries, key wraps.
+  kDevice,
+};
+
+/// The verified member logs of the spaces, re-read from the store when
+/// older than `max_age_ms` or invalidated (a member-log change announced by
+/// any hub process), so a removal takes effect within that time even when
+/// a notification is lost.
+class MemberViews {
+ public:
+  MemberViews(store::StoreRef store, clock::ClockRef clock,
+              std::int64_t max_age_ms = 1000);
+
+  /// The space's member log (empty for a space without one). Errors: the
+  /// store's.
+  Result<std::shared_ptr<const members::MemberLog>> Get(std::string_view space);
+  /// The next Get of `space` re-reads the store ("" for every space).
+  void Invalidate(std::string_view space);
+
+ private:
+  struct Entry {
+    std::shared_ptr<const members::MemberLog> log;
+    std::int64_t read_ms = 0;
+  };
+  store::StoreRef store_;
+  clock::ClockRef clock_;
+  std::int64_t max_age_ms_;
+  std::mutex mutex_;
+  std::map<std::string, Entry, std::less<>> entries_;
+};
+
+/// What `device` (registered with `member` when enrolling) may do in a
+/// space with member log `log` (size 0: none yet) claimed by `founder`.
+/// `why` says why when the answer is kNone.
+Access AccessOf(const members::MemberLog& log, const Key32& founder,
+                const Key32& device, const std::optional<Key32>& member,
+                std::string* why);
+
+/// "founder", "enrolling", "device" or "none".
+std::string_view AccessName(Access access);
+
+}  // namespace coven::hub::server
+
+#endif  // COVEN_HUB_SERVER_ACCESS_H_

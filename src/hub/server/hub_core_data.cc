@@ -1,0 +1,325 @@
+// HubCore: the data calls (Push, Pull, listings, reads, Reconcile).
+#include <algorithm>
+#include <map>
+
+#include "coven/hlc.h"
+#include "hub/server/hub_core.h"
+#include "hub/wire/paths.h"
+#include "members/member_entry.h"
+
+namespace coven::hub::server {
+
+namespace {
+
+ByteView View(const std::string& s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+std::string Str(const Bytes& bytes) {
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace
+
+Status HubCore::CheckRead(const Caller& caller, std::string_view path) {
+  // Every admitted caller reads the whole space: a founder's space holds
+  // only what the founder wrote, and an enrolling device's member is a
+  // member (the objects are sealed to the library's keys anyway).
+  if (caller.access != Access::kNone) return Status::Ok();
+  return Refuse(caller, "read " + std::string(path),
+                PermissionDeniedError("not admitted to this space"));
+}
+
+Result<pb::PushReply> HubCore::Push(const Caller& caller,
+                                    const std::vector<pb::Object>& objects,
+                                    const std::optional<pb::Object>& head) {
+  pb::PushReply reply;
+  std::uint64_t total = 0;
+  std::vector<const pb::Object*> log;
+  for (const pb::Object& object : objects) {
+    total += object.data().size();
+    if (object.data().size() > options_.max_object_bytes) {
+      return ResourceExhaustedError(
+          object.path() + " is " + std::to_string(object.data().size()) +
+          " bytes, over this hub's limit of " +
+          std::to_string(options_.max_object_bytes));
+    }
+  }
+  if (total > options_.max_push_bytes) {
+    return ResourceExhaustedError(
+        "one push may carry at most " +
+        std::to_string(options_.max_push_bytes) + " bytes; split it");
+  }
+  for (const pb::Object& object : objects) {
+    const wire::ParsedPath path = wire::ParsePath(object.path());
+    switch (path.kind) {
+      case wire::PathKind::kLog:
+        log.push_back(&object);
+        break;
+      case wire::PathKind::kMember:
+        COVEN_RETURN_IF_ERROR(PushMember(caller, path.number, object, &reply));
+        break;
+      case wire::PathKind::kKeyWrap: {
+        if (caller.access != Access::kDevice &&
+            caller.access != Access::kEnrolling) {
+          return Refuse(caller, "write a key wrap",
+                        PermissionDeniedError(
+                            "key wraps are written by members' devices only"));
+        }
+        Status put = store_->PutObject(caller.space, object.path(),
+                                       View(object.data()));
+        if (!put.ok()) return put;
+        reply.set_stored(reply.stored() + 1);
+        break;
+      }
+      case wire::PathKind::kMarker: {
+        Status put = store_->PutMarker(caller.space, View(object.data()));
+        if (!put.ok()) return put;
+        reply.set_stored(reply.stored() + 1);
+        break;
+      }
+      case wire::PathKind::kHead:
+        return InvalidArgumentError(
+            "a head goes in PushRequest.head, not among the objects");
+      case wire::PathKind::kInvalid:
+        return Refuse(caller, "write " + object.path(),
+                      InvalidArgumentError(
+                          "\"" + object.path() +
+                          "\" is not a path of the home layout "
+                          "(docs/format/home-layout.md)"));
+    }
+  }
+  if (!log.empty() || head) {
+    COVEN_RETURN_IF_ERROR(
+        PushLog(caller, log, head ? &*head : nullptr, &reply));
+  }
+  return reply;
+}
+
+Status HubCore::PushLog(const Caller& caller,
+                        const std::vector<const pb::Object*>& log,
+                        const pb::Object* head, pb::PushReply* reply) {
+  if (caller.access != Access::kDevice) {
+    return Refuse(caller, "write a log object or head",
+                  PermissionDeniedError(
+                      "only a device listed in the member log writes a log"));
+  }
+  if (!caller.may_write_log.ok()) {
+    return Refuse(caller, "write a log object or head",
+                  PermissionDeniedError("this device may not write: " +
+                                        caller.may_write_log.message()));
+  }
+  store::LogPush push;
+  push.space = caller.space;
+  push.author = caller.device_id;
+  for (const pb::Object* object : log) {
+    const wire::ParsedPath path = wire::ParsePath(object->path());
+    if (path.device != caller.device_id) {
+      return Refuse(caller, "write into another author's log: " + object->path(),
+                    PermissionDeniedError(
+                        "a device writes only its own log (log/" +
+                        DeviceIdToHex(caller.device_id) + "/...)"));
+    }
+    push.objects.push_back({path.number, ToBytes(object->data())});
+  }
+  std::sort(push.objects.begin(), push.objects.end(),
+            [](const store::LogObject& a, const store::LogObject& b) {
+              return a.seq < b.seq;
+            });
+  if (head) {
+    const wire::ParsedPath path = wire::ParsePath(head->path());
+    if (path.kind != wire::PathKind::kHead || path.device != caller.device_id) {
+      return Refuse(caller, "replace the head " + head->path(),
+                    PermissionDeniedError("a device replaces only its own head "
+                                          "(heads/" +
+                                          DeviceIdToHex(caller.device_id) +
+                                          ")"));
+    }
+    push.head = ToBytes(head->data());
+  }
+  Result<store::LogPushResult> result = store_->PushLog(push);
+  if (!result.ok()) {
+    if (result.status().code() == StatusCode::kAlreadyExists) {
+      Refuse(caller, "fork its log (other bytes at a stored seq)",
+             result.status())
+          .IgnoreError();
+    }
+    return result.status();
+  }
+  reply->set_stored(reply->stored() + result->stored);
+  reply->set_already_had(reply->already_had() + result->already_had);
+  reply->set_head_replaced(result->head_replaced);
+  if (result->stored > 0 || result->head_replaced) {
+    store::Change change;
+    change.space = caller.space;
+    change.author = caller.device_id;
+    change.log_seq = result->log_seq;
+    Changed(change);
+  }
+  return Status::Ok();
+}
+
+Status HubCore::PushMember(const Caller& caller, std::uint64_t slot,
+                           const pb::Object& object, pb::PushReply* reply) {
+  if (caller.access == Access::kNone) {
+    return PermissionDeniedError("not admitted");
+  }
+  views_.Invalidate(caller.space);
+  COVEN_ASSIGN_OR_RETURN(auto log, views_.Get(caller.space));
+  const ByteView bytes = View(object.data());
+  if (slot <= log->size()) {
+    // A retry of what is stored, or a lost race for the slot.
+    Status put = store_->AppendMember(caller.space, slot, bytes);
+    if (put.ok()) reply->set_already_had(reply->already_had() + 1);
+    return put;
+  }
+  if (slot != log->size() + 1) {
+    return FailedPreconditionError(
+        "member-log slot " + std::to_string(slot) + " leaves a gap: the log "
+        "has " + std::to_string(log->size()) + " entries");
+  }
+  if (caller.access == Access::kFounder) {
+    Result<members::MemberEntry> entry = members::ParseEntry(bytes);
+    if (!entry.ok() || entry->type != members::EntryType::kGenesis ||
+        entry->device != caller.device) {
+      return Refuse(caller, "write a genesis that does not name it",
+                    PermissionDeniedError(
+                        "the founder's first entry must be a genesis naming "
+                        "this device as the first device"));
+    }
+  }
+  const members::SlotVerdict verdict = log->Judge(bytes);
+  if (!verdict.status.ok() || verdict.link_broken) {
+    return Refuse(caller,
+                  "append member-log slot " + std::to_string(slot) +
+                      " that does not verify",
+                  PermissionDeniedError(
+                      "member-log entry for slot " + std::to_string(slot) +
+                      " does not verify: " +
+                      (verdict.link_broken ? std::string("its link is broken")
+                                           : verdict.status.message())));
+  }
+  COVEN_RETURN_IF_ERROR(store_->AppendMember(caller.space, slot, bytes));
+  views_.Invalidate(caller.space);
+  reply->set_stored(reply->stored() + 1);
+  store::Change change;
+  change.space = caller.space;
+  change.members = true;
+  Changed(change);
+  return Status::Ok();
+}
+
+Result<std::vector<store::StoredObject>> HubCore::PullPage(
+    const Caller& caller, const pb::PullRequest& request,
+    std::uint64_t after_seq, std::uint32_t max_objects) {
+  COVEN_RETURN_IF_ERROR(CheckRead(caller, "log/"));
+  store::LogRange range;
+  range.space = caller.space;
+  range.author = request.author();
+  range.after_seq = after_seq;
+  range.through_seq = request.through_seq();
+  range.max_objects = std::max<std::uint32_t>(1, max_objects);
+  range.max_bytes = options_.max_page_bytes;
+  range.max_object_bytes =
+      request.max_object_bytes() == 0
+          ? options_.max_object_bytes
+          : std::min(request.max_object_bytes(), options_.max_object_bytes);
+  return store_->PullLog(range);
+}
+
+Result<pb::ListHeadsReply> HubCore::ListHeads(const Caller& caller) {
+  COVEN_RETURN_IF_ERROR(CheckRead(caller, "heads/"));
+  COVEN_ASSIGN_OR_RETURN(std::vector<store::HeadRow> rows,
+                         store_->ListHeads(caller.space));
+  pb::ListHeadsReply reply;
+  for (const store::HeadRow& row : rows) {
+    pb::HeadEntry* entry = reply.add_heads();
+    entry->set_device(row.author);
+    entry->set_log_seq(row.log_seq);
+    entry->set_head(Str(row.head));
+  }
+  reply.set_member_epoch(caller.member_epoch);
+  return reply;
+}
+
+Result<pb::GetObjectReply> HubCore::GetObject(
+    const Caller& caller, const pb::GetObjectRequest& request) {
+  if (wire::ParsePath(request.path()).kind == wire::PathKind::kInvalid) {
+    return NotFoundError(request.path() + " is not in this hub");
+  }
+  COVEN_RETURN_IF_ERROR(CheckRead(caller, request.path()));
+  const std::uint64_t limit =
+      request.max_bytes() == 0
+          ? options_.max_object_bytes
+          : std::min(request.max_bytes(), options_.max_object_bytes);
+  COVEN_ASSIGN_OR_RETURN(Bytes data,
+                         store_->GetObject(caller.space, request.path(), limit));
+  pb::GetObjectReply reply;
+  reply.set_size(data.size());
+  reply.set_data(Str(data));
+  return reply;
+}
+
+Result<pb::ListObjectsReply> HubCore::ListObjects(
+    const Caller& caller, const pb::ListObjectsRequest& request) {
+  COVEN_RETURN_IF_ERROR(CheckRead(caller, request.prefix()));
+  const std::uint32_t limit =
+      request.limit() == 0 ? 1000 : std::min<std::uint32_t>(request.limit(), 1000);
+  COVEN_ASSIGN_OR_RETURN(
+      std::vector<store::PathInfo> paths,
+      store_->ListPaths(caller.space, request.prefix(), request.start_after(),
+                        limit + 1));
+  pb::ListObjectsReply reply;
+  for (std::size_t i = 0; i < paths.size() && i < limit; ++i) {
+    pb::ObjectInfo* info = reply.add_objects();
+    info->set_path(paths[i].path);
+    info->set_size(paths[i].size);
+  }
+  reply.set_truncated(paths.size() > limit);
+  return reply;
+}
+
+Result<pb::HeartbeatReply> HubCore::Heartbeat(const Caller& caller) {
+  pb::HeartbeatReply reply;
+  reply.set_server_time_ms(clock_->NowMillis());
+  reply.set_token_expires_ms(caller.token_expires_ms);
+  reply.set_member_epoch(caller.member_epoch);
+  return reply;
+}
+
+Result<pb::ReconcileReply> HubCore::Reconcile(
+    const Caller& caller, const pb::ReconcileRequest& request) {
+  COVEN_RETURN_IF_ERROR(CheckRead(caller, "heads/"));
+  COVEN_ASSIGN_OR_RETURN(std::vector<store::HeadRow> rows,
+                         store_->ListHeads(caller.space));
+  std::map<std::uint64_t, std::uint64_t> hub;
+  for (const store::HeadRow& row : rows) hub[row.author] = row.log_seq;
+  std::map<std::uint64_t, std::uint64_t> have;
+  for (const pb::AuthorCursor& cursor : request.have()) {
+    have[cursor.author()] = cursor.seq();
+  }
+  pb::ReconcileReply reply;
+  for (const auto& [author, seq] : hub) {
+    auto found = have.find(author);
+    if (found == have.end() || found->second < seq) {
+      pb::AuthorCursor* lacks = reply.add_client_lacks();
+      lacks->set_author(author);
+      lacks->set_seq(seq);
+    }
+  }
+  for (const auto& [author, seq] : have) {
+    auto found = hub.find(author);
+    const std::uint64_t hub_seq = found == hub.end() ? 0 : found->second;
+    if (seq > hub_seq) {
+      pb::AuthorCursor* lacks = reply.add_hub_lacks();
+      lacks->set_author(author);
+      lacks->set_seq(hub_seq);
+    }
+  }
+  reply.set_member_epoch(caller.member_epoch);
+  return reply;
+}
+
+}  // namespace coven::hub::server

@@ -1,0 +1,184 @@
+// HubService: the unary calls (Push and Pull are in hub_streams.cc).
+#include "hub/server/hub_service.h"
+
+#include <chrono>
+
+#include "hub/wire/registration.h"
+
+namespace coven::hub::server {
+
+namespace {
+
+ByteView View(const std::string& s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+grpc::Status Overloaded() {
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      "the hub is overloaded; retry with backoff");
+}
+
+}  // namespace
+
+std::string TokenOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto found = metadata.find(wire::kTokenMetadata);
+  if (found == metadata.end()) return "";
+  return std::string(found->second.data(), found->second.size());
+}
+
+HubService::HubService(HubCore& core, Executor& executor,
+                       Subscriptions& subscriptions,
+                       std::uint64_t max_buffered_bytes, RpcObserver observer)
+    : core_(core),
+      executor_(executor),
+      subscriptions_(subscriptions),
+      max_buffered_bytes_(max_buffered_bytes),
+      observer_(std::move(observer)) {}
+
+bool HubService::ReserveBuffer(std::uint64_t bytes) {
+  std::uint64_t now = buffered_bytes_.load();
+  do {
+    if (now + bytes > max_buffered_bytes_) return false;
+  } while (!buffered_bytes_.compare_exchange_weak(now, now + bytes));
+  return true;
+}
+
+void HubService::ReleaseBuffer(std::uint64_t bytes) {
+  buffered_bytes_.fetch_sub(bytes);
+}
+
+void HubService::Observe(const char* method, grpc::StatusCode code,
+                         double seconds) {
+  if (observer_) observer_(method, code, seconds);
+}
+
+template <typename Reply, typename Work>
+grpc::ServerUnaryReactor* HubService::Unary(
+    const char* method, grpc::CallbackServerContext* context, Reply* reply,
+    bool open, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const auto start = std::chrono::steady_clock::now();
+  auto task = [this, method, context, reply, open, work, reactor, start] {
+    grpc::Status status;
+    if (context->IsCancelled()) {
+      status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    } else {
+      Caller caller;
+      Status authenticated = Status::Ok();
+      if (!open) {
+        Result<Caller> who =
+            core_.Authenticate(View(TokenOf(*context)), context->peer());
+        if (who.ok()) {
+          caller = std::move(*who);
+        } else {
+          authenticated = who.status();
+        }
+      }
+      if (!authenticated.ok()) {
+        status = wire::ToGrpc(authenticated);
+      } else {
+        Result<Reply> result = work(caller);
+        if (result.ok()) {
+          *reply = std::move(*result);
+        } else {
+          status = wire::ToGrpc(result.status());
+        }
+      }
+    }
+    Observe(method, status.error_code(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                          start)
+                .count());
+    reactor->Finish(status);
+  };
+  if (!executor_.Submit(std::move(task))) {
+    Observe(method, grpc::StatusCode::RESOURCE_EXHAUSTED, 0);
+    reactor->Finish(Overloaded());
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* HubService::Probe(
+    grpc::CallbackServerContext* context, const pb::ProbeRequest* request,
+    pb::ProbeReply* reply) {
+  return Unary("Probe", context, reply, true,
+               [this, request](const Caller&) { return core_.Probe(*request); });
+}
+
+grpc::ServerUnaryReactor* HubService::GetChallenge(
+    grpc::CallbackServerContext* context, const pb::ChallengeRequest* request,
+    pb::ChallengeReply* reply) {
+  return Unary("GetChallenge", context, reply, true,
+               [this, request](const Caller&) {
+                 return core_.GetChallenge(*request);
+               });
+}
+
+grpc::ServerUnaryReactor* HubService::RegisterDevice(
+    grpc::CallbackServerContext* context, const pb::RegisterRequest* request,
+    pb::RegisterReply* reply) {
+  return Unary("RegisterDevice", context, reply, true,
+               [this, request, context](const Caller&) {
+                 return core_.RegisterDevice(*request, context->peer());
+               });
+}
+
+grpc::ServerUnaryReactor* HubService::ListHeads(
+    grpc::CallbackServerContext* context, const pb::ListHeadsRequest*,
+    pb::ListHeadsReply* reply) {
+  return Unary("ListHeads", context, reply, false,
+               [this](const Caller& caller) { return core_.ListHeads(caller); });
+}
+
+grpc::ServerUnaryReactor* HubService::GetObject(
+    grpc::CallbackServerContext* context, const pb::GetObjectRequest* request,
+    pb::GetObjectReply* reply) {
+  return Unary("GetObject", context, reply, false,
+               [this, request](const Caller& caller) {
+                 return core_.GetObject(caller, *request);
+               });
+}
+
+grpc::ServerUnaryReactor* HubService::ListObjects(
+    grpc::CallbackServerContext* context,
+    const pb::ListObjectsRequest* request, pb::ListObjectsReply* reply) {
+  return Unary("ListObjects", context, reply, false,
+               [this, request](const Caller& caller) {
+                 return core_.ListObjects(caller, *request);
+               });
+}
+
+grpc::ServerUnaryReactor* HubService::Heartbeat(
+    grpc::CallbackServerContext* context, const pb::HeartbeatRequest*,
+    pb::HeartbeatReply* reply) {
+  return Unary("Heartbeat", context, reply, false,
+               [this](const Caller& caller) { return core_.Heartbeat(caller); });
+}
+
+grpc::ServerUnaryReactor* HubService::Reconcile(
+    grpc::CallbackServerContext* context, const pb::ReconcileRequest* request,
+    pb::ReconcileReply* reply) {
+  return Unary("Reconcile", context, reply, false,
+               [this, request](const Caller& caller) {
+                 return core_.Reconcile(caller, *request);
+               });
+}
+
+grpc::ServerWriteReactor<pb::Hint>* HubService::Subscribe(
+    grpc::CallbackServerContext* context, const pb::SubscribeRequest*) {
+  const std::string token = TokenOf(*context);
+  Result<Caller> caller = core_.Authenticate(View(token), context->peer());
+  if (!caller.ok()) {
+    class Refused final : public grpc::ServerWriteReactor<pb::Hint> {
+     public:
+      explicit Refused(grpc::Status status) { Finish(status); }
+      void OnDone() override { delete this; }
+    };
+    Observe("Subscribe", wire::ToGrpc(caller.status()).error_code(), 0);
+    return new Refused(wire::ToGrpc(caller.status()));
+  }
+  return subscriptions_.Open(std::move(*caller), token);
+}
+
+}  // namespace coven::hub::server

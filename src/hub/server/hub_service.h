@@ -1,0 +1,93 @@
+// The gRPC face of coven-hub (callback API: no thread per stream). Each
+// RPC authenticates from the "coven-token-bin" metadata, hands its store
+// work to the Executor (reactions must not block) and finishes from there.
+// Unary calls and Pull pages are bounded by HubCoreOptions; Push buffers at
+// most max_push_bytes per stream and max_buffered_bytes over all streams,
+// answering RESOURCE_EXHAUSTED beyond.
+//
+// Thread safety: gRPC calls it from its own threads.
+#ifndef COVEN_HUB_SERVER_HUB_SERVICE_H_
+#define COVEN_HUB_SERVER_HUB_SERVICE_H_
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "coven/hub/v1/hub.grpc.pb.h"
+#include "hub/server/executor.h"
+#include "hub/server/hub_core.h"
+#include "hub/server/subscriptions.h"
+
+namespace coven::hub::server {
+
+/// Called when an RPC finishes: method, gRPC code, seconds it took.
+using RpcObserver =
+    std::function<void(const char* method, grpc::StatusCode code, double)>;
+
+class HubService final : public pb::Hub::CallbackService {
+ public:
+  HubService(HubCore& core, Executor& executor, Subscriptions& subscriptions,
+             std::uint64_t max_buffered_bytes, RpcObserver observer);
+
+  grpc::ServerUnaryReactor* Probe(grpc::CallbackServerContext* context,
+                                  const pb::ProbeRequest* request,
+                                  pb::ProbeReply* reply) override;
+  grpc::ServerUnaryReactor* GetChallenge(grpc::CallbackServerContext* context,
+                                         const pb::ChallengeRequest* request,
+                                         pb::ChallengeReply* reply) override;
+  grpc::ServerUnaryReactor* RegisterDevice(
+      grpc::CallbackServerContext* context, const pb::RegisterRequest* request,
+      pb::RegisterReply* reply) override;
+  grpc::ServerReadReactor<pb::PushRequest>* Push(
+      grpc::CallbackServerContext* context, pb::PushReply* reply) override;
+  grpc::ServerWriteReactor<pb::PullReply>* Pull(
+      grpc::CallbackServerContext* context,
+      const pb::PullRequest* request) override;
+  grpc::ServerUnaryReactor* ListHeads(grpc::CallbackServerContext* context,
+                                      const pb::ListHeadsRequest* request,
+                                      pb::ListHeadsReply* reply) override;
+  grpc::ServerUnaryReactor* GetObject(grpc::CallbackServerContext* context,
+                                      const pb::GetObjectRequest* request,
+                                      pb::GetObjectReply* reply) override;
+  grpc::ServerUnaryReactor* ListObjects(grpc::CallbackServerContext* context,
+                                        const pb::ListObjectsRequest* request,
+                                        pb::ListObjectsReply* reply) override;
+  grpc::ServerWriteReactor<pb::Hint>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const pb::SubscribeRequest* request) override;
+  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* context,
+                                      const pb::HeartbeatRequest* request,
+                                      pb::HeartbeatReply* reply) override;
+  grpc::ServerUnaryReactor* Reconcile(grpc::CallbackServerContext* context,
+                                      const pb::ReconcileRequest* request,
+                                      pb::ReconcileReply* reply) override;
+
+  HubCore& core() { return core_; }
+  Executor& executor() { return executor_; }
+  /// Reserves `bytes` of the push buffer budget; false when over it.
+  bool ReserveBuffer(std::uint64_t bytes);
+  void ReleaseBuffer(std::uint64_t bytes);
+  void Observe(const char* method, grpc::StatusCode code, double seconds);
+
+ private:
+  /// Runs `work(caller)` (authenticated unless `open`) on the executor and
+  /// finishes the unary RPC with its result.
+  template <typename Reply, typename Work>
+  grpc::ServerUnaryReactor* Unary(const char* method,
+                                  grpc::CallbackServerContext* context,
+                                  Reply* reply, bool open, Work work);
+
+  HubCore& core_;
+  Executor& executor_;
+  Subscriptions& subscriptions_;
+  const std::uint64_t max_buffered_bytes_;
+  std::atomic<std::uint64_t> buffered_bytes_{0};
+  RpcObserver observer_;
+};
+
+/// The token a call carries ("" when none).
+std::string TokenOf(const grpc::CallbackServerContext& context);
+
+}  // namespace coven::hub::server
+
+#endif  // COVEN_HUB_SERVER_HUB_SERVICE_H_

@@ -1,0 +1,203 @@
+// HubService: the streaming calls Push (client stream, all or nothing) and
+// Pull (server stream, one page in flight).
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "hub/server/hub_service.h"
+#include "hub/wire/registration.h"
+
+namespace coven::hub::server {
+
+namespace {
+
+ByteView View(const std::string& s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Reads the whole push, then stores it in one go after the client
+// half-closes, and replies after the store committed.
+class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
+ public:
+  PushReactor(HubService* service, grpc::CallbackServerContext* context,
+              pb::PushReply* reply)
+      : service_(service), context_(context), reply_(reply) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Commit();
+      return;
+    }
+    std::uint64_t bytes = 0;
+    for (const pb::Object& object : request_.objects()) {
+      bytes += object.data().size() + object.path().size();
+    }
+    if (request_.has_head()) bytes += request_.head().data().size();
+    const std::uint64_t limit = service_->core().options().max_push_bytes;
+    if (buffered_ + bytes > limit) {
+      return Fail(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          "one push may carry at most " + std::to_string(limit) +
+              " bytes; push fewer objects at a time"));
+    }
+    if (!service_->ReserveBuffer(bytes)) {
+      return Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "the hub is holding too many pushes; retry "
+                               "with backoff"));
+    }
+    buffered_ += bytes;
+    for (pb::Object& object : *request_.mutable_objects()) {
+      objects_.push_back(std::move(object));
+    }
+    if (request_.has_head()) {
+      if (head_) {
+        return Fail(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "a push carries at most one head"));
+      }
+      head_ = std::move(*request_.mutable_head());
+    }
+    request_.Clear();
+    StartRead(&request_);
+  }
+
+  void OnDone() override {
+    service_->ReleaseBuffer(buffered_);
+    delete this;
+  }
+
+ private:
+  void Fail(const grpc::Status& status) {
+    service_->Observe("Push", status.error_code(), Since(start_));
+    Finish(status);
+  }
+
+  void Commit() {
+    auto task = [this] {
+      if (context_->IsCancelled()) {
+        return Fail(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      }
+      // Authenticated at commit time: a device removed while it uploaded
+      // stores nothing.
+      Result<Caller> caller = service_->core().Authenticate(
+          View(TokenOf(*context_)), context_->peer());
+      if (!caller.ok()) return Fail(wire::ToGrpc(caller.status()));
+      Result<pb::PushReply> result =
+          service_->core().Push(*caller, objects_, head_);
+      if (!result.ok()) return Fail(wire::ToGrpc(result.status()));
+      *reply_ = std::move(*result);
+      Fail(grpc::Status::OK);
+    };
+    if (!service_->executor().Submit(std::move(task))) {
+      Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "the hub is overloaded; retry with backoff"));
+    }
+  }
+
+  HubService* service_;
+  grpc::CallbackServerContext* context_;
+  pb::PushReply* reply_;
+  pb::PushRequest request_;
+  std::vector<pb::Object> objects_;
+  std::optional<pb::Object> head_;
+  std::uint64_t buffered_ = 0;
+  Clock::time_point start_ = Clock::now();
+};
+
+// Writes pages of one author's log; the next page is read from the store
+// only after the previous one was written (the HTTP/2 window paces reads).
+class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
+ public:
+  PullReactor(HubService* service, grpc::CallbackServerContext* context,
+              const pb::PullRequest* request)
+      : service_(service), context_(context), request_(*request) {
+    cursor_ = request_.after_seq();
+    remaining_ = request_.max_objects() == 0 ? 1024 : request_.max_objects();
+    NextPage();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      return End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "the client stopped reading"));
+    }
+    if (remaining_ == 0 || done_) return End(grpc::Status::OK);
+    NextPage();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void End(const grpc::Status& status) {
+    service_->Observe("Pull", status.error_code(), Since(start_));
+    Finish(status);
+  }
+
+  void NextPage() {
+    auto task = [this] {
+      if (context_->IsCancelled()) {
+        return End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      }
+      if (!caller_) {
+        Result<Caller> caller = service_->core().Authenticate(
+            View(TokenOf(*context_)), context_->peer());
+        if (!caller.ok()) return End(wire::ToGrpc(caller.status()));
+        caller_ = std::move(*caller);
+      }
+      Result<std::vector<store::StoredObject>> page =
+          service_->core().PullPage(*caller_, request_, cursor_,
+                                    std::min<std::uint32_t>(remaining_, 256));
+      if (!page.ok()) return End(wire::ToGrpc(page.status()));
+      if (page->empty()) return End(grpc::Status::OK);
+      reply_.Clear();
+      for (store::StoredObject& object : *page) {
+        pb::PulledObject* out = reply_.add_objects();
+        out->set_seq(object.seq);
+        out->set_size(object.size);
+        out->set_too_large(object.too_large);
+        out->set_data(std::string(object.data.begin(), object.data.end()));
+        cursor_ = object.seq;
+      }
+      remaining_ -= std::min<std::uint32_t>(remaining_, page->size());
+      if (request_.through_seq() != 0 && cursor_ >= request_.through_seq()) {
+        done_ = true;
+      }
+      StartWrite(&reply_);
+    };
+    if (!service_->executor().Submit(std::move(task))) {
+      End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       "the hub is overloaded; retry with backoff"));
+    }
+  }
+
+  HubService* service_;
+  grpc::CallbackServerContext* context_;
+  pb::PullRequest request_;
+  std::optional<Caller> caller_;
+  std::uint64_t cursor_ = 0;
+  std::uint32_t remaining_ = 0;
+  bool done_ = false;
+  pb::PullReply reply_;
+  Clock::time_point start_ = Clock::now();
+};
+
+}  // namespace
+
+grpc::ServerReadReactor<pb::PushRequest>* HubService::Push(
+    grpc::CallbackServerContext* context, pb::PushReply* reply) {
+  return new PushReactor(this, context, reply);
+}
+
+grpc::ServerWriteReactor<pb::PullReply>* HubService::Pull(
+    grpc::CallbackServerContext* context, const pb::PullRequest* request) {
+  return new PullReactor(this, context, request);
+}
+
+}  // namespace coven::hub::server

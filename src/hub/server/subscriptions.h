@@ -1,0 +1,104 @@
+// Live delivery: the open Subscribe streams of this hub process, and the
+// hints they get. Each stream keeps ONE merged state (the newest log_seq of
+// each author that changed, the newest member epoch), never a queue, so a
+// slow client costs O(1) memory per author. Changes come from this process
+// (HubCore), from other processes through the store (Store::Watch:
+// PostgreSQL NOTIFY), and from a slow poll of the heads that covers lost
+// notifications. A stream whose device the member log no longer admits, or
+// whose token expired, is closed (on every process: each one re-checks its
+// own streams when the member log changes and every second).
+//
+// Thread safety: every member may be called from any thread.
+#ifndef COVEN_HUB_SERVER_SUBSCRIPTIONS_H_
+#define COVEN_HUB_SERVER_SUBSCRIPTIONS_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "hub/server/hub_core.h"
+
+namespace coven::hub::server {
+
+class Subscriptions;
+
+/// One Subscribe stream.
+class SubscribeReactor final : public grpc::ServerWriteReactor<pb::Hint> {
+ public:
+  SubscribeReactor(Subscriptions* owner, Caller caller, std::string token);
+
+  const Caller& caller() const { return caller_; }
+  const std::string& token() const { return token_; }
+  /// Merges a change into the pending hint and writes it when no write is
+  /// in flight. Own changes are not hinted.
+  void Notify(std::uint64_t author, std::uint64_t log_seq,
+              std::uint64_t member_epoch);
+  /// Ends the stream with `status` (once).
+  void Close(const grpc::Status& status);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  void WriteLocked(std::unique_lock<std::mutex>& lock);
+
+  Subscriptions* owner_;
+  Caller caller_;
+  std::string token_;
+  std::mutex mutex_;
+  std::map<std::uint64_t, std::uint64_t> pending_;
+  std::uint64_t pending_epoch_ = 0;
+  bool writing_ = false;
+  bool finished_ = false;
+  pb::Hint hint_;
+};
+
+class Subscriptions {
+ public:
+  /// `max_per_device`: more open streams of one device are refused.
+  Subscriptions(HubCore& core, std::size_t max_per_device = 4,
+                std::int64_t poll_ms = 2000);
+  ~Subscriptions();
+
+  /// Opens a stream for `caller`: sends the current heads at once.
+  grpc::ServerWriteReactor<pb::Hint>* Open(Caller caller, std::string token);
+  /// A change made anywhere (empty space: anything may have changed).
+  void OnChange(const store::Change& change);
+  /// Closes every stream with UNAVAILABLE (shutdown: clients reconnect
+  /// elsewhere) and stops accepting new ones.
+  void CloseAll();
+  std::size_t size() const;
+
+ private:
+  friend class SubscribeReactor;
+  void Remove(SubscribeReactor* reactor);
+  void Recheck(const std::string& space);
+  void PollHeads(const std::string& space);
+  void Loop();
+
+  HubCore& core_;
+  const std::size_t max_per_device_;
+  const std::int64_t poll_ms_;
+  // Recursive: closing a stream may run its OnDone (which removes it) on
+  // this thread.
+  mutable std::recursive_mutex mutex_;
+  std::map<std::string, std::set<SubscribeReactor*>> streams_;
+  std::map<std::string, std::map<std::uint64_t, std::uint64_t>> known_heads_;
+  bool closed_ = false;
+  std::atomic<bool> stopping_{false};
+  std::mutex loop_mutex_;
+  std::condition_variable loop_wake_;
+  std::set<std::string> recheck_;
+  std::thread loop_;
+};
+
+}  // namespace coven::hub::server
+
+#endif  // COVEN_HUB_SERVER_SUBSCRIPTIONS_H_

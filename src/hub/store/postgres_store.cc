@@ -1,0 +1,285 @@
+#include "hub/store/postgres_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "crypto/crypto.h"
+#include "hub/store/paths.h"
+#include "hub/store/postgres_schema.h"
+
+namespace coven::hub::store {
+namespace {
+
+constexpr PgStatement kSpaceExists{"space_exists",
+                                   "SELECT 1 FROM spaces WHERE name=$1"};
+constexpr PgStatement kGetSpace{
+    "get_space", "SELECT founder, marker FROM spaces WHERE name=$1"};
+constexpr PgStatement kCreateSpace{
+    "create_space",
+    "INSERT INTO spaces(name, founder, created_ms) VALUES($1, $2::bytea, "
+    "$3::int8) ON CONFLICT DO NOTHING"};
+constexpr PgStatement kSetMarker{
+    "set_marker",
+    "UPDATE spaces SET marker=$2::bytea WHERE name=$1 AND marker IS NULL"};
+constexpr PgStatement kLockSpace{
+    "lock_space", "SELECT 1 FROM spaces WHERE name=$1 FOR UPDATE"};
+constexpr PgStatement kMemberLog{
+    "member_log",
+    "SELECT slot, data FROM members WHERE space=$1 ORDER BY slot"};
+constexpr PgStatement kMemberCount{
+    "member_count",
+    "SELECT COALESCE(MAX(slot), 0)::int8 FROM members WHERE space=$1"};
+constexpr PgStatement kGetMember{
+    "get_member", "SELECT data FROM members WHERE space=$1 AND slot=$2::int8"};
+constexpr PgStatement kPutMember{
+    "put_member",
+    "INSERT INTO members(space, slot, data) VALUES($1, $2::int8, $3::bytea)"};
+constexpr PgStatement kPutObject{
+    "put_object",
+    "INSERT INTO objects(space, path, data) VALUES($1, $2, $3::bytea) "
+    "ON CONFLICT DO NOTHING"};
+constexpr PgStatement kGetObject{
+    "get_object", "SELECT data FROM objects WHERE space=$1 AND path=$2"};
+constexpr PgStatement kNotify{"notify", "SELECT pg_notify($1, $2)"};
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool Same(const Bytes& stored, ByteView bytes) {
+  return stored.size() == bytes.size() &&
+         std::equal(stored.begin(), stored.end(), bytes.begin());
+}
+
+// Hides the password of a postgresql:// URL or key=value string.
+std::string Redact(const std::string& url) {
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), nullptr);
+  if (options == nullptr) return "postgresql://(unparsable)";
+  std::string host = "localhost", port, dbname;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    const std::string_view key = o->keyword;
+    if (key == "host" || key == "hostaddr") host = o->val;
+    if (key == "port") port = o->val;
+    if (key == "dbname") dbname = o->val;
+  }
+  PQconninfoFree(options);
+  return "postgresql://" + host + (port.empty() ? "" : ":" + port) + "/" +
+         dbname;
+}
+
+}  // namespace
+
+Result<StoreRef> OpenPostgresStore(const std::string& url,
+                                   std::size_t connections) {
+  return PostgresStore::Open(url, connections);
+}
+
+PostgresStore::PostgresStore(const std::string& url, std::size_t connections)
+    : pool_(url, connections), description_(Redact(url)) {}
+
+PostgresStore::~PostgresStore() { listener_.reset(); }
+
+Result<StoreRef> PostgresStore::Open(const std::string& url,
+                                     std::size_t connections) {
+  COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
+  std::shared_ptr<PostgresStore> store(new PostgresStore(url, connections));
+  {
+    COVEN_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn,
+                           PgConnection::Connect(url));
+    COVEN_RETURN_IF_ERROR(MigratePostgres(*conn));
+  }
+  COVEN_RETURN_IF_ERROR(store->pool_.ConnectAll());
+  // LISTEN before anything is read, so no later change goes unheard.
+  COVEN_ASSIGN_OR_RETURN(store->listener_,
+                         PostgresListener::Start(url, &store->watcher_));
+  return StoreRef(std::move(store));
+}
+
+Status PostgresStore::CheckSpace(PgConnection& conn, std::string_view space) {
+  COVEN_ASSIGN_OR_RETURN(PgResult found,
+                         conn.Run(kSpaceExists, PgParams().Text(space)));
+  if (found.rows() == 0) {
+    return NotFoundError("no space \"" + std::string(space) + "\"");
+  }
+  return Status::Ok();
+}
+
+Result<Space> PostgresStore::GetSpace(std::string_view name) {
+  return pool_.With<Space>(true, [&](PgConnection& conn) -> Result<Space> {
+    COVEN_ASSIGN_OR_RETURN(PgResult row,
+                           conn.Run(kGetSpace, PgParams().Text(name)));
+    if (row.rows() == 0) {
+      return NotFoundError("no space \"" + std::string(name) + "\"");
+    }
+    Space space;
+    space.name = std::string(name);
+    const Bytes founder = row.Blob(0, 0);
+    if (founder.size() != space.founder.size()) {
+      return DataLossError("space \"" + space.name + "\" has a bad founder");
+    }
+    std::copy(founder.begin(), founder.end(), space.founder.begin());
+    if (!row.IsNull(0, 1)) space.marker = row.Blob(0, 1);
+    return space;
+  });
+}
+
+Status PostgresStore::CreateSpace(std::string_view name,
+                                  const std::array<std::uint8_t, 32>& founder) {
+  if (name.empty()) return InvalidArgumentError("space name is empty");
+  return pool_
+      .With<bool>(
+          false,
+          [&](PgConnection& conn) -> Result<bool> {
+            COVEN_ASSIGN_OR_RETURN(
+                PgResult done,
+                conn.Run(kCreateSpace,
+                         PgParams().Text(name).Blob(founder).Int(NowMs())));
+            if (done.Affected() == 0) {
+              return AlreadyExistsError("space \"" + std::string(name) +
+                                        "\" already exists");
+            }
+            return true;
+          })
+      .status();
+}
+
+Status PostgresStore::PutMarker(std::string_view space, ByteView marker) {
+  return pool_
+      .With<bool>(
+          true,
+          [&](PgConnection& conn) -> Result<bool> {
+            // One statement: of two racing writers, one sets it.
+            COVEN_ASSIGN_OR_RETURN(
+                PgResult set,
+                conn.Run(kSetMarker, PgParams().Text(space).Blob(marker)));
+            if (set.Affected() == 1) return true;
+            COVEN_ASSIGN_OR_RETURN(PgResult row,
+                                   conn.Run(kGetSpace, PgParams().Text(space)));
+            if (row.rows() == 0) {
+              return NotFoundError("no space \"" + std::string(space) + "\"");
+            }
+            if (!row.IsNull(0, 1) && Same(row.Blob(0, 1), marker)) {
+              return true;
+            }
+            return AlreadyExistsError("space \"" + std::string(space) +
+                                      "\" already has another marker");
+          })
+      .status();
+}
+
+Result<std::vector<Bytes>> PostgresStore::MemberLog(std::string_view space) {
+  using Log = std::vector<Bytes>;
+  return pool_.With<Log>(true, [&](PgConnection& conn) -> Result<Log> {
+    COVEN_RETURN_IF_ERROR(CheckSpace(conn, space));
+    COVEN_ASSIGN_OR_RETURN(PgResult rows,
+                           conn.Run(kMemberLog, PgParams().Text(space)));
+    Log entries;
+    for (int i = 0; i < rows.rows(); ++i) {
+      if (rows.Int(i, 0) != i + 1) {
+        return DataLossError("the member log of \"" + std::string(space) +
+                             "\" has a gap");
+      }
+      entries.push_back(rows.Blob(i, 1));
+    }
+    return entries;
+  });
+}
+
+Status PostgresStore::AppendMember(std::string_view space, std::uint64_t slot,
+                                   ByteView entry) {
+  if (slot == 0 || slot >= kMaxSeq) {
+    return InvalidArgumentError("member slot out of range");
+  }
+  const auto column = static_cast<std::int64_t>(slot);
+  auto append = [&](PgConnection& conn) -> Result<bool> {
+    // The space row's lock orders appends to one member log.
+    COVEN_ASSIGN_OR_RETURN(PgResult locked,
+                           conn.Run(kLockSpace, PgParams().Text(space)));
+    if (locked.rows() == 0) {
+      return NotFoundError("no space \"" + std::string(space) + "\"");
+    }
+    COVEN_ASSIGN_OR_RETURN(PgResult count,
+                           conn.Run(kMemberCount, PgParams().Text(space)));
+    const auto length = static_cast<std::uint64_t>(count.Int(0, 0));
+    if (slot <= length) {
+      COVEN_ASSIGN_OR_RETURN(
+          PgResult stored,
+          conn.Run(kGetMember, PgParams().Text(space).Int(column)));
+      if (stored.rows() == 1 && Same(stored.Blob(0, 0), entry)) return true;
+      return AlreadyExistsError("member slot " + std::to_string(slot) +
+                                " of \"" + std::string(space) +
+                                "\" holds another entry");
+    }
+    if (slot != length + 1) {
+      return FailedPreconditionError(
+          "member log gap: slot " + std::to_string(slot) +
+          " but the log of \"" + std::string(space) + "\" has " +
+          std::to_string(length) + " entries");
+    }
+    COVEN_RETURN_IF_ERROR(
+        conn.Run(kPutMember, PgParams().Text(space).Int(column).Blob(entry))
+            .status());
+    return true;
+  };
+  return pool_
+      .With<bool>(true,
+                  [&](PgConnection& conn) {
+                    return InTransaction<bool>(conn,
+                                               [&] { return append(conn); });
+                  })
+      .status();
+}
+
+Status PostgresStore::PutObject(std::string_view space, std::string_view path,
+                                ByteView data) {
+  COVEN_RETURN_IF_ERROR(CheckObjectPath(path));
+  return pool_
+      .With<bool>(
+          true,
+          [&](PgConnection& conn) -> Result<bool> {
+            COVEN_RETURN_IF_ERROR(CheckSpace(conn, space));
+            COVEN_ASSIGN_OR_RETURN(
+                PgResult put,
+                conn.Run(kPutObject,
+                         PgParams().Text(space).Text(path).Blob(data)));
+            if (put.Affected() == 1) return true;
+            COVEN_ASSIGN_OR_RETURN(
+                PgResult stored,
+                conn.Run(kGetObject, PgParams().Text(space).Text(path)));
+            if (stored.rows() == 1 && Same(stored.Blob(0, 0), data)) {
+              return true;
+            }
+            return AlreadyExistsError("\"" + std::string(path) +
+                                      "\" already holds other bytes");
+          })
+      .status();
+}
+
+void PostgresStore::Announce(const Change& change) {
+  // Its own short statement on a pool connection, never inside a push
+  // transaction: a NOTIFY serializes commits (research/hub.md section 2).
+  const std::string payload = ChangePayload(change);
+  pool_
+      .With<bool>(
+          false,
+          [&](PgConnection& conn) -> Result<bool> {
+            COVEN_RETURN_IF_ERROR(
+                conn.Run(kNotify, PgParams().Text(kNotifyChannel).Text(payload))
+                    .status());
+            return true;
+          })
+      .status()
+      .IgnoreError();  // A hint: the heads table is the truth.
+}
+
+void PostgresStore::Watch(std::function<void(const Change&)> on_change) {
+  watcher_.Set(std::move(on_change));
+}
+
+std::string PostgresStore::Describe() const { return description_; }
+
+}  // namespace coven::hub::store

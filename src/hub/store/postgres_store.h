@@ -1,0 +1,80 @@
+// The PostgreSQL store (OpenPostgresStore): a fixed pool of libpq
+// connections with prepared statements, versioned migrations under an
+// advisory lock, and a listener connection for Watch (NOTIFY coven_hub).
+// Several hub processes may share one database.
+#ifndef COVEN_HUB_STORE_POSTGRES_STORE_H_
+#define COVEN_HUB_STORE_POSTGRES_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hub/store/pg_pool.h"
+#include "hub/store/postgres_listener.h"
+#include "hub/store/store.h"
+#include "hub/store/watcher_slot.h"
+
+namespace coven::hub::store {
+
+class PostgresStore final : public Store {
+ public:
+  static Result<StoreRef> Open(const std::string& url, std::size_t connections);
+  ~PostgresStore() override;
+
+  Result<Space> GetSpace(std::string_view name) override;
+  Status CreateSpace(std::string_view name,
+                     const std::array<std::uint8_t, 32>& founder) override;
+  Status PutMarker(std::string_view space, ByteView marker) override;
+  Result<LogPushResult> PushLog(const LogPush& push) override;
+  Result<std::vector<StoredObject>> PullLog(const LogRange& range) override;
+  Result<std::vector<HeadRow>> ListHeads(std::string_view space) override;
+  Result<std::vector<Bytes>> MemberLog(std::string_view space) override;
+  Status AppendMember(std::string_view space, std::uint64_t slot,
+                      ByteView entry) override;
+  Status PutObject(std::string_view space, std::string_view path,
+                   ByteView data) override;
+  Result<Bytes> GetObject(std::string_view space, std::string_view path,
+                          std::uint64_t max_bytes) override;
+  Result<std::vector<PathInfo>> ListPaths(std::string_view space,
+                                          std::string_view prefix,
+                                          std::string_view start_after,
+                                          std::uint32_t limit) override;
+  Status PutChallenge(const Challenge& challenge) override;
+  Result<Challenge> TakeChallenge(const std::array<std::uint8_t, 32>& bytes,
+                                  std::int64_t now_ms) override;
+  Result<std::array<std::uint8_t, 32>> TokenKey(
+      const std::function<std::array<std::uint8_t, 32>()>& make_key) override;
+  void Announce(const Change& change) override;
+  void Watch(std::function<void(const Change&)> on_change) override;
+  std::string Describe() const override;
+
+ private:
+  PostgresStore(const std::string& url, std::size_t connections);
+  // kNotFound unless the space exists.
+  static Status CheckSpace(PgConnection& conn, std::string_view space);
+  // PushLog's transaction on `conn`.
+  static Result<LogPushResult> PushOn(PgConnection& conn, const LogPush& push);
+
+  PgPool pool_;
+  WatcherSlot watcher_;
+  std::unique_ptr<PostgresListener> listener_;
+  std::string description_;
+};
+
+/// Runs `fn` between BEGIN and COMMIT on `conn`: rolled back when fn fails;
+/// OK only when COMMIT answered COMMIT.
+template <typename T, typename Fn>
+Result<T> InTransaction(PgConnection& conn, Fn fn) {
+  COVEN_RETURN_IF_ERROR(conn.Exec("BEGIN").status());
+  Result<T> result = fn();
+  if (!result.ok()) {
+    conn.Rollback();
+    return result;
+  }
+  COVEN_RETURN_IF_ERROR(conn.Commit());
+  return result;
+}
+
+}  // namespace coven::hub::store
+
+#endif  // COVEN_HUB_STORE_POSTGRES_STORE_H_

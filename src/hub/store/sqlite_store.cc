@@ -1,0 +1,302 @@
+#include "hub/store/sqlite_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <system_error>
+#include <utility>
+
+#include "crypto/crypto.h"
+#include "db/sql.h"
+#include "hub/store/paths.h"
+#include "hub/store/sqlite_schema.h"
+
+namespace coven::hub::store {
+namespace {
+
+constexpr int kReaders = 3;
+constexpr int kBusyTimeoutMs = 10'000;
+
+Result<sqlite3*> OpenConnection(const std::string& path, bool writer) {
+  sqlite3* db = nullptr;
+  const int flags = (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                            : SQLITE_OPEN_READONLY) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status status = db::SqliteError(db, rc, "opening the hub store " + path);
+    sqlite3_close(db);
+    return status;
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  return db;
+}
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ExpectNotFound(std::string_view what) {
+  return NotFoundError(std::string(what));
+}
+
+}  // namespace
+
+void BindBytes(sqlite3_stmt* stmt, int index, ByteView bytes) {
+  if (bytes.empty()) {
+    sqlite3_bind_zeroblob(stmt, index, 0);
+  } else {
+    sqlite3_bind_blob64(stmt, index, bytes.data(), bytes.size(),
+                        SQLITE_TRANSIENT);
+  }
+}
+
+Result<StoreRef> OpenSqliteStore(const std::string& data_dir) {
+  return SqliteStore::Open(data_dir);
+}
+
+Result<StoreRef> SqliteStore::Open(const std::string& data_dir) {
+  COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
+  std::error_code error;
+  std::filesystem::create_directories(data_dir, error);
+  if (error) {
+    return UnavailableError("cannot create the hub's data directory " +
+                            data_dir + ": " + error.message());
+  }
+  std::shared_ptr<SqliteStore> store(new SqliteStore(data_dir + "/hub.db"));
+  COVEN_ASSIGN_OR_RETURN(store->writer_, OpenConnection(store->path_, true));
+  // WAL lets readers run beside the writer; FULL makes every commit
+  // durable before it is acknowledged (research/hub.md section 5).
+  COVEN_RETURN_IF_ERROR(db::Exec(store->writer_,
+                                 "PRAGMA journal_mode=WAL; "
+                                 "PRAGMA synchronous=FULL;"));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt mode, db::Stmt::Prepare(store->writer_, "PRAGMA journal_mode"));
+  COVEN_ASSIGN_OR_RETURN(bool row, mode.Step());
+  if (!row || mode.ColumnText(0) != "wal") {
+    return UnavailableError("the hub store " + store->path_ +
+                            " cannot use WAL mode");
+  }
+  mode.Reset();
+  COVEN_RETURN_IF_ERROR(MigrateSqlite(store->writer_));
+  for (int i = 0; i < kReaders; ++i) {
+    COVEN_ASSIGN_OR_RETURN(sqlite3 * reader,
+                           OpenConnection(store->path_, false));
+    store->all_readers_.push_back(reader);
+    store->readers_.push_back(reader);
+  }
+  return StoreRef(std::move(store));
+}
+
+SqliteStore::~SqliteStore() {
+  for (sqlite3* db : all_readers_) sqlite3_close(db);
+  sqlite3_close(writer_);
+}
+
+SqliteStore::Reader::~Reader() {
+  {
+    std::lock_guard lock(store_->read_mutex_);
+    store_->readers_.push_back(db_);
+  }
+  store_->read_free_.notify_one();
+}
+
+SqliteStore::Reader SqliteStore::Read() {
+  std::unique_lock lock(read_mutex_);
+  read_free_.wait(lock, [&] { return !readers_.empty(); });
+  sqlite3* db = readers_.back();
+  readers_.pop_back();
+  return Reader(this, db);
+}
+
+Status SqliteStore::CheckSpace(sqlite3* db, std::string_view space) {
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(db, "SELECT 1 FROM spaces WHERE name=?"));
+  stmt.Bind(1, space);
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return ExpectNotFound("no space \"" + std::string(space) + "\"");
+  return Status::Ok();
+}
+
+Result<Space> SqliteStore::GetSpace(std::string_view name) {
+  Reader reader = Read();
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(reader.db(),
+                        "SELECT founder, marker FROM spaces WHERE name=?"));
+  stmt.Bind(1, name);
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return ExpectNotFound("no space \"" + std::string(name) + "\"");
+  Space space;
+  space.name = std::string(name);
+  const Bytes founder = stmt.ColumnBlob(0);
+  if (founder.size() != space.founder.size()) {
+    return DataLossError("space \"" + space.name + "\" has a bad founder key");
+  }
+  std::copy(founder.begin(), founder.end(), space.founder.begin());
+  if (!stmt.ColumnIsNull(1)) space.marker = stmt.ColumnBlob(1);
+  return space;
+}
+
+Status SqliteStore::CreateSpace(std::string_view name,
+                                const std::array<std::uint8_t, 32>& founder) {
+  if (name.empty()) return InvalidArgumentError("space name is empty");
+  std::lock_guard lock(write_mutex_);
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(writer_,
+                        "INSERT INTO spaces(name, founder, created_ms) "
+                        "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+  stmt.Bind(1, name);
+  BindBytes(stmt.get(), 2, founder);
+  stmt.Bind(3, NowMs());
+  COVEN_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(writer_) == 0) {
+    return AlreadyExistsError("space \"" + std::string(name) +
+                              "\" already exists");
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::PutMarker(std::string_view space, ByteView marker) {
+  std::lock_guard lock(write_mutex_);
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(writer_, "SELECT marker FROM spaces WHERE name=?"));
+  stmt.Bind(1, space);
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return ExpectNotFound("no space \"" + std::string(space) + "\"");
+  if (!stmt.ColumnIsNull(0)) {
+    const Bytes stored = stmt.ColumnBlob(0);
+    if (ByteView(stored).size() == marker.size() &&
+        std::equal(stored.begin(), stored.end(), marker.begin())) {
+      return Status::Ok();
+    }
+    return AlreadyExistsError("space \"" + std::string(space) +
+                              "\" already has another marker");
+  }
+  stmt.Reset();
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt update,
+      db::Stmt::Prepare(writer_, "UPDATE spaces SET marker=? WHERE name=?"));
+  BindBytes(update.get(), 1, marker);
+  update.Bind(2, space);
+  COVEN_RETURN_IF_ERROR(update.Run());
+  return tx.Commit();
+}
+
+Result<std::vector<Bytes>> SqliteStore::MemberLog(std::string_view space) {
+  Reader reader = Read();
+  COVEN_RETURN_IF_ERROR(CheckSpace(reader.db(), space));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt stmt,
+      db::Stmt::Prepare(reader.db(),
+                        "SELECT slot, data FROM members WHERE space=? "
+                        "ORDER BY slot"));
+  stmt.Bind(1, space);
+  std::vector<Bytes> entries;
+  while (true) {
+    COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    if (stmt.ColumnInt(0) != static_cast<std::int64_t>(entries.size()) + 1) {
+      return DataLossError("the member log of \"" + std::string(space) +
+                           "\" has a gap");
+    }
+    entries.push_back(stmt.ColumnBlob(1));
+  }
+  return entries;
+}
+
+Status SqliteStore::AppendMember(std::string_view space, std::uint64_t slot,
+                                 ByteView entry) {
+  if (slot == 0 || slot >= kMaxSeq) {
+    return InvalidArgumentError("member slot out of range");
+  }
+  std::lock_guard lock(write_mutex_);
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
+  COVEN_RETURN_IF_ERROR(CheckSpace(writer_, space));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt count,
+      db::Stmt::Prepare(writer_,
+                        "SELECT COALESCE(MAX(slot), 0) FROM members "
+                        "WHERE space=?"));
+  count.Bind(1, space);
+  COVEN_ASSIGN_OR_RETURN(bool row, count.Step());
+  const auto length = static_cast<std::uint64_t>(row ? count.ColumnInt(0) : 0);
+  count.Reset();
+  if (slot <= length) {
+    COVEN_ASSIGN_OR_RETURN(
+        db::Stmt get,
+        db::Stmt::Prepare(writer_,
+                          "SELECT data FROM members WHERE space=? AND slot=?"));
+    get.Bind(1, space).Bind(2, static_cast<std::int64_t>(slot));
+    COVEN_ASSIGN_OR_RETURN(bool found, get.Step());
+    const Bytes stored = found ? get.ColumnBlob(0) : Bytes{};
+    if (found && stored.size() == entry.size() &&
+        std::equal(stored.begin(), stored.end(), entry.begin())) {
+      return Status::Ok();
+    }
+    return AlreadyExistsError("member slot " + std::to_string(slot) + " of \"" +
+                              std::string(space) + "\" holds another entry");
+  }
+  if (slot != length + 1) {
+    return FailedPreconditionError(
+        "member log gap: slot " + std::to_string(slot) + " but the log of \"" +
+        std::string(space) + "\" has " + std::to_string(length) + " entries");
+  }
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt insert,
+      db::Stmt::Prepare(
+          writer_, "INSERT INTO members(space, slot, data) VALUES(?,?,?)"));
+  insert.Bind(1, space).Bind(2, static_cast<std::int64_t>(slot));
+  BindBytes(insert.get(), 3, entry);
+  COVEN_RETURN_IF_ERROR(insert.Run());
+  return tx.Commit();
+}
+
+Status SqliteStore::PutObject(std::string_view space, std::string_view path,
+                              ByteView data) {
+  COVEN_RETURN_IF_ERROR(CheckObjectPath(path));
+  std::lock_guard lock(write_mutex_);
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
+  COVEN_RETURN_IF_ERROR(CheckSpace(writer_, space));
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt get,
+      db::Stmt::Prepare(writer_,
+                        "SELECT data FROM objects WHERE space=? AND path=?"));
+  get.Bind(1, space).Bind(2, path);
+  COVEN_ASSIGN_OR_RETURN(bool found, get.Step());
+  if (found) {
+    const Bytes stored = get.ColumnBlob(0);
+    if (stored.size() == data.size() &&
+        std::equal(stored.begin(), stored.end(), data.begin())) {
+      return Status::Ok();
+    }
+    return AlreadyExistsError("\"" + std::string(path) +
+                              "\" already holds other bytes");
+  }
+  get.Reset();
+  COVEN_ASSIGN_OR_RETURN(
+      db::Stmt insert,
+      db::Stmt::Prepare(
+          writer_, "INSERT INTO objects(space, path, data) VALUES(?,?,?)"));
+  insert.Bind(1, space).Bind(2, path);
+  BindBytes(insert.get(), 3, data);
+  COVEN_RETURN_IF_ERROR(insert.Run());
+  return tx.Commit();
+}
+
+void SqliteStore::Announce(const Change& change) { watcher_.Call(change); }
+
+void SqliteStore::Watch(std::function<void(const Change&)> on_change) {
+  watcher_.Set(std::move(on_change));
+}
+
+std::string SqliteStore::Describe() const { return "sqlite:" + path_; }
+
+}  // namespace coven::hub::store

@@ -1,0 +1,89 @@
+// The SQLite store (OpenSqliteStore): data_dir/hub.db in WAL mode with
+// synchronous=FULL. One write connection behind a mutex (every write is a
+// BEGIN IMMEDIATE transaction on it) and a few read connections; Watch and
+// Announce stay inside this store object.
+#ifndef COVEN_HUB_STORE_SQLITE_STORE_H_
+#define COVEN_HUB_STORE_SQLITE_STORE_H_
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hub/store/store.h"
+#include "hub/store/watcher_slot.h"
+
+namespace coven::hub::store {
+
+class SqliteStore final : public Store {
+ public:
+  static Result<StoreRef> Open(const std::string& data_dir);
+  ~SqliteStore() override;
+
+  Result<Space> GetSpace(std::string_view name) override;
+  Status CreateSpace(std::string_view name,
+                     const std::array<std::uint8_t, 32>& founder) override;
+  Status PutMarker(std::string_view space, ByteView marker) override;
+  Result<LogPushResult> PushLog(const LogPush& push) override;
+  Result<std::vector<StoredObject>> PullLog(const LogRange& range) override;
+  Result<std::vector<HeadRow>> ListHeads(std::string_view space) override;
+  Result<std::vector<Bytes>> MemberLog(std::string_view space) override;
+  Status AppendMember(std::string_view space, std::uint64_t slot,
+                      ByteView entry) override;
+  Status PutObject(std::string_view space, std::string_view path,
+                   ByteView data) override;
+  Result<Bytes> GetObject(std::string_view space, std::string_view path,
+                          std::uint64_t max_bytes) override;
+  Result<std::vector<PathInfo>> ListPaths(std::string_view space,
+                                          std::string_view prefix,
+                                          std::string_view start_after,
+                                          std::uint32_t limit) override;
+  Status PutChallenge(const Challenge& challenge) override;
+  Result<Challenge> TakeChallenge(const std::array<std::uint8_t, 32>& bytes,
+                                  std::int64_t now_ms) override;
+  Result<std::array<std::uint8_t, 32>> TokenKey(
+      const std::function<std::array<std::uint8_t, 32>()>& make_key) override;
+  void Announce(const Change& change) override;
+  void Watch(std::function<void(const Change&)> on_change) override;
+  std::string Describe() const override;
+
+ private:
+  /// A read connection, returned to the pool on destruction.
+  class Reader {
+   public:
+    Reader(SqliteStore* store, sqlite3* db) : store_(store), db_(db) {}
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    ~Reader();
+    sqlite3* db() const { return db_; }
+
+   private:
+    SqliteStore* store_;
+    sqlite3* db_;
+  };
+
+  explicit SqliteStore(std::string path) : path_(std::move(path)) {}
+  Reader Read();
+  // kNotFound unless the space exists (on `db`).
+  Status CheckSpace(sqlite3* db, std::string_view space);
+  // PushLog inside the write transaction.
+  Result<LogPushResult> PushLocked(const LogPush& push);
+
+  const std::string path_;
+  std::mutex write_mutex_;
+  sqlite3* writer_ = nullptr;  // Guarded by write_mutex_.
+  std::mutex read_mutex_;
+  std::condition_variable read_free_;
+  std::vector<sqlite3*> readers_;  // Free read connections.
+  std::vector<sqlite3*> all_readers_;
+  WatcherSlot watcher_;
+};
+
+/// Binds `bytes` as a blob (an empty blob, never NULL).
+void BindBytes(sqlite3_stmt* stmt, int index, ByteView bytes);
+
+}  // namespace coven::hub::store
+
+#endif  // COVEN_HUB_STORE_SQLITE_STORE_H_

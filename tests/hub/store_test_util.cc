@@ -1,0 +1,121 @@
+#include "hub/store_test_util.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+namespace coven::hub::store::testing {
+
+Bytes ObjectBytes(std::uint64_t author, std::uint64_t seq, int variant,
+                  std::size_t size) {
+  Bytes bytes(size);
+  std::uint64_t x = author * 0x9e3779b97f4a7c15ull ^ (seq << 8) ^
+                    static_cast<std::uint64_t>(variant);
+  for (auto& b : bytes) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    b = static_cast<std::uint8_t>(x);
+  }
+  return bytes;
+}
+
+LogPush MakePush(std::uint64_t author, std::uint64_t first, std::uint64_t last,
+                 int variant, std::optional<Bytes> head) {
+  LogPush push;
+  push.space = kSpace;
+  push.author = author;
+  for (std::uint64_t seq = first; seq <= last; ++seq) {
+    push.objects.push_back({seq, ObjectBytes(author, seq, variant)});
+  }
+  push.head = std::move(head);
+  return push;
+}
+
+std::array<std::uint8_t, 32> Key32(std::uint8_t fill) {
+  std::array<std::uint8_t, 32> key;
+  key.fill(fill);
+  return key;
+}
+
+std::function<void(const Change&)> ChangeLog::Watcher() {
+  return [this](const Change& change) {
+    {
+      std::lock_guard lock(mutex_);
+      changes_.push_back(change);
+    }
+    arrived_.notify_all();
+  };
+}
+
+bool ChangeLog::WaitFor(const std::function<bool(const Change&)>& match,
+                        std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return arrived_.wait_for(lock, timeout, [&] {
+    for (const Change& change : changes_) {
+      if (match(change)) return true;
+    }
+    return false;
+  });
+}
+
+void StoreTest::SetUp() {
+  if (postgres()) {
+    Result<hub::testing::PostgresServer*> server =
+        hub::testing::PostgresServer::Shared();
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = *server;
+    Result<std::string> url = server_->CreateDatabase();
+    ASSERT_TRUE(url.ok()) << url.status().ToString();
+    url_ = *url;
+  } else {
+    char dir[] = "/tmp/coven-hub-store-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+  }
+  Result<StoreRef> store = OpenAnother();
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  store_ = *store;
+  ASSERT_TRUE(store_->CreateSpace(kSpace, Key32(1)).ok());
+}
+
+void StoreTest::TearDown() {
+  store_.reset();
+  if (!dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+Result<StoreRef> StoreTest::OpenAnother(std::size_t connections) {
+  if (postgres()) return OpenPostgresStore(url_, connections);
+  return OpenSqliteStore(dir_);
+}
+
+std::vector<StoredObject> StoreTest::PullAll(Store& store,
+                                             std::uint64_t author) {
+  std::vector<StoredObject> all;
+  LogRange range;
+  range.space = kSpace;
+  range.author = author;
+  range.max_objects = 7;
+  while (true) {
+    range.after_seq = all.empty() ? 0 : all.back().seq;
+    Result<std::vector<StoredObject>> page = store.PullLog(range);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    if (!page.ok() || page->empty()) break;
+    for (StoredObject& object : *page) all.push_back(std::move(object));
+  }
+  return all;
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return info.param == Backend::kSqlite
+                                      ? std::string("Sqlite")
+                                      : std::string("Postgres");
+                         });
+
+}  // namespace coven::hub::store::testing
