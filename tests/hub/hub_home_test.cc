@@ -210,8 +210,8 @@ TEST_F(HubHomeTest, EnrollingDeviceReadsMembersButWritesNoLog) {
   ASSERT_EQ(members->objects.size(), 1u);
   EXPECT_EQ(enrolling->Create(Log("alice.d3", 1), AsBytes("x")).code(),
             StatusCode::kPermissionDenied);
-  // Once the member log lists it, it is a device: the next call registers
-  // again and the write goes through.
+  // Once the member log lists it, it is a device: the hub decides on every
+  // call, so the same token now writes.
   chain_.AddDevice("alice", "alice", "alice.d3");
   Status added = enrolling->Create("members/0000000000000002", chain_.slot(2));
   ASSERT_TRUE(added.ok()) << added.ToString();

@@ -177,18 +177,18 @@ Status HubSession::Call(std::string_view what, bool authenticated,
       reached = true;
       if (last.ok()) return last;
       if (authenticated && !renewed &&
-          (last.code() == StatusCode::kUnauthenticated ||
-           (last.code() == StatusCode::kPermissionDenied &&
-            token->access != v1::ACCESS_DEVICE))) {
-        // An expired token, or one issued before the member log admitted
-        // this device fully: register again, once.
+          last.code() == StatusCode::kUnauthenticated) {
+        // An expired (or otherwise refused) token: register again, once.
+        // (Access is the hub's to decide on every call, from the member log
+        // as it is then: a token never needs renewing to gain access.)
         renewed = true;
         DropToken();
         --tries;
         continue;
       }
     }
-    if (last.code() != StatusCode::kUnavailable ||
+    if ((last.code() != StatusCode::kUnavailable &&
+         last.code() != StatusCode::kDeadlineExceeded) ||
         tries >= std::max(attempts > 0 ? attempts : network.max_attempts, 1)) {
       break;
     }

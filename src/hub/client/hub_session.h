@@ -5,9 +5,10 @@
 // in the "coven-token-bin" metadata. The token comes from a lazy
 // registration (GetChallenge + RegisterDevice signed with the device's keys),
 // is renewed before it expires, and is renewed once more when the hub
-// answers UNAUTHENTICATED (or PERMISSION_DENIED while this device was only
-// founding or enrolling: the member log may admit it fully by now).
-// UNAVAILABLE is retried with full-jitter backoff on the host's clock.
+// answers UNAUTHENTICATED. What the device may do is the hub's to decide on
+// every call (docs/format/hub.md), so PERMISSION_DENIED is final.
+// UNAVAILABLE and DEADLINE_EXCEEDED are retried with full-jitter backoff on
+// the host's clock.
 //
 // Thread safety: every member may be called from any thread.
 #ifndef COVEN_HUB_CLIENT_HUB_SESSION_H_
