@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "coven/hub/v1/hub.grpc.pb.h"
@@ -36,7 +37,11 @@ Result<std::unique_ptr<HubServer>> HubServer::Start() {
     return UnavailableError("cannot create a scratch folder for coven-hub");
   }
   util::ChildProcessOptions options;
-  options.argv = {std::string(COVEN_BINARY_DIR) + "/coven-hub",
+  // COVEN_TEST_HUB_PROGRAM runs the suite against another coven-hub.
+  const char* program = std::getenv("COVEN_TEST_HUB_PROGRAM");
+  options.argv = {program != nullptr && *program != '\0'
+                      ? std::string(program)
+                      : std::string(COVEN_BINARY_DIR) + "/coven-hub",
                   "--data-dir",
                   server->dir_->path(),
                   "--listen",

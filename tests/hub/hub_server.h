@@ -1,6 +1,7 @@
 // A real coven-hub for the hub home's tests: the build's coven-hub program
-// on 127.0.0.1 with a free port, plaintext, storing into a scratch folder,
-// stopped when the object is destroyed (or at exit for the shared one).
+// (or the one COVEN_TEST_HUB_PROGRAM names) on 127.0.0.1 with a free port,
+// plaintext, storing into a scratch folder, stopped when the object is
+// destroyed (or at exit for the shared one).
 #ifndef COVEN_TESTS_HUB_HUB_SERVER_H_
 #define COVEN_TESTS_HUB_HUB_SERVER_H_
 
