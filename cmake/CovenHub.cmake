@@ -53,24 +53,8 @@ target_link_libraries(coven_hub_store PUBLIC coven_core coven_internal
                       PkgConfig::LIBPQ Threads::Threads)
 target_link_libraries(coven_hub_store PRIVATE PkgConfig::SODIUM)
 
-# The store's own suite (tests/hub/store_*.cc), on SQLite and on a real
-# PostgreSQL 15 (tests/hub/postgres_server.cc). A program of its own, so it
-# builds and runs without the rest of the hub; the same files also join
-# coven_tests once the hub's server and client exist (tests/CMakeLists.txt).
-if(COVEN_BUILD_TESTS)
-  find_package(GTest REQUIRED)
-  include(GoogleTest)
-  file(GLOB COVEN_HUB_STORE_TEST_SOURCES CONFIGURE_DEPENDS
-       ${PROJECT_SOURCE_DIR}/tests/hub/store_*.cc)
-  add_executable(coven_hub_store_tests ${COVEN_HUB_STORE_TEST_SOURCES}
-                 ${PROJECT_SOURCE_DIR}/tests/hub/postgres_server.cc)
-  target_include_directories(coven_hub_store_tests PRIVATE
-                             ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
-  target_link_libraries(coven_hub_store_tests PRIVATE coven_hub_store
-                        GTest::gtest GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(coven_hub_store_tests DISCOVERY_TIMEOUT 60
-                       PROPERTIES TIMEOUT 300)
-endif()
+# Its suite (tests/hub/store_*.cc, on SQLite and a real PostgreSQL 15)
+# runs in coven_tests with the rest of the hub's tests (tests/CMakeLists.txt).
 endif()
 
 coven_sources(COVEN_HUB_SERVER_SOURCES hub/server)
@@ -94,4 +78,18 @@ if(COVEN_HUB_CLIENT_SOURCES)
 coven_library(coven_hub_client hub ${COVEN_HUB_CLIENT_SOURCES})
 target_link_libraries(coven_hub_client PUBLIC coven_core
                       PRIVATE coven_hub_proto PkgConfig::SODIUM Threads::Threads)
+endif()
+
+# The hub's server tests alone, for quick runs while working on the hub
+# (`ninja coven_hub_quick_tests`; not built by default: coven_tests runs them).
+if(COVEN_BUILD_TESTS AND TARGET coven_hub_server)
+  find_package(GTest REQUIRED)
+  file(GLOB COVEN_HUB_QUICK_TESTS CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/tests/hub/hub_*_test.cc)
+  add_executable(coven_hub_quick_tests EXCLUDE_FROM_ALL ${COVEN_HUB_QUICK_TESTS}
+                 ${PROJECT_SOURCE_DIR}/tests/hub/postgres_server.cc)
+  target_include_directories(coven_hub_quick_tests PRIVATE
+                             ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(coven_hub_quick_tests PRIVATE coven_hub_server
+                        coven::testing GTest::gtest GTest::gtest_main)
 endif()

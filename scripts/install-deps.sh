@@ -13,7 +13,7 @@ packages=(
   libcurl4-openssl-dev libexpat1-dev libsecret-1-dev libpwquality-dev
   rclone awscli
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  prometheus-cpp-dev libpq-dev postgresql-15
+  prometheus-cpp-dev libpq-dev postgresql-15 openssl
 )
 
 SUDO=""

@@ -13,7 +13,7 @@ constexpr std::uint64_t kAuthor = 0xa1;
 
 using ::testing::HasSubstr;
 
-TEST_P(StoreTest, PushThenPull) {
+TEST_P(HubStoreTest, PushThenPull) {
   Result<LogPushResult> pushed =
       store_->PushLog(MakePush(kAuthor, 1, 3, 0, ToBytes("head-3")));
   ASSERT_STORE_OK(pushed);
@@ -38,7 +38,27 @@ TEST_P(StoreTest, PushThenPull) {
   EXPECT_EQ((*heads)[0].head, ToBytes("head-3"));
 }
 
-TEST_P(StoreTest, RetriedPushIsStoredOnce) {
+TEST_P(HubStoreTest, PushesSurviveReopening) {
+  ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 4, 0, ToBytes("h4"))));
+  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1")));
+  store_.reset();
+  Result<StoreRef> reopened = OpenAnother();
+  ASSERT_STORE_OK(reopened);
+  store_ = *reopened;
+  EXPECT_EQ(PullAll(*store_, kAuthor).size(), 4u);
+  Result<Bytes> head = store_->GetObject(kSpace, HeadPath(kAuthor), 0);
+  ASSERT_STORE_OK(head);
+  EXPECT_EQ(*head, ToBytes("h4"));
+  Result<std::vector<Bytes>> members = store_->MemberLog(kSpace);
+  ASSERT_STORE_OK(members);
+  EXPECT_EQ(members->size(), 1u);
+  // And the log goes on where it stopped.
+  Result<LogPushResult> next = store_->PushLog(MakePush(kAuthor, 5, 5));
+  ASSERT_STORE_OK(next);
+  EXPECT_EQ(next->log_seq, 5u);
+}
+
+TEST_P(HubStoreTest, RetriedPushIsStoredOnce) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 3)));
   Result<LogPushResult> again = store_->PushLog(MakePush(kAuthor, 1, 3));
   ASSERT_STORE_OK(again);
@@ -60,7 +80,7 @@ TEST_P(StoreTest, RetriedPushIsStoredOnce) {
   EXPECT_EQ(paths->size(), 5u);
 }
 
-TEST_P(StoreTest, ForkIsRefusedAndNothingStored) {
+TEST_P(HubStoreTest, ForkIsRefusedAndNothingStored) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 3, 0, ToBytes("h3"))));
   LogPush fork = MakePush(kAuthor, 2, 4, 0, ToBytes("h4"));
   fork.objects[1].data = ObjectBytes(kAuthor, 3, /*variant=*/1);  // Seq 3.
@@ -85,7 +105,7 @@ TEST_P(StoreTest, ForkIsRefusedAndNothingStored) {
   EXPECT_EQ((*heads)[0].head, ToBytes("h3"));
 }
 
-TEST_P(StoreTest, GapIsRefusedNamingTheHead) {
+TEST_P(HubStoreTest, GapIsRefusedNamingTheHead) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 2)));
   Result<LogPushResult> gap = store_->PushLog(MakePush(kAuthor, 4, 5));
   EXPECT_EQ(gap.status().code(), StatusCode::kFailedPrecondition);
@@ -99,7 +119,7 @@ TEST_P(StoreTest, GapIsRefusedNamingTheHead) {
   EXPECT_EQ(PullAll(*store_, kAuthor + 1).size(), 0u);
 }
 
-TEST_P(StoreTest, BatchIsAllOrNothing) {
+TEST_P(HubStoreTest, BatchIsAllOrNothing) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 3)));
   // Its third object (seq 3) forks: seqs 4..6 must not be stored either.
   LogPush batch = MakePush(kAuthor, 1, 6, 0, ToBytes("h6"));
@@ -113,7 +133,7 @@ TEST_P(StoreTest, BatchIsAllOrNothing) {
             StatusCode::kNotFound);
 }
 
-TEST_P(StoreTest, RefusesBadPushes) {
+TEST_P(HubStoreTest, RefusesBadPushes) {
   EXPECT_EQ(store_->PushLog(MakePush(kAuthor, 0, 1)).status().code(),
             StatusCode::kInvalidArgument);
   LogPush too_big = MakePush(kAuthor, 1, 1);
@@ -132,7 +152,7 @@ TEST_P(StoreTest, RefusesBadPushes) {
   EXPECT_EQ(PullAll(*store_, kAuthor).size(), 0u);
 }
 
-TEST_P(StoreTest, HeadOnlyPush) {
+TEST_P(HubStoreTest, HeadOnlyPush) {
   // No log yet: a head alone is refused.
   Result<LogPushResult> early =
       store_->PushLog(MakePush(kAuthor, 1, 0, 0, ToBytes("h0")));
@@ -154,7 +174,7 @@ TEST_P(StoreTest, HeadOnlyPush) {
   EXPECT_EQ(*read, ToBytes("h2"));
 }
 
-TEST_P(StoreTest, HeadIsReplacedButNotByAnOlderRetry) {
+TEST_P(HubStoreTest, HeadIsReplacedButNotByAnOlderRetry) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 2, 0, ToBytes("h2"))));
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 3, 4, 0, ToBytes("h4"))));
   Result<Bytes> head = store_->GetObject(kSpace, HeadPath(kAuthor), 0);
@@ -179,7 +199,7 @@ TEST_P(StoreTest, HeadIsReplacedButNotByAnOlderRetry) {
   EXPECT_EQ(*head, ToBytes("h4b"));
 }
 
-TEST_P(StoreTest, PullLogBounds) {
+TEST_P(HubStoreTest, PullLogBounds) {
   LogPush push;
   push.space = kSpace;
   push.author = kAuthor;
@@ -244,7 +264,7 @@ TEST_P(StoreTest, PullLogBounds) {
   EXPECT_EQ(store_->PullLog(range).status().code(), StatusCode::kNotFound);
 }
 
-TEST_P(StoreTest, AuthorsKeepUnsignedOrder) {
+TEST_P(HubStoreTest, AuthorsKeepUnsignedOrder) {
   // Authors at and above 2^63 sort after the small ones, as unsigned.
   const std::uint64_t authors[] = {
       0xffffffffffffffffull, 1, 0x8000000000000000ull, 0x7fffffffffffffffull};

@@ -9,7 +9,7 @@
 namespace coven::hub::store::testing {
 namespace {
 
-TEST_P(StoreTest, SpacesAndMarker) {
+TEST_P(HubStoreTest, SpacesAndMarker) {
   EXPECT_EQ(store_->CreateSpace(kSpace, Key32(2)).code(),
             StatusCode::kAlreadyExists);
   Result<Space> space = store_->GetSpace(kSpace);
@@ -36,7 +36,7 @@ TEST_P(StoreTest, SpacesAndMarker) {
             StatusCode::kResourceExhausted);
 }
 
-TEST_P(StoreTest, MemberLogAppends) {
+TEST_P(HubStoreTest, MemberLogAppends) {
   Result<std::vector<Bytes>> log = store_->MemberLog(kSpace);
   ASSERT_STORE_OK(log);
   EXPECT_TRUE(log->empty());
@@ -59,7 +59,7 @@ TEST_P(StoreTest, MemberLogAppends) {
             StatusCode::kNotFound);
 }
 
-TEST_P(StoreTest, PutObjectIsCreateOnce) {
+TEST_P(HubStoreTest, PutObjectIsCreateOnce) {
   ASSERT_STORE_OK(store_->PutObject(kSpace, "keys/a", AsBytes("key-a")));
   ASSERT_STORE_OK(store_->PutObject(kSpace, "keys/a", AsBytes("key-a")));
   EXPECT_EQ(store_->PutObject(kSpace, "keys/a", AsBytes("key-b")).code(),
@@ -88,7 +88,7 @@ TEST_P(StoreTest, PutObjectIsCreateOnce) {
   }
 }
 
-TEST_P(StoreTest, ChallengesAreSingleUseAndExpire) {
+TEST_P(HubStoreTest, ChallengesAreSingleUseAndExpire) {
   Challenge challenge;
   challenge.bytes = Key32(7);
   challenge.space = kSpace;
@@ -116,7 +116,7 @@ TEST_P(StoreTest, ChallengesAreSingleUseAndExpire) {
   EXPECT_EQ(store_->PutChallenge(challenge).code(), StatusCode::kAlreadyExists);
 }
 
-TEST_P(StoreTest, TokenKeyIsMadeOnceAndShared) {
+TEST_P(HubStoreTest, TokenKeyIsMadeOnceAndShared) {
   std::atomic<int> made{0};
   auto make = [&](std::uint8_t fill) {
     return [&made, fill] {
@@ -144,7 +144,7 @@ TEST_P(StoreTest, TokenKeyIsMadeOnceAndShared) {
   EXPECT_EQ(*third, Key32(0x11));
 }
 
-TEST_P(StoreTest, ListPathsAcrossKinds) {
+TEST_P(HubStoreTest, ListPathsAcrossKinds) {
   ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker")));
   ASSERT_STORE_OK(store_->PushLog(MakePush(0xb, 1, 2, 0, ToBytes("hb"))));
   ASSERT_STORE_OK(store_->PushLog(MakePush(0xa, 1, 1)));  // No head.
@@ -231,7 +231,7 @@ TEST_P(StoreTest, ListPathsAcrossKinds) {
             StatusCode::kNotFound);
 }
 
-TEST_P(StoreTest, WatchSeesAnnounce) {
+TEST_P(HubStoreTest, WatchSeesAnnounce) {
   ChangeLog seen;
   store_->Watch(seen.Watcher());
   Change change;

@@ -59,7 +59,7 @@ bool ChangeLog::WaitFor(const std::function<bool(const Change&)>& match,
   });
 }
 
-void StoreTest::SetUp() {
+void HubStoreTest::SetUp() {
   if (postgres()) {
     Result<hub::testing::PostgresServer*> server =
         hub::testing::PostgresServer::Shared();
@@ -79,7 +79,7 @@ void StoreTest::SetUp() {
   ASSERT_TRUE(store_->CreateSpace(kSpace, Key32(1)).ok());
 }
 
-void StoreTest::TearDown() {
+void HubStoreTest::TearDown() {
   store_.reset();
   if (!dir_.empty()) {
     std::error_code ignored;
@@ -87,13 +87,13 @@ void StoreTest::TearDown() {
   }
 }
 
-Result<StoreRef> StoreTest::OpenAnother(std::size_t connections) {
+Result<StoreRef> HubStoreTest::OpenAnother(std::size_t connections) {
   if (postgres()) return OpenPostgresStore(url_, connections);
   return OpenSqliteStore(dir_);
 }
 
-std::vector<StoredObject> StoreTest::PullAll(Store& store,
-                                             std::uint64_t author) {
+std::vector<StoredObject> HubStoreTest::PullAll(Store& store,
+                                                std::uint64_t author) {
   std::vector<StoredObject> all;
   LogRange range;
   range.space = kSpace;
@@ -109,7 +109,7 @@ std::vector<StoredObject> StoreTest::PullAll(Store& store,
   return all;
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreTest,
+INSTANTIATE_TEST_SUITE_P(HubStores, HubStoreTest,
                          ::testing::Values(Backend::kSqlite,
                                            Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& info) {

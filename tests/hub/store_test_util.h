@@ -65,7 +65,7 @@ class ChangeLog {
   std::vector<Change> changes_;
 };
 
-class StoreTest : public ::testing::TestWithParam<Backend> {
+class HubStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override;
   void TearDown() override;

@@ -114,6 +114,14 @@ grpc::ServerWriteReactor<pb::Hint>* Subscriptions::Open(Caller caller,
     reactor->Close(wire::ToGrpc(heads.status()));
     return reactor;
   }
+  {
+    // What this stream starts from: the poll hints only what grows past it.
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    auto& known = known_heads_[caller.space];
+    for (const store::HeadRow& row : *heads) {
+      known[row.author] = std::max(known[row.author], row.log_seq);
+    }
+  }
   bool any = false;
   for (const store::HeadRow& row : *heads) {
     if (row.author == caller.device_id) continue;

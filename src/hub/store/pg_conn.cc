@@ -106,6 +106,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
     PQfinish(conn);
     return status;
   }
+  // Notices (and the FATAL an idle connection gets when the server goes
+  // away) would go to stderr; the store reports through Status instead.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConnection> connection(new PgConnection(conn));
   // Acknowledge a write only once it is durable (research/hub.md §5).
   COVEN_RETURN_IF_ERROR(connection->ExecScript(
@@ -178,6 +182,8 @@ Status PgConnection::Commit() {
         "may not be stored; retry it (retries are idempotent)");
   }
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    // Whatever the error, this connection is not reused for a retry.
+    commit_failed_ = true;
     return PgError(conn_, result.get(), "COMMIT");
   }
   // COMMIT of a transaction that failed answers ROLLBACK.

@@ -30,23 +30,24 @@ std::string ChangePayload(const Change& change) {
 }
 
 Change ParseChangePayload(std::string_view payload) {
+  // Read from the right, so a space name holding a tab still parses.
+  constexpr std::string_view kMembers = "\tmembers";
   Change change;
-  const std::size_t tab = payload.find('\t');
-  if (tab == std::string_view::npos || tab == 0) return Change{};
-  const std::string_view space = payload.substr(0, tab);
-  const std::string_view rest = payload.substr(tab + 1);
-  if (rest == "members") {
-    change.space = std::string(space);
+  if (payload.size() > kMembers.size() && payload.ends_with(kMembers)) {
+    change.space =
+        std::string(payload.substr(0, payload.size() - kMembers.size()));
     change.members = true;
     return change;
   }
-  const std::size_t tab2 = rest.find('\t');
-  if (tab2 == std::string_view::npos ||
-      !ParseU64(rest.substr(0, tab2), &change.author) ||
-      !ParseU64(rest.substr(tab2 + 1), &change.log_seq)) {
+  const std::size_t tab2 = payload.rfind('\t');
+  if (tab2 == std::string_view::npos || tab2 == 0) return Change{};
+  const std::size_t tab1 = payload.rfind('\t', tab2 - 1);
+  if (tab1 == std::string_view::npos || tab1 == 0 ||
+      !ParseU64(payload.substr(tab1 + 1, tab2 - tab1 - 1), &change.author) ||
+      !ParseU64(payload.substr(tab2 + 1), &change.log_seq)) {
     return Change{};
   }
-  change.space = std::string(space);
+  change.space = std::string(payload.substr(0, tab1));
   return change;
 }
 
