@@ -9,7 +9,10 @@
 // appends the genesis, and the hub refuses key wraps from a founder
 // (src/hub/server/hub_core_data.cc: "key wraps are written by members'
 // devices only"), so founding a library through a hub fails. Run them with
-// --gtest_also_run_disabled_tests once that rule admits founders.
+// --gtest_also_run_disabled_tests once that rule admits founders. (Against
+// a hub with that rule relaxed, TwoDevicesSyncBothWays passes;
+// BackgroundLoopWakesOnAnotherDevicesPush does not yet: B's loop is not
+// woken by A's push, to be investigated.)
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -90,8 +93,10 @@ TEST_F(HubSyncTest, DISABLED_BackgroundLoopWakesOnAnotherDevicesPush) {
   }
   const auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - pushed);
+  const std::string b_error = b->manager().status().last_error;
   ASSERT_TRUE(b->manager().stop().ok());
-  ASSERT_TRUE(arrived) << "B's loop never applied A's push";
+  ASSERT_TRUE(arrived) << "B's loop never applied A's push; B's last error: "
+                       << b_error;
   std::printf("hub end-to-end: B applied A's push %lld ms after it returned\n",
               static_cast<long long>(latency.count()));
   EXPECT_LT(latency.count(), 2'000);
