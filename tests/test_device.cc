@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "coven/config.h"
+#include "sync/home_credentials.h"
 
 namespace coven::testing {
 
@@ -45,6 +46,20 @@ std::unique_ptr<TestDevice> TestDevice::Create(
   config.max_clock_drift_ms = options.max_clock_drift_ms;
   config.max_object_bytes = options.max_object_bytes;
   config.audit_interval_ms = options.audit_interval_ms;
+  if (!options.home_url.empty()) {
+    config.home = nullptr;
+    config.cloud_home = config::CloudHomeConfig{config::CloudProvider::kLocal,
+                                                std::nullopt, options.home_url};
+    if (options.create_home) {
+      auto credentials = sync::CredentialsFromKeyService(key_service);
+      EXPECT_TRUE(credentials.ok()) << credentials.status().ToString();
+      if (!credentials.ok()) return nullptr;
+      config.home_credentials = *credentials;
+      Status created = config::CreateHome(config, library.id_hex);
+      EXPECT_TRUE(created.ok()) << created.ToString();
+      if (!created.ok()) return nullptr;
+    }
+  }
   auto manager = sync::sync_manager::SyncManager::Create(
       [config, edit = options.on_config] {
         config::Config now = config;

@@ -64,6 +64,12 @@ class TestDevice {
     std::int64_t audit_interval_ms = 3'600'000;
     /// SyncManagerOptions::blob_plan.
     blob::BlobPlanRef blob_plan;
+    /// When set, the home is opened from this URL (with the device's own
+    /// keys as its credentials, as a library opens it) instead of `home`.
+    std::string home_url;
+    /// With home_url: first make it the library's new home
+    /// (config::CreateHome), as the device that starts a library does.
+    bool create_home = false;
     /// Edits the configuration each time the manager asks for it.
     std::function<void(config::Config&)> on_config;
   };

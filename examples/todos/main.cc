@@ -19,6 +19,9 @@
 #include "coven/library.h"
 #include "coven/secret_input.h"
 #include "todo_store.h"
+#ifdef COVEN_WITH_HUB
+#include "coven/hub_home.h"
+#endif
 
 namespace {
 
@@ -122,6 +125,9 @@ std::string NewId() {
 
 int main(int argc, char** argv) {
   coven::RegisterBuiltins();  // s3, webdav, rclone homes; the OS keyring
+#ifdef COVEN_WITH_HUB
+  coven::hub::RegisterHubHome();  // hub:// homes (coven-hub)
+#endif
   CLI::App app{
       "todos: a shared todo list synced by coven through a folder home"};
   app.require_subcommand(1);

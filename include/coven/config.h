@@ -17,6 +17,7 @@
 #include "coven/clock.h"
 #include "coven/entropy.h"
 #include "coven/home.h"
+#include "coven/home_url.h"
 #include "coven/status.h"
 
 namespace coven::config {
@@ -74,6 +75,10 @@ struct Config {
   /// Injected storage: when set, used instead of cloud_home (tests, custom
   /// homes).
   home::HomeRef home;
+  /// Who opens the home, for homes that authenticate (hub://): passed to
+  /// the home as HomeUrlContext::credentials. Null: SyncManager makes them
+  /// from its device's keys; a home opened without them can only probe.
+  home::HomeCredentialsRef home_credentials;
   /// Injected randomness; null means SystemEntropy.
   EntropyRef entropy;
   /// Hash (64 hex digits) of the library's genesis member-log entry, from an

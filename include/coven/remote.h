@@ -155,6 +155,20 @@ struct OverHomeOptions {
   std::uint64_t batch_bytes = 16ull << 20;
 };
 
+/// Implemented by a Home that has a native Remote (the hub's,
+/// coven/hub_home.h): RemoteFor then uses it instead of OverHome.
+class RemoteSource {
+ public:
+  virtual ~RemoteSource() = default;
+  /// The home's native Remote; the same one on every call, sharing the
+  /// home's connection. Never null.
+  virtual RemoteRef NativeRemote() = 0;
+};
+
+/// The Remote the engine uses for `home` (must not be null): the home's
+/// native one when it implements RemoteSource, else OverHome(home, options).
+RemoteRef RemoteFor(home::HomeRef home, OverHomeOptions options = {});
+
 /// The default Remote over any Home (shared ownership; must not be null).
 /// Heads and log objects are read with up to `parallel_reads` requests in
 /// flight; objects are returned in seq order whatever order they arrive in.

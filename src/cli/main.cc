@@ -6,6 +6,9 @@
 
 #include "cli/cli.h"
 #include "coven/builtins.h"
+#ifdef COVEN_WITH_HUB
+#include "coven/hub_home.h"
+#endif
 
 namespace coven::cli {
 
@@ -101,6 +104,9 @@ int UnknownCommand(const CLI::App& app, const std::string& name) {
 
 int main(int argc, char** argv) {
   coven::RegisterBuiltins();  // s3, webdav, rclone homes; the OS keyring
+#ifdef COVEN_WITH_HUB
+  coven::hub::RegisterHubHome();  // hub:// homes (coven-hub)
+#endif
   CLI::App app{
       "coven: end-to-end encrypted multi-writer sync for your SQLite "
       "database.\n"

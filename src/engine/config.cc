@@ -121,6 +121,7 @@ Result<home::HomeRef> OpenHome(const Config& config, clock::ClockRef clock) {
   home::HomeUrlContext context;
   context.clock = std::move(clock);
   context.entropy = config.entropy;
+  context.credentials = config.home_credentials;
   return home::OpenHomeUrl(url, context);
 }
 
@@ -135,7 +136,10 @@ Status CreateHome(const Config& config, std::string_view library_id) {
                              home::FolderHome::OpenOrCreate(url.substr(7)));
       home = std::move(folder);
     } else {
-      COVEN_ASSIGN_OR_RETURN(home, home::OpenHomeUrl(url));
+      home::HomeUrlContext context;
+      context.entropy = config.entropy;
+      context.credentials = config.home_credentials;
+      COVEN_ASSIGN_OR_RETURN(home, home::OpenHomeUrl(url, context));
     }
   }
   return sync::MarkNewHome(*home, library_id);

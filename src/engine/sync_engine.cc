@@ -39,7 +39,7 @@ Result<std::unique_ptr<SyncEngine>> SyncEngine::Open(
   engine->clock_ = std::move(clock);
   engine->options_ = std::move(options);
   engine->remote_ = engine->options_.remote ? engine->options_.remote
-                                            : remote::OverHome(engine->home_);
+                                            : remote::RemoteFor(engine->home_);
   engine->device_ = crypto::DeviceIdFor(engine->identity_.signer.public_key());
   sqlite3* conn = engine->conn_;
 

@@ -74,7 +74,7 @@ struct EngineOptions {
   /// are passed over instead of waited for.
   bool history_before_join = true;
   /// How heads and log objects are exchanged with the home; null:
-  /// remote::OverHome(home).
+  /// remote::RemoteFor(home) (the home's native Remote, else OverHome).
   remote::RemoteRef remote;
 };
 

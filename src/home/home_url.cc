@@ -86,7 +86,9 @@ Result<HomeRef> OpenHomeUrl(std::string_view url,
         "\" (registered: " + SchemeList() +
         "); the s3, webdav, webdavs and rclone homes come with coven::coven: "
         "link it and call coven::RegisterBuiltins() once at start "
-        "(coven/builtins.h); other schemes register with "
+        "(coven/builtins.h); hub:// comes with coven::hub: link it and call "
+        "coven::hub::RegisterHubHome() (coven/hub_home.h); other schemes "
+        "register with "
         "coven::home::RegisterHome (coven/home_registry.h)");
   }
   return opener(std::move(parsed), context);

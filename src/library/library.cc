@@ -20,6 +20,7 @@
 #include "library/key_custody_config.h"
 #include "library/library_codes.h"
 #include "members/member_identity.h"
+#include "sync/home_credentials.h"
 #include "sync/home_marker.h"
 
 namespace coven::library {
@@ -269,6 +270,11 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
   }
   COVEN_RETURN_IF_ERROR(
       keys_ok(key_service.get_or_create_device_key().status()));
+  // From here on the device has its keys: a home that authenticates (the
+  // hub) registers it with them. The checks above ran without (a hub home
+  // answers them anonymously).
+  COVEN_ASSIGN_OR_RETURN(config.home_credentials,
+                         sync::CredentialsFromKeyService(key_service));
   if (!location) {
     // Starting a library: the one moment its home is made.
     COVEN_RETURN_IF_ERROR(config::CreateHome(config, settings.library_id));

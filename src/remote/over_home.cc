@@ -160,4 +160,11 @@ RemoteRef OverHome(home::HomeRef home, OverHomeOptions options) {
   return std::make_shared<HomeRemote>(std::move(home), options);
 }
 
+RemoteRef RemoteFor(home::HomeRef home, OverHomeOptions options) {
+  if (auto* source = dynamic_cast<RemoteSource*>(home.get())) {
+    return source->NativeRemote();
+  }
+  return OverHome(std::move(home), options);
+}
+
 }  // namespace coven::remote

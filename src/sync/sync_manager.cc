@@ -9,6 +9,7 @@
 #include "db/sql.h"
 #include "engine/sync_engine.h"
 #include "sync/backoff.h"
+#include "sync/home_credentials.h"
 #include "sync/sync_manager_impl.h"
 
 namespace coven::sync::sync_manager {
@@ -101,8 +102,21 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
 
   impl->db = db;
   impl->library_id = key_service.library_id();
+  // A home that authenticates (hub://) proves who asks with this device's
+  // keys, unless the host gave credentials of its own.
+  config::Config home_config = impl->config;
+  if (!home_config.home_credentials) {
+    home_config.home_credentials =
+        CredentialsFromKeys(identity.signer, identity.member);
+  }
   COVEN_ASSIGN_OR_RETURN(home::HomeRef home,
-                         config::OpenHome(impl->config, clock));
+                         config::OpenHome(home_config, clock));
+  // A home with a native Remote (the hub's) exchanges heads and log objects
+  // through it, past the guard below (every round checks the guard first).
+  remote::RemoteRef native_remote;
+  if (dynamic_cast<remote::RemoteSource*>(home.get()) != nullptr) {
+    native_remote = remote::RemoteFor(home);
+  }
   // A home named by the configuration must be there and be this library's
   // before anything is read from it or written to it; an injected home is
   // the caller's business.
@@ -123,6 +137,7 @@ Result<std::unique_ptr<SyncManager>> SyncManager::Create(
   engine_options.max_payload_bytes = impl->config.max_payload_bytes;
   engine_options.audit_interval_ms = impl->config.audit_interval_ms;
   engine_options.history_before_join = impl->config.history_before_join;
+  engine_options.remote = std::move(native_remote);
   COVEN_ASSIGN_OR_RETURN(
       impl->engine, engine::SyncEngine::Open(std::move(db), std::move(home),
                                              std::move(identity), clock,

@@ -1,0 +1,199 @@
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "home/home_layout.h"
+#include "home/read_limits.h"
+#include "hub/client/hub_home_impl.h"
+#include "hub/client/hub_push.h"
+#include "hub/client/hub_remote.h"
+
+namespace coven::hub::client {
+namespace {
+
+// ListObjects' largest page.
+constexpr std::size_t kMaxListPage = 1000;
+
+Bytes ToBytes(const std::string& data) {
+  return Bytes(data.begin(), data.end());
+}
+
+}  // namespace
+
+HubHome::HubHome(std::shared_ptr<HubSession> session)
+    : session_(std::move(session)) {}
+
+home::Capabilities HubHome::capabilities() const {
+  home::Capabilities caps;
+  caps.conditional_create = home::CreateSupport::kNative;
+  caps.atomic_replace = true;
+  caps.range_reads = false;
+  caps.server_sorted_list = true;
+  caps.server_paged_list = true;
+  caps.parallel_reads = 8;
+  return caps;
+}
+
+remote::RemoteRef HubHome::NativeRemote() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!remote_) remote_ = MakeHubRemote(session_);
+  return remote_;
+}
+
+Status HubHome::PushOne(std::string_view path, ByteView data, bool as_head,
+                        bool create) {
+  const std::string what =
+      std::string(create ? "create " : "replace ") + std::string(path);
+  if (!home::IsValidPath(path)) {
+    return InvalidArgumentError(Describe() + ": " + what +
+                                ": not a valid home path");
+  }
+  std::vector<remote::Outgoing> objects;
+  std::optional<remote::Outgoing> head;
+  if (as_head) {
+    head = remote::Outgoing{std::string(path), data};
+  } else {
+    objects.push_back(remote::Outgoing{std::string(path), data});
+  }
+  COVEN_ASSIGN_OR_RETURN(PushOutcome pushed,
+                         PushObjects(*session_, what, objects, head));
+  if (create && !as_head && pushed.reply.stored() == 0 && !pushed.retried) {
+    // The hub holds these very bytes, from before this call.
+    return AlreadyExistsError(Describe() + ": " + std::string(path) +
+                              " already exists");
+  }
+  return Status::Ok();
+}
+
+Status HubHome::Create(std::string_view path, ByteView data) {
+  const bool own_head = session_->has_credentials() &&
+                        path == home::layout::HeadPath(session_->own_device());
+  if (own_head) {
+    // The hub replaces heads; create-once is checked first (only this
+    // device writes its head, so nobody races it).
+    Result<Bytes> existing = Get(path, home::kMaxHeadBytes);
+    if (existing.ok() ||
+        existing.status().code() == StatusCode::kResourceExhausted) {
+      return AlreadyExistsError(Describe() + ": " + std::string(path) +
+                                " already exists");
+    }
+    if (existing.status().code() != StatusCode::kNotFound) {
+      return existing.status();
+    }
+  }
+  return PushOne(path, data, own_head, /*create=*/true);
+}
+
+Status HubHome::Replace(std::string_view path, ByteView data) {
+  if (!session_->has_credentials()) {
+    return session_->NeedsKey("replace " + std::string(path));
+  }
+  if (path != home::layout::HeadPath(session_->own_device())) {
+    return PermissionDeniedError(
+        Describe() + ": replace " + std::string(path) +
+        ": the hub replaces only this device's own head (" +
+        home::layout::HeadPath(session_->own_device()) +
+        "); every other object is written once");
+  }
+  return PushOne(path, data, /*as_head=*/true, /*create=*/false);
+}
+
+Result<Bytes> HubHome::Get(std::string_view path, std::uint64_t max_bytes) {
+  if (path == home::layout::kMarker) {
+    COVEN_ASSIGN_OR_RETURN(v1::ProbeReply probe, session_->Probe());
+    if (!probe.exists() || !probe.has_marker()) {
+      return NotFoundError(Describe() + ": " + std::string(path) +
+                           (probe.exists() ? " not found"
+                                           : " not found: the space does not "
+                                             "exist (yet)"));
+    }
+    if (probe.marker().size() > max_bytes) {
+      return home::TooLargeError(Describe(), path, probe.marker().size(),
+                                 max_bytes);
+    }
+    return ToBytes(probe.marker());
+  }
+  v1::GetObjectRequest request;
+  request.set_path(std::string(path));
+  // 0 would mean "the hub's limit".
+  request.set_max_bytes(std::max<std::uint64_t>(max_bytes, 1));
+  v1::GetObjectReply reply;
+  Status status = session_->Call(
+      "get " + std::string(path), true, [&](grpc::ClientContext& context) {
+        return session_->stub().GetObject(&context, request, &reply);
+      });
+  if (status.code() == StatusCode::kResourceExhausted) {
+    return home::TooLargeError(Describe(), path, std::nullopt, max_bytes);
+  }
+  COVEN_RETURN_IF_ERROR(status);
+  if (reply.data().size() > max_bytes) {
+    return home::TooLargeError(Describe(), path, reply.data().size(),
+                               max_bytes);
+  }
+  return ToBytes(reply.data());
+}
+
+Result<Bytes> HubHome::GetRange(std::string_view path, std::uint64_t offset,
+                                std::uint64_t length) {
+  v1::GetObjectRequest request;
+  request.set_path(std::string(path));
+  v1::GetObjectReply reply;
+  COVEN_RETURN_IF_ERROR(session_->Call(
+      "get " + std::string(path), true, [&](grpc::ClientContext& context) {
+        return session_->stub().GetObject(&context, request, &reply);
+      }));
+  const std::uint64_t size = reply.data().size();
+  if (offset > size || length > size - offset) {
+    return OutOfRangeError(Describe() + ": " + std::string(path) + " is " +
+                           std::to_string(size) + " bytes; the range " +
+                           std::to_string(offset) + "+" +
+                           std::to_string(length) + " passes its end");
+  }
+  const auto* begin =
+      reinterpret_cast<const std::uint8_t*>(reply.data().data());
+  return Bytes(begin + offset, begin + offset + length);
+}
+
+Result<home::ListPage> HubHome::List(std::string_view prefix,
+                                     std::string_view start_after,
+                                     std::size_t max_keys) {
+  home::ListPage page;
+  if (!session_->has_credentials()) {
+    // Without a key the hub says only whether the space exists; one that
+    // does not holds nothing.
+    COVEN_ASSIGN_OR_RETURN(v1::ProbeReply probe, session_->Probe());
+    if (!probe.exists()) return page;
+    return session_->NeedsKey("list " + std::string(prefix));
+  }
+  std::string after(start_after);
+  while (page.objects.size() < max_keys) {
+    v1::ListObjectsRequest request;
+    request.set_prefix(std::string(prefix));
+    request.set_start_after(after);
+    request.set_limit(static_cast<std::uint32_t>(
+        std::min(max_keys - page.objects.size(), kMaxListPage)));
+    v1::ListObjectsReply reply;
+    COVEN_RETURN_IF_ERROR(session_->Call(
+        "list " + std::string(prefix), true, [&](grpc::ClientContext& context) {
+          return session_->stub().ListObjects(&context, request, &reply);
+        }));
+    for (const v1::ObjectInfo& info : reply.objects()) {
+      page.objects.push_back(home::ObjectInfo{info.path(), info.size()});
+    }
+    page.truncated = reply.truncated();
+    if (!reply.truncated()) break;
+    if (reply.objects().empty()) {
+      return UnavailableError(Describe() + ": list " + std::string(prefix) +
+                              ": the hub said more follow but sent none");
+    }
+    after = page.objects.back().path;
+  }
+  return page;
+}
+
+Status HubHome::Delete(std::string_view path) {
+  return UnimplementedError(Describe() + ": delete " + std::string(path) +
+                            ": a hub never deletes objects");
+}
+
+}  // namespace coven::hub::client

@@ -1,0 +1,98 @@
+#include "hub/hub_server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "coven/hub/v1/hub.grpc.pb.h"
+
+namespace coven::testing {
+namespace {
+
+// True once the hub at `port` answers Probe.
+bool Answers(int port) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = hub::v1::Hub::NewStub(channel);
+  hub::v1::ProbeRequest request;
+  request.set_space("probe");
+  hub::v1::ProbeReply reply;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(500));
+  return stub->Probe(&context, request, &reply).ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HubServer>> HubServer::Start() {
+  std::unique_ptr<HubServer> server(new HubServer());
+  server->dir_ = std::make_unique<TempDir>("hub");
+  if (server->dir_->path().empty()) {
+    return UnavailableError("cannot create a scratch folder for coven-hub");
+  }
+  util::ChildProcessOptions options;
+  // COVEN_TEST_HUB_PROGRAM runs the suite against another coven-hub.
+  const char* program = std::getenv("COVEN_TEST_HUB_PROGRAM");
+  options.argv = {program != nullptr && *program != '\0'
+                      ? std::string(program)
+                      : std::string(COVEN_BINARY_DIR) + "/coven-hub",
+                  "--data-dir",
+                  server->dir_->path(),
+                  "--listen",
+                  "127.0.0.1:0",
+                  "--plaintext"};
+  // The hub binds a free port and logs "event=serving ... port=N".
+  options.port_marker = " port=";
+  options.stop_with_starting_thread = true;
+  COVEN_ASSIGN_OR_RETURN(server->process_,
+                         util::ChildProcess::Start(std::move(options)));
+  server->port_ = server->process_->port();
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!Answers(server->port_)) {
+    if (!server->process_->running() ||
+        std::chrono::steady_clock::now() > until) {
+      return UnavailableError("coven-hub does not answer Probe; its output:\n" +
+                              server->process_->output_tail());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return server;
+}
+
+HubServer::~HubServer() {
+  if (process_) process_->Stop();
+}
+
+std::string HubServer::Url(std::string_view space,
+                           std::string_view params) const {
+  return "hub://127.0.0.1:" + std::to_string(port_) + "/" + std::string(space) +
+         "?plaintext=1" + std::string(params);
+}
+
+HubServer* SharedHub() {
+  static HubServer* const shared = [] {
+    Result<std::unique_ptr<HubServer>> started = HubServer::Start();
+    if (!started.ok()) {
+      ADD_FAILURE() << "coven-hub: " << started.status().ToString();
+      return static_cast<HubServer*>(nullptr);
+    }
+    return started->release();  // Stopped at exit by its process group.
+  }();
+  if (shared == nullptr) ADD_FAILURE() << "coven-hub did not start";
+  return shared;
+}
+
+std::string UniqueSpace(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  return "t-" + tag + "-" + std::to_string(::getpid()) + "-" +
+         std::to_string(counter++);
+}
+
+}  // namespace coven::testing

@@ -1,0 +1,47 @@
+// A real coven-hub for the hub home's tests: the build's coven-hub program
+// (or the one COVEN_TEST_HUB_PROGRAM names) on 127.0.0.1 with a free port,
+// plaintext, storing into a scratch folder, stopped when the object is
+// destroyed (or at exit for the shared one).
+#ifndef COVEN_TESTS_HUB_HUB_SERVER_H_
+#define COVEN_TESTS_HUB_HUB_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "coven/status.h"
+#include "test_servers.h"
+#include "util/child_process.h"
+
+namespace coven::testing {
+
+class HubServer {
+ public:
+  /// Starts coven-hub and waits until it answers Probe. Errors: the
+  /// program's (missing, exited, silent), with the tail of its output.
+  static Result<std::unique_ptr<HubServer>> Start();
+  ~HubServer();
+
+  int port() const { return port_; }
+  /// "hub://127.0.0.1:PORT/SPACE?plaintext=1" plus `params` ("&a=b...").
+  std::string Url(std::string_view space, std::string_view params = {}) const;
+  util::ChildProcess& process() { return *process_; }
+
+ private:
+  HubServer() = default;
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<util::ChildProcess> process_;
+  int port_ = 0;
+};
+
+/// A process-wide hub, started on first use; fails the calling test and
+/// returns null if it cannot start. Give every test a space of its own
+/// (UniqueSpace).
+HubServer* SharedHub();
+
+/// A fresh space name: "t-<tag>-<pid>-<counter>" in lower case.
+std::string UniqueSpace(const std::string& tag);
+
+}  // namespace coven::testing
+
+#endif  // COVEN_TESTS_HUB_HUB_SERVER_H_
