@@ -79,19 +79,3 @@ coven_library(coven_hub_client hub ${COVEN_HUB_CLIENT_SOURCES})
 target_link_libraries(coven_hub_client PUBLIC coven_core
                       PRIVATE coven_hub_proto PkgConfig::SODIUM Threads::Threads)
 endif()
-
-# The hub's server tests alone, for quick runs while working on the hub
-# (`ninja coven_hub_quick_tests`; not built by default: coven_tests runs them).
-if(COVEN_BUILD_TESTS AND TARGET coven_hub_server)
-  find_package(GTest REQUIRED)
-  file(GLOB COVEN_HUB_QUICK_TESTS CONFIGURE_DEPENDS
-       ${PROJECT_SOURCE_DIR}/tests/hub/hub_*_test.cc)
-  add_executable(coven_hub_quick_tests EXCLUDE_FROM_ALL ${COVEN_HUB_QUICK_TESTS}
-                 ${PROJECT_SOURCE_DIR}/tests/hub/postgres_server.cc)
-  target_include_directories(coven_hub_quick_tests PRIVATE
-                             ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
-  target_compile_definitions(coven_hub_quick_tests PRIVATE
-                             COVEN_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  target_link_libraries(coven_hub_quick_tests PRIVATE coven_hub_server
-                        coven::testing GTest::gtest GTest::gtest_main)
-endif()

@@ -48,7 +48,7 @@ class HubSyncTest : public ::testing::Test {
   std::shared_ptr<ManualClock> clock_;
 };
 
-TEST_F(HubSyncTest, DISABLED_TwoDevicesSyncBothWays) {
+TEST_F(HubSyncTest, TwoDevicesSyncBothWays) {
   auto a = Device(1, /*first=*/true);
   ASSERT_NE(a, nullptr);
   a->Exec("INSERT INTO todos VALUES('t1', 'from a', 0, coven_hlc())");
@@ -70,7 +70,7 @@ TEST_F(HubSyncTest, DISABLED_TwoDevicesSyncBothWays) {
       << a->manager().status().last_error;
 }
 
-TEST_F(HubSyncTest, DISABLED_BackgroundLoopWakesOnAnotherDevicesPush) {
+TEST_F(HubSyncTest, BackgroundLoopWakesOnAnotherDevicesPush) {
   auto a = Device(3, /*first=*/true);
   ASSERT_NE(a, nullptr);
   a->Sync();
