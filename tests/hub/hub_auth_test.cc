@@ -156,7 +156,8 @@ TEST_F(HubAuthTest, RemovedDeviceIsRefusedAtOnceWithItsOldToken) {
   ASSERT_TRUE(d2.ok()) << d2.status().ToString();
   ASSERT_TRUE(PushAs(*d2, {Obj(LogPathOf("alice.d2", 1), "o1")}).ok());
   chain.RemoveDevice("alice.d1", "alice", "alice.d2", 2);
-  auto removed = PushAs(alice, {Obj(members::MemberEntryPath(3), Str(chain.slot(3)))});
+  auto removed =
+      PushAs(alice, {Obj(members::MemberEntryPath(3), Str(chain.slot(3)))});
   ASSERT_TRUE(removed.ok()) << removed.status().ToString();
   // The old token still has time left, but the member log says no.
   auto caller = Auth(*d2);
@@ -183,7 +184,8 @@ TEST_F(HubAuthTest, NobodyWritesIntoAnotherAuthorsLogOrHead) {
 
 TEST_F(HubAuthTest, ReaderCannotWriteALog) {
   Chain chain;
-  chain.Genesis().AddMember("alice.d1", "carol", MemberRole::Reader, "carol.d1");
+  chain.Genesis().AddMember("alice.d1", "carol", MemberRole::Reader,
+                            "carol.d1");
   Found("todos", chain);
   auto carol = Register("todos", "carol.d1");
   ASSERT_TRUE(carol.ok());
@@ -221,8 +223,8 @@ TEST_F(HubAuthTest, FounderMayOnlyWriteAGenesisNamingItself) {
   ASSERT_TRUE(founder.ok());
   Chain chain;
   chain.Genesis("bob.d1", "bob", "bob.d1", 1);
-  auto pushed = PushAs(*founder, {Obj(members::MemberEntryPath(1),
-                                      Str(chain.slot(1)))});
+  auto pushed =
+      PushAs(*founder, {Obj(members::MemberEntryPath(1), Str(chain.slot(1)))});
   EXPECT_EQ(pushed.status().code(), StatusCode::kPermissionDenied);
   auto log = PushAs(*founder, {Obj(LogPathOf("alice.d1", 1), "x")});
   EXPECT_EQ(log.status().code(), StatusCode::kPermissionDenied);
@@ -239,8 +241,9 @@ TEST_F(HubAuthTest, EnrollingDeviceAppendsItsOwnAddDevice) {
   auto enrolling = Register("todos", "bob.d2", std::string("bob"));
   ASSERT_TRUE(enrolling.ok()) << enrolling.status().ToString();
   EXPECT_EQ(Auth(*enrolling)->access, server::Access::kEnrolling);
-  EXPECT_EQ(PushAs(*enrolling, {Obj(LogPathOf("bob.d2", 1), "x")}).status().code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      PushAs(*enrolling, {Obj(LogPathOf("bob.d2", 1), "x")}).status().code(),
+      StatusCode::kPermissionDenied);
   chain.AddDevice("bob", "bob", "bob.d2");
   ASSERT_TRUE(
       PushAs(*enrolling, {Obj(members::MemberEntryPath(3), Str(chain.slot(3)))})
@@ -255,16 +258,16 @@ TEST_F(HubAuthTest, RetriedPushIsStoredOnceAndAForkIsRefused) {
   Chain chain;
   chain.Genesis();
   const std::string alice = Found("todos", chain);
-  auto first = PushAs(alice,
-                      {Obj(LogPathOf("alice.d1", 1), "a"),
-                       Obj(LogPathOf("alice.d1", 2), "b")},
-                      Obj(HeadPathOf("alice.d1"), "head2"));
+  auto first = PushAs(
+      alice,
+      {Obj(LogPathOf("alice.d1", 1), "a"), Obj(LogPathOf("alice.d1", 2), "b")},
+      Obj(HeadPathOf("alice.d1"), "head2"));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->stored(), 2u);
-  auto retry = PushAs(alice,
-                      {Obj(LogPathOf("alice.d1", 1), "a"),
-                       Obj(LogPathOf("alice.d1", 2), "b")},
-                      Obj(HeadPathOf("alice.d1"), "head2"));
+  auto retry = PushAs(
+      alice,
+      {Obj(LogPathOf("alice.d1", 1), "a"), Obj(LogPathOf("alice.d1", 2), "b")},
+      Obj(HeadPathOf("alice.d1"), "head2"));
   ASSERT_TRUE(retry.ok()) << retry.status().ToString();
   EXPECT_EQ(retry->stored(), 0u);
   EXPECT_EQ(retry->already_had(), 2u);

@@ -1,9 +1,8 @@
 // kill -9 of the coven-hub program under load: no acknowledged object is
 // lost, none is stored twice, and clients resume on their own once it is
 // back (claw-sync scenarios 9 and 10: hub down, crash after commit).
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -21,8 +20,11 @@ using SteadyClock = std::chrono::steady_clock;
 Result<std::unique_ptr<util::ChildProcess>> StartHub(const std::string& data,
                                                      int port) {
   util::ChildProcessOptions options;
-  options.argv = {std::string(COVEN_BINARY_DIR) + "/coven-hub", "--data-dir",
-                  data, "--listen", "127.0.0.1:" + std::to_string(port),
+  options.argv = {std::string(COVEN_BINARY_DIR) + "/coven-hub",
+                  "--data-dir",
+                  data,
+                  "--listen",
+                  "127.0.0.1:" + std::to_string(port),
                   "--plaintext"};
   options.port_marker = " port=";
   options.stop_with_starting_thread = true;
@@ -58,10 +60,11 @@ TEST(HubCrashTest, Kill9UnderLoadLosesNothingAcknowledgedAndClientsResume) {
       while (!stop.load()) {
         // The same bytes again after a failure: the hub must take a retry
         // of what it stored before the crash as already had.
-        grpc::Status status = own.Push(
-            tokens[w],
-            {{WireClient::LogPath(name, seq + 1), name + "#" + std::to_string(seq + 1)}},
-            WireClient::HeadPath(name), "head " + std::to_string(seq + 1));
+        grpc::Status status = own.Push(tokens[w],
+                                       {{WireClient::LogPath(name, seq + 1),
+                                         name + "#" + std::to_string(seq + 1)}},
+                                       WireClient::HeadPath(name),
+                                       "head " + std::to_string(seq + 1));
         if (status.ok()) {
           acked[w] = ++seq;
         } else {
@@ -100,9 +103,10 @@ TEST(HubCrashTest, Kill9UnderLoadLosesNothingAcknowledgedAndClientsResume) {
   for (int w = 0; w < kWriters; ++w) {
     const std::string name = "alice.d" + std::to_string(w + 1);
     std::vector<v1::PulledObject> objects;
-    ASSERT_TRUE(client.Pull(tokens[0], WireClient::DeviceId(name), 0, &objects)
-                    .ok());
-    ASSERT_GE(objects.size(), acked[w].load()) << name << ": acknowledged objects lost";
+    ASSERT_TRUE(
+        client.Pull(tokens[0], WireClient::DeviceId(name), 0, &objects).ok());
+    ASSERT_GE(objects.size(), acked[w].load())
+        << name << ": acknowledged objects lost";
     for (std::size_t i = 0; i < objects.size(); ++i) {
       EXPECT_EQ(objects[i].seq(), i + 1);
       EXPECT_EQ(objects[i].data(), name + "#" + std::to_string(i + 1));

@@ -8,9 +8,9 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <tuple>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "hub/server/hub_server.h"
 #include "hub_test_util.h"
@@ -68,12 +68,12 @@ TEST_F(HubScaleOutTest, AHintCrossesHubProcesses) {
   std::vector<double> latencies;
   for (std::uint64_t seq = 1; seq <= 10; ++seq) {
     const auto start = SteadyClock::now();
-    ASSERT_TRUE(hub(0).Push(d1, {{WireClient::LogPath("alice.d1", seq), "x"}})
-                    .ok());
+    ASSERT_TRUE(
+        hub(0).Push(d1, {{WireClient::LogPath("alice.d1", seq), "x"}}).ok());
     ASSERT_TRUE(reader->Read(&hint));
-    latencies.push_back(std::chrono::duration<double, std::milli>(
-                            SteadyClock::now() - start)
-                            .count());
+    latencies.push_back(
+        std::chrono::duration<double, std::milli>(SteadyClock::now() - start)
+            .count());
     ASSERT_GE(hint.heads_size(), 1);
     EXPECT_EQ(hint.heads(hint.heads_size() - 1).log_seq(), seq);
   }
@@ -111,16 +111,16 @@ TEST_F(HubScaleOutTest, ConcurrentPushesThroughTwoHubsNoReaderSkips) {
       std::uint64_t seq = 0;
       int turn = a;
       while (seq < kObjects) {
-        const std::uint64_t n = std::min<std::uint64_t>(1 + turn % 5, kObjects - seq);
+        const std::uint64_t n =
+            std::min<std::uint64_t>(1 + turn % 5, kObjects - seq);
         WireClient::Objects batch;
         for (std::uint64_t i = 1; i <= n; ++i) {
           batch.push_back({WireClient::LogPath(name, seq + i),
                            name + "#" + std::to_string(seq + i)});
         }
         v1::PushReply reply;
-        grpc::Status status = hub(turn).Push(tokens[a - 1], batch,
-                                             WireClient::HeadPath(name),
-                                             "head", &reply);
+        grpc::Status status = hub(turn).Push(
+            tokens[a - 1], batch, WireClient::HeadPath(name), "head", &reply);
         if (!status.ok()) {
           ++failures;
           ADD_FAILURE() << name << ": " << status.error_message();
@@ -128,9 +128,8 @@ TEST_F(HubScaleOutTest, ConcurrentPushesThroughTwoHubsNoReaderSkips) {
         }
         if (turn % 3 == 0) {
           // The reply was "lost": the retry goes through the other hub.
-          status = hub(turn + 1).Push(tokens[a - 1], batch,
-                                      WireClient::HeadPath(name), "head",
-                                      &reply);
+          status = hub(turn + 1).Push(
+              tokens[a - 1], batch, WireClient::HeadPath(name), "head", &reply);
           EXPECT_TRUE(status.ok()) << status.error_message();
           EXPECT_EQ(reply.stored(), 0u);
           EXPECT_EQ(reply.already_had(), n);
@@ -157,7 +156,8 @@ TEST_F(HubScaleOutTest, ConcurrentPushesThroughTwoHubsNoReaderSkips) {
               token, WireClient::DeviceId(name), cursor, &objects, 50);
           ASSERT_TRUE(status.ok()) << status.error_message();
           for (const v1::PulledObject& object : objects) {
-            ASSERT_EQ(object.seq(), cursor + 1) << "reader " << r << " skipped in " << name;
+            ASSERT_EQ(object.seq(), cursor + 1)
+                << "reader " << r << " skipped in " << name;
             ASSERT_EQ(object.data(), name + "#" + std::to_string(object.seq()));
             cursor = object.seq();
           }
@@ -191,9 +191,8 @@ TEST_F(HubScaleOutTest, OneAuthorThroughBothHubsAtOnceIsStoredOnce) {
     }
     v1::PushReply replies[2];
     grpc::Status statuses[2];
-    std::thread other([&] {
-      statuses[1] = hub(1).Push(token, batch, "", "", &replies[1]);
-    });
+    std::thread other(
+        [&] { statuses[1] = hub(1).Push(token, batch, "", "", &replies[1]); });
     statuses[0] = hub(0).Push(token, batch, "", "", &replies[0]);
     other.join();
     ASSERT_TRUE(statuses[0].ok()) << statuses[0].error_message();
@@ -202,7 +201,8 @@ TEST_F(HubScaleOutTest, OneAuthorThroughBothHubsAtOnceIsStoredOnce) {
     EXPECT_EQ(replies[0].already_had() + replies[1].already_had(), 3u);
   }
   std::vector<v1::PulledObject> objects;
-  ASSERT_TRUE(hub(1).Pull(token, WireClient::DeviceId("alice.d1"), 0, &objects).ok());
+  ASSERT_TRUE(
+      hub(1).Pull(token, WireClient::DeviceId("alice.d1"), 0, &objects).ok());
   ASSERT_EQ(objects.size(), 60u);
   for (std::size_t i = 0; i < objects.size(); ++i) {
     EXPECT_EQ(objects[i].seq(), i + 1);
@@ -233,7 +233,8 @@ TEST_F(HubScaleOutTest, PostgresKilledUnderLoadLosesNoAcknowledgedObject) {
       std::uint64_t seq = 0;
       while (!stop.load()) {
         grpc::Status status = hub(index).Push(
-            token, {{WireClient::LogPath(name, seq + 1), std::to_string(seq + 1)}});
+            token,
+            {{WireClient::LogPath(name, seq + 1), std::to_string(seq + 1)}});
         {
           std::lock_guard<std::mutex> lock(codes_mutex);
           ++codes[name][status.error_code()];

@@ -1,5 +1,7 @@
 // coven-hub over gRPC, in process on 127.0.0.1: live delivery, removal
 // closing streams, limits, paging, shutdown, refusals on the wire.
+#include "hub/server/hub_server.h"
+
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -8,7 +10,6 @@
 
 #include "coven/hlc.h"
 #include "coven/hub/v1/hub.grpc.pb.h"
-#include "hub/server/hub_server.h"
 #include "hub_test_util.h"
 #include "wire_client.h"
 
@@ -89,7 +90,8 @@ TEST_F(HubServerTest, ACommitReachesASubscriberWithin100Ms) {
   const std::string alice = Found("todos", chain);
   const std::string bob = Register("todos", "bob.d1");
   auto context = Context(bob);
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
   auto reader = stub()->Subscribe(context.get(), pb::SubscribeRequest());
   pb::Hint hint;
   ASSERT_TRUE(reader->Read(&hint));  // the first hint: the current state
@@ -118,12 +120,14 @@ TEST_F(HubServerTest, RemovingADeviceClosesItsStream) {
   const std::string alice = Found("todos", chain);
   const std::string d2 = Register("todos", "alice.d2");
   auto context = Context(d2);
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
   auto reader = stub()->Subscribe(context.get(), pb::SubscribeRequest());
   pb::Hint hint;
   ASSERT_TRUE(reader->Read(&hint));
   chain.RemoveDevice("alice.d1", "alice", "alice.d2", 2);
-  ASSERT_TRUE(Push(alice, {{members::MemberEntryPath(3), Str(chain.slot(3))}}).ok());
+  ASSERT_TRUE(
+      Push(alice, {{members::MemberEntryPath(3), Str(chain.slot(3))}}).ok());
   const auto start = SteadyClock::now();
   while (reader->Read(&hint)) {
   }
@@ -185,7 +189,8 @@ TEST_F(HubServerTest, PushesBeyondTheConcurrencyLimitAreRefusedBeforeReading) {
   for (auto& writer : open) {
     writer->WritesDone();
     grpc::Status status = writer->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+    EXPECT_TRUE(status.ok())
+        << status.error_code() << " " << status.error_message();
   }
   // Once they ended, pushes are taken again.
   EXPECT_TRUE(Push(alice, {{LogPathOf("alice.d1", 1), "x"}}).ok());
@@ -197,7 +202,8 @@ TEST_F(HubServerTest, PullPagesAWholeLogInOrder) {
   const std::string alice = Found("todos", chain);
   std::vector<std::pair<std::string, std::string>> objects;
   for (std::uint64_t seq = 1; seq <= 600; ++seq) {
-    objects.push_back({LogPathOf("alice.d1", seq), "object " + std::to_string(seq)});
+    objects.push_back(
+        {LogPathOf("alice.d1", seq), "object " + std::to_string(seq)});
   }
   ASSERT_TRUE(Push(alice, objects).ok());
   pb::PullRequest request;

@@ -25,7 +25,9 @@ using members::testing::KeyPair;
 using server::Caller;
 using server::HubCore;
 
-inline std::string Str(const Bytes& b) { return std::string(b.begin(), b.end()); }
+inline std::string Str(const Bytes& b) {
+  return std::string(b.begin(), b.end());
+}
 inline ByteView View(const std::string& s) {
   return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
@@ -62,7 +64,8 @@ class HubCoreFixture : public ::testing::Test {
                                 std::make_shared<SeededEntropy>(42), {});
     ASSERT_TRUE(core.ok()) << core.status().ToString();
     core_ = std::move(*core);
-    core_->set_on_change([this](const store::Change& c) { changes_.push_back(c); });
+    core_->set_on_change(
+        [this](const store::Change& c) { changes_.push_back(c); });
   }
 
   /// Registers device `name` (member key of `member` too, when set) in
@@ -73,18 +76,18 @@ class HubCoreFixture : public ::testing::Test {
     const crypto::SigningKeyPair device = KeyPair(name);
     pb::ChallengeRequest ask;
     ask.set_space(space);
-    ask.set_device_public_key(Str(Bytes(device.public_key().begin(),
-                                        device.public_key().end())));
+    ask.set_device_public_key(
+        Str(Bytes(device.public_key().begin(), device.public_key().end())));
     COVEN_ASSIGN_OR_RETURN(pb::ChallengeReply challenge,
                            core_->GetChallenge(ask));
     return RegisterWith(space, device, challenge, member);
   }
 
-  Result<std::string> RegisterWith(const std::string& space,
-                                   const crypto::SigningKeyPair& device,
-                                   const pb::ChallengeReply& challenge,
-                                   const std::optional<std::string>& member,
-                                   const crypto::SigningKeyPair* signer = nullptr) {
+  Result<std::string> RegisterWith(
+      const std::string& space, const crypto::SigningKeyPair& device,
+      const pb::ChallengeReply& challenge,
+      const std::optional<std::string>& member,
+      const crypto::SigningKeyPair* signer = nullptr) {
     pb::RegisterRequest request;
     request.set_space(space);
     request.set_device_public_key(
@@ -101,11 +104,13 @@ class HubCoreFixture : public ::testing::Test {
         View(challenge.challenge()), member_key);
     const crypto::Signature signature =
         (signer ? *signer : device).Sign(ByteView(message.data(), 32));
-    request.set_device_signature(std::string(signature.begin(), signature.end()));
+    request.set_device_signature(
+        std::string(signature.begin(), signature.end()));
     if (member_pair) {
       request.set_member_public_key(
           std::string(member_key->begin(), member_key->end()));
-      const crypto::Signature s = member_pair->Sign(ByteView(message.data(), 32));
+      const crypto::Signature s =
+          member_pair->Sign(ByteView(message.data(), 32));
       request.set_member_signature(std::string(s.begin(), s.end()));
     }
     COVEN_ASSIGN_OR_RETURN(pb::RegisterReply reply,
@@ -138,16 +143,17 @@ class HubCoreFixture : public ::testing::Test {
     auto token = Register(space, "alice.d1");
     EXPECT_TRUE(token.ok()) << token.status().ToString();
     for (std::size_t slot = 1; slot <= chain.slots().size(); ++slot) {
-      auto pushed = PushAs(*token, {Obj(members::MemberEntryPath(slot),
-                                        Str(chain.slot(slot)))});
-      EXPECT_TRUE(pushed.ok()) << "slot " << slot << ": "
-                               << pushed.status().ToString();
+      auto pushed = PushAs(
+          *token, {Obj(members::MemberEntryPath(slot), Str(chain.slot(slot)))});
+      EXPECT_TRUE(pushed.ok())
+          << "slot " << slot << ": " << pushed.status().ToString();
     }
     return token.ok() ? *token : "";
   }
 
   static std::string LogPathOf(const std::string& device, std::uint64_t seq) {
-    return "log/" + DeviceIdToHex(crypto::DeviceIdFor(KeyPair(device).public_key())) +
+    return "log/" +
+           DeviceIdToHex(crypto::DeviceIdFor(KeyPair(device).public_key())) +
            "/" + DeviceIdToHex(seq);
   }
   static std::string HeadPathOf(const std::string& device) {

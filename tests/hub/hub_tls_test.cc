@@ -29,7 +29,8 @@ class HubTlsTest : public ::testing::Test {
     const std::string d = certs_.path();
     // A CA, and a server certificate for 127.0.0.1 signed by it.
     const std::string script =
-        "cd '" + d + "' && "
+        "cd '" + d +
+        "' && "
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
         "-nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=coven-test-ca "
         ">/dev/null 2>&1 && "

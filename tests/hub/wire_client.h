@@ -33,8 +33,8 @@ class WireClient {
 
   v1::Hub::Stub& stub() { return *stub_; }
 
-  static std::unique_ptr<grpc::ClientContext> Context(
-      const std::string& token, int seconds = 10) {
+  static std::unique_ptr<grpc::ClientContext> Context(const std::string& token,
+                                                      int seconds = 10) {
     auto context = std::make_unique<grpc::ClientContext>();
     if (!token.empty()) context->AddMetadata(wire::kTokenMetadata, token);
     context->set_deadline(std::chrono::system_clock::now() +
@@ -120,8 +120,7 @@ class WireClient {
 
   /// Pulls `author`'s objects after `after_seq` (one Pull call).
   grpc::Status Pull(const std::string& token, std::uint64_t author,
-                    std::uint64_t after_seq,
-                    std::vector<v1::PulledObject>* out,
+                    std::uint64_t after_seq, std::vector<v1::PulledObject>* out,
                     std::uint32_t max_objects = 0) {
     v1::PullRequest request;
     request.set_author(author);
@@ -142,8 +141,7 @@ class WireClient {
     return crypto::DeviceIdFor(members::testing::KeyPair(name).public_key());
   }
   static std::string LogPath(const std::string& device, std::uint64_t seq) {
-    return "log/" + DeviceIdToHex(DeviceId(device)) + "/" +
-           DeviceIdToHex(seq);
+    return "log/" + DeviceIdToHex(DeviceId(device)) + "/" + DeviceIdToHex(seq);
   }
   static std::string HeadPath(const std::string& device) {
     return "heads/" + DeviceIdToHex(DeviceId(device));

@@ -46,18 +46,20 @@ Access AccessOf(const members::MemberLog& log, const Key32& founder,
                 std::string* why) {
   if (log.size() == 0) {
     if (device == founder) return Access::kFounder;
-    *why = "this space is being created by another device (it has no member "
-           "log yet); choose another space name, or wait and ask its owner "
-           "for an invite";
+    *why =
+        "this space is being created by another device (it has no member "
+        "log yet); choose another space name, or wait and ask its owner "
+        "for an invite";
     return Access::kNone;
   }
   const members::MemberState& state = log.current();
   if (state.ResolveSigner(device).ok()) return Access::kDevice;
   if (const members::DeviceRecord* record = state.FindDevice(device)) {
     if (!record->active) {
-      *why = "this device was removed from the library at member-log "
-             "position " +
-             std::to_string(record->removed_at);
+      *why =
+          "this device was removed from the library at member-log "
+          "position " +
+          std::to_string(record->removed_at);
     } else {
       *why = "this device's member was removed from the library";
     }

@@ -20,8 +20,7 @@ std::optional<Key32> KeyFrom(const std::string& bytes) {
 }
 
 std::string Str(ByteView bytes) {
-  return std::string(reinterpret_cast<const char*>(bytes.data()),
-                     bytes.size());
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 std::string DeviceHex(const Key32& key) {
@@ -43,9 +42,9 @@ Result<std::unique_ptr<HubCore>> HubCore::Create(store::StoreRef store,
     random->Fill(fresh);
     return fresh;
   }));
-  return std::unique_ptr<HubCore>(new HubCore(
-      std::move(store), std::move(clock), std::move(entropy),
-      std::move(options), key));
+  return std::unique_ptr<HubCore>(
+      new HubCore(std::move(store), std::move(clock), std::move(entropy),
+                  std::move(options), key));
 }
 
 HubCore::HubCore(store::StoreRef store, clock::ClockRef clock,
@@ -74,8 +73,8 @@ void HubCore::Log(const std::string& line) const {
 Status HubCore::Refuse(const Caller& caller, const std::string& what,
                        Status status) {
   Log("event=security_refused space=" + caller.space +
-      " device=" + DeviceIdToHex(caller.device_id) + " access=" +
-      std::string(AccessName(caller.access)) + " what=\"" + what +
+      " device=" + DeviceIdToHex(caller.device_id) +
+      " access=" + std::string(AccessName(caller.access)) + " what=\"" + what +
       "\" code=" + std::string(StatusCodeName(status.code())));
   return status;
 }
@@ -160,8 +159,8 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   const auto message =
       wire::RegistrationMessage(hub_id_, request.space(), *device,
                                 ByteView(challenge_bytes->data(), 32), member);
-  auto signature_of = [](const std::string& bytes)
-      -> std::optional<crypto::Signature> {
+  auto signature_of =
+      [](const std::string& bytes) -> std::optional<crypto::Signature> {
     if (bytes.size() != 64) return std::nullopt;
     crypto::Signature s;
     std::copy(bytes.begin(), bytes.end(), s.begin());
@@ -177,10 +176,9 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
     auto member_signature = signature_of(request.member_signature());
     if (!member_signature ||
         !crypto::Verify(*member, message, *member_signature).ok()) {
-      return Refuse(who,
-                    "register with a member signature that does not verify",
-                    UnauthenticatedError(
-                        "the member signature does not verify"));
+      return Refuse(
+          who, "register with a member signature that does not verify",
+          UnauthenticatedError("the member signature does not verify"));
     }
   }
   // The space: claimed by this device when it does not exist yet.
@@ -191,8 +189,8 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
       return created;
     }
     if (created.ok()) {
-      Log("event=space_created space=" + request.space() + " founder=" +
-          DeviceHex(*device) + " peer=" + peer);
+      Log("event=space_created space=" + request.space() +
+          " founder=" + DeviceHex(*device) + " peer=" + peer);
     }
     space = store_->GetSpace(request.space());
   }
@@ -203,9 +201,9 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   const Access access = AccessOf(*log, space->founder, *device, member, &why);
   who.access = access;
   if (access == Access::kNone) {
-    return Refuse(who, "register: " + why,
-                  PermissionDeniedError("space " + request.space() + ": " +
-                                        why));
+    return Refuse(
+        who, "register: " + why,
+        PermissionDeniedError("space " + request.space() + ": " + why));
   }
   TokenClaims claims;
   claims.space = request.space();
@@ -220,9 +218,9 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   reply.set_expires_ms(claims.expires_ms);
   reply.set_access(static_cast<pb::Access>(static_cast<int>(access)));
   reply.set_member_epoch(log->size());
-  Log("event=registered space=" + request.space() + " device=" +
-      DeviceHex(*device) + " access=" + std::string(AccessName(access)) +
-      " peer=" + peer);
+  Log("event=registered space=" + request.space() +
+      " device=" + DeviceHex(*device) +
+      " access=" + std::string(AccessName(access)) + " peer=" + peer);
   return reply;
 }
 

@@ -119,7 +119,8 @@ class HubCore {
   HubCore(store::StoreRef store, clock::ClockRef clock, EntropyRef entropy,
           HubCoreOptions options, Key32 token_key);
 
-  Status PushLog(const Caller& caller, const std::vector<const pb::Object*>& log,
+  Status PushLog(const Caller& caller,
+                 const std::vector<const pb::Object*>& log,
                  const pb::Object* head, pb::PushReply* reply);
   Status PushMember(const Caller& caller, std::uint64_t slot,
                     const pb::Object& object, pb::PushReply* reply);

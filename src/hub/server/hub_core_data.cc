@@ -41,16 +41,16 @@ Result<pb::PushReply> HubCore::Push(const Caller& caller,
   for (const pb::Object& object : objects) {
     total += object.data().size();
     if (object.data().size() > options_.max_object_bytes) {
-      return ResourceExhaustedError(
-          object.path() + " is " + std::to_string(object.data().size()) +
-          " bytes, over this hub's limit of " +
-          std::to_string(options_.max_object_bytes));
+      return ResourceExhaustedError(object.path() + " is " +
+                                    std::to_string(object.data().size()) +
+                                    " bytes, over this hub's limit of " +
+                                    std::to_string(options_.max_object_bytes));
     }
   }
   if (total > options_.max_push_bytes) {
-    return ResourceExhaustedError(
-        "one push may carry at most " +
-        std::to_string(options_.max_push_bytes) + " bytes; split it");
+    return ResourceExhaustedError("one push may carry at most " +
+                                  std::to_string(options_.max_push_bytes) +
+                                  " bytes; split it");
   }
   for (const pb::Object& object : objects) {
     const wire::ParsedPath path = wire::ParsePath(object.path());
@@ -69,8 +69,8 @@ Result<pb::PushReply> HubCore::Push(const Caller& caller,
                         PermissionDeniedError(
                             "key wraps are written by members' devices only"));
         }
-        Status put = store_->PutObject(caller.space, object.path(),
-                                       View(object.data()));
+        Status put =
+            store_->PutObject(caller.space, object.path(), View(object.data()));
         if (!put.ok()) return put;
         reply.set_stored(reply.stored() + 1);
         break;
@@ -85,11 +85,11 @@ Result<pb::PushReply> HubCore::Push(const Caller& caller,
         return InvalidArgumentError(
             "a head goes in PushRequest.head, not among the objects");
       case wire::PathKind::kInvalid:
-        return Refuse(caller, "write " + object.path(),
-                      InvalidArgumentError(
-                          "\"" + object.path() +
-                          "\" is not a path of the home layout "
-                          "(docs/format/home-layout.md)"));
+        return Refuse(
+            caller, "write " + object.path(),
+            InvalidArgumentError("\"" + object.path() +
+                                 "\" is not a path of the home layout "
+                                 "(docs/format/home-layout.md)"));
     }
   }
   if (!log.empty() || head) {
@@ -118,10 +118,10 @@ Status HubCore::PushLog(const Caller& caller,
   for (const pb::Object* object : log) {
     const wire::ParsedPath path = wire::ParsePath(object->path());
     if (path.device != caller.device_id) {
-      return Refuse(caller, "write into another author's log: " + object->path(),
-                    PermissionDeniedError(
-                        "a device writes only its own log (log/" +
-                        DeviceIdToHex(caller.device_id) + "/...)"));
+      return Refuse(
+          caller, "write into another author's log: " + object->path(),
+          PermissionDeniedError("a device writes only its own log (log/" +
+                                DeviceIdToHex(caller.device_id) + "/...)"));
     }
     push.objects.push_back({path.number, ToBytes(object->data())});
   }
@@ -132,11 +132,11 @@ Status HubCore::PushLog(const Caller& caller,
   if (head) {
     const wire::ParsedPath path = wire::ParsePath(head->path());
     if (path.kind != wire::PathKind::kHead || path.device != caller.device_id) {
-      return Refuse(caller, "replace the head " + head->path(),
-                    PermissionDeniedError("a device replaces only its own head "
-                                          "(heads/" +
-                                          DeviceIdToHex(caller.device_id) +
-                                          ")"));
+      return Refuse(
+          caller, "replace the head " + head->path(),
+          PermissionDeniedError("a device replaces only its own head "
+                                "(heads/" +
+                                DeviceIdToHex(caller.device_id) + ")"));
     }
     push.head = ToBytes(head->data());
   }
@@ -177,9 +177,10 @@ Status HubCore::PushMember(const Caller& caller, std::uint64_t slot,
     return put;
   }
   if (slot != log->size() + 1) {
-    return FailedPreconditionError(
-        "member-log slot " + std::to_string(slot) + " leaves a gap: the log "
-        "has " + std::to_string(log->size()) + " entries");
+    return FailedPreconditionError("member-log slot " + std::to_string(slot) +
+                                   " leaves a gap: the log "
+                                   "has " +
+                                   std::to_string(log->size()) + " entries");
   }
   if (caller.access == Access::kFounder) {
     Result<members::MemberEntry> entry = members::ParseEntry(bytes);
@@ -255,8 +256,8 @@ Result<pb::GetObjectReply> HubCore::GetObject(
       request.max_bytes() == 0
           ? options_.max_object_bytes
           : std::min(request.max_bytes(), options_.max_object_bytes);
-  COVEN_ASSIGN_OR_RETURN(Bytes data,
-                         store_->GetObject(caller.space, request.path(), limit));
+  COVEN_ASSIGN_OR_RETURN(
+      Bytes data, store_->GetObject(caller.space, request.path(), limit));
   pb::GetObjectReply reply;
   reply.set_size(data.size());
   reply.set_data(Str(data));
@@ -267,11 +268,11 @@ Result<pb::ListObjectsReply> HubCore::ListObjects(
     const Caller& caller, const pb::ListObjectsRequest& request) {
   COVEN_RETURN_IF_ERROR(CheckRead(caller, request.prefix()));
   const std::uint32_t limit =
-      request.limit() == 0 ? 1000 : std::min<std::uint32_t>(request.limit(), 1000);
-  COVEN_ASSIGN_OR_RETURN(
-      std::vector<store::PathInfo> paths,
-      store_->ListPaths(caller.space, request.prefix(), request.start_after(),
-                        limit + 1));
+      request.limit() == 0 ? 1000
+                           : std::min<std::uint32_t>(request.limit(), 1000);
+  COVEN_ASSIGN_OR_RETURN(std::vector<store::PathInfo> paths,
+                         store_->ListPaths(caller.space, request.prefix(),
+                                           request.start_after(), limit + 1));
   pb::ListObjectsReply reply;
   for (std::size_t i = 0; i < paths.size() && i < limit; ++i) {
     pb::ObjectInfo* info = reply.add_objects();

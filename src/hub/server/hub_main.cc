@@ -91,8 +91,7 @@ int main(int argc, char** argv) {
       ->envname("COVEN_HUB_TOKEN_LIFETIME_SECS")
       ->check(CLI::Range(10, 86400))
       ->capture_default_str();
-  app.add_option("--workers", options.worker_threads,
-                 "Threads for store work")
+  app.add_option("--workers", options.worker_threads, "Threads for store work")
       ->envname("COVEN_HUB_WORKERS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

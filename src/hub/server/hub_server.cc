@@ -49,8 +49,7 @@ Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     return grpc::InsecureServerCredentials();
   }
   if (options.tls_cert.empty() || options.tls_key.empty()) {
-    return InvalidArgumentError(
-        "TLS needs both --tls-cert and --tls-key");
+    return InvalidArgumentError("TLS needs both --tls-cert and --tls-key");
   }
   if (options.plaintext) {
     return InvalidArgumentError("--plaintext and TLS files exclude each other");
@@ -71,12 +70,23 @@ Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",        "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
 }
@@ -108,9 +118,9 @@ struct HubServer::Impl {
         .Increment();
     seconds
         ->Add({{"grpc_method", method}},
-              prometheus::Histogram::BucketBoundaries{
-                  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                  0.5, 1, 2.5})
+              prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025,
+                                                      0.005, 0.01, 0.025, 0.05,
+                                                      0.1, 0.25, 0.5, 1, 2.5})
         .Observe(s);
     if (subscribers) {
       subscribers->Set(static_cast<double>(subscriptions->size()));
@@ -126,9 +136,9 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->store = store;
-  COVEN_ASSIGN_OR_RETURN(impl->core,
-                         HubCore::Create(store, std::move(clock),
-                                         std::move(entropy), options.core));
+  COVEN_ASSIGN_OR_RETURN(
+      impl->core, HubCore::Create(store, std::move(clock), std::move(entropy),
+                                  options.core));
   if (!options.metrics_listen.empty()) {
     impl->registry = std::make_shared<prometheus::Registry>();
     impl->health = std::make_shared<prometheus::Registry>();
@@ -170,10 +180,12 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
       [raw](const char* method, grpc::StatusCode code, double s) {
         raw->Observe(method, code, s);
       });
-  impl->core->set_on_change(
-      [raw](const store::Change& change) { raw->subscriptions->OnChange(change); });
-  store->Watch(
-      [raw](const store::Change& change) { raw->subscriptions->OnChange(change); });
+  impl->core->set_on_change([raw](const store::Change& change) {
+    raw->subscriptions->OnChange(change);
+  });
+  store->Watch([raw](const store::Change& change) {
+    raw->subscriptions->OnChange(change);
+  });
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &impl->port);
@@ -230,9 +242,9 @@ void HubServer::Shutdown() {
     if (impl_->serving) impl_->serving->Set(0);
     impl_->core->Log("event=stopping");
     impl_->subscriptions->CloseAll();
-    impl_->server->Shutdown(std::chrono::system_clock::now() +
-                            std::chrono::milliseconds(
-                                impl_->options.shutdown_grace_ms));
+    impl_->server->Shutdown(
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(impl_->options.shutdown_grace_ms));
   });
 }
 

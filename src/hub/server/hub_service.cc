@@ -29,8 +29,8 @@ std::string TokenOf(const grpc::CallbackServerContext& context) {
 
 HubService::HubService(HubCore& core, Executor& executor,
                        Subscriptions& subscriptions,
-                       std::uint64_t max_buffered_bytes,
-                       std::size_t max_pushes, RpcObserver observer)
+                       std::uint64_t max_buffered_bytes, std::size_t max_pushes,
+                       RpcObserver observer)
     : core_(core),
       executor_(executor),
       subscriptions_(subscriptions),
@@ -98,10 +98,10 @@ grpc::ServerUnaryReactor* HubService::Unary(
         }
       }
     }
-    Observe(method, status.error_code(),
-            std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                          start)
-                .count());
+    Observe(
+        method, status.error_code(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
     reactor->Finish(status);
   };
   if (!executor_.Submit(std::move(task))) {
@@ -114,17 +114,17 @@ grpc::ServerUnaryReactor* HubService::Unary(
 grpc::ServerUnaryReactor* HubService::Probe(
     grpc::CallbackServerContext* context, const pb::ProbeRequest* request,
     pb::ProbeReply* reply) {
-  return Unary("Probe", context, reply, true,
-               [this, request](const Caller&) { return core_.Probe(*request); });
+  return Unary("Probe", context, reply, true, [this, request](const Caller&) {
+    return core_.Probe(*request);
+  });
 }
 
 grpc::ServerUnaryReactor* HubService::GetChallenge(
     grpc::CallbackServerContext* context, const pb::ChallengeRequest* request,
     pb::ChallengeReply* reply) {
-  return Unary("GetChallenge", context, reply, true,
-               [this, request](const Caller&) {
-                 return core_.GetChallenge(*request);
-               });
+  return Unary(
+      "GetChallenge", context, reply, true,
+      [this, request](const Caller&) { return core_.GetChallenge(*request); });
 }
 
 grpc::ServerUnaryReactor* HubService::RegisterDevice(
@@ -139,8 +139,9 @@ grpc::ServerUnaryReactor* HubService::RegisterDevice(
 grpc::ServerUnaryReactor* HubService::ListHeads(
     grpc::CallbackServerContext* context, const pb::ListHeadsRequest*,
     pb::ListHeadsReply* reply) {
-  return Unary("ListHeads", context, reply, false,
-               [this](const Caller& caller) { return core_.ListHeads(caller); });
+  return Unary(
+      "ListHeads", context, reply, false,
+      [this](const Caller& caller) { return core_.ListHeads(caller); });
 }
 
 grpc::ServerUnaryReactor* HubService::GetObject(
@@ -153,8 +154,8 @@ grpc::ServerUnaryReactor* HubService::GetObject(
 }
 
 grpc::ServerUnaryReactor* HubService::ListObjects(
-    grpc::CallbackServerContext* context,
-    const pb::ListObjectsRequest* request, pb::ListObjectsReply* reply) {
+    grpc::CallbackServerContext* context, const pb::ListObjectsRequest* request,
+    pb::ListObjectsReply* reply) {
   return Unary("ListObjects", context, reply, false,
                [this, request](const Caller& caller) {
                  return core_.ListObjects(caller, *request);
@@ -164,8 +165,9 @@ grpc::ServerUnaryReactor* HubService::ListObjects(
 grpc::ServerUnaryReactor* HubService::Heartbeat(
     grpc::CallbackServerContext* context, const pb::HeartbeatRequest*,
     pb::HeartbeatReply* reply) {
-  return Unary("Heartbeat", context, reply, false,
-               [this](const Caller& caller) { return core_.Heartbeat(caller); });
+  return Unary(
+      "Heartbeat", context, reply, false,
+      [this](const Caller& caller) { return core_.Heartbeat(caller); });
 }
 
 grpc::ServerUnaryReactor* HubService::Reconcile(

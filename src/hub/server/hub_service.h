@@ -37,9 +37,9 @@ class HubService final : public pb::Hub::CallbackService {
   grpc::ServerUnaryReactor* GetChallenge(grpc::CallbackServerContext* context,
                                          const pb::ChallengeRequest* request,
                                          pb::ChallengeReply* reply) override;
-  grpc::ServerUnaryReactor* RegisterDevice(
-      grpc::CallbackServerContext* context, const pb::RegisterRequest* request,
-      pb::RegisterReply* reply) override;
+  grpc::ServerUnaryReactor* RegisterDevice(grpc::CallbackServerContext* context,
+                                           const pb::RegisterRequest* request,
+                                           pb::RegisterReply* reply) override;
   grpc::ServerReadReactor<pb::PushRequest>* Push(
       grpc::CallbackServerContext* context, pb::PushReply* reply) override;
   grpc::ServerWriteReactor<pb::PullReply>* Pull(

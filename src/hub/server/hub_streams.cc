@@ -53,10 +53,10 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
     if (request_.has_head()) bytes += request_.head().data().size();
     const std::uint64_t limit = service_->core().options().max_push_bytes;
     if (buffered_ + bytes > limit) {
-      return Fail(grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          "one push may carry at most " + std::to_string(limit) +
-              " bytes; push fewer objects at a time"));
+      return Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "one push may carry at most " +
+                                   std::to_string(limit) +
+                                   " bytes; push fewer objects at a time"));
     }
     if (!service_->ReserveBuffer(bytes)) {
       return Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,

@@ -101,10 +101,10 @@ grpc::ServerWriteReactor<pb::Hint>* Subscriptions::Open(Caller caller,
     if (mine < max_per_device_) streams_[caller.space].insert(reactor);
   }
   if (mine >= max_per_device_) {
-    reactor->Close(grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        "this device already has " + std::to_string(mine) +
-            " open subscriptions (the limit); close one first"));
+    reactor->Close(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "this device already has " + std::to_string(mine) +
+                         " open subscriptions (the limit); close one first"));
     return reactor;
   }
   // The first hint: every head as it is now (the client knows it is live).
@@ -128,7 +128,8 @@ grpc::ServerWriteReactor<pb::Hint>* Subscriptions::Open(Caller caller,
     reactor->Notify(row.author, row.log_seq, 0);
     any = true;
   }
-  if (!any) reactor->Notify(0, 0, std::max<std::uint64_t>(1, caller.member_epoch));
+  if (!any)
+    reactor->Notify(0, 0, std::max<std::uint64_t>(1, caller.member_epoch));
   return reactor;
 }
 
@@ -206,9 +207,8 @@ void Subscriptions::Loop() {
     std::set<std::string> recheck;
     {
       std::unique_lock<std::mutex> lock(loop_mutex_);
-      loop_wake_.wait_for(lock, std::chrono::milliseconds(1000), [this] {
-        return stopping_ || !recheck_.empty();
-      });
+      loop_wake_.wait_for(lock, std::chrono::milliseconds(1000),
+                          [this] { return stopping_ || !recheck_.empty(); });
       recheck.swap(recheck_);
     }
     if (stopping_) return;

@@ -13,7 +13,8 @@ constexpr std::size_t kMacBytes = 32;
 constexpr char kMacLabel[] = "coven-hub/token/v1";
 
 void PutU64(Bytes& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  for (int i = 7; i >= 0; --i)
+    out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
 std::uint64_t GetU64(const std::uint8_t* p) {

@@ -100,9 +100,9 @@ struct Challenge {
 /// A change another hub process (or this one) made: a hint, never the truth.
 struct Change {
   std::string space;
-  std::uint64_t author = 0;   ///< 0: not a log change.
+  std::uint64_t author = 0;  ///< 0: not a log change.
   std::uint64_t log_seq = 0;
-  bool members = false;       ///< The member log grew.
+  bool members = false;  ///< The member log grew.
 };
 
 class Store {
@@ -150,8 +150,7 @@ class Store {
                            ByteView data) = 0;
   /// Any object by path (marker, members/, keys/, heads/, log/). kNotFound;
   /// kResourceExhausted when larger than max_bytes (0: no limit).
-  virtual Result<Bytes> GetObject(std::string_view space,
-                                  std::string_view path,
+  virtual Result<Bytes> GetObject(std::string_view space, std::string_view path,
                                   std::uint64_t max_bytes) = 0;
   /// Paths under `prefix` after `start_after`, in byte order, at most
   /// `limit`; every kind of object, as a home would list them.

@@ -36,7 +36,8 @@ std::array<std::uint8_t, 32> RegistrationMessage(
                          space.size()));
   hasher.Update(ByteView(device_key.data(), device_key.size()));
   hasher.Update(challenge);
-  if (member_key) hasher.Update(ByteView(member_key->data(), member_key->size()));
+  if (member_key)
+    hasher.Update(ByteView(member_key->data(), member_key->size()));
   return hasher.Final();
 }
 
