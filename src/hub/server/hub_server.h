@@ -35,7 +35,7 @@ struct HubServerOptions {
   /// Largest gRPC message either way.
   int max_message_bytes = 16 << 20;
   /// Push streams open at once (more are refused before they are read).
-  std::size_t max_concurrent_pushes = 16;
+  std::size_t max_concurrent_pushes = 8;
   /// Push bytes held over all streams at once.
   std::uint64_t max_buffered_push_bytes = 128ull << 20;
   /// gRPC's own memory quota.
