@@ -4,15 +4,8 @@
 // a device's background loop picks another's push up from the hub's hint,
 // without polling.
 //
-// DISABLED until coven-hub lets a founder write key wraps: the engine seals
-// the founding key to the founder (keys/<key id>/<recipient>) before it
-// appends the genesis, and the hub refuses key wraps from a founder
-// (src/hub/server/hub_core_data.cc: "key wraps are written by members'
-// devices only"), so founding a library through a hub fails. Run them with
-// --gtest_also_run_disabled_tests once that rule admits founders. (Against
-// a hub with that rule relaxed, TwoDevicesSyncBothWays passes;
-// BackgroundLoopWakesOnAnotherDevicesPush does not yet: B's loop is not
-// woken by A's push, to be investigated.)
+// The founder seals the first library key to itself (keys/<key id>/<recipient>)
+// before it appends the genesis, which the hub admits from a founder.
 #include <gtest/gtest.h>
 
 #include <chrono>
