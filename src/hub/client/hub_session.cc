@@ -200,8 +200,17 @@ Status HubSession::Call(std::string_view what, bool authenticated,
         static_cast<std::uint64_t>(std::max<std::int64_t>(ceiling, 0)) + 1)));
   }
   if (last.message().starts_with(describe_)) return last;
-  return Status(last.code(),
-                describe_ + ": " + std::string(what) + ": " + last.message());
+  std::string hint;
+  if (last.code() == StatusCode::kUnavailable ||
+      last.code() == StatusCode::kDeadlineExceeded) {
+    // Say what to check, not only what gRPC saw.
+    hint =
+        " (is coven-hub running and reachable there? check the host, the "
+        "port and TLS: plaintext=1 for a hub started with --plaintext, "
+        "ca=FILE for a private CA)";
+  }
+  return Status(last.code(), describe_ + ": " + std::string(what) + ": " +
+                                 last.message() + hint);
 }
 
 Result<v1::ProbeReply> HubSession::Probe() {
