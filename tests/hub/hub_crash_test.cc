@@ -104,7 +104,8 @@ TEST(HubCrashTest, Kill9UnderLoadLosesNothingAcknowledgedAndClientsResume) {
     const std::string name = "alice.d" + std::to_string(w + 1);
     std::vector<v1::PulledObject> objects;
     ASSERT_TRUE(
-        client.Pull(tokens[0], WireClient::DeviceId(name), 0, &objects).ok());
+        client.PullAll(tokens[0], WireClient::DeviceId(name), 0, &objects)
+            .ok());
     ASSERT_GE(objects.size(), acked[w].load())
         << name << ": acknowledged objects lost";
     for (std::size_t i = 0; i < objects.size(); ++i) {

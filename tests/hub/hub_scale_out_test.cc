@@ -284,7 +284,8 @@ TEST_F(HubScaleOutTest, PostgresKilledUnderLoadLosesNoAcknowledgedObject) {
   }
   for (const auto& [name, seq] : acked) {
     std::vector<v1::PulledObject> objects;
-    ASSERT_TRUE(hub(0).Pull(d1, WireClient::DeviceId(name), 0, &objects).ok());
+    ASSERT_TRUE(
+        hub(0).PullAll(d1, WireClient::DeviceId(name), 0, &objects).ok());
     ASSERT_GE(objects.size(), seq) << name << ": acknowledged objects lost";
     for (std::size_t i = 0; i < objects.size(); ++i) {
       EXPECT_EQ(objects[i].seq(), i + 1);

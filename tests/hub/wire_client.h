@@ -137,6 +137,18 @@ class WireClient {
     return reader->Finish();
   }
 
+  /// Pulls everything of `author` after `after_seq`, call after call.
+  grpc::Status PullAll(const std::string& token, std::uint64_t author,
+                       std::uint64_t after_seq,
+                       std::vector<v1::PulledObject>* out) {
+    while (true) {
+      const std::size_t before = out->size();
+      grpc::Status status = Pull(token, author, after_seq, out);
+      if (!status.ok() || out->size() == before) return status;
+      after_seq = out->back().seq();
+    }
+  }
+
   static std::uint64_t DeviceId(const std::string& name) {
     return crypto::DeviceIdFor(members::testing::KeyPair(name).public_key());
   }

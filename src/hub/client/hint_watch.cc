@@ -49,9 +49,14 @@ bool HintWatch::MergeLocked(const v1::Hint& hint, bool first) {
   bool news = false;
   for (const v1::HeadEntry& entry : hint.heads()) {
     std::uint64_t& seq = seen_[entry.device()];
-    if (entry.log_seq() > seq) {
-      seq = entry.log_seq();
-      if (entry.device() != session_->own_device()) news = true;
+    // The first hint states the heads as they are (news only past what
+    // ListHeads saw); a later one is sent because another device pushed,
+    // which includes replacing its head without a new object (the head is
+    // published after the objects), so it is news whatever its seq.
+    const bool grew = entry.log_seq() > seq;
+    seq = std::max(seq, entry.log_seq());
+    if (entry.device() != session_->own_device() && (grew || !first)) {
+      news = true;
     }
   }
   // The first hint of a stream states the member log as it is (news only

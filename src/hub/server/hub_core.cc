@@ -80,6 +80,8 @@ Status HubCore::Refuse(const Caller& caller, const std::string& what,
 }
 
 void HubCore::Changed(const store::Change& change) {
+  // The store delivers it to every process watching, this one included
+  // (SQLite at once, PostgreSQL through NOTIFY), exactly once each.
   store_->Announce(change);
   if (on_change_) on_change_(change);
 }

@@ -180,9 +180,9 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
       [raw](const char* method, grpc::StatusCode code, double s) {
         raw->Observe(method, code, s);
       });
-  impl->core->set_on_change([raw](const store::Change& change) {
-    raw->subscriptions->OnChange(change);
-  });
+  // Changes reach the streams through the store's watch only (every process
+  // hears each change once, its own included); HubCore's on_change is left
+  // to tests.
   store->Watch([raw](const store::Change& change) {
     raw->subscriptions->OnChange(change);
   });

@@ -158,9 +158,11 @@ void Subscriptions::OnChange(const store::Change& change) {
   }
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   if (change.author != 0) {
+    // Every change a push made is hinted, a head replaced without a new
+    // object too (the device's sealed head is what readers follow); only
+    // the poll skips what is known.
     std::uint64_t& known = known_heads_[change.space][change.author];
-    if (change.log_seq <= known) return;
-    known = change.log_seq;
+    known = std::max(known, change.log_seq);
   }
   auto found = streams_.find(change.space);
   if (found == streams_.end()) return;
@@ -193,6 +195,12 @@ void Subscriptions::PollHeads(const std::string& space) {
   Result<std::vector<store::HeadRow>> heads = core_.store().ListHeads(space);
   if (!heads.ok()) return;
   for (const store::HeadRow& row : *heads) {
+    {
+      std::lock_guard<std::recursive_mutex> lock(mutex_);
+      auto& known = known_heads_[space];
+      auto found = known.find(row.author);
+      if (found != known.end() && found->second >= row.log_seq) continue;
+    }
     store::Change change;
     change.space = space;
     change.author = row.author;
