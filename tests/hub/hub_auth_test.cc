@@ -67,11 +67,7 @@ TEST_F(HubAuthTest, ReplayedChallengeIsRefused) {
   chain.Genesis();
   Found("todos", chain);
   const crypto::SigningKeyPair device = KeyPair("alice.d1");
-  pb::ChallengeRequest ask;
-  ask.set_space("todos");
-  ask.set_device_public_key(
-      std::string(device.public_key().begin(), device.public_key().end()));
-  auto challenge = core_->GetChallenge(ask);
+  auto challenge = Challenge("todos", device.public_key());
   ASSERT_TRUE(challenge.ok());
   ASSERT_TRUE(RegisterWith("todos", device, *challenge, {}).ok());
   auto again = RegisterWith("todos", device, *challenge, {});
@@ -84,11 +80,7 @@ TEST_F(HubAuthTest, ExpiredChallengeIsRefused) {
   chain.Genesis();
   Found("todos", chain);
   const crypto::SigningKeyPair device = KeyPair("alice.d1");
-  pb::ChallengeRequest ask;
-  ask.set_space("todos");
-  ask.set_device_public_key(
-      std::string(device.public_key().begin(), device.public_key().end()));
-  auto challenge = core_->GetChallenge(ask);
+  auto challenge = Challenge("todos", device.public_key());
   ASSERT_TRUE(challenge.ok());
   clock_->Advance(core_->options().challenge_lifetime_ms);
   EXPECT_EQ(RegisterWith("todos", device, *challenge, {}).status().code(),
@@ -103,11 +95,7 @@ TEST_F(HubAuthTest, SignatureByAnotherKeyIsRefused) {
   // sign with her own key.
   const crypto::SigningKeyPair alice = KeyPair("alice.d1");
   const crypto::SigningKeyPair mallory = KeyPair("mallory.d1");
-  pb::ChallengeRequest ask;
-  ask.set_space("todos");
-  ask.set_device_public_key(
-      std::string(alice.public_key().begin(), alice.public_key().end()));
-  auto challenge = core_->GetChallenge(ask);
+  auto challenge = Challenge("todos", alice.public_key());
   ASSERT_TRUE(challenge.ok());
   auto token = RegisterWith("todos", alice, *challenge, {}, &mallory);
   EXPECT_EQ(token.status().code(), StatusCode::kUnauthenticated);
@@ -118,11 +106,7 @@ TEST_F(HubAuthTest, ChallengeOfAnotherKeyIsRefused) {
   chain.Genesis();
   Found("todos", chain);
   const crypto::SigningKeyPair mallory = KeyPair("mallory.d1");
-  pb::ChallengeRequest ask;
-  ask.set_space("todos");
-  const auto alice = KeyPair("alice.d1").public_key();
-  ask.set_device_public_key(std::string(alice.begin(), alice.end()));
-  auto challenge = core_->GetChallenge(ask);
+  auto challenge = Challenge("todos", KeyPair("alice.d1").public_key());
   ASSERT_TRUE(challenge.ok());
   EXPECT_EQ(RegisterWith("todos", mallory, *challenge, {}).status().code(),
             StatusCode::kUnauthenticated);

@@ -74,13 +74,18 @@ class HubCoreFixture : public ::testing::Test {
                                const std::string& name,
                                const std::optional<std::string>& member = {}) {
     const crypto::SigningKeyPair device = KeyPair(name);
+    COVEN_ASSIGN_OR_RETURN(pb::ChallengeReply challenge,
+                           Challenge(space, device.public_key()));
+    return RegisterWith(space, device, challenge, member);
+  }
+
+  /// A challenge for `key` in `space`.
+  Result<pb::ChallengeReply> Challenge(const std::string& space,
+                                       const crypto::PublicKey& key) {
     pb::ChallengeRequest ask;
     ask.set_space(space);
-    ask.set_device_public_key(
-        Str(Bytes(device.public_key().begin(), device.public_key().end())));
-    COVEN_ASSIGN_OR_RETURN(pb::ChallengeReply challenge,
-                           core_->GetChallenge(ask));
-    return RegisterWith(space, device, challenge, member);
+    ask.set_device_public_key(std::string(key.begin(), key.end()));
+    return core_->GetChallenge(ask);
   }
 
   Result<std::string> RegisterWith(
