@@ -195,6 +195,27 @@ TEST_F(HubServerTest, PushesBeyondTheConcurrencyLimitAreRefusedBeforeReading) {
   EXPECT_TRUE(Push(alice, {{LogPathOf("alice.d1", 1), "x"}}).ok());
 }
 
+TEST_F(HubServerTest, PushesWithoutATokenTakeNoPushSlot) {
+  Chain chain;
+  chain.Genesis();
+  const std::string alice = Found("todos", chain);
+  // As many unauthenticated pushes held open as the hub admits at once.
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientWriter<pb::PushRequest>>> writers;
+  std::vector<pb::PushReply> replies(2);
+  for (int i = 0; i < 2; ++i) {
+    contexts.push_back(Context("forged"));
+    writers.push_back(stub()->Push(contexts.back().get(), &replies[i]));
+    writers.back()->Write(pb::PushRequest());
+  }
+  // The device's own push still gets in.
+  EXPECT_TRUE(Push(alice, {{LogPathOf("alice.d1", 1), "x"}}).ok());
+  for (auto& writer : writers) {
+    writer->WritesDone();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+}
+
 TEST_F(HubServerTest, PullPagesAWholeLogInOrder) {
   Chain chain;
   chain.Genesis();

@@ -226,6 +226,14 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   return reply;
 }
 
+Status HubCore::CheckToken(ByteView token) {
+  if (token.empty()) {
+    return UnauthenticatedError(
+        "no hub token: register the device first (RegisterDevice)");
+  }
+  return VerifyToken(token, token_key_, clock_->NowMillis()).status();
+}
+
 Result<Caller> HubCore::Authenticate(ByteView token, const std::string& peer) {
   if (token.empty()) {
     return UnauthenticatedError(

@@ -89,6 +89,9 @@ class HubCore {
   /// kUnauthenticated (no, forged or expired token), kPermissionDenied (the
   /// member log no longer admits it: removed).
   Result<Caller> Authenticate(ByteView token, const std::string& peer);
+  /// Only whether `token` is one of this hub's and unexpired (a MAC check,
+  /// no store access: cheap enough for a reaction). kUnauthenticated.
+  Status CheckToken(ByteView token);
 
   // Authenticated calls.
   Result<pb::PushReply> Push(const Caller& caller,

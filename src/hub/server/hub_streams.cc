@@ -28,6 +28,12 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   PushReactor(HubService* service, grpc::CallbackServerContext* context,
               pb::PushReply* reply)
       : service_(service), context_(context), reply_(reply) {
+    // A caller without a valid token never takes one of the push slots.
+    Status token = service_->core().CheckToken(View(TokenOf(*context_)));
+    if (!token.ok()) {
+      Fail(wire::ToGrpc(token));
+      return;
+    }
     // Admitted before a byte of it is read: a push over the limit of
     // concurrent pushes is refused at once, so its bytes never wait in
     // memory.
