@@ -64,8 +64,6 @@ class HubCoreFixture : public ::testing::Test {
                                 std::make_shared<SeededEntropy>(42), {});
     ASSERT_TRUE(core.ok()) << core.status().ToString();
     core_ = std::move(*core);
-    core_->set_on_change(
-        [this](const store::Change& c) { changes_.push_back(c); });
   }
 
   /// Registers device `name` (member key of `member` too, when set) in
@@ -170,7 +168,6 @@ class HubCoreFixture : public ::testing::Test {
   store::StoreRef store_;
   std::shared_ptr<coven::testing::ManualClock> clock_;
   std::unique_ptr<HubCore> core_;
-  std::vector<store::Change> changes_;
 };
 
 }  // namespace coven::hub::testing

@@ -83,7 +83,6 @@ void HubCore::Changed(const store::Change& change) {
   // The store delivers it to every process watching, this one included
   // (SQLite at once, PostgreSQL through NOTIFY), exactly once each.
   store_->Announce(change);
-  if (on_change_) on_change_(change);
 }
 
 Result<pb::ProbeReply> HubCore::Probe(const pb::ProbeRequest& request) {

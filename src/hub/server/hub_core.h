@@ -62,9 +62,6 @@ struct Caller {
   Status may_write_log;
 };
 
-/// A change this process made, for live delivery.
-using OnChange = std::function<void(const store::Change&)>;
-
 class HubCore {
  public:
   /// Reads (or makes) the store's token key. Errors: the store's.
@@ -76,8 +73,6 @@ class HubCore {
   const std::array<std::uint8_t, 16>& hub_id() const { return hub_id_; }
   store::Store& store() { return *store_; }
   MemberViews& member_views() { return views_; }
-  /// Called after every successful write (the service fans it out).
-  void set_on_change(OnChange on_change) { on_change_ = std::move(on_change); }
 
   // Unauthenticated calls.
   Result<pb::ProbeReply> Probe(const pb::ProbeRequest& request);
@@ -137,7 +132,6 @@ class HubCore {
   Key32 token_key_;
   std::array<std::uint8_t, 16> hub_id_{};
   MemberViews views_;
-  OnChange on_change_;
 };
 
 }  // namespace coven::hub::server

@@ -181,8 +181,7 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
         raw->Observe(method, code, s);
       });
   // Changes reach the streams through the store's watch only (every process
-  // hears each change once, its own included); HubCore's on_change is left
-  // to tests.
+  // hears each change once, its own included).
   store->Watch([raw](const store::Change& change) {
     raw->subscriptions->OnChange(change);
   });
@@ -227,7 +226,6 @@ HubServer::HubServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HubServer::~HubServer() {
   Shutdown();
   impl_->store->Watch(nullptr);
-  impl_->core->set_on_change(nullptr);
   impl_->server.reset();
   impl_->executor.reset();  // drains what is queued
   impl_->subscriptions.reset();
