@@ -25,6 +25,11 @@ if(LIBSECRET_FOUND)
 else()
   set(COVEN_WITH_LIBSECRET OFF)
 endif()
+if(TARGET coven_hub_client)
+  set(COVEN_WITH_HUB ON)
+else()
+  set(COVEN_WITH_HUB OFF)
+endif()
 configure_package_config_file(
   ${PROJECT_SOURCE_DIR}/cmake/covenConfig.cmake.in
   ${PROJECT_BINARY_DIR}/covenConfig.cmake
@@ -82,3 +87,37 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/coven.pc.in
                ${PROJECT_BINARY_DIR}/coven.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/coven.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The hub (when built): coven::hub, the hub:// home for apps, in an export
+# set of its own, so that find_package(coven) looks for gRPC and protobuf
+# only when asked for the component: find_package(coven COMPONENTS hub).
+# pkg-config: the coven-hub module (`pkg-config --static --libs coven-hub`).
+# The server program is installed as bin/coven-hub.
+if(COVEN_WITH_HUB)
+  set_target_properties(coven_hub_proto PROPERTIES EXPORT_NAME hub_proto)
+  install(TARGETS coven_hub_client coven_hub_proto
+          EXPORT covenHubTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(EXPORT covenHubTargets NAMESPACE coven::
+          DESTINATION ${COVEN_CMAKE_DIR})
+  if(TARGET coven_hub_program)
+    install(TARGETS coven_hub_program RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
+  set(COVEN_HUB_PC_LIBS_PRIVATE "")
+  foreach(flag IN LISTS GRPCPP_LDFLAGS PROTOBUF_LDFLAGS SODIUM_LDFLAGS)
+    if(flag MATCHES "^-L(.*)$")
+      list(FIND CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES "${CMAKE_MATCH_1}" implicit)
+      if(NOT implicit EQUAL -1 OR CMAKE_MATCH_1 MATCHES "^/usr/lib/?$")
+        continue()
+      endif()
+    endif()
+    list(APPEND COVEN_HUB_PC_LIBS_PRIVATE "${flag}")
+  endforeach()
+  list(APPEND COVEN_HUB_PC_LIBS_PRIVATE -pthread)
+  list(REMOVE_DUPLICATES COVEN_HUB_PC_LIBS_PRIVATE)
+  list(JOIN COVEN_HUB_PC_LIBS_PRIVATE " " COVEN_HUB_PC_LIBS_PRIVATE)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/coven-hub.pc.in
+                 ${PROJECT_BINARY_DIR}/coven-hub.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/coven-hub.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
