@@ -1,7 +1,6 @@
 #include "hub/client/hint_watch.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace coven::hub::client {
 namespace {
@@ -11,6 +10,13 @@ constexpr std::int64_t kReopenBaseMs = 100;
 constexpr std::int64_t kReopenCapMs = 10'000;
 
 }  // namespace
+
+std::uint64_t HintWatch::Jitter(std::uint64_t bound) {
+  if (session_->network().entropy) {
+    return session_->network().entropy->Uniform(bound);
+  }
+  return SystemEntropy().Uniform(bound);
+}
 
 HintWatch::HintWatch(std::shared_ptr<HubSession> session)
     : session_(std::move(session)),
@@ -24,7 +30,7 @@ HintWatch::~HintWatch() {
     stopping_ = true;
     if (live_ != nullptr) live_->TryCancel();
   }
-  stop_cv_.notify_all();
+  reopen_waker_.Wake();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -136,19 +142,27 @@ void HintWatch::Run() {
           return finished;
         },
         nullptr, /*deadline=*/false, /*attempts=*/1);
-    std::unique_lock<std::mutex> lock(mutex_);
-    connected_ = false;
-    if (stopping_) return;
-    broken_ = status.ok() ? UnavailableError(session_->describe() +
-                                             ": the hub closed the hint stream")
-                          : status;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      connected_ = false;
+      if (stopping_) return;
+      broken_ = status.ok()
+                    ? UnavailableError(session_->describe() +
+                                       ": the hub closed the hint stream")
+                    : status;
+    }
+    // A Wait in progress returns the error now, and its caller polls.
+    waker_.Wake();
     ++failures;
     const std::int64_t ceiling = std::min<std::int64_t>(
         kReopenCapMs, kReopenBaseMs << std::min(failures, 20));
-    const auto wait = std::chrono::milliseconds(
-        (ceiling / 2) + static_cast<std::int64_t>(SystemEntropy().Uniform(
-                            static_cast<std::uint64_t>(ceiling / 2) + 1)));
-    stop_cv_.wait_for(lock, wait, [this] { return stopping_; });
+    const std::int64_t wait_ms =
+        ceiling / 2 + static_cast<std::int64_t>(
+                          Jitter(static_cast<std::uint64_t>(ceiling / 2) + 1));
+    // On the host's clock, like every other wait of the library: a test's
+    // manual clock decides when the stream is reopened.
+    clock_->WaitUntil(clock_->NowMillis() + wait_ms, reopen_waker_);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
   }
 }

@@ -5,15 +5,15 @@
 // opens, then one whenever an author's log or the member log grows. A hint
 // counts as a change when it names another device's log past what this
 // device has seen (from hints and from ListHeads, see Seen) or a longer
-// member log. A broken stream is reopened with backoff (real time: it is a
-// network wait, not the host's schedule).
+// member log. A broken stream ends a Wait in progress with its error (the
+// caller polls meanwhile) and is reopened with jittered exponential backoff
+// on the host's clock and entropy (home::NetworkOptions).
 //
 // Thread safety: every member may be called from any thread; one Wait at a
 // time.
 #ifndef COVEN_HUB_CLIENT_HINT_WATCH_H_
 #define COVEN_HUB_CLIENT_HINT_WATCH_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -49,12 +49,14 @@ class HintWatch {
   // Under mutex_: true if `hint` (`first` of its stream) tells something
   // new.
   bool MergeLocked(const v1::Hint& hint, bool first);
+  // A uniform draw in [0, bound) from the host's entropy.
+  std::uint64_t Jitter(std::uint64_t bound);
 
   const std::shared_ptr<HubSession> session_;
   const clock::ClockRef clock_;
-  clock::Waker waker_;
+  clock::Waker waker_;         // Wakes Wait.
+  clock::Waker reopen_waker_;  // Ends the reopen backoff (destruction).
   std::mutex mutex_;
-  std::condition_variable stop_cv_;
   bool started_ = false;
   bool stopping_ = false;
   bool changed_ = false;
