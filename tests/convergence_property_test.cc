@@ -57,29 +57,46 @@ std::string RowDump(TestDevice& d, const std::string& table,
 class Simulation {
  public:
   /// Replicas share `base` (a fresh memory home when null). `lossy`: the
-  /// home also loses objects and is restored from older backups.
+  /// home also loses objects and is restored from older backups. A
+  /// non-empty `url` replaces `base`: each replica opens it with its own
+  /// keys, as a hub's devices must (the hub authenticates each one), with
+  /// no faults injected (it reaches the home through the home's own
+  /// Remote, which a wrapper would hide); replica 0 founds it.
   explicit Simulation(std::uint64_t seed, home::HomeRef base = nullptr,
-                      bool lossy = false)
+                      bool lossy = false, const std::string& url = "")
       : seed_(seed), rng_(seed), loss_rng_(seed ^ 0x5eed), lossy_(lossy) {
-    memory_ = base ? std::move(base) : home::MemoryHome::Create();
+    if (url.empty()) {
+      memory_ = base ? std::move(base) : home::MemoryHome::Create();
+    }
     library_ = MakeLibrary(seed);
     for (int i = 0; i < kReplicas; ++i) {
-      testing::FaultOptions faults;
-      faults.seed = seed * 31 + i;
-      faults.error_rate = 0.05;
-      faults.lost_reply_rate = 0.05;
-      faults.delayed_visibility_rate = 0.1;
-      faults.duplicate_listing_rate = 0.1;
-      faults.stale_head_rate = 0.1;
-      homes_.push_back(std::make_shared<testing::FaultHome>(memory_, faults));
       // Skew: each device's clock is off by up to +-2 minutes.
       std::int64_t skew = static_cast<std::int64_t>(rng_() % 240'000) - 120'000;
       clocks_.push_back(
           std::make_shared<ManualClock>(1'700'000'000'000 + skew));
       TestDevice::Options options;
       options.audit_interval_ms = 10'000;
-      devices_.push_back(TestDevice::Create(
-          library_, homes_.back(), seed * 1000 + i, clocks_.back(), options));
+      options.home_url = url;
+      options.create_home = i == 0;
+      if (url.empty()) {
+        testing::FaultOptions faults;
+        faults.seed = seed * 31 + i;
+        faults.error_rate = 0.05;
+        faults.lost_reply_rate = 0.05;
+        faults.delayed_visibility_rate = 0.1;
+        faults.duplicate_listing_rate = 0.1;
+        faults.stale_head_rate = 0.1;
+        homes_.push_back(std::make_shared<testing::FaultHome>(memory_, faults));
+      }
+      devices_.push_back(
+          TestDevice::Create(library_, url.empty() ? homes_.back() : nullptr,
+                             seed * 1000 + i, clocks_.back(), options));
+      // The founder's first round founds the library the others join.
+      if (!url.empty() && i == 0 && devices_.back()) {
+        auto founded = devices_.back()->manager().sync_now();
+        EXPECT_TRUE(founded.ok()) << "seed " << seed << ": founding " << url
+                                  << ": " << founded.status().ToString();
+      }
     }
   }
 
@@ -201,8 +218,6 @@ class Simulation {
                     << report->pulled_objects << " flushed "
                     << report->flushed_rows << "\n";
           for (const auto& p : report->problems)
-            std::cerr << "    " << p << "\n";
-          for (const auto& p : report->problems)
             std::cerr << i << ": " << p << "\n";
         }
       }
@@ -215,7 +230,7 @@ class Simulation {
         for (auto& r :
              devices_[i]->Dump("sync_cursors ORDER BY author --", true))
           std::cerr << "   cursor " << r.substr(0, 20) << "\n";
-        if (i == 0) {
+        if (i == 0 && memory_) {
           auto all = home::ListAll(*memory_, "", kTestMaxList);
           for (auto& o : *all) std::cerr << "  home " << o.path << "\n";
         }
@@ -332,9 +347,9 @@ class Simulation {
 
 }  // namespace
 
-void RunConvergenceSeed(std::uint64_t seed, int steps, home::HomeRef base,
-                        bool lossy) {
-  Simulation sim(seed, std::move(base), lossy);
+namespace {
+
+void Run(Simulation& sim, std::uint64_t seed, int steps) {
   ASSERT_TRUE(sim.ok()) << "seed " << seed;
   for (int i = 0; i < steps; ++i) {
     sim.Step();
@@ -343,6 +358,20 @@ void RunConvergenceSeed(std::uint64_t seed, int steps, home::HomeRef base,
   sim.Heal();
   if (::testing::Test::HasFatalFailure()) return;
   sim.Check();
+}
+
+}  // namespace
+
+void RunConvergenceSeed(std::uint64_t seed, int steps, home::HomeRef base,
+                        bool lossy) {
+  Simulation sim(seed, std::move(base), lossy);
+  Run(sim, seed, steps);
+}
+
+void RunConvergenceSeedAtUrl(std::uint64_t seed, int steps,
+                             const std::string& url) {
+  Simulation sim(seed, nullptr, false, url);
+  Run(sim, seed, steps);
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "coven/hub/v1/hub.grpc.pb.h"
+#include "hub/postgres_server.h"
 
 namespace coven::testing {
 namespace {
@@ -30,8 +31,17 @@ bool Answers(int port) {
 
 }  // namespace
 
-Result<std::unique_ptr<HubServer>> HubServer::Start() {
+Result<std::unique_ptr<HubServer>> HubServer::Start() { return Launch(""); }
+
+Result<std::unique_ptr<HubServer>> HubServer::StartOnPostgres(
+    const std::string& database_url) {
+  return Launch(database_url);
+}
+
+Result<std::unique_ptr<HubServer>> HubServer::Launch(
+    const std::string& database_url) {
   std::unique_ptr<HubServer> server(new HubServer());
+  server->database_url_ = database_url;
   server->dir_ = std::make_unique<TempDir>("hub");
   if (server->dir_->path().empty()) {
     return UnavailableError("cannot create a scratch folder for coven-hub");
@@ -47,6 +57,10 @@ Result<std::unique_ptr<HubServer>> HubServer::Start() {
                   "--listen",
                   "127.0.0.1:0",
                   "--plaintext"};
+  if (!database_url.empty()) {
+    options.argv.push_back("--database-url");
+    options.argv.push_back(database_url);
+  }
   // The hub binds a free port and logs "event=serving ... port=N".
   options.port_marker = " port=";
   options.stop_with_starting_thread = true;
@@ -70,6 +84,8 @@ HubServer::~HubServer() {
   if (process_) process_->Stop();
 }
 
+const std::string& HubServer::data_dir() const { return dir_->path(); }
+
 std::string HubServer::Url(std::string_view space,
                            std::string_view params) const {
   return "hub://127.0.0.1:" + std::to_string(port_) + "/" + std::string(space) +
@@ -86,6 +102,32 @@ HubServer* SharedHub() {
     return started->release();  // Stopped at exit by its process group.
   }();
   if (shared == nullptr) ADD_FAILURE() << "coven-hub did not start";
+  return shared;
+}
+
+HubServer* SharedPostgresHub() {
+  static HubServer* const shared = []() -> HubServer* {
+    auto postgres = hub::testing::PostgresServer::Shared();
+    if (!postgres.ok()) {
+      ADD_FAILURE() << "PostgreSQL: " << postgres.status().ToString();
+      return nullptr;
+    }
+    Result<std::string> database = (*postgres)->CreateDatabase();
+    if (!database.ok()) {
+      ADD_FAILURE() << "PostgreSQL: " << database.status().ToString();
+      return nullptr;
+    }
+    Result<std::unique_ptr<HubServer>> started =
+        HubServer::StartOnPostgres(*database);
+    if (!started.ok()) {
+      ADD_FAILURE() << "coven-hub on PostgreSQL: "
+                    << started.status().ToString();
+      return nullptr;
+    }
+    return started->release();  // Stopped at exit by its process group.
+  }();
+  if (shared == nullptr)
+    ADD_FAILURE() << "coven-hub on PostgreSQL did not start";
   return shared;
 }
 
