@@ -6,8 +6,9 @@
 //   idle    hub memory with many idle Subscribe streams (bytes per stream);
 //   push    N devices x M pushes (one ~1 KiB log object + head each),
 //           open-loop at each --rates value, latency from the due time;
-//           some devices subscribe and Pull every other author on a hint
-//           (fan-out latency), then a never-skip audit of what they pulled;
+//           some devices subscribe and, on a hint, Pull every author
+//           that moved in one call (fan-out latency), then a never-skip
+//           audit of what they pulled;
 //   flood   many devices pushing 8 MiB objects at once: codes and peak
 //           hub memory.
 //

@@ -39,31 +39,28 @@ class Subscriber::Stream final : public grpc::ClientReadReactor<pb::Hint> {
 
 namespace {
 
+// One Pull naming several authors, each from the newest seq held.
 class PullCall final : public grpc::ClientReadReactor<pb::PullReply> {
  public:
-  PullCall(Subscriber* owner, std::size_t author, std::uint64_t device,
-           std::uint64_t after)
-      : owner_(owner), author_(author) {
+  PullCall(Subscriber* owner, pb::PullRequest request)
+      : owner_(owner), request_(std::move(request)) {
     Authorize(owner->device(), &context_);
-    request_.set_author(device);
-    request_.set_after_seq(after);
     owner->device().stub->async()->Pull(&context_, &request_, this);
     StartRead(&reply_);
     StartCall();
   }
   void OnReadDone(bool ok) override {
     if (!ok) return;
-    owner_->OnPulled(author_, reply_, NowNs());
+    owner_->OnPulled(reply_, NowNs());
     StartRead(&reply_);
   }
   void OnDone(const grpc::Status& status) override {
-    owner_->OnPullDone(author_, status);
+    owner_->OnPullDone(status);
     delete this;
   }
 
  private:
   Subscriber* owner_;
-  std::size_t author_;
   grpc::ClientContext context_;
   pb::PullRequest request_;
   pb::PullReply reply_;
@@ -76,7 +73,10 @@ Subscriber::Subscriber(const Device& device, const PushLedger& ledger)
       pull_ns(ledger.commit_ns.size(), 0),
       device_(device),
       ledger_(ledger),
-      cursors_(ledger.authors) {}
+      cursors_(ledger.authors),
+      device_ids_(ledger.authors, 0) {
+  for (const auto& [id, index] : ledger.index_of) device_ids_[index] = id;
+}
 
 Subscriber::~Subscriber() { Stop(); }
 
@@ -116,26 +116,36 @@ void Subscriber::OnHint(const pb::Hint& hint, std::int64_t now) {
     }
     cursor.hinted = std::max(cursor.hinted, seq);
     cursor.target = std::max(cursor.target, head.log_seq());
-    if (!cursor.pulling && cursor.target > cursor.pulled) StartPullLocked(a);
   }
+  if (!pulling_) StartPullLocked();
 }
 
-void Subscriber::StartPullLocked(std::size_t author) {
-  Cursor& cursor = cursors_[author];
-  cursor.pulling = true;
+void Subscriber::StartPullLocked() {
+  pb::PullRequest request;
+  for (std::size_t a = 0; a < cursors_.size(); ++a) {
+    Cursor& cursor = cursors_[a];
+    cursor.asked = cursor.target > cursor.pulled;
+    if (!cursor.asked) continue;
+    pb::PullCursor* named = request.add_authors();
+    named->set_author(device_ids_[a]);
+    named->set_after_seq(cursor.pulled);
+  }
+  if (request.authors_size() == 0) return;
+  pulling_ = true;
   ++running_;
-  std::uint64_t device = 0;
-  for (const auto& [id, index] : ledger_.index_of) {
-    if (index == author) device = id;
-  }
-  new PullCall(this, author, device, cursor.pulled);
+  new PullCall(this, std::move(request));
 }
 
-void Subscriber::OnPulled(std::size_t author, const pb::PullReply& reply,
-                          std::int64_t now) {
+void Subscriber::OnPulled(const pb::PullReply& reply, std::int64_t now) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Cursor& cursor = cursors_[author];
   for (const pb::PulledObject& object : reply.objects()) {
+    auto found = ledger_.index_of.find(object.author());
+    if (found == ledger_.index_of.end() || !cursors_[found->second].asked) {
+      ++mismatched;
+      continue;
+    }
+    const std::size_t author = found->second;
+    Cursor& cursor = cursors_[author];
     const std::uint64_t seq = object.seq();
     if (seq <= cursor.pulled) {
       ++duplicates;
@@ -150,14 +160,11 @@ void Subscriber::OnPulled(std::size_t author, const pb::PullReply& reply,
   }
 }
 
-void Subscriber::OnPullDone(std::size_t author, const grpc::Status& status) {
+void Subscriber::OnPullDone(const grpc::Status& status) {
   pull_codes.Add(status.error_code());
   std::lock_guard<std::mutex> lock(mutex_);
-  Cursor& cursor = cursors_[author];
-  cursor.pulling = false;
-  if (cursor.target > cursor.pulled && stream_ != nullptr) {
-    StartPullLocked(author);
-  }
+  pulling_ = false;
+  if (stream_ != nullptr) StartPullLocked();
   if (--running_ == 0) idle_.notify_all();
 }
 

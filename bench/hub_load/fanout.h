@@ -1,7 +1,8 @@
 // The subscribing devices of the push phase: each holds a Subscribe stream
-// and, on a hint, Pulls every author's new objects (one Pull per author in
-// flight), recording when each seq was hinted and pulled, and checking the
-// pulled bytes and that no seq is skipped.
+// and, on a hint, Pulls the new objects of every author whose head moved in
+// one call (one Pull in flight per subscriber; what moves meanwhile goes in
+// the next), recording when each seq was hinted and pulled, and checking
+// the pulled bytes and that no seq is skipped.
 #ifndef COVEN_BENCH_HUB_LOAD_FANOUT_H_
 #define COVEN_BENCH_HUB_LOAD_FANOUT_H_
 
@@ -46,9 +47,8 @@ class Subscriber {
 
   // Called by the streams.
   void OnHint(const pb::Hint& hint, std::int64_t now);
-  void OnPulled(std::size_t author, const pb::PullReply& reply,
-                std::int64_t now);
-  void OnPullDone(std::size_t author, const grpc::Status& status);
+  void OnPulled(const pb::PullReply& reply, std::int64_t now);
+  void OnPullDone(const grpc::Status& status);
   void OnStreamDone(const grpc::Status& status);
 
   const Device& device() const { return device_; }
@@ -56,7 +56,8 @@ class Subscriber {
   std::vector<std::int64_t> pull_ns;
   std::atomic<std::uint64_t> skipped{0};     // a seq after a gap
   std::atomic<std::uint64_t> duplicates{0};  // a seq pulled twice
-  std::atomic<std::uint64_t> mismatched{0};  // other bytes than pushed
+  std::atomic<std::uint64_t> mismatched{0};  // other bytes than pushed, or
+                                             // an author not asked for
   std::atomic<std::uint64_t> hints{0};
   CodeCounts pull_codes;
   grpc::Status stream_status;
@@ -67,14 +68,18 @@ class Subscriber {
     std::uint64_t pulled = 0;
     std::uint64_t hinted = 0;
     std::uint64_t target = 0;
-    bool pulling = false;
+    bool asked = false;  // named in the Pull in flight
   };
-  void StartPullLocked(std::size_t author);
+  // Starts a Pull of every author behind its hinted head, unless one is in
+  // flight.
+  void StartPullLocked();
 
   const Device& device_;
   const PushLedger& ledger_;
   std::mutex mutex_;
   std::vector<Cursor> cursors_;
+  std::vector<std::uint64_t> device_ids_;  // [author] -> device id
+  bool pulling_ = false;
   int running_ = 0;  // the stream and Pulls in flight
   std::condition_variable idle_;
   class Stream;

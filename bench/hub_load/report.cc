@@ -98,7 +98,8 @@ AuditResult Audit(const PushLedger& ledger,
 void PrintMarkdown(const BenchReport& r, std::ostream& out) {
   out << "#### Store: " << r.store << "\n\n"
       << r.devices << " pushing devices, " << r.subscribers
-      << " of them subscribed (Subscribe + Pull of every other author), "
+      << " of them subscribed (Subscribe + one Pull of every author that "
+         "moved), "
       << r.object_bytes << "-byte objects, one object + head per push; "
       << "setup (member log + registrations) " << Num(r.setup_seconds)
       << " s.\n\n"

@@ -48,6 +48,37 @@ struct HubCoreOptions {
   std::function<void(const std::string&)> log;
 };
 
+/// Most authors one Pull may name (PullRequest.authors).
+inline constexpr int kMaxPullAuthors = 1024;
+/// Most objects one Pull sends when the request sets no max_objects.
+inline constexpr std::uint32_t kDefaultPullObjects = 1024;
+/// Most objects in one Pull page (the bytes are bounded by max_page_bytes).
+inline constexpr std::uint32_t kMaxPullPageObjects = 256;
+
+/// Where a Pull call is: every author it names with the newest seq sent so
+/// far, in the order the request named them. The authors before `next` are
+/// read to their end; a page may stop in the middle of `next`.
+struct PullPlan {
+  struct Author {
+    std::uint64_t author = 0;
+    std::uint64_t after_seq = 0;    ///< advanced as objects are paged out
+    std::uint64_t through_seq = 0;  ///< 0: to the head
+  };
+  std::vector<Author> authors;
+  std::size_t next = 0;
+  /// Objects the call may still send.
+  std::uint32_t remaining = 0;
+  std::uint64_t max_object_bytes = 0;
+  bool done() const { return next >= authors.size() || remaining == 0; }
+};
+
+/// The plan of a Pull from its request alone (no store, no caller): one
+/// author, or a list of distinct authors (at most kMaxPullAuthors), never
+/// both; objects larger than min(request's, `max_object_bytes`) reported
+/// only. kInvalidArgument.
+Result<PullPlan> PlanPull(const pb::PullRequest& request,
+                          std::uint64_t max_object_bytes);
+
 /// The caller of an authenticated RPC, as checked against the member log
 /// at the time of the call.
 struct Caller {
@@ -92,10 +123,15 @@ class HubCore {
   Result<pb::PushReply> Push(const Caller& caller,
                              const std::vector<pb::Object>& objects,
                              const std::optional<pb::Object>& head);
-  /// One page of a Pull: objects after `after_seq`, at most `max_objects`.
-  Result<std::vector<store::StoredObject>> PullPage(
-      const Caller& caller, const pb::PullRequest& request,
-      std::uint64_t after_seq, std::uint32_t max_objects);
+  /// PlanPull, then checks that the caller may read every author the
+  /// request names, before anything is read. kInvalidArgument,
+  /// kPermissionDenied.
+  Result<PullPlan> StartPull(const Caller& caller,
+                             const pb::PullRequest& request);
+  /// Fills `page` with the next objects of `plan` (at most
+  /// kMaxPullPageObjects and max_page_bytes, or one larger object alone)
+  /// and advances it. An empty page only when plan->done().
+  Status PullPage(const Caller& caller, PullPlan* plan, pb::PullReply* page);
   Result<pb::ListHeadsReply> ListHeads(const Caller& caller);
   Result<pb::GetObjectReply> GetObject(const Caller& caller,
                                        const pb::GetObjectRequest& request);

@@ -213,24 +213,6 @@ Status HubCore::PushMember(const Caller& caller, std::uint64_t slot,
   return Status::Ok();
 }
 
-Result<std::vector<store::StoredObject>> HubCore::PullPage(
-    const Caller& caller, const pb::PullRequest& request,
-    std::uint64_t after_seq, std::uint32_t max_objects) {
-  COVEN_RETURN_IF_ERROR(CheckRead(caller, "log/"));
-  store::LogRange range;
-  range.space = caller.space;
-  range.author = request.author();
-  range.after_seq = after_seq;
-  range.through_seq = request.through_seq();
-  range.max_objects = std::max<std::uint32_t>(1, max_objects);
-  range.max_bytes = options_.max_page_bytes;
-  range.max_object_bytes =
-      request.max_object_bytes() == 0
-          ? options_.max_object_bytes
-          : std::min(request.max_object_bytes(), options_.max_object_bytes);
-  return store_->PullLog(range);
-}
-
 Result<pb::ListHeadsReply> HubCore::ListHeads(const Caller& caller) {
   COVEN_RETURN_IF_ERROR(CheckRead(caller, "heads/"));
   COVEN_ASSIGN_OR_RETURN(std::vector<store::HeadRow> rows,

@@ -1,5 +1,5 @@
 // HubService: the streaming calls Push (client stream, all or nothing) and
-// Pull (server stream, one page in flight).
+// Pull (server stream over one or several authors, one page in flight).
 #include <chrono>
 #include <optional>
 #include <vector>
@@ -133,15 +133,15 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   Clock::time_point start_ = Clock::now();
 };
 
-// Writes pages of one author's log; the next page is read from the store
-// only after the previous one was written (the HTTP/2 window paces reads).
+// Writes pages of one or several authors' logs (HubCore::PullPage); the
+// next page is read from the store only after the previous one was written
+// (the HTTP/2 window paces reads).
 class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
  public:
+  // `request` stays valid until OnDone (it is the call's).
   PullReactor(HubService* service, grpc::CallbackServerContext* context,
               const pb::PullRequest* request)
-      : service_(service), context_(context), request_(*request) {
-    cursor_ = request_.after_seq();
-    remaining_ = request_.max_objects() == 0 ? 1024 : request_.max_objects();
+      : service_(service), context_(context), request_(request) {
     NextPage();
   }
 
@@ -150,7 +150,7 @@ class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
       return End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                               "the client stopped reading"));
     }
-    if (remaining_ == 0 || done_) return End(grpc::Status::OK);
+    if (plan_->done()) return End(grpc::Status::OK);
     NextPage();
   }
 
@@ -172,25 +172,13 @@ class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
             View(TokenOf(*context_)), context_->peer());
         if (!caller.ok()) return End(wire::ToGrpc(caller.status()));
         caller_ = std::move(*caller);
+        Result<PullPlan> plan = service_->core().StartPull(*caller_, *request_);
+        if (!plan.ok()) return End(wire::ToGrpc(plan.status()));
+        plan_ = std::move(*plan);
       }
-      Result<std::vector<store::StoredObject>> page =
-          service_->core().PullPage(*caller_, request_, cursor_,
-                                    std::min<std::uint32_t>(remaining_, 256));
-      if (!page.ok()) return End(wire::ToGrpc(page.status()));
-      if (page->empty()) return End(grpc::Status::OK);
-      reply_.Clear();
-      for (store::StoredObject& object : *page) {
-        pb::PulledObject* out = reply_.add_objects();
-        out->set_seq(object.seq);
-        out->set_size(object.size);
-        out->set_too_large(object.too_large);
-        out->set_data(std::string(object.data.begin(), object.data.end()));
-        cursor_ = object.seq;
-      }
-      remaining_ -= std::min<std::uint32_t>(remaining_, page->size());
-      if (request_.through_seq() != 0 && cursor_ >= request_.through_seq()) {
-        done_ = true;
-      }
+      Status page = service_->core().PullPage(*caller_, &*plan_, &reply_);
+      if (!page.ok()) return End(wire::ToGrpc(page));
+      if (reply_.objects_size() == 0) return End(grpc::Status::OK);
       StartWrite(&reply_);
     };
     if (!service_->executor().Submit(std::move(task))) {
@@ -201,11 +189,9 @@ class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
 
   HubService* service_;
   grpc::CallbackServerContext* context_;
-  pb::PullRequest request_;
+  const pb::PullRequest* request_;
   std::optional<Caller> caller_;
-  std::uint64_t cursor_ = 0;
-  std::uint32_t remaining_ = 0;
-  bool done_ = false;
+  std::optional<PullPlan> plan_;
   pb::PullReply reply_;
   Clock::time_point start_ = Clock::now();
 };
