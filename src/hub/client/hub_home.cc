@@ -113,45 +113,55 @@ Result<Bytes> HubHome::Get(std::string_view path, std::uint64_t max_bytes) {
     }
     return ToBytes(probe.marker());
   }
-  v1::GetObjectRequest request;
-  request.set_path(std::string(path));
   // 0 would mean "the hub's limit".
-  request.set_max_bytes(std::max<std::uint64_t>(max_bytes, 1));
-  v1::GetObjectReply reply;
-  Status status = session_->Call(
-      "get " + std::string(path), true, [&](grpc::ClientContext& context) {
-        return session_->stub().GetObject(&context, request, &reply);
-      });
-  if (status.code() == StatusCode::kResourceExhausted) {
+  const std::uint64_t limit = std::max<std::uint64_t>(max_bytes, 1);
+  Result<Bytes> data = Read(path, limit, 0, 0);
+  if (data.status().code() == StatusCode::kResourceExhausted) {
     return home::TooLargeError(Describe(), path, std::nullopt, max_bytes);
   }
-  COVEN_RETURN_IF_ERROR(status);
-  if (reply.data().size() > max_bytes) {
-    return home::TooLargeError(Describe(), path, reply.data().size(),
-                               max_bytes);
-  }
-  return ToBytes(reply.data());
+  return data;
 }
 
 Result<Bytes> HubHome::GetRange(std::string_view path, std::uint64_t offset,
                                 std::uint64_t length) {
-  v1::GetObjectRequest request;
-  request.set_path(std::string(path));
-  v1::GetObjectReply reply;
-  COVEN_RETURN_IF_ERROR(session_->Call(
-      "get " + std::string(path), true, [&](grpc::ClientContext& context) {
-        return session_->stub().GetObject(&context, request, &reply);
-      }));
-  const std::uint64_t size = reply.data().size();
-  if (offset > size || length > size - offset) {
-    return OutOfRangeError(Describe() + ": " + std::string(path) + " is " +
-                           std::to_string(size) + " bytes; the range " +
-                           std::to_string(offset) + "+" +
-                           std::to_string(length) + " passes its end");
+  Result<Bytes> data = Read(path, 0, offset, length);
+  if (data.ok() && data->size() != length) {
+    return OutOfRangeError(Describe() + ": " + std::string(path) +
+                           " ends before the range " + std::to_string(offset) +
+                           "+" + std::to_string(length));
   }
-  const auto* begin =
-      reinterpret_cast<const std::uint8_t*>(reply.data().data());
-  return Bytes(begin + offset, begin + offset + length);
+  return data;
+}
+
+Result<Bytes> HubHome::Read(std::string_view path, std::uint64_t max_bytes,
+                            std::uint64_t offset, std::uint64_t length) {
+  // A reply carries at most one piece of the object: ask until the range
+  // (or the object, when length is 0) is read.
+  Bytes out;
+  while (true) {
+    v1::GetObjectRequest request;
+    request.set_path(std::string(path));
+    request.set_max_bytes(max_bytes);
+    request.set_offset(offset + out.size());
+    if (length != 0) request.set_length(length - out.size());
+    v1::GetObjectReply reply;
+    COVEN_RETURN_IF_ERROR(session_->Call(
+        "get " + std::string(path), true, [&](grpc::ClientContext& context) {
+          return session_->stub().GetObject(&context, request, &reply);
+        }));
+    if (max_bytes != 0 && reply.size() > max_bytes) {
+      return home::TooLargeError(Describe(), path, reply.size(), max_bytes);
+    }
+    const std::uint64_t wanted =
+        length != 0 ? length : reply.size() - std::min(reply.size(), offset);
+    if (reply.data().empty()) return out;  // the object ends here
+    if (out.size() + reply.data().size() > wanted) {
+      return DataLossError(Describe() + ": the hub sent more of " +
+                           std::string(path) + " than asked for");
+    }
+    out.insert(out.end(), reply.data().begin(), reply.data().end());
+    if (out.size() == wanted) return out;
+  }
 }
 
 Result<home::ListPage> HubHome::List(std::string_view prefix,

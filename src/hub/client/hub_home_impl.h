@@ -29,7 +29,7 @@ class HubHome final : public home::Home, public remote::RemoteSource {
   Status Replace(std::string_view path, ByteView data) override;
   /// GetObject (the marker through Probe, which needs no key).
   Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override;
-  /// The whole object, sliced here (the hub has no ranges).
+  /// GetObject with a range; kOutOfRange when the object ends first.
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
                          std::uint64_t length) override;
   /// ListObjects, paged by the hub (1000 a page). Without credentials: an
@@ -46,6 +46,11 @@ class HubHome final : public home::Home, public remote::RemoteSource {
   remote::RemoteRef NativeRemote() override;
 
  private:
+  // Reads `length` bytes (0: to the end) of `path` from `offset`, a piece
+  // (GetObject reply) per call; TooLargeError when the object is over
+  // `max_bytes` (0: no limit of ours).
+  Result<Bytes> Read(std::string_view path, std::uint64_t max_bytes,
+                     std::uint64_t offset, std::uint64_t length);
   Status PushOne(std::string_view path, ByteView data, bool as_head,
                  bool create);
 

@@ -1,5 +1,6 @@
 #include "hub/client/hub_push.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -27,10 +28,23 @@ Result<PushOutcome> PushObjects(HubSession& session, std::string_view what,
       messages.emplace_back();
       bytes = 0;
     }
-    v1::Object* added = messages.back().add_objects();
-    added->set_path(object.path);
-    added->set_data(AsString(object.bytes));
-    bytes += object.bytes.size() + object.path.size();
+    // An object larger than a message goes in pieces, one per message,
+    // each but the last marked continued (the hub joins them).
+    std::size_t offset = 0;
+    do {
+      const std::size_t size =
+          std::min(object.bytes.size() - offset, kMessageBytes);
+      if (offset > 0) {
+        messages.emplace_back();
+        bytes = 0;
+      }
+      v1::Object* added = messages.back().add_objects();
+      added->set_path(object.path);
+      added->set_data(AsString(object.bytes.subspan(offset, size)));
+      offset += size;
+      added->set_continued(offset < object.bytes.size());
+      bytes += size + object.path.size();
+    } while (offset < object.bytes.size());
   }
   if (head) {
     v1::Object* added = messages.back().mutable_head();

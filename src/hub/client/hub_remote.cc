@@ -93,10 +93,26 @@ class HubRemote final : public remote::Remote {
           out.clear();
           std::uint64_t bytes = 0;
           bool enough = false;
+          bool continuing = false;  // out.back() has more pieces to come
           auto reader = session_->stub().Pull(&context, pull);
           v1::PullReply page;
           while (!enough && reader->Read(&page)) {
             for (v1::PulledObject& pulled : *page.mutable_objects()) {
+              if (continuing) {
+                // The next piece of an object larger than a message.
+                remote::LogObject& open = out.back();
+                if (pulled.seq() != open.seq ||
+                    open.bytes.size() + pulled.data().size() >
+                        request.max_object_bytes) {
+                  enough = true;
+                  break;
+                }
+                open.bytes.insert(open.bytes.end(), pulled.data().begin(),
+                                  pulled.data().end());
+                bytes += pulled.data().size();
+                continuing = pulled.continued();
+                continue;
+              }
               const std::uint64_t seq = request.after_seq + 1 + out.size();
               // Only consecutive seqs; a hub that skips one has not got it.
               if (pulled.seq() != seq || out.size() >= count ||
@@ -115,10 +131,13 @@ class HubRemote final : public remote::Remote {
               } else {
                 bytes += pulled.data().size();
                 object.bytes = ToBytes(pulled.data());
+                continuing = pulled.continued();
               }
               out.push_back(std::move(object));
             }
           }
+          // An object whose pieces did not all come is not returned.
+          if (continuing) out.pop_back();
           if (enough) context.TryCancel();
           grpc::Status finished = reader->Finish();
           if (enough || (!finished.ok() && !out.empty()))

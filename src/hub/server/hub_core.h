@@ -38,12 +38,18 @@ struct HubCoreOptions {
   std::int64_t challenge_lifetime_ms = 60 * 1000;
   /// How stale a cached member log may be (a removal takes effect within).
   std::int64_t member_log_max_age_ms = 1000;
-  /// Most bytes of objects one Push may carry.
-  std::uint64_t max_push_bytes = 64ull << 20;
+  /// Most bytes of objects one Push may carry: one object of
+  /// max_object_bytes and the head.
+  std::uint64_t max_push_bytes = 65ull << 20;
   /// Most bytes of one Pull page (below the gRPC message limit).
   std::uint64_t max_page_bytes = 4ull << 20;
-  /// Largest object stored or sent.
-  std::uint64_t max_object_bytes = 12ull << 20;
+  /// Most bytes of one piece of an object larger than a message, in a Pull
+  /// or GetObject reply (below the gRPC message limit).
+  std::uint64_t max_piece_bytes = 4ull << 20;
+  /// Largest object stored or sent: the engine's own limit
+  /// (Config::max_object_bytes). Objects larger than a message travel in
+  /// pieces (Object.continued, PulledObject.continued).
+  std::uint64_t max_object_bytes = 64ull << 20;
   /// Structured log lines ("event=... key=value ..."); null: stderr.
   std::function<void(const std::string&)> log;
 };

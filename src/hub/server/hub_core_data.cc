@@ -240,9 +240,20 @@ Result<pb::GetObjectReply> HubCore::GetObject(
           : std::min(request.max_bytes(), options_.max_object_bytes);
   COVEN_ASSIGN_OR_RETURN(
       Bytes data, store_->GetObject(caller.space, request.path(), limit));
+  if (request.offset() > data.size()) {
+    return OutOfRangeError(request.path() + " is " +
+                           std::to_string(data.size()) + " bytes; offset " +
+                           std::to_string(request.offset()) + " is past it");
+  }
+  // At most one piece per reply, so that any object fits a message.
+  std::uint64_t length = data.size() - request.offset();
+  if (request.length() != 0) length = std::min(length, request.length());
+  length = std::min(length, options_.max_piece_bytes);
   pb::GetObjectReply reply;
   reply.set_size(data.size());
-  reply.set_data(Str(data));
+  reply.set_data(
+      std::string(reinterpret_cast<const char*>(data.data()) + request.offset(),
+                  static_cast<std::size_t>(length)));
   return reply;
 }
 

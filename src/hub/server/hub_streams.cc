@@ -49,6 +49,12 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
+      if (!objects_.empty() && objects_.back().continued()) {
+        return Fail(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "the push ended inside " + objects_.back().path() +
+                " (a piece marked continued came last); nothing stored"));
+      }
       Commit();
       return;
     }
@@ -71,7 +77,19 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
     }
     buffered_ += bytes;
     for (pb::Object& object : *request_.mutable_objects()) {
-      objects_.push_back(std::move(object));
+      if (!objects_.empty() && objects_.back().continued()) {
+        // The next piece of an object larger than a message.
+        pb::Object& open = objects_.back();
+        if (object.path() != open.path()) {
+          return Fail(grpc::Status(
+              grpc::StatusCode::INVALID_ARGUMENT,
+              "the rest of " + open.path() + " must follow its first piece"));
+        }
+        open.mutable_data()->append(object.data());
+        open.set_continued(object.continued());
+      } else {
+        objects_.push_back(std::move(object));
+      }
     }
     if (request_.has_head()) {
       if (head_) {
@@ -150,6 +168,7 @@ class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
       return End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                               "the client stopped reading"));
     }
+    if (rest_offset_ < rest_.size()) return NextPiece();
     if (plan_->done()) return End(grpc::Status::OK);
     NextPage();
   }
@@ -179,6 +198,16 @@ class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
       Status page = service_->core().PullPage(*caller_, &*plan_, &reply_);
       if (!page.ok()) return End(wire::ToGrpc(page));
       if (reply_.objects_size() == 0) return End(grpc::Status::OK);
+      pb::PulledObject& last =
+          *reply_.mutable_objects(reply_.objects_size() - 1);
+      if (last.data().size() > piece_bytes_) {
+        // Larger than a piece (the store sends an object over the page
+        // bound alone): its first piece now, the rest in the next replies.
+        rest_ = std::move(*last.mutable_data());
+        rest_offset_ = piece_bytes_;
+        last.set_data(rest_.substr(0, piece_bytes_));
+        last.set_continued(true);
+      }
       StartWrite(&reply_);
     };
     if (!service_->executor().Submit(std::move(task))) {
@@ -187,9 +216,35 @@ class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
     }
   }
 
+  // Writes the next piece of an object larger than a piece.
+  void NextPiece() {
+    const pb::PulledObject first = reply_.objects(reply_.objects_size() - 1);
+    const std::size_t size =
+        std::min<std::size_t>(rest_.size() - rest_offset_, piece_bytes_);
+    reply_.Clear();
+    pb::PulledObject* out = reply_.add_objects();
+    out->set_author(first.author());
+    out->set_seq(first.seq());
+    out->set_size(first.size());
+    out->set_data(rest_.substr(rest_offset_, size));
+    rest_offset_ += size;
+    const bool more = rest_offset_ < rest_.size();
+    out->set_continued(more);
+    if (!more) {
+      std::string().swap(rest_);
+      rest_offset_ = 0;
+    }
+    StartWrite(&reply_);
+  }
+
   HubService* service_;
   grpc::CallbackServerContext* context_;
   const pb::PullRequest* request_;
+  const std::size_t piece_bytes_ =
+      static_cast<std::size_t>(service_->core().options().max_piece_bytes);
+  // An object being sent in pieces: its bytes and how many were sent.
+  std::string rest_;
+  std::size_t rest_offset_ = 0;
   std::optional<Caller> caller_;
   std::optional<PullPlan> plan_;
   pb::PullReply reply_;
