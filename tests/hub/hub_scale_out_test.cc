@@ -88,6 +88,34 @@ TEST_F(HubScaleOutTest, AHintCrossesHubProcesses) {
 // other one; readers page every author through either hub while the writers
 // run. No reader may skip or duplicate an object: each author's log becomes
 // visible in seq order whatever order the transactions commit in.
+// A removal stored through one hub process closes the removed device's
+// stream on another (each process re-reads the member log on the store's
+// hint) and refuses its token there.
+TEST_F(HubScaleOutTest, ARemovalThroughOneHubClosesTheStreamOnAnother) {
+  Chain chain;
+  chain.Genesis().AddDevice("alice", "alice", "alice.d2");
+  const std::string d1 = hub(0).Found("todos", chain);
+  const std::string d2 = hub(1).MustRegister("todos", "alice.d2");
+  auto context = WireClient::Context(d2, 30);
+  auto reader = hub(1).stub().Subscribe(context.get(), v1::SubscribeRequest());
+  v1::Hint hint;
+  ASSERT_TRUE(reader->Read(&hint));
+  chain.RemoveDevice("alice.d1", "alice", "alice.d2", 2);
+  ASSERT_TRUE(hub(0)
+                  .Push(d1, {{members::MemberEntryPath(3), Str(chain.slot(3))}})
+                  .ok());
+  const auto start = SteadyClock::now();
+  while (reader->Read(&hint)) {
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << status.error_message();
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(
+      hub(1).Push(d2, {{WireClient::LogPath("alice.d2", 1), "x"}}).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(HubScaleOutTest, ConcurrentPushesThroughTwoHubsNoReaderSkips) {
   constexpr int kAuthors = 6;
   constexpr std::uint64_t kObjects = 120;
