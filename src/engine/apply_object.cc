@@ -1,6 +1,7 @@
 // SyncEngine::ApplyObject and the scope every apply runs in: one remote
 // object applied in one transaction with its author's cursor.
 #include <algorithm>
+#include <iterator>
 
 #include "db/sql.h"
 #include "engine/cursors.h"
@@ -53,7 +54,10 @@ Status SyncEngine::ApplyObject(std::uint64_t author, std::uint64_t seq,
     for (const std::string& note : stats.notes) {
       report->problems.push_back(path + ": " + note);
     }
-    changes->insert(changes->end(), local.begin(), local.end());
+    // Moved, not copied: a large object lists a row change (strings) per
+    // row when a listener wants them.
+    changes->insert(changes->end(), std::make_move_iterator(local.begin()),
+                    std::make_move_iterator(local.end()));
     return Status::Ok();
   });
   return status.Annotate("applying " + path);

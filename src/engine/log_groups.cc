@@ -7,6 +7,8 @@
 // another device. Staged parts survive restarts: the next round continues
 // after the last staged part. Format: docs/format/object.md ("Split
 // flushes").
+#include <iterator>
+
 #include "db/sql.h"
 #include "engine/cursors.h"
 #include "engine/sync_engine.h"
@@ -172,7 +174,10 @@ Status SyncEngine::ApplyStagedAlone(std::uint64_t author,
     report->applied_rows += std::max(stats.applied, local.size());
     for (const std::string& note : stats.notes)
       report->problems.push_back(note);
-    changes->insert(changes->end(), local.begin(), local.end());
+    // Moved, not copied: a large object lists a row change (strings) per
+    // row when a listener wants them.
+    changes->insert(changes->end(), std::make_move_iterator(local.begin()),
+                    std::make_move_iterator(local.end()));
     return Status::Ok();
   });
   return status.Annotate("applying staged parts");
