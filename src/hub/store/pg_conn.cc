@@ -81,6 +81,11 @@ Status PgError(PGconn* conn, const PGresult* result, std::string_view what) {
   if (code.starts_with("08") || code.starts_with("57P")) {
     return UnavailableError(message);
   }
+  // lock_timeout (55P03) or statement_timeout (57014): the server rolled
+  // the statement back; the same call may well work later.
+  if (code == "55P03" || code == "57014") {
+    return UnavailableError(message + "; retry");
+  }
   if (code == "40001" || code == "40P01") return AbortedError(message);
   if (code.starts_with("53")) return ResourceExhaustedError(message);
   if (code == "23505") return AlreadyExistsError(message);
@@ -89,7 +94,7 @@ Status PgError(PGconn* conn, const PGresult* result, std::string_view what) {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
-    const std::string& url) {
+    const std::string& url, const std::optional<PostgresTimeouts>& timeouts) {
   // Later keywords override what the URL says: a dead server is noticed
   // within seconds, never waited on for minutes.
   const char* keys[] = {
@@ -114,12 +119,22 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
   // Acknowledge a write only once it is durable (research/hub.md §5).
   COVEN_RETURN_IF_ERROR(connection->ExecScript(
       "SET synchronous_commit TO on; SET client_min_messages TO warning"));
+  if (timeouts) {
+    // A lock held by a stuck writer (or a statement that runs away) fails
+    // the call as retryable instead of holding a connection forever.
+    COVEN_RETURN_IF_ERROR(connection->ExecScript(
+        "SET lock_timeout TO " + std::to_string(timeouts->lock.count()) +
+        "; SET statement_timeout TO " +
+        std::to_string(timeouts->statement.count())));
+  }
   return connection;
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::Broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool PgConnection::Broken() const {
+  return marked_broken_ || PQstatus(conn_) != CONNECTION_OK;
+}
 
 bool PgConnection::Healthy() {
   if (Broken()) return false;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include "coven/bytes.h"
 #include "coven/status.h"
+#include "hub/store/store.h"
 
 namespace coven::hub::store {
 
@@ -69,9 +71,12 @@ class PgResult {
 class PgConnection {
  public:
   /// Connects (`url`: a postgresql:// URL or key=value string) with short
-  /// timeouts and TCP keepalives, and turns synchronous_commit on.
+  /// timeouts and TCP keepalives, and turns synchronous_commit on; with
+  /// `timeouts`, sets the session's lock_timeout and statement_timeout.
   /// kUnavailable when the server cannot be reached.
-  static Result<std::unique_ptr<PgConnection>> Connect(const std::string& url);
+  static Result<std::unique_ptr<PgConnection>> Connect(
+      const std::string& url,
+      const std::optional<PostgresTimeouts>& timeouts = std::nullopt);
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
   ~PgConnection();
@@ -79,8 +84,14 @@ class PgConnection {
   /// False once the connection broke, or when an idle connection has
   /// pending input that ends it (the server went away).
   bool Healthy();
-  /// True when the connection broke.
+  /// True when the connection broke (or was marked broken).
   bool Broken() const;
+  /// Marks the connection unusable: the pool closes it rather than reuse a
+  /// connection left in an unknown protocol state.
+  void MarkBroken() { marked_broken_ = true; }
+  /// Records that a COMMIT was sent whose answer was not read: what it did
+  /// is unknown (see commit_failed).
+  void MarkCommitUnknown() { commit_failed_ = true; }
   /// Runs one statement without parameters (binary results).
   Result<PgResult> Exec(std::string_view sql);
   /// Runs several statements in one string (text results).
@@ -101,8 +112,11 @@ class PgConnection {
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
   Result<PgResult> Check(PGresult* result, std::string_view what);
 
+  friend class PgPipeline;  // Prepares statements in pipeline mode.
+
   PGconn* conn_;
   bool commit_failed_ = false;
+  bool marked_broken_ = false;
   std::set<std::string, std::less<>> prepared_;
 };
 

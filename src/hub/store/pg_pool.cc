@@ -2,7 +2,9 @@
 
 namespace coven::hub::store {
 
-PgPool::PgPool(std::string url, std::size_t size) : url_(std::move(url)) {
+PgPool::PgPool(std::string url, std::size_t size,
+               const PostgresTimeouts& timeouts)
+    : url_(std::move(url)), timeouts_(timeouts) {
   idle_.resize(size == 0 ? 1 : size);
 }
 
@@ -10,7 +12,7 @@ Status PgPool::ConnectAll() {
   std::lock_guard lock(mutex_);
   for (auto& conn : idle_) {
     if (!conn) {
-      COVEN_ASSIGN_OR_RETURN(conn, PgConnection::Connect(url_));
+      COVEN_ASSIGN_OR_RETURN(conn, PgConnection::Connect(url_, timeouts_));
     }
   }
   return Status::Ok();
@@ -27,7 +29,8 @@ Result<std::unique_ptr<PgConnection>> PgPool::Take(bool* reused) {
   if (conn && !conn->Healthy()) conn.reset();
   *reused = conn != nullptr;
   if (!conn) {
-    Result<std::unique_ptr<PgConnection>> fresh = PgConnection::Connect(url_);
+    Result<std::unique_ptr<PgConnection>> fresh =
+        PgConnection::Connect(url_, timeouts_);
     if (!fresh.ok()) {
       Give(nullptr);
       return fresh.status();

@@ -20,7 +20,8 @@ namespace coven::hub::store {
 
 class PgPool {
  public:
-  PgPool(std::string url, std::size_t size);
+  /// Every connection's statements are bounded by `timeouts`.
+  PgPool(std::string url, std::size_t size, const PostgresTimeouts& timeouts);
 
   /// Connects every connection now; kUnavailable when the server is not
   /// there.
@@ -54,6 +55,7 @@ class PgPool {
   void Give(std::unique_ptr<PgConnection> conn);
 
   const std::string url_;
+  const PostgresTimeouts timeouts_;
   std::mutex mutex_;
   std::condition_variable free_;
   std::vector<std::unique_ptr<PgConnection>> idle_;  // Null: not connected.

@@ -75,18 +75,27 @@ std::string Redact(const std::string& url) {
 
 Result<StoreRef> OpenPostgresStore(const std::string& url,
                                    std::size_t connections) {
-  return PostgresStore::Open(url, connections);
+  return PostgresStore::Open(url, connections, PostgresTimeouts{});
 }
 
-PostgresStore::PostgresStore(const std::string& url, std::size_t connections)
-    : pool_(url, connections), description_(Redact(url)) {}
+Result<StoreRef> OpenPostgresStore(const std::string& url,
+                                   std::size_t connections,
+                                   const PostgresTimeouts& timeouts) {
+  return PostgresStore::Open(url, connections, timeouts);
+}
+
+PostgresStore::PostgresStore(const std::string& url, std::size_t connections,
+                             const PostgresTimeouts& timeouts)
+    : pool_(url, connections, timeouts), description_(Redact(url)) {}
 
 PostgresStore::~PostgresStore() { listener_.reset(); }
 
 Result<StoreRef> PostgresStore::Open(const std::string& url,
-                                     std::size_t connections) {
+                                     std::size_t connections,
+                                     const PostgresTimeouts& timeouts) {
   COVEN_RETURN_IF_ERROR(crypto::EnsureSodium());
-  std::shared_ptr<PostgresStore> store(new PostgresStore(url, connections));
+  std::shared_ptr<PostgresStore> store(
+      new PostgresStore(url, connections, timeouts));
   {
     COVEN_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn,
                            PgConnection::Connect(url));

@@ -18,7 +18,8 @@ namespace coven::hub::store {
 
 class PostgresStore final : public Store {
  public:
-  static Result<StoreRef> Open(const std::string& url, std::size_t connections);
+  static Result<StoreRef> Open(const std::string& url, std::size_t connections,
+                               const PostgresTimeouts& timeouts);
   ~PostgresStore() override;
 
   Result<Space> GetSpace(std::string_view name) override;
@@ -49,7 +50,8 @@ class PostgresStore final : public Store {
   std::string Describe() const override;
 
  private:
-  PostgresStore(const std::string& url, std::size_t connections);
+  PostgresStore(const std::string& url, std::size_t connections,
+                const PostgresTimeouts& timeouts);
   // kNotFound unless the space exists.
   static Status CheckSpace(PgConnection& conn, std::string_view space);
   // PushLog's transaction on `conn`.

@@ -67,39 +67,39 @@ Result<StoreRef> SqliteStore::Open(const std::string& data_dir) {
                             data_dir + ": " + error.message());
   }
   std::shared_ptr<SqliteStore> store(new SqliteStore(data_dir + "/hub.db"));
-  COVEN_ASSIGN_OR_RETURN(store->writer_, OpenConnection(store->path_, true));
+  COVEN_ASSIGN_OR_RETURN(sqlite3 * writer, OpenConnection(store->path_, true));
+  store->writer_ = std::make_unique<Connection>(writer);
   // WAL lets readers run beside the writer; FULL makes every commit
   // durable before it is acknowledged (research/hub.md section 5).
-  COVEN_RETURN_IF_ERROR(db::Exec(store->writer_,
+  COVEN_RETURN_IF_ERROR(db::Exec(writer,
                                  "PRAGMA journal_mode=WAL; "
                                  "PRAGMA synchronous=FULL;"));
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt mode, db::Stmt::Prepare(store->writer_, "PRAGMA journal_mode"));
-  COVEN_ASSIGN_OR_RETURN(bool row, mode.Step());
-  if (!row || mode.ColumnText(0) != "wal") {
-    return UnavailableError("the hub store " + store->path_ +
-                            " cannot use WAL mode");
+  {
+    COVEN_ASSIGN_OR_RETURN(db::Stmt mode,
+                           db::Stmt::Prepare(writer, "PRAGMA journal_mode"));
+    COVEN_ASSIGN_OR_RETURN(bool row, mode.Step());
+    if (!row || mode.ColumnText(0) != "wal") {
+      return UnavailableError("the hub store " + store->path_ +
+                              " cannot use WAL mode");
+    }
   }
-  mode.Reset();
-  COVEN_RETURN_IF_ERROR(MigrateSqlite(store->writer_));
+  COVEN_RETURN_IF_ERROR(MigrateSqlite(writer));
   for (int i = 0; i < kReaders; ++i) {
     COVEN_ASSIGN_OR_RETURN(sqlite3 * reader,
                            OpenConnection(store->path_, false));
-    store->all_readers_.push_back(reader);
-    store->readers_.push_back(reader);
+    store->all_readers_.push_back(std::make_unique<Connection>(reader));
+    store->readers_.push_back(store->all_readers_.back().get());
   }
   return StoreRef(std::move(store));
 }
 
-SqliteStore::~SqliteStore() {
-  for (sqlite3* db : all_readers_) sqlite3_close(db);
-  sqlite3_close(writer_);
-}
+// Each Connection finalizes its statements, then closes.
+SqliteStore::~SqliteStore() = default;
 
 SqliteStore::Reader::~Reader() {
   {
     std::lock_guard lock(store_->read_mutex_);
-    store_->readers_.push_back(db_);
+    store_->readers_.push_back(conn_);
   }
   store_->read_free_.notify_one();
 }
@@ -107,17 +107,16 @@ SqliteStore::Reader::~Reader() {
 SqliteStore::Reader SqliteStore::Read() {
   std::unique_lock lock(read_mutex_);
   read_free_.wait(lock, [&] { return !readers_.empty(); });
-  sqlite3* db = readers_.back();
+  Connection* conn = readers_.back();
   readers_.pop_back();
-  return Reader(this, db);
+  return Reader(this, conn);
 }
 
-Status SqliteStore::CheckSpace(sqlite3* db, std::string_view space) {
-  COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(db, "SELECT 1 FROM spaces WHERE name=?"));
-  stmt.Bind(1, space);
-  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+Status SqliteStore::CheckSpace(Connection& conn, std::string_view space) {
+  COVEN_ASSIGN_OR_RETURN(db::CachedStmt stmt,
+                         conn.stmts.Get("SELECT 1 FROM spaces WHERE name=?"));
+  stmt->Bind(1, space);
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return ExpectNotFound("no space \"" + std::string(space) + "\"");
   return Status::Ok();
 }
@@ -125,20 +124,20 @@ Status SqliteStore::CheckSpace(sqlite3* db, std::string_view space) {
 Result<Space> SqliteStore::GetSpace(std::string_view name) {
   Reader reader = Read();
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(reader.db(),
-                        "SELECT founder, marker FROM spaces WHERE name=?"));
-  stmt.Bind(1, name);
-  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      db::CachedStmt stmt,
+      reader.conn().stmts.Get(
+          "SELECT founder, marker FROM spaces WHERE name=?"));
+  stmt->Bind(1, name);
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return ExpectNotFound("no space \"" + std::string(name) + "\"");
   Space space;
   space.name = std::string(name);
-  const Bytes founder = stmt.ColumnBlob(0);
+  const Bytes founder = stmt->ColumnBlob(0);
   if (founder.size() != space.founder.size()) {
     return DataLossError("space \"" + space.name + "\" has a bad founder key");
   }
   std::copy(founder.begin(), founder.end(), space.founder.begin());
-  if (!stmt.ColumnIsNull(1)) space.marker = stmt.ColumnBlob(1);
+  if (!stmt->ColumnIsNull(1)) space.marker = stmt->ColumnBlob(1);
   return space;
 }
 
@@ -147,15 +146,14 @@ Status SqliteStore::CreateSpace(std::string_view name,
   if (name.empty()) return InvalidArgumentError("space name is empty");
   std::lock_guard lock(write_mutex_);
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(writer_,
-                        "INSERT INTO spaces(name, founder, created_ms) "
-                        "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
-  stmt.Bind(1, name);
-  BindBytes(stmt.get(), 2, founder);
-  stmt.Bind(3, NowMs());
-  COVEN_RETURN_IF_ERROR(stmt.Run());
-  if (sqlite3_changes(writer_) == 0) {
+      db::CachedStmt stmt,
+      writer_->stmts.Get("INSERT INTO spaces(name, founder, created_ms) "
+                         "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+  stmt->Bind(1, name);
+  BindBytes(stmt->get(), 2, founder);
+  stmt->Bind(3, NowMs());
+  COVEN_RETURN_IF_ERROR(stmt->Run());
+  if (sqlite3_changes(writer_->db()) == 0) {
     return AlreadyExistsError("space \"" + std::string(name) +
                               "\" already exists");
   }
@@ -164,15 +162,16 @@ Status SqliteStore::CreateSpace(std::string_view name,
 
 Status SqliteStore::PutMarker(std::string_view space, ByteView marker) {
   std::lock_guard lock(write_mutex_);
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
+                         db::Transaction::Begin(writer_->db()));
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(writer_, "SELECT marker FROM spaces WHERE name=?"));
-  stmt.Bind(1, space);
-  COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      db::CachedStmt stmt,
+      writer_->stmts.Get("SELECT marker FROM spaces WHERE name=?"));
+  stmt->Bind(1, space);
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return ExpectNotFound("no space \"" + std::string(space) + "\"");
-  if (!stmt.ColumnIsNull(0)) {
-    const Bytes stored = stmt.ColumnBlob(0);
+  if (!stmt->ColumnIsNull(0)) {
+    const Bytes stored = stmt->ColumnBlob(0);
     if (ByteView(stored).size() == marker.size() &&
         std::equal(stored.begin(), stored.end(), marker.begin())) {
       return Status::Ok();
@@ -180,34 +179,33 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker) {
     return AlreadyExistsError("space \"" + std::string(space) +
                               "\" already has another marker");
   }
-  stmt.Reset();
+  stmt->Reset();
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt update,
-      db::Stmt::Prepare(writer_, "UPDATE spaces SET marker=? WHERE name=?"));
-  BindBytes(update.get(), 1, marker);
-  update.Bind(2, space);
-  COVEN_RETURN_IF_ERROR(update.Run());
+      db::CachedStmt update,
+      writer_->stmts.Get("UPDATE spaces SET marker=? WHERE name=?"));
+  BindBytes(update->get(), 1, marker);
+  update->Bind(2, space);
+  COVEN_RETURN_IF_ERROR(update->Run());
   return tx.Commit();
 }
 
 Result<std::vector<Bytes>> SqliteStore::MemberLog(std::string_view space) {
   Reader reader = Read();
-  COVEN_RETURN_IF_ERROR(CheckSpace(reader.db(), space));
+  COVEN_RETURN_IF_ERROR(CheckSpace(reader.conn(), space));
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt stmt,
-      db::Stmt::Prepare(reader.db(),
-                        "SELECT slot, data FROM members WHERE space=? "
-                        "ORDER BY slot"));
-  stmt.Bind(1, space);
+      db::CachedStmt stmt,
+      reader.conn().stmts.Get("SELECT slot, data FROM members WHERE space=? "
+                              "ORDER BY slot"));
+  stmt->Bind(1, space);
   std::vector<Bytes> entries;
   while (true) {
-    COVEN_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) break;
-    if (stmt.ColumnInt(0) != static_cast<std::int64_t>(entries.size()) + 1) {
+    if (stmt->ColumnInt(0) != static_cast<std::int64_t>(entries.size()) + 1) {
       return DataLossError("the member log of \"" + std::string(space) +
                            "\" has a gap");
     }
-    entries.push_back(stmt.ColumnBlob(1));
+    entries.push_back(stmt->ColumnBlob(1));
   }
   return entries;
 }
@@ -218,25 +216,25 @@ Status SqliteStore::AppendMember(std::string_view space, std::uint64_t slot,
     return InvalidArgumentError("member slot out of range");
   }
   std::lock_guard lock(write_mutex_);
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
-  COVEN_RETURN_IF_ERROR(CheckSpace(writer_, space));
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
+                         db::Transaction::Begin(writer_->db()));
+  COVEN_RETURN_IF_ERROR(CheckSpace(*writer_, space));
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt count,
-      db::Stmt::Prepare(writer_,
-                        "SELECT COALESCE(MAX(slot), 0) FROM members "
-                        "WHERE space=?"));
-  count.Bind(1, space);
-  COVEN_ASSIGN_OR_RETURN(bool row, count.Step());
-  const auto length = static_cast<std::uint64_t>(row ? count.ColumnInt(0) : 0);
-  count.Reset();
+      db::CachedStmt count,
+      writer_->stmts.Get("SELECT COALESCE(MAX(slot), 0) FROM members "
+                         "WHERE space=?"));
+  count->Bind(1, space);
+  COVEN_ASSIGN_OR_RETURN(bool row, count->Step());
+  const auto length = static_cast<std::uint64_t>(row ? count->ColumnInt(0) : 0);
+  count->Reset();
   if (slot <= length) {
     COVEN_ASSIGN_OR_RETURN(
-        db::Stmt get,
-        db::Stmt::Prepare(writer_,
-                          "SELECT data FROM members WHERE space=? AND slot=?"));
-    get.Bind(1, space).Bind(2, static_cast<std::int64_t>(slot));
-    COVEN_ASSIGN_OR_RETURN(bool found, get.Step());
-    const Bytes stored = found ? get.ColumnBlob(0) : Bytes{};
+        db::CachedStmt get,
+        writer_->stmts.Get(
+            "SELECT data FROM members WHERE space=? AND slot=?"));
+    get->Bind(1, space).Bind(2, static_cast<std::int64_t>(slot));
+    COVEN_ASSIGN_OR_RETURN(bool found, get->Step());
+    const Bytes stored = found ? get->ColumnBlob(0) : Bytes{};
     if (found && stored.size() == entry.size() &&
         std::equal(stored.begin(), stored.end(), entry.begin())) {
       return Status::Ok();
@@ -250,12 +248,12 @@ Status SqliteStore::AppendMember(std::string_view space, std::uint64_t slot,
         std::string(space) + "\" has " + std::to_string(length) + " entries");
   }
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt insert,
-      db::Stmt::Prepare(
-          writer_, "INSERT INTO members(space, slot, data) VALUES(?,?,?)"));
-  insert.Bind(1, space).Bind(2, static_cast<std::int64_t>(slot));
-  BindBytes(insert.get(), 3, entry);
-  COVEN_RETURN_IF_ERROR(insert.Run());
+      db::CachedStmt insert,
+      writer_->stmts.Get(
+          "INSERT INTO members(space, slot, data) VALUES(?,?,?)"));
+  insert->Bind(1, space).Bind(2, static_cast<std::int64_t>(slot));
+  BindBytes(insert->get(), 3, entry);
+  COVEN_RETURN_IF_ERROR(insert->Run());
   return tx.Commit();
 }
 
@@ -263,16 +261,16 @@ Status SqliteStore::PutObject(std::string_view space, std::string_view path,
                               ByteView data) {
   COVEN_RETURN_IF_ERROR(CheckObjectPath(path));
   std::lock_guard lock(write_mutex_);
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
-  COVEN_RETURN_IF_ERROR(CheckSpace(writer_, space));
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
+                         db::Transaction::Begin(writer_->db()));
+  COVEN_RETURN_IF_ERROR(CheckSpace(*writer_, space));
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt get,
-      db::Stmt::Prepare(writer_,
-                        "SELECT data FROM objects WHERE space=? AND path=?"));
-  get.Bind(1, space).Bind(2, path);
-  COVEN_ASSIGN_OR_RETURN(bool found, get.Step());
+      db::CachedStmt get,
+      writer_->stmts.Get("SELECT data FROM objects WHERE space=? AND path=?"));
+  get->Bind(1, space).Bind(2, path);
+  COVEN_ASSIGN_OR_RETURN(bool found, get->Step());
   if (found) {
-    const Bytes stored = get.ColumnBlob(0);
+    const Bytes stored = get->ColumnBlob(0);
     if (stored.size() == data.size() &&
         std::equal(stored.begin(), stored.end(), data.begin())) {
       return Status::Ok();
@@ -280,14 +278,14 @@ Status SqliteStore::PutObject(std::string_view space, std::string_view path,
     return AlreadyExistsError("\"" + std::string(path) +
                               "\" already holds other bytes");
   }
-  get.Reset();
+  get->Reset();
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt insert,
-      db::Stmt::Prepare(
-          writer_, "INSERT INTO objects(space, path, data) VALUES(?,?,?)"));
-  insert.Bind(1, space).Bind(2, path);
-  BindBytes(insert.get(), 3, data);
-  COVEN_RETURN_IF_ERROR(insert.Run());
+      db::CachedStmt insert,
+      writer_->stmts.Get(
+          "INSERT INTO objects(space, path, data) VALUES(?,?,?)"));
+  insert->Bind(1, space).Bind(2, path);
+  BindBytes(insert->get(), 3, data);
+  COVEN_RETURN_IF_ERROR(insert->Run());
   return tx.Commit();
 }
 

@@ -1,17 +1,20 @@
 // The SQLite store (OpenSqliteStore): data_dir/hub.db in WAL mode with
 // synchronous=FULL. One write connection behind a mutex (every write is a
-// BEGIN IMMEDIATE transaction on it) and a few read connections; Watch and
-// Announce stay inside this store object.
+// BEGIN IMMEDIATE transaction on it) and a few read connections, each
+// keeping its prepared statements; Watch and Announce stay inside this
+// store object.
 #ifndef COVEN_HUB_STORE_SQLITE_STORE_H_
 #define COVEN_HUB_STORE_SQLITE_STORE_H_
 
 #include <sqlite3.h>
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "db/stmt_cache.h"
 #include "hub/store/store.h"
 #include "hub/store/watcher_slot.h"
 
@@ -50,34 +53,49 @@ class SqliteStore final : public Store {
   std::string Describe() const override;
 
  private:
+  /// A connection and its prepared statements.
+  struct Connection {
+    explicit Connection(sqlite3* db) : handle{db}, stmts(db) {}
+    sqlite3* db() const { return handle.db; }
+
+    // Closes the connection once `stmts`, declared after it and so
+    // destroyed before it, finalized its statements: sqlite3_close refuses
+    // to close a connection with statements left.
+    struct Handle {
+      sqlite3* db;
+      ~Handle() { sqlite3_close(db); }
+    } handle;
+    db::StmtCache stmts;
+  };
+
   /// A read connection, returned to the pool on destruction.
   class Reader {
    public:
-    Reader(SqliteStore* store, sqlite3* db) : store_(store), db_(db) {}
+    Reader(SqliteStore* store, Connection* conn) : store_(store), conn_(conn) {}
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
     ~Reader();
-    sqlite3* db() const { return db_; }
+    Connection& conn() const { return *conn_; }
 
    private:
     SqliteStore* store_;
-    sqlite3* db_;
+    Connection* conn_;
   };
 
   explicit SqliteStore(std::string path) : path_(std::move(path)) {}
   Reader Read();
   // kNotFound unless the space exists (on `db`).
-  Status CheckSpace(sqlite3* db, std::string_view space);
+  Status CheckSpace(Connection& conn, std::string_view space);
   // PushLog inside the write transaction.
   Result<LogPushResult> PushLocked(const LogPush& push);
 
   const std::string path_;
   std::mutex write_mutex_;
-  sqlite3* writer_ = nullptr;  // Guarded by write_mutex_.
+  std::unique_ptr<Connection> writer_;  // Guarded by write_mutex_.
   std::mutex read_mutex_;
   std::condition_variable read_free_;
-  std::vector<sqlite3*> readers_;  // Free read connections.
-  std::vector<sqlite3*> all_readers_;
+  std::vector<Connection*> readers_;  // Free read connections.
+  std::vector<std::unique_ptr<Connection>> all_readers_;
   WatcherSlot watcher_;
 };
 

@@ -19,16 +19,15 @@ bool CopyTo(const Bytes& bytes, std::array<std::uint8_t, N>* out) {
 Status SqliteStore::PutChallenge(const Challenge& challenge) {
   std::lock_guard lock(write_mutex_);
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt put,
-      db::Stmt::Prepare(writer_,
-                        "INSERT INTO challenges(challenge, space, device, "
-                        "expires_ms) VALUES(?,?,?,?) ON CONFLICT DO NOTHING"));
-  BindBytes(put.get(), 1, challenge.bytes);
-  put.Bind(2, challenge.space);
-  BindBytes(put.get(), 3, challenge.device);
-  put.Bind(4, challenge.expires_ms);
-  COVEN_RETURN_IF_ERROR(put.Run());
-  if (sqlite3_changes(writer_) == 0) {
+      db::CachedStmt put,
+      writer_->stmts.Get("INSERT INTO challenges(challenge, space, device, "
+                         "expires_ms) VALUES(?,?,?,?) ON CONFLICT DO NOTHING"));
+  BindBytes(put->get(), 1, challenge.bytes);
+  put->Bind(2, challenge.space);
+  BindBytes(put->get(), 3, challenge.device);
+  put->Bind(4, challenge.expires_ms);
+  COVEN_RETURN_IF_ERROR(put->Run());
+  if (sqlite3_changes(writer_->db()) == 0) {
     return AlreadyExistsError("that challenge was handed out already");
   }
   return Status::Ok();
@@ -39,30 +38,28 @@ Result<Challenge> SqliteStore::TakeChallenge(
   std::lock_guard lock(write_mutex_);
   // One statement removes and returns it: a second take finds nothing.
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt take,
-      db::Stmt::Prepare(writer_,
-                        "DELETE FROM challenges WHERE challenge=? "
-                        "RETURNING space, device, expires_ms"));
-  BindBytes(take.get(), 1, bytes);
-  COVEN_ASSIGN_OR_RETURN(bool row, take.Step());
+      db::CachedStmt take,
+      writer_->stmts.Get("DELETE FROM challenges WHERE challenge=? "
+                         "RETURNING space, device, expires_ms"));
+  BindBytes(take->get(), 1, bytes);
+  COVEN_ASSIGN_OR_RETURN(bool row, take->Step());
   Challenge challenge;
   challenge.bytes = bytes;
   bool found = false;
   if (row) {
-    challenge.space = take.ColumnText(0);
-    found = CopyTo(take.ColumnBlob(1), &challenge.device);
-    challenge.expires_ms = take.ColumnInt(2);
-    COVEN_ASSIGN_OR_RETURN(bool more, take.Step());
+    challenge.space = take->ColumnText(0);
+    found = CopyTo(take->ColumnBlob(1), &challenge.device);
+    challenge.expires_ms = take->ColumnInt(2);
+    COVEN_ASSIGN_OR_RETURN(bool more, take->Step());
     (void)more;
   }
-  take.Reset();
+  take->Reset();
   // Expired challenges are never taken: drop them while here.
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt sweep,
-      db::Stmt::Prepare(writer_,
-                        "DELETE FROM challenges WHERE expires_ms <= ?"));
-  sweep.Bind(1, now_ms);
-  COVEN_RETURN_IF_ERROR(sweep.Run());
+      db::CachedStmt sweep,
+      writer_->stmts.Get("DELETE FROM challenges WHERE expires_ms <= ?"));
+  sweep->Bind(1, now_ms);
+  COVEN_RETURN_IF_ERROR(sweep->Run());
   if (!found || challenge.expires_ms <= now_ms) {
     return NotFoundError("no such challenge, or it expired: ask for a new one");
   }
@@ -72,26 +69,26 @@ Result<Challenge> SqliteStore::TakeChallenge(
 Result<std::array<std::uint8_t, 32>> SqliteStore::TokenKey(
     const std::function<std::array<std::uint8_t, 32>()>& make_key) {
   std::lock_guard lock(write_mutex_);
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
+                         db::Transaction::Begin(writer_->db()));
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt get,
-      db::Stmt::Prepare(writer_, "SELECT key FROM hub_keys WHERE id='token'"));
-  COVEN_ASSIGN_OR_RETURN(bool row, get.Step());
+      db::CachedStmt get,
+      writer_->stmts.Get("SELECT key FROM hub_keys WHERE id='token'"));
+  COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
   std::array<std::uint8_t, 32> key{};
   if (row) {
-    if (!CopyTo(get.ColumnBlob(0), &key)) {
+    if (!CopyTo(get->ColumnBlob(0), &key)) {
       return DataLossError("the hub's token key is damaged");
     }
     return key;
   }
-  get.Reset();
+  get->Reset();
   key = make_key();
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt put,
-      db::Stmt::Prepare(writer_,
-                        "INSERT INTO hub_keys(id, key) VALUES('token', ?)"));
-  BindBytes(put.get(), 1, key);
-  COVEN_RETURN_IF_ERROR(put.Run());
+      db::CachedStmt put,
+      writer_->stmts.Get("INSERT INTO hub_keys(id, key) VALUES('token', ?)"));
+  BindBytes(put->get(), 1, key);
+  COVEN_RETURN_IF_ERROR(put->Run());
   COVEN_RETURN_IF_ERROR(tx.Commit());
   return key;
 }

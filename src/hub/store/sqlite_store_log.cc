@@ -22,75 +22,73 @@ Result<LogPushResult> SqliteStore::PushLog(const LogPush& push) {
 Result<LogPushResult> SqliteStore::PushLocked(const LogPush& push) {
   // BEGIN IMMEDIATE takes the write lock first, so no other connection (a
   // second hub process on this file) moves the head while we decide.
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx, db::Transaction::Begin(writer_));
-  COVEN_RETURN_IF_ERROR(CheckSpace(writer_, push.space));
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
+                         db::Transaction::Begin(writer_->db()));
+  COVEN_RETURN_IF_ERROR(CheckSpace(*writer_, push.space));
   const std::int64_t author = AuthorColumn(push.author);
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt head,
-      db::Stmt::Prepare(
-          writer_, "SELECT log_seq FROM heads WHERE space=? AND author=?"));
-  head.Bind(1, push.space).Bind(2, author);
-  COVEN_ASSIGN_OR_RETURN(bool has_head, head.Step());
+      db::CachedStmt head,
+      writer_->stmts.Get(
+          "SELECT log_seq FROM heads WHERE space=? AND author=?"));
+  head->Bind(1, push.space).Bind(2, author);
+  COVEN_ASSIGN_OR_RETURN(bool has_head, head->Step());
   const auto log_seq =
-      static_cast<std::uint64_t>(has_head ? head.ColumnInt(0) : 0);
-  head.Reset();
+      static_cast<std::uint64_t>(has_head ? head->ColumnInt(0) : 0);
+  head->Reset();
 
   std::vector<StoredHash> stored;
   const auto [first, last] = StoredRange(push, log_seq);
   if (first <= last) {
     COVEN_ASSIGN_OR_RETURN(
-        db::Stmt get,
-        db::Stmt::Prepare(writer_,
-                          "SELECT seq, hash, size FROM log_objects WHERE "
-                          "space=? AND author=? AND seq BETWEEN ? AND ?"));
-    get.Bind(1, push.space)
+        db::CachedStmt get,
+        writer_->stmts.Get("SELECT seq, hash, size FROM log_objects WHERE "
+                           "space=? AND author=? AND seq BETWEEN ? AND ?"));
+    get->Bind(1, push.space)
         .Bind(2, author)
         .Bind(3, Col(first))
         .Bind(4, Col(last));
     while (true) {
-      COVEN_ASSIGN_OR_RETURN(bool row, get.Step());
+      COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
       if (!row) break;
       StoredHash hash;
-      hash.seq = static_cast<std::uint64_t>(get.ColumnInt(0));
-      const Bytes bytes = get.ColumnBlob(1);
+      hash.seq = static_cast<std::uint64_t>(get->ColumnInt(0));
+      const Bytes bytes = get->ColumnBlob(1);
       if (bytes.size() != hash.hash.size()) {
         return DataLossError("a stored log object has a bad hash");
       }
       std::copy(bytes.begin(), bytes.end(), hash.hash.begin());
-      hash.size = static_cast<std::uint64_t>(get.ColumnInt(2));
+      hash.size = static_cast<std::uint64_t>(get->ColumnInt(2));
       stored.push_back(hash);
     }
   }
   COVEN_ASSIGN_OR_RETURN(PushPlan plan, PlanPush(push, log_seq, stored));
 
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt insert,
-      db::Stmt::Prepare(writer_,
-                        "INSERT INTO log_objects(space, author, seq, hash, "
-                        "size, data) VALUES(?,?,?,?,?,?)"));
+      db::CachedStmt insert,
+      writer_->stmts.Get("INSERT INTO log_objects(space, author, seq, hash, "
+                         "size, data) VALUES(?,?,?,?,?,?)"));
   for (std::size_t i = plan.first_new; i < push.objects.size(); ++i) {
     const LogObject& object = push.objects[i];
     const crypto::Hash256 hash = LogObjectHash(object.data);
-    insert.Bind(1, push.space).Bind(2, author).Bind(3, Col(object.seq));
-    BindBytes(insert.get(), 4, hash);
-    insert.Bind(5, static_cast<std::int64_t>(object.data.size()));
-    BindBytes(insert.get(), 6, object.data);
-    COVEN_RETURN_IF_ERROR(insert.Run());
-    insert.Reset();
+    insert->Bind(1, push.space).Bind(2, author).Bind(3, Col(object.seq));
+    BindBytes(insert->get(), 4, hash);
+    insert->Bind(5, static_cast<std::int64_t>(object.data.size()));
+    BindBytes(insert->get(), 6, object.data);
+    COVEN_RETURN_IF_ERROR(insert->Run());
+    insert->Reset();
   }
   if (plan.log_seq != log_seq || plan.replace_head) {
     COVEN_ASSIGN_OR_RETURN(
-        db::Stmt move,
-        db::Stmt::Prepare(
-            writer_,
+        db::CachedStmt move,
+        writer_->stmts.Get(
             "INSERT INTO heads(space, author, log_seq, head) VALUES(?,?,?,?) "
             "ON CONFLICT(space, author) DO UPDATE SET log_seq=excluded.log_seq,"
             " head=CASE WHEN ? THEN excluded.head ELSE heads.head END"));
-    move.Bind(1, push.space).Bind(2, author).Bind(3, Col(plan.log_seq));
-    BindBytes(move.get(), 4,
+    move->Bind(1, push.space).Bind(2, author).Bind(3, Col(plan.log_seq));
+    BindBytes(move->get(), 4,
               plan.replace_head ? ByteView(*push.head) : ByteView());
-    move.Bind(5, std::int64_t{plan.replace_head ? 1 : 0});
-    COVEN_RETURN_IF_ERROR(move.Run());
+    move->Bind(5, std::int64_t{plan.replace_head ? 1 : 0});
+    COVEN_RETURN_IF_ERROR(move->Run());
   }
   COVEN_RETURN_IF_ERROR(tx.Commit());
   LogPushResult result;
@@ -104,33 +102,31 @@ Result<LogPushResult> SqliteStore::PushLocked(const LogPush& push) {
 
 Result<std::vector<StoredObject>> SqliteStore::PullLog(const LogRange& range) {
   Reader reader = Read();
-  sqlite3* db = reader.db();
+  Connection& conn = reader.conn();
   const std::int64_t author = AuthorColumn(range.author);
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt head,
-      db::Stmt::Prepare(
-          db, "SELECT log_seq FROM heads WHERE space=? AND author=?"));
-  head.Bind(1, range.space).Bind(2, author);
-  COVEN_ASSIGN_OR_RETURN(bool has_head, head.Step());
+      db::CachedStmt head,
+      conn.stmts.Get("SELECT log_seq FROM heads WHERE space=? AND author=?"));
+  head->Bind(1, range.space).Bind(2, author);
+  COVEN_ASSIGN_OR_RETURN(bool has_head, head->Step());
   std::vector<StoredObject> objects;
   if (!has_head) {
-    COVEN_RETURN_IF_ERROR(CheckSpace(db, range.space));
+    COVEN_RETURN_IF_ERROR(CheckSpace(conn, range.space));
     return objects;
   }
   // Read the head first: every seq at or below it was committed with it, so
   // paging by seq below the head never skips an object.
-  std::uint64_t upper = static_cast<std::uint64_t>(head.ColumnInt(0));
-  head.Reset();
+  std::uint64_t upper = static_cast<std::uint64_t>(head->ColumnInt(0));
+  head->Reset();
   if (range.through_seq != 0) upper = std::min(upper, range.through_seq);
   if (range.after_seq >= upper || range.max_objects == 0) return objects;
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt get,
-      db::Stmt::Prepare(db,
-                        "SELECT seq, size, CASE WHEN size > ? THEN NULL ELSE "
-                        "data END FROM log_objects WHERE space=? AND author=? "
-                        "AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"));
-  get.Bind(1, static_cast<std::int64_t>(
-                  std::min<std::uint64_t>(range.max_object_bytes, kMaxSeq - 1)))
+      db::CachedStmt get,
+      conn.stmts.Get("SELECT seq, size, CASE WHEN size > ? THEN NULL ELSE "
+                     "data END FROM log_objects WHERE space=? AND author=? "
+                     "AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"));
+  get->Bind(1, static_cast<std::int64_t>(std::min<std::uint64_t>(
+                   range.max_object_bytes, kMaxSeq - 1)))
       .Bind(2, range.space)
       .Bind(3, author)
       .Bind(4, Col(range.after_seq))
@@ -138,20 +134,20 @@ Result<std::vector<StoredObject>> SqliteStore::PullLog(const LogRange& range) {
       .Bind(6, static_cast<std::int64_t>(range.max_objects));
   std::uint64_t bytes = 0;
   while (true) {
-    COVEN_ASSIGN_OR_RETURN(bool row, get.Step());
+    COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
     if (!row) break;
     StoredObject object;
-    object.seq = static_cast<std::uint64_t>(get.ColumnInt(0));
-    object.size = static_cast<std::uint64_t>(get.ColumnInt(1));
+    object.seq = static_cast<std::uint64_t>(get->ColumnInt(0));
+    object.size = static_cast<std::uint64_t>(get->ColumnInt(1));
     const std::uint64_t expected = range.after_seq + objects.size() + 1;
     if (object.seq != expected) {
       return DataLossError("log object " + LogPath(range.author, expected) +
                            " is missing below the head");
     }
-    object.too_large = get.ColumnIsNull(2);
+    object.too_large = get->ColumnIsNull(2);
     const std::uint64_t cost = object.too_large ? 0 : object.size;
     if (!objects.empty() && bytes + cost > range.max_bytes) break;
-    if (!object.too_large) object.data = get.ColumnBlob(2);
+    if (!object.too_large) object.data = get->ColumnBlob(2);
     bytes += cost;
     objects.push_back(std::move(object));
   }
@@ -160,21 +156,20 @@ Result<std::vector<StoredObject>> SqliteStore::PullLog(const LogRange& range) {
 
 Result<std::vector<HeadRow>> SqliteStore::ListHeads(std::string_view space) {
   Reader reader = Read();
-  COVEN_RETURN_IF_ERROR(CheckSpace(reader.db(), space));
+  COVEN_RETURN_IF_ERROR(CheckSpace(reader.conn(), space));
   COVEN_ASSIGN_OR_RETURN(
-      db::Stmt get,
-      db::Stmt::Prepare(reader.db(),
-                        "SELECT author, log_seq, head FROM heads WHERE "
-                        "space=? AND log_seq > 0 ORDER BY author"));
-  get.Bind(1, space);
+      db::CachedStmt get,
+      reader.conn().stmts.Get("SELECT author, log_seq, head FROM heads WHERE "
+                              "space=? AND log_seq > 0 ORDER BY author"));
+  get->Bind(1, space);
   std::vector<HeadRow> heads;
   while (true) {
-    COVEN_ASSIGN_OR_RETURN(bool row, get.Step());
+    COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
     if (!row) break;
     HeadRow head;
-    head.author = AuthorFromColumn(get.ColumnInt(0));
-    head.log_seq = static_cast<std::uint64_t>(get.ColumnInt(1));
-    head.head = get.ColumnBlob(2);
+    head.author = AuthorFromColumn(get->ColumnInt(0));
+    head.log_seq = static_cast<std::uint64_t>(get->ColumnInt(1));
+    head.head = get->ColumnBlob(2);
     heads.push_back(std::move(head));
   }
   return heads;

@@ -48,25 +48,26 @@ Result<Bytes> SqliteStore::GetObject(std::string_view space,
       return NotFoundError("no object \"" + std::string(path) + "\"");
   }
   Reader reader = Read();
-  COVEN_ASSIGN_OR_RETURN(db::Stmt get, db::Stmt::Prepare(reader.db(), sql));
-  get.Bind(1, static_cast<std::int64_t>(
-                  std::min<std::uint64_t>(max_bytes, kMaxSeq - 1)))
+  COVEN_ASSIGN_OR_RETURN(db::CachedStmt get, reader.conn().stmts.Get(sql));
+  get->Bind(1, static_cast<std::int64_t>(
+                   std::min<std::uint64_t>(max_bytes, kMaxSeq - 1)))
       .Bind(2, space);
-  const int count = sqlite3_bind_parameter_count(get.get());
-  if (count >= 3) get.Bind(3, AuthorColumn(parsed.author));
-  if (count >= 4) get.Bind(4, static_cast<std::int64_t>(parsed.seq));
-  if (count >= 5) get.Bind(5, path);
-  COVEN_ASSIGN_OR_RETURN(bool row, get.Step());
-  if (!row || get.ColumnIsNull(0)) {
+  const int count = sqlite3_bind_parameter_count(get->get());
+  if (count >= 3) get->Bind(3, AuthorColumn(parsed.author));
+  if (count >= 4) get->Bind(4, static_cast<std::int64_t>(parsed.seq));
+  if (count >= 5) get->Bind(5, path);
+  COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
+  if (!row || get->ColumnIsNull(0)) {
     return NotFoundError("no object \"" + std::string(path) + "\" in \"" +
                          std::string(space) + "\"");
   }
-  if (get.ColumnIsNull(1)) {
-    return ResourceExhaustedError(
-        "\"" + std::string(path) + "\" is " + std::to_string(get.ColumnInt(0)) +
-        " bytes, over the limit of " + std::to_string(max_bytes));
+  if (get->ColumnIsNull(1)) {
+    return ResourceExhaustedError("\"" + std::string(path) + "\" is " +
+                                  std::to_string(get->ColumnInt(0)) +
+                                  " bytes, over the limit of " +
+                                  std::to_string(max_bytes));
   }
-  return get.ColumnBlob(1);
+  return get->ColumnBlob(1);
 }
 
 Result<std::vector<PathInfo>> SqliteStore::ListPaths(
@@ -74,8 +75,8 @@ Result<std::vector<PathInfo>> SqliteStore::ListPaths(
     std::string_view start_after, std::uint32_t limit) {
   const Listing listing(prefix, start_after, limit);
   Reader reader = Read();
-  sqlite3* db = reader.db();
-  COVEN_RETURN_IF_ERROR(CheckSpace(db, space));
+  Connection& conn = reader.conn();
+  COVEN_RETURN_IF_ERROR(CheckSpace(conn, space));
   if (limit == 0) return std::vector<PathInfo>{};
   const auto rows = static_cast<std::int64_t>(limit) + 1;
   std::vector<std::vector<PathInfo>> kinds;
@@ -83,13 +84,13 @@ Result<std::vector<PathInfo>> SqliteStore::ListPaths(
   // Runs `sql` (?1 space, then `bind`), offering each row as `make` names
   // it.
   auto read_kind = [&](const std::string& sql, auto bind, auto make) -> Status {
-    COVEN_ASSIGN_OR_RETURN(db::Stmt get, db::Stmt::Prepare(db, sql));
-    get.Bind(1, space);
-    bind(get);
+    COVEN_ASSIGN_OR_RETURN(db::CachedStmt get, conn.stmts.Get(sql));
+    get->Bind(1, space);
+    bind(*get);
     std::vector<PathInfo>& out = kinds.emplace_back();
     while (true) {
-      COVEN_ASSIGN_OR_RETURN(bool row, get.Step());
-      if (!row || !listing.Add(&out, make(get))) break;
+      COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
+      if (!row || !listing.Add(&out, make(*get))) break;
     }
     return Status::Ok();
   };

@@ -12,6 +12,7 @@
 #define COVEN_HUB_STORE_STORE_H_
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -191,11 +192,23 @@ using StoreRef = std::shared_ptr<Store>;
 /// synchronous=FULL, migrations applied.
 Result<StoreRef> OpenSqliteStore(const std::string& data_dir);
 
+/// How long one statement of the PostgreSQL store's pool may wait for a
+/// lock, and run in all, before PostgreSQL cancels it: the call then fails
+/// with kUnavailable (its transaction rolled back; retry). Zero: no limit.
+struct PostgresTimeouts {
+  std::chrono::milliseconds lock{10'000};
+  std::chrono::milliseconds statement{30'000};
+};
+
 /// Connects to PostgreSQL (`url`: postgresql://...) with a pool of
 /// `connections`, applies the versioned migrations, and LISTENs on a
-/// connection of its own.
+/// connection of its own. The pool's statements are bounded by `timeouts`
+/// (the defaults when not given).
 Result<StoreRef> OpenPostgresStore(const std::string& url,
                                    std::size_t connections = 4);
+Result<StoreRef> OpenPostgresStore(const std::string& url,
+                                   std::size_t connections,
+                                   const PostgresTimeouts& timeouts);
 
 }  // namespace coven::hub::store
 
