@@ -88,13 +88,16 @@ TEST_P(HubStoreTest, PutObjectIsCreateOnce) {
   }
 }
 
+// Far from any bound, at a time before every challenge's expiry.
+const ChallengeBounds kNoBounds{0, 1'000, 1'000};
+
 TEST_P(HubStoreTest, ChallengesAreSingleUseAndExpire) {
   Challenge challenge;
   challenge.bytes = Key32(7);
   challenge.space = kSpace;
   challenge.device = Key32(8);
   challenge.expires_ms = 1'000'000;
-  ASSERT_STORE_OK(store_->PutChallenge(challenge));
+  ASSERT_STORE_OK(store_->PutChallenge(challenge, kNoBounds));
   Result<StoreRef> other = OpenAnother();
   ASSERT_STORE_OK(other);
   // Taken once, on any process.
@@ -109,11 +112,47 @@ TEST_P(HubStoreTest, ChallengesAreSingleUseAndExpire) {
             StatusCode::kNotFound);
   // Expired: never taken.
   challenge.bytes = Key32(9);
-  ASSERT_STORE_OK(store_->PutChallenge(challenge));
+  ASSERT_STORE_OK(store_->PutChallenge(challenge, kNoBounds));
   EXPECT_EQ(store_->TakeChallenge(Key32(9), 1'000'000).status().code(),
             StatusCode::kNotFound);
-  ASSERT_STORE_OK(store_->PutChallenge(challenge));  // Swept, so new again.
-  EXPECT_EQ(store_->PutChallenge(challenge).code(), StatusCode::kAlreadyExists);
+  ASSERT_STORE_OK(
+      store_->PutChallenge(challenge, kNoBounds));  // Swept, so new again.
+  EXPECT_EQ(store_->PutChallenge(challenge, kNoBounds).code(),
+            StatusCode::kAlreadyExists);
+}
+
+// GetChallenge needs no key: what it makes the store hold is bounded per
+// space and in all, and expired challenges go when a new one comes.
+TEST_P(HubStoreTest, WaitingChallengesAreBounded) {
+  Challenge challenge;
+  challenge.space = kSpace;
+  challenge.device = Key32(8);
+  challenge.expires_ms = 1'000'000;
+  const ChallengeBounds bounds{999'000, 3, 5};
+  for (std::uint8_t i = 1; i <= 3; ++i) {
+    challenge.bytes = Key32(i);
+    ASSERT_STORE_OK(store_->PutChallenge(challenge, bounds));
+  }
+  challenge.bytes = Key32(4);
+  Status over = store_->PutChallenge(challenge, bounds);
+  EXPECT_EQ(over.code(), StatusCode::kResourceExhausted) << over.ToString();
+  EXPECT_EQ(store_->TakeChallenge(Key32(4), 999'000).status().code(),
+            StatusCode::kNotFound);
+  // Other spaces fill up to the bound of the whole store.
+  challenge.space = "other";
+  for (std::uint8_t i = 5; i <= 6; ++i) {
+    challenge.bytes = Key32(i);
+    ASSERT_STORE_OK(store_->PutChallenge(challenge, bounds));
+  }
+  challenge.bytes = Key32(7);
+  EXPECT_EQ(store_->PutChallenge(challenge, bounds).code(),
+            StatusCode::kResourceExhausted);
+  // Once those expired, they make room.
+  challenge.expires_ms = 3'000'000;
+  ASSERT_STORE_OK(
+      store_->PutChallenge(challenge, ChallengeBounds{2'000'000, 3, 5}));
+  Result<Challenge> taken = store_->TakeChallenge(Key32(7), 2'000'000);
+  ASSERT_STORE_OK(taken);
 }
 
 TEST_P(HubStoreTest, TokenKeyIsMadeOnceAndShared) {

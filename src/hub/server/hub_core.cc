@@ -114,7 +114,11 @@ Result<pb::ChallengeReply> HubCore::GetChallenge(
   challenge.space = request.space();
   challenge.device = *device;
   challenge.expires_ms = clock_->NowMillis() + options_.challenge_lifetime_ms;
-  COVEN_RETURN_IF_ERROR(store_->PutChallenge(challenge));
+  store::ChallengeBounds bounds;
+  bounds.now_ms = clock_->NowMillis();
+  bounds.per_space = options_.max_challenges_per_space;
+  bounds.total = options_.max_challenges;
+  COVEN_RETURN_IF_ERROR(store_->PutChallenge(challenge, bounds));
   pb::ChallengeReply reply;
   reply.set_challenge(Str(challenge.bytes));
   reply.set_hub_id(Str(hub_id_));

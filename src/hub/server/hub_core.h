@@ -46,6 +46,10 @@ struct HubCoreOptions {
   /// Most bytes of one piece of an object larger than a message, in a Pull
   /// or GetObject reply (below the gRPC message limit).
   std::uint64_t max_piece_bytes = 4ull << 20;
+  /// Challenges waiting to be used, per space and in all (GetChallenge
+  /// needs no key: this bounds what anyone can make the store hold).
+  std::size_t max_challenges_per_space = 256;
+  std::size_t max_challenges = 65'536;
   /// Largest object stored or sent: the engine's own limit
   /// (Config::max_object_bytes). Objects larger than a message travel in
   /// pieces (Object.continued, PulledObject.continued).

@@ -2,6 +2,7 @@
 // hub process on the database.
 #include <algorithm>
 
+#include "hub/store/challenge_bounds.h"
 #include "hub/store/postgres_store.h"
 
 namespace coven::hub::store {
@@ -18,6 +19,9 @@ constexpr PgStatement kTakeChallenge{
     "RETURNING space, device, expires_ms"};
 constexpr PgStatement kSweepChallenges{
     "sweep_challenges", "DELETE FROM challenges WHERE expires_ms <= $1::int8"};
+constexpr PgStatement kCountChallenges{
+    "count_challenges",
+    "SELECT count(*), count(*) FILTER (WHERE space=$1) FROM challenges"};
 constexpr PgStatement kPutKey{
     "put_key",
     "INSERT INTO hub_keys(id, key) VALUES('token', $1::bytea) "
@@ -34,23 +38,35 @@ bool CopyTo(const Bytes& bytes, std::array<std::uint8_t, N>* out) {
 
 }  // namespace
 
-Status PostgresStore::PutChallenge(const Challenge& challenge) {
+Status PostgresStore::PutChallenge(const Challenge& challenge,
+                                   const ChallengeBounds& bounds) {
   return pool_
-      .With<bool>(false,
-                  [&](PgConnection& conn) -> Result<bool> {
-                    COVEN_ASSIGN_OR_RETURN(
-                        PgResult put, conn.Run(kPutChallenge,
-                                               PgParams()
-                                                   .Blob(challenge.bytes)
-                                                   .Text(challenge.space)
-                                                   .Blob(challenge.device)
-                                                   .Int(challenge.expires_ms)));
-                    if (put.Affected() == 0) {
-                      return AlreadyExistsError(
-                          "that challenge was handed out already");
-                    }
-                    return true;
-                  })
+      .With<bool>(
+          false,
+          [&](PgConnection& conn) -> Result<bool> {
+            COVEN_RETURN_IF_ERROR(
+                conn.Run(kSweepChallenges, PgParams().Int(bounds.now_ms))
+                    .status());
+            // Counted, then inserted: processes racing may pass a
+            // bound by a few, never without bound.
+            COVEN_ASSIGN_OR_RETURN(
+                PgResult counted,
+                conn.Run(kCountChallenges, PgParams().Text(challenge.space)));
+            COVEN_RETURN_IF_ERROR(CheckChallengeBounds(
+                challenge, bounds, counted.Int(0, 0), counted.Int(0, 1)));
+            COVEN_ASSIGN_OR_RETURN(
+                PgResult put,
+                conn.Run(kPutChallenge, PgParams()
+                                            .Blob(challenge.bytes)
+                                            .Text(challenge.space)
+                                            .Blob(challenge.device)
+                                            .Int(challenge.expires_ms)));
+            if (put.Affected() == 0) {
+              return AlreadyExistsError(
+                  "that challenge was handed out already");
+            }
+            return true;
+          })
       .status();
 }
 

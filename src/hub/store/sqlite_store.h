@@ -43,7 +43,8 @@ class SqliteStore final : public Store {
                                           std::string_view prefix,
                                           std::string_view start_after,
                                           std::uint32_t limit) override;
-  Status PutChallenge(const Challenge& challenge) override;
+  Status PutChallenge(const Challenge& challenge,
+                      const ChallengeBounds& bounds) override;
   Result<Challenge> TakeChallenge(const std::array<std::uint8_t, 32>& bytes,
                                   std::int64_t now_ms) override;
   Result<std::array<std::uint8_t, 32>> TokenKey(

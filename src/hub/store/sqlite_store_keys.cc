@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "db/sql.h"
+#include "hub/store/challenge_bounds.h"
 #include "hub/store/sqlite_store.h"
 
 namespace coven::hub::store {
@@ -16,8 +17,25 @@ bool CopyTo(const Bytes& bytes, std::array<std::uint8_t, N>* out) {
 
 }  // namespace
 
-Status SqliteStore::PutChallenge(const Challenge& challenge) {
+Status SqliteStore::PutChallenge(const Challenge& challenge,
+                                 const ChallengeBounds& bounds) {
   std::lock_guard lock(write_mutex_);
+  COVEN_ASSIGN_OR_RETURN(
+      db::CachedStmt sweep,
+      writer_->stmts.Get("DELETE FROM challenges WHERE expires_ms <= ?"));
+  sweep->Bind(1, bounds.now_ms);
+  COVEN_RETURN_IF_ERROR(sweep->Run());
+  COVEN_ASSIGN_OR_RETURN(
+      db::CachedStmt count,
+      writer_->stmts.Get("SELECT count(*), coalesce(sum(space=?), 0) "
+                         "FROM challenges"));
+  count->Bind(1, challenge.space);
+  COVEN_ASSIGN_OR_RETURN(bool counted, count->Step());
+  const std::int64_t total = counted ? count->ColumnInt(0) : 0;
+  const std::int64_t in_space = counted ? count->ColumnInt(1) : 0;
+  count->Reset();
+  COVEN_RETURN_IF_ERROR(
+      CheckChallengeBounds(challenge, bounds, total, in_space));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt put,
       writer_->stmts.Get("INSERT INTO challenges(challenge, space, device, "

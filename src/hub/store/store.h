@@ -98,6 +98,14 @@ struct Challenge {
   std::int64_t expires_ms = 0;
 };
 
+/// How many challenges may wait to be used. GetChallenge needs no key, so
+/// these bound what anyone can make the store hold.
+struct ChallengeBounds {
+  std::int64_t now_ms = 0;  ///< Challenges expired by then are dropped.
+  std::size_t per_space = 256;
+  std::size_t total = 65'536;
+};
+
 /// A change another hub process (or this one) made: a hint, never the truth.
 struct Change {
   std::string space;
@@ -160,8 +168,12 @@ class Store {
                                                   std::string_view start_after,
                                                   std::uint32_t limit) = 0;
 
-  /// Stores a challenge.
-  virtual Status PutChallenge(const Challenge& challenge) = 0;
+  /// Drops the challenges expired at bounds.now_ms, then stores
+  /// `challenge`. kResourceExhausted (nothing stored) when its space already
+  /// has bounds.per_space live challenges or the store bounds.total;
+  /// kAlreadyExists when the same bytes were handed out already.
+  virtual Status PutChallenge(const Challenge& challenge,
+                              const ChallengeBounds& bounds) = 0;
   /// Removes and returns a challenge if it exists and has not expired at
   /// `now_ms` (one statement: a challenge is used once, on any process).
   /// kNotFound otherwise.
