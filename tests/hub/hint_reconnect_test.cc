@@ -12,6 +12,7 @@
 #include "coven/remote.h"
 #include "coven/testing/manual_clock.h"
 #include "home/home_layout.h"
+#include "hub/hub_server.h"
 #include "member_log_builder.h"
 #include "sync/home_credentials.h"
 #include "test_servers.h"
@@ -26,20 +27,6 @@ using std::chrono::seconds;
 
 std::uint64_t DeviceOf(const std::string& name) {
   return crypto::DeviceIdFor(KeyPair(name).public_key());
-}
-
-Result<std::unique_ptr<util::ChildProcess>> StartHub(const std::string& data,
-                                                     int port) {
-  util::ChildProcessOptions options;
-  options.argv = {std::string(COVEN_BINARY_DIR) + "/coven-hub",
-                  "--data-dir",
-                  data,
-                  "--listen",
-                  "127.0.0.1:" + std::to_string(port),
-                  "--plaintext"};
-  options.port_marker = " port=";
-  options.stop_with_starting_thread = true;
-  return util::ChildProcess::Start(options);
 }
 
 home::HomeRef Open(int port, const std::string& device, clock::ClockRef clock) {
@@ -67,7 +54,7 @@ void Publish(remote::Remote& a, std::uint64_t seq) {
 TEST(HubHintReconnectTest, BrokenStreamEndsTheWaitAndReopensOnTheHostsClock) {
   ASSERT_TRUE(crypto::EnsureSodium().ok());
   testing::TempDir data("hub-reconnect");
-  auto hub = StartHub(data.path(), 0);
+  auto hub = coven::testing::StartHubProcess(data.path(), 0);
   ASSERT_TRUE(hub.ok()) << hub.status().ToString();
   const int port = (*hub)->port();
   Chain chain;
@@ -128,7 +115,7 @@ TEST(HubHintReconnectTest, BrokenStreamEndsTheWaitAndReopensOnTheHostsClock) {
   }
   ASSERT_TRUE(backoff)
       << "the hint stream's backoff does not wait on the host's clock";
-  hub = StartHub(data.path(), port);
+  hub = coven::testing::StartHubProcess(data.path(), port);
   ASSERT_TRUE(hub.ok()) << hub.status().ToString();
   a_home = Open(port, "alice.d1", nullptr);
   a = remote::RemoteFor(a_home);

@@ -24,14 +24,7 @@ namespace {
 
 constexpr int kSteps = 60;
 
-struct Store {
-  std::string name;
-  std::function<HubServer*()> hub;
-};
-
-void PrintTo(const Store& store, std::ostream* out) { *out << store.name; }
-
-class HubConvergenceTest : public ::testing::TestWithParam<Store> {
+class HubConvergenceTest : public ::testing::TestWithParam<HubStore> {
  protected:
   // One seed in a fresh space of its own; false when it failed.
   bool RunSeed(HubServer& hub, std::uint64_t seed) {
@@ -67,13 +60,8 @@ TEST_P(HubConvergenceTest, RandomHistoriesMatchTheModel) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, HubConvergenceTest,
-                         ::testing::Values(Store{"Sqlite", SharedHub},
-                                           Store{"Postgres",
-                                                 SharedPostgresHub}),
-                         [](const ::testing::TestParamInfo<Store>& info) {
-                           return info.param.name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, HubConvergenceTest, EveryHubStore(),
+                         HubStoreName);
 
 }  // namespace
 }  // namespace coven::testing

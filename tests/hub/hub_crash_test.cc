@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "hub/hub_server.h"
 #include "hub_test_util.h"
 #include "util/child_process.h"
 #include "wire_client.h"
@@ -17,24 +18,10 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-Result<std::unique_ptr<util::ChildProcess>> StartHub(const std::string& data,
-                                                     int port) {
-  util::ChildProcessOptions options;
-  options.argv = {std::string(COVEN_BINARY_DIR) + "/coven-hub",
-                  "--data-dir",
-                  data,
-                  "--listen",
-                  "127.0.0.1:" + std::to_string(port),
-                  "--plaintext"};
-  options.port_marker = " port=";
-  options.stop_with_starting_thread = true;
-  return util::ChildProcess::Start(options);
-}
-
 TEST(HubCrashTest, Kill9UnderLoadLosesNothingAcknowledgedAndClientsResume) {
   ASSERT_TRUE(crypto::EnsureSodium().ok());
   TempDir data;
-  auto hub = StartHub(data.path(), 0);
+  auto hub = coven::testing::StartHubProcess(data.path(), 0);
   ASSERT_TRUE(hub.ok()) << hub.status().ToString();
   const int port = (*hub)->port();
   WireClient client(port);
@@ -83,7 +70,7 @@ TEST(HubCrashTest, Kill9UnderLoadLosesNothingAcknowledgedAndClientsResume) {
     (*hub)->Stop();  // reaps it
     std::vector<std::uint64_t> at_crash;
     for (auto& a : acked) at_crash.push_back(a.load());
-    hub = StartHub(data.path(), port);
+    hub = coven::testing::StartHubProcess(data.path(), port);
     ASSERT_TRUE(hub.ok()) << hub.status().ToString();
     // Every writer resumes by itself (its token still verifies: the token
     // key lives in the store).

@@ -30,13 +30,6 @@ constexpr std::int64_t kStart = 1'700'000'000'000;
 // coven-hub's default HubServerOptions::max_message_bytes.
 constexpr std::int64_t kHubMessageBytes = 16 << 20;
 
-struct Store {
-  std::string name;
-  std::function<HubServer*()> hub;
-};
-
-void PrintTo(const Store& store, std::ostream* out) { *out << store.name; }
-
 // `rows` todos in one transaction, ids `<prefix>-<n>`, titles from `title`
 // (SQL over i).
 std::string InsertTodos(const std::string& prefix, int rows,
@@ -119,7 +112,7 @@ std::int64_t PiecesArrive(const std::string& url, int rows) {
   return last;
 }
 
-class HubPagingTest : public ::testing::TestWithParam<Store> {
+class HubPagingTest : public ::testing::TestWithParam<HubStore> {
  protected:
   void SetUp() override {
     hub_ = GetParam().hub();
@@ -170,13 +163,7 @@ TEST_P(HubPagingTest, AFlushLargerThanAMessageIsSplitAndDelivered) {
       << b->manager().status().last_error;
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, HubPagingTest,
-                         ::testing::Values(Store{"Sqlite", SharedHub},
-                                           Store{"Postgres",
-                                                 SharedPostgresHub}),
-                         [](const ::testing::TestParamInfo<Store>& info) {
-                           return info.param.name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, HubPagingTest, EveryHubStore(), HubStoreName);
 
 // Scenario 6 with a tiny page: coven-hub has no flag for its Pull page
 // bound, so this hub runs in this process (the same server and SQLite

@@ -203,14 +203,7 @@ class PostgresAccess final : public StoreAccess {
   PGconn* conn_;
 };
 
-struct Store {
-  std::string name;
-  std::function<HubServer*()> hub;
-};
-
-void PrintTo(const Store& store, std::ostream* out) { *out << store.name; }
-
-class HubStoreDumpTest : public ::testing::TestWithParam<Store> {
+class HubStoreDumpTest : public ::testing::TestWithParam<HubStore> {
  protected:
   void SetUp() override {
     hub_ = GetParam().hub();
@@ -335,13 +328,8 @@ TEST_P(HubStoreDumpTest, AnObjectAlteredOrForgedInTheStoreIsRejected) {
       << status.quarantined[1].reason;
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, HubStoreDumpTest,
-                         ::testing::Values(Store{"Sqlite", SharedHub},
-                                           Store{"Postgres",
-                                                 SharedPostgresHub}),
-                         [](const ::testing::TestParamInfo<Store>& info) {
-                           return info.param.name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, HubStoreDumpTest, EveryHubStore(),
+                         HubStoreName);
 
 }  // namespace
 }  // namespace coven::testing

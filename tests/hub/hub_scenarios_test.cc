@@ -26,14 +26,7 @@ namespace {
 
 constexpr std::int64_t kStart = 1'700'000'000'000;
 
-struct Store {
-  std::string name;
-  std::function<HubServer*()> hub;
-};
-
-void PrintTo(const Store& store, std::ostream* out) { *out << store.name; }
-
-class HubScenarioTest : public ::testing::TestWithParam<Store> {
+class HubScenarioTest : public ::testing::TestWithParam<HubStore> {
  protected:
   void SetUp() override {
     hub_ = GetParam().hub();
@@ -205,13 +198,8 @@ TEST_P(HubScenarioTest, UpdateOlderThanADeleteArrivingAfterItStaysDeleted) {
   EXPECT_EQ(a->Dump("todos"), c->Dump("todos"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, HubScenarioTest,
-                         ::testing::Values(Store{"Sqlite", SharedHub},
-                                           Store{"Postgres",
-                                                 SharedPostgresHub}),
-                         [](const ::testing::TestParamInfo<Store>& info) {
-                           return info.param.name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, HubScenarioTest, EveryHubStore(),
+                         HubStoreName);
 
 }  // namespace
 }  // namespace coven::testing

@@ -31,6 +31,20 @@ bool Answers(int port) {
 
 }  // namespace
 
+Result<std::unique_ptr<util::ChildProcess>> StartHubProcess(
+    const std::string& data_dir, int port) {
+  util::ChildProcessOptions options;
+  options.argv = {std::string(COVEN_BINARY_DIR) + "/coven-hub",
+                  "--data-dir",
+                  data_dir,
+                  "--listen",
+                  "127.0.0.1:" + std::to_string(port),
+                  "--plaintext"};
+  options.port_marker = " port=";
+  options.stop_with_starting_thread = true;
+  return util::ChildProcess::Start(options);
+}
+
 Result<std::unique_ptr<HubServer>> HubServer::Start() { return Launch(""); }
 
 Result<std::unique_ptr<HubServer>> HubServer::StartOnPostgres(

@@ -5,7 +5,11 @@
 #ifndef COVEN_TESTS_HUB_HUB_SERVER_H_
 #define COVEN_TESTS_HUB_HUB_SERVER_H_
 
+#include <gtest/gtest.h>
+
+#include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -57,6 +61,35 @@ HubServer* SharedPostgresHub();
 
 /// A fresh space name: "t-<tag>-<pid>-<counter>" in lower case.
 std::string UniqueSpace(const std::string& tag);
+
+/// Starts the build's coven-hub on the SQLite store in `data_dir`, plaintext
+/// on 127.0.0.1:`port` (0: a free one, then ChildProcess::port()); stopped
+/// with the calling thread. For tests that kill it and start it again on
+/// the same data and port.
+Result<std::unique_ptr<util::ChildProcess>> StartHubProcess(
+    const std::string& data_dir, int port);
+
+/// One hub store for value-parameterised tests: its name and its shared
+/// hub (SharedHub for SQLite, SharedPostgresHub).
+struct HubStore {
+  std::string name;
+  std::function<HubServer*()> hub;
+};
+
+inline void PrintTo(const HubStore& store, std::ostream* out) {
+  *out << store.name;
+}
+
+/// Runs a TestWithParam<HubStore> suite on both stores:
+///   INSTANTIATE_TEST_SUITE_P(Stores, MyTest, EveryHubStore(), HubStoreName);
+inline auto EveryHubStore() {
+  return ::testing::Values(HubStore{"Sqlite", SharedHub},
+                           HubStore{"Postgres", SharedPostgresHub});
+}
+inline std::string HubStoreName(
+    const ::testing::TestParamInfo<HubStore>& info) {
+  return info.param.name;
+}
 
 }  // namespace coven::testing
 
