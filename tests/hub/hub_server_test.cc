@@ -32,6 +32,7 @@ class HubServerTest : public ::testing::Test {
     options.core.log = [](const std::string&) {};
     options.core.max_push_bytes = 1 << 20;
     options.max_concurrent_pushes = 2;
+    options.max_waiting_pushes = 2;
     auto server = server::HubServer::Start(store_, options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -162,12 +163,13 @@ TEST_F(HubServerTest, APushOverTheLimitIsResourceExhaustedAndStoresNothing) {
   for (const auto& head : *heads) EXPECT_EQ(head.log_seq, 0u);
 }
 
-TEST_F(HubServerTest, PushesBeyondTheConcurrencyLimitAreRefusedBeforeReading) {
+TEST_F(HubServerTest, PushesBeyondTheSlotsWaitAndBeyondTheLineAreRefused) {
   Chain chain;
   chain.Genesis();
   const std::string alice = Found("todos", chain);
-  // Six pushes open at once against a limit of two: the two admitted stay
-  // open until the client ends them, so exactly four are refused.
+  // Six pushes open at once against two slots and a line of two: two are
+  // read, two wait unread and are taken when the first two end, and the
+  // last two are refused before any of them is read.
   constexpr int kStreams = 6;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   std::vector<std::unique_ptr<grpc::ClientWriter<pb::PushRequest>>> writers;
@@ -177,10 +179,24 @@ TEST_F(HubServerTest, PushesBeyondTheConcurrencyLimitAreRefusedBeforeReading) {
     writers.push_back(stub()->Push(contexts.back().get(), &replies[i]));
     writers.back()->Write(pb::PushRequest());  // false once refused: fine
   }
+  // Once the hub has seen all six, two were refused (a write to them
+  // fails); only then may the first ones end and free their slots.
+  std::vector<bool> closed(kStreams, false);
+  int closed_count = 0;
+  const auto until = SteadyClock::now() + std::chrono::seconds(5);
+  while (closed_count < 2 && SteadyClock::now() < until) {
+    for (int i = 0; i < kStreams; ++i) {
+      if (!closed[i] && !writers[i]->Write(pb::PushRequest())) {
+        closed[i] = true;
+        ++closed_count;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& writer : writers) writer->WritesDone();
   int ok = 0;
   int refused = 0;
   for (auto& writer : writers) {
-    writer->WritesDone();
     grpc::Status status = writer->Finish();
     if (status.ok()) ++ok;
     if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
@@ -189,10 +205,63 @@ TEST_F(HubServerTest, PushesBeyondTheConcurrencyLimitAreRefusedBeforeReading) {
                 std::string::npos);
     }
   }
-  EXPECT_EQ(ok, 2);
-  EXPECT_EQ(refused, kStreams - 2);
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(refused, 2);
   // Once they ended, pushes are taken again.
   EXPECT_TRUE(Push(alice, {{LogPathOf("alice.d1", 1), "x"}}).ok());
+}
+
+TEST_F(HubServerTest, AWaitingPushCancelledLeavesTheLine) {
+  Chain chain;
+  chain.Genesis();
+  const std::string alice = Found("todos", chain);
+  // Two pushes hold both slots; a third waits and is cancelled.
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientWriter<pb::PushRequest>>> writers;
+  std::vector<pb::PushReply> replies(3);
+  for (int i = 0; i < 3; ++i) {
+    contexts.push_back(Context(alice));
+    writers.push_back(stub()->Push(contexts.back().get(), &replies[i]));
+    writers.back()->Write(pb::PushRequest());
+  }
+  contexts[2]->TryCancel();
+  EXPECT_EQ(writers[2]->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // Two more fill the line again once the hub has taken the cancelled one
+  // out (it hears of the cancel a little after the client): had it stayed
+  // in the line, the second of them would be refused for ever.
+  std::vector<std::unique_ptr<grpc::ClientContext>> more_contexts;
+  std::vector<std::unique_ptr<grpc::ClientWriter<pb::PushRequest>>> more;
+  std::vector<pb::PushReply> more_replies(2);
+  bool lined_up = false;
+  const auto until = SteadyClock::now() + std::chrono::seconds(5);
+  while (!lined_up && SteadyClock::now() < until) {
+    more_contexts.clear();
+    more.clear();
+    for (int i = 0; i < 2; ++i) {
+      more_contexts.push_back(Context(alice));
+      more.push_back(
+          stub()->Push(more_contexts.back().get(), &more_replies[i]));
+      more.back()->Write(pb::PushRequest());
+    }
+    // The second is refused at once while the line is full; the first
+    // then waits, and is cancelled to try again.
+    more[1]->WritesDone();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lined_up = true;
+    more_contexts[1]->TryCancel();
+    grpc::Status second = more[1]->Finish();
+    if (second.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      lined_up = false;
+      more_contexts[0]->TryCancel();
+      more[0]->Finish();
+    }
+  }
+  ASSERT_TRUE(lined_up) << "a cancelled push stayed in the line";
+  for (int i = 0; i < 2; ++i) writers[i]->WritesDone();
+  more[0]->WritesDone();
+  for (int i = 0; i < 2; ++i) EXPECT_TRUE(writers[i]->Finish().ok());
+  grpc::Status first = more[0]->Finish();
+  EXPECT_TRUE(first.ok()) << first.error_message();
 }
 
 TEST_F(HubServerTest, PushesWithoutATokenTakeNoPushSlot) {

@@ -34,8 +34,11 @@ struct HubServerOptions {
   std::size_t max_queued_tasks = 4096;
   /// Largest gRPC message either way.
   int max_message_bytes = 16 << 20;
-  /// Push streams open at once (more are refused before they are read).
+  /// Push streams read at once; more wait, unread, for a slot.
   std::size_t max_concurrent_pushes = 8;
+  /// Push streams waiting for a slot; more are refused (RESOURCE_EXHAUSTED)
+  /// before they are read.
+  std::size_t max_waiting_pushes = 256;
   /// Push bytes held over all streams at once.
   std::uint64_t max_buffered_push_bytes = 128ull << 20;
   /// gRPC's own memory quota.

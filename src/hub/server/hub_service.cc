@@ -30,12 +30,13 @@ std::string TokenOf(const grpc::CallbackServerContext& context) {
 HubService::HubService(HubCore& core, Executor& executor,
                        Subscriptions& subscriptions,
                        std::uint64_t max_buffered_bytes, std::size_t max_pushes,
-                       RpcObserver observer)
+                       std::size_t max_waiting_pushes, RpcObserver observer)
     : core_(core),
       executor_(executor),
       subscriptions_(subscriptions),
       max_buffered_bytes_(max_buffered_bytes),
       max_pushes_(max_pushes),
+      max_waiting_(max_waiting_pushes),
       observer_(std::move(observer)) {}
 
 bool HubService::ReserveBuffer(std::uint64_t bytes) {
@@ -50,15 +51,44 @@ void HubService::ReleaseBuffer(std::uint64_t bytes) {
   buffered_bytes_.fetch_sub(bytes);
 }
 
-bool HubService::AdmitPush() {
-  std::size_t now = pushes_.load();
-  do {
-    if (now >= max_pushes_) return false;
-  } while (!pushes_.compare_exchange_weak(now, now + 1));
-  return true;
+HubService::Admission HubService::AdmitPush(std::uint64_t* ticket,
+                                            std::function<void()> on_admitted) {
+  std::lock_guard<std::mutex> lock(push_mutex_);
+  if (pushes_ < max_pushes_) {
+    ++pushes_;
+    return Admission::kAdmitted;
+  }
+  if (waiting_.size() >= max_waiting_) return Admission::kRefused;
+  *ticket = next_ticket_++;
+  waiting_.emplace_back(*ticket, std::move(on_admitted));
+  return Admission::kWaiting;
 }
 
-void HubService::EndPush() { pushes_.fetch_sub(1); }
+bool HubService::Withdraw(std::uint64_t ticket) {
+  std::lock_guard<std::mutex> lock(push_mutex_);
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    if (it->first == ticket) {
+      waiting_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+void HubService::EndPush() {
+  std::function<void()> next;
+  {
+    std::lock_guard<std::mutex> lock(push_mutex_);
+    if (waiting_.empty()) {
+      --pushes_;
+      return;
+    }
+    // The slot passes to the first waiting push.
+    next = std::move(waiting_.front().second);
+    waiting_.pop_front();
+  }
+  next();
+}
 
 void HubService::Observe(const char* method, grpc::StatusCode code,
                          double seconds) {

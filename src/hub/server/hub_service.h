@@ -11,8 +11,11 @@
 #define COVEN_HUB_SERVER_HUB_SERVICE_H_
 
 #include <atomic>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "coven/hub/v1/hub.grpc.pb.h"
 #include "hub/server/executor.h"
@@ -29,7 +32,7 @@ class HubService final : public pb::Hub::CallbackService {
  public:
   HubService(HubCore& core, Executor& executor, Subscriptions& subscriptions,
              std::uint64_t max_buffered_bytes, std::size_t max_pushes,
-             RpcObserver observer);
+             std::size_t max_waiting_pushes, RpcObserver observer);
 
   grpc::ServerUnaryReactor* Probe(grpc::CallbackServerContext* context,
                                   const pb::ProbeRequest* request,
@@ -69,8 +72,18 @@ class HubService final : public pb::Hub::CallbackService {
   /// Reserves `bytes` of the push buffer budget; false when over it.
   bool ReserveBuffer(std::uint64_t bytes);
   void ReleaseBuffer(std::uint64_t bytes);
-  /// Counts a Push stream in; false when max_pushes are open already.
-  bool AdmitPush();
+  /// Counts a Push stream in before any of it is read. kAdmitted: it holds
+  /// one of the max_pushes slots. kWaiting: every slot is taken; it waits,
+  /// unread (costing only its stream's flow-control window), and
+  /// `on_admitted` runs, on the thread of the push that frees a slot, when
+  /// it gets one; `*ticket` names it for Withdraw. kRefused: max_waiting
+  /// pushes wait already.
+  enum class Admission { kAdmitted, kWaiting, kRefused };
+  Admission AdmitPush(std::uint64_t* ticket, std::function<void()> on_admitted);
+  /// Takes a waiting push out of the line (its call was cancelled); false
+  /// when it is not waiting (admitted meanwhile, or never waited).
+  bool Withdraw(std::uint64_t ticket);
+  /// Frees an admitted push's slot, or hands it to the first waiting push.
   void EndPush();
   void Observe(const char* method, grpc::StatusCode code, double seconds);
 
@@ -88,7 +101,11 @@ class HubService final : public pb::Hub::CallbackService {
   const std::uint64_t max_buffered_bytes_;
   std::atomic<std::uint64_t> buffered_bytes_{0};
   const std::size_t max_pushes_;
-  std::atomic<std::size_t> pushes_{0};
+  const std::size_t max_waiting_;
+  std::mutex push_mutex_;
+  std::size_t pushes_ = 0;  // Admitted and not ended.
+  std::uint64_t next_ticket_ = 1;
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> waiting_;
   RpcObserver observer_;
 };
 

@@ -34,17 +34,30 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
       Fail(wire::ToGrpc(token));
       return;
     }
-    // Admitted before a byte of it is read: a push over the limit of
-    // concurrent pushes is refused at once, so its bytes never wait in
-    // memory.
-    if (!service_->AdmitPush()) {
-      Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        "the hub is taking too many pushes at once; retry "
-                        "with backoff"));
-      return;
+    // Admitted before a byte of it is read: a push beyond the slots waits
+    // unread (its bytes stay with the client), and one beyond the waiting
+    // line is refused at once.
+    switch (service_->AdmitPush(&ticket_, [this] { Admitted(); })) {
+      case HubService::Admission::kAdmitted:
+        Admitted();
+        return;
+      case HubService::Admission::kWaiting:
+        return;
+      case HubService::Admission::kRefused:
+        Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "the hub is taking too many pushes at once; retry "
+                          "with backoff"));
+        return;
     }
-    admitted_ = true;
-    StartRead(&request_);
+  }
+
+  // A push cancelled (or past its deadline) while it waits for a slot ends
+  // here; one admitted ends through its read or commit.
+  void OnCancel() override {
+    if (service_->Withdraw(ticket_)) {
+      Fail(grpc::Status(grpc::StatusCode::CANCELLED,
+                        "cancelled while waiting for a push slot"));
+    }
   }
 
   void OnReadDone(bool ok) override {
@@ -108,6 +121,12 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   }
 
  private:
+  // Holds a slot from now on: the first message may be read.
+  void Admitted() {
+    admitted_ = true;
+    StartRead(&request_);
+  }
+
   // Finishes the call (once): with an error, or OK after the commit.
   void Fail(const grpc::Status& status) {
     service_->Observe("Push", status.error_code(), Since(start_));
@@ -148,6 +167,7 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   std::optional<pb::Object> head_;
   std::uint64_t buffered_ = 0;
   bool admitted_ = false;
+  std::uint64_t ticket_ = 0;  // While waiting for a slot (0: never waited).
   Clock::time_point start_ = Clock::now();
 };
 
