@@ -224,6 +224,9 @@ TEST_F(HubServerTest, AWaitingPushCancelledLeavesTheLine) {
     writers.push_back(stub()->Push(contexts.back().get(), &replies[i]));
     writers.back()->Write(pb::PushRequest());
   }
+  // Time for the hub to put the third in the line (a call cancelled before
+  // the hub saw it never reaches it).
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   contexts[2]->TryCancel();
   EXPECT_EQ(writers[2]->Finish().error_code(), grpc::StatusCode::CANCELLED);
   // Two more fill the line again once the hub has taken the cancelled one
@@ -239,21 +242,25 @@ TEST_F(HubServerTest, AWaitingPushCancelledLeavesTheLine) {
     more.clear();
     for (int i = 0; i < 2; ++i) {
       more_contexts.push_back(Context(alice));
+      // The second waits a second at most: refused at once while the line
+      // is full, past its deadline once it got into the line.
+      if (i == 1) {
+        more_contexts.back()->set_deadline(std::chrono::system_clock::now() +
+                                           std::chrono::seconds(1));
+      }
       more.push_back(
           stub()->Push(more_contexts.back().get(), &more_replies[i]));
       more.back()->Write(pb::PushRequest());
     }
-    // The second is refused at once while the line is full; the first
-    // then waits, and is cancelled to try again.
     more[1]->WritesDone();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    lined_up = true;
-    more_contexts[1]->TryCancel();
     grpc::Status second = more[1]->Finish();
-    if (second.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
-      lined_up = false;
+    lined_up = second.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+    if (!lined_up) {
+      EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+          << second.error_message();
       more_contexts[0]->TryCancel();
       more[0]->Finish();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
   ASSERT_TRUE(lined_up) << "a cancelled push stayed in the line";
