@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   std::string data_dir = ".coven-hub";
   std::string database_url;
   std::size_t pg_connections = 8;
+  std::int64_t pg_lock_timeout_ms = 10'000;
+  std::int64_t pg_statement_timeout_ms = 30'000;
   std::string port_file;
   std::int64_t token_lifetime_s = 1800;
   app.add_option("--data-dir", data_dir,
@@ -63,6 +65,18 @@ int main(int argc, char** argv) {
                  "PostgreSQL connections in the pool")
       ->envname("COVEN_HUB_PG_CONNECTIONS")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--pg-lock-timeout-ms", pg_lock_timeout_ms,
+                 "A PostgreSQL statement waiting this long for a lock fails "
+                 "(the push is retried by its device; 0: no limit)")
+      ->envname("COVEN_HUB_PG_LOCK_TIMEOUT_MS")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  app.add_option("--pg-statement-timeout-ms", pg_statement_timeout_ms,
+                 "A PostgreSQL statement running this long fails (0: no "
+                 "limit)")
+      ->envname("COVEN_HUB_PG_STATEMENT_TIMEOUT_MS")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
       ->capture_default_str();
   app.add_option("--listen", options.listen,
                  "HOST:PORT for gRPC (port 0: any free port)")
@@ -109,10 +123,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  coven::hub::store::PostgresTimeouts timeouts;
+  timeouts.lock = std::chrono::milliseconds(pg_lock_timeout_ms);
+  timeouts.statement = std::chrono::milliseconds(pg_statement_timeout_ms);
   coven::Result<coven::hub::store::StoreRef> store =
-      database_url.empty()
-          ? coven::hub::store::OpenSqliteStore(data_dir)
-          : coven::hub::store::OpenPostgresStore(database_url, pg_connections);
+      database_url.empty() ? coven::hub::store::OpenSqliteStore(data_dir)
+                           : coven::hub::store::OpenPostgresStore(
+                                 database_url, pg_connections, timeouts);
   if (!store.ok()) {
     LogLine("event=fatal what=\"opening the store\" error=\"" +
             store.status().ToString() + "\"");
