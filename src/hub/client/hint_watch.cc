@@ -11,13 +11,6 @@ constexpr std::int64_t kReopenCapMs = 10'000;
 
 }  // namespace
 
-std::uint64_t HintWatch::Jitter(std::uint64_t bound) {
-  if (session_->network().entropy) {
-    return session_->network().entropy->Uniform(bound);
-  }
-  return SystemEntropy().Uniform(bound);
-}
-
 HintWatch::HintWatch(std::shared_ptr<HubSession> session)
     : session_(std::move(session)),
       clock_(session_->network().clock
@@ -157,8 +150,8 @@ void HintWatch::Run() {
     const std::int64_t ceiling = std::min<std::int64_t>(
         kReopenCapMs, kReopenBaseMs << std::min(failures, 20));
     const std::int64_t wait_ms =
-        ceiling / 2 + static_cast<std::int64_t>(
-                          Jitter(static_cast<std::uint64_t>(ceiling / 2) + 1));
+        ceiling / 2 + static_cast<std::int64_t>(session_->Jitter(
+                          static_cast<std::uint64_t>(ceiling / 2) + 1));
     // On the host's clock, like every other wait of the library: a test's
     // manual clock decides when the stream is reopened.
     clock_->WaitUntil(clock_->NowMillis() + wait_ms, reopen_waker_);

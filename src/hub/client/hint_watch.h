@@ -49,8 +49,6 @@ class HintWatch {
   // Under mutex_: true if `hint` (`first` of its stream) tells something
   // new.
   bool MergeLocked(const v1::Hint& hint, bool first);
-  // A uniform draw in [0, bound) from the host's entropy.
-  std::uint64_t Jitter(std::uint64_t bound);
 
   const std::shared_ptr<HubSession> session_;
   const clock::ClockRef clock_;

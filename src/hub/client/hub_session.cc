@@ -53,6 +53,10 @@ std::string Bytes32(const std::array<std::uint8_t, 32>& key) {
 
 }  // namespace
 
+std::uint64_t HubSession::Jitter(std::uint64_t bound) const {
+  return client::Jitter(options_.network, bound);
+}
+
 HubSession::HubSession(SessionOptions options)
     : options_(std::move(options)),
       describe_("hub home hub://" + options_.address + "/" + options_.space) {
@@ -196,7 +200,6 @@ Status HubSession::Call(std::string_view what, bool authenticated,
     const std::int64_t ceiling = std::min<std::int64_t>(
         network.retry_cap_ms, network.retry_base_ms << std::min(tries - 1, 20));
     ClockOf(network).SleepMillis(static_cast<std::int64_t>(Jitter(
-        network,
         static_cast<std::uint64_t>(std::max<std::int64_t>(ceiling, 0)) + 1)));
   }
   if (last.message().starts_with(describe_)) return last;

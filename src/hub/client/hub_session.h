@@ -53,6 +53,9 @@ class HubSession {
   /// This device's id (from its key); 0 without credentials.
   std::uint64_t own_device() const { return own_device_; }
   const home::NetworkOptions& network() const { return options_.network; }
+  /// A uniform draw in [0, bound) from the host's entropy (network().entropy,
+  /// the system's when unset): the jitter of every backoff of the hub client.
+  std::uint64_t Jitter(std::uint64_t bound) const;
   v1::Hub::Stub& stub() { return *stub_; }
 
   /// One try of a call: runs the RPC with `context` (deadline and token

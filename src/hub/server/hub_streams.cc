@@ -238,14 +238,19 @@ class PullReactor final : public grpc::ServerWriteReactor<pb::PullReply> {
 
   // Writes the next piece of an object larger than a piece.
   void NextPiece() {
-    const pb::PulledObject first = reply_.objects(reply_.objects_size() - 1);
+    // The object's name and size, from the reply that carried its last
+    // piece (read before the reply is reused).
+    const pb::PulledObject& last = reply_.objects(reply_.objects_size() - 1);
+    const std::uint64_t author = last.author();
+    const std::uint64_t seq = last.seq();
+    const std::uint64_t object_size = last.size();
     const std::size_t size =
         std::min<std::size_t>(rest_.size() - rest_offset_, piece_bytes_);
     reply_.Clear();
     pb::PulledObject* out = reply_.add_objects();
-    out->set_author(first.author());
-    out->set_seq(first.seq());
-    out->set_size(first.size());
+    out->set_author(author);
+    out->set_seq(seq);
+    out->set_size(object_size);
     out->set_data(rest_.substr(rest_offset_, size));
     rest_offset_ += size;
     const bool more = rest_offset_ < rest_.size();
