@@ -86,7 +86,15 @@ Result<StoreRef> OpenPostgresStore(const std::string& url,
 
 PostgresStore::PostgresStore(const std::string& url, std::size_t connections,
                              const PostgresTimeouts& timeouts)
-    : pool_(url, connections, timeouts), description_(Redact(url)) {}
+    : pool_(url, connections, timeouts),
+      description_(Redact(url)),
+      // Pushes commit in at most half the pool's connections at once, so
+      // reads always find one; the pushes beyond wait and commit together.
+      groups_(
+          PushGroupLimits{.leaders = std::max<std::size_t>(1, connections / 2)},
+          [this](std::span<const LogPush* const> pushes) {
+            return PushLogs(pushes);
+          }) {}
 
 PostgresStore::~PostgresStore() { listener_.reset(); }
 

@@ -6,11 +6,13 @@
 #define COVEN_HUB_STORE_POSTGRES_STORE_H_
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "hub/store/pg_pool.h"
 #include "hub/store/postgres_listener.h"
+#include "hub/store/push_groups.h"
 #include "hub/store/store.h"
 #include "hub/store/watcher_slot.h"
 
@@ -27,6 +29,8 @@ class PostgresStore final : public Store {
                      const std::array<std::uint8_t, 32>& founder) override;
   Status PutMarker(std::string_view space, ByteView marker) override;
   Result<LogPushResult> PushLog(const LogPush& push) override;
+  std::vector<Result<LogPushResult>> PushLogs(
+      std::span<const LogPush* const> pushes) override;
   Result<std::vector<StoredObject>> PullLog(const LogRange& range) override;
   Result<std::vector<HeadRow>> ListHeads(std::string_view space) override;
   Result<std::vector<Bytes>> MemberLog(std::string_view space) override;
@@ -62,6 +66,8 @@ class PostgresStore final : public Store {
   WatcherSlot watcher_;
   std::unique_ptr<PostgresListener> listener_;
   std::string description_;
+  // PushLog's group commit: a group per pool connection at most.
+  PushGroups groups_;
 };
 
 /// Runs `fn` between BEGIN and COMMIT on `conn`: rolled back when fn fails;

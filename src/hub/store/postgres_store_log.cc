@@ -8,6 +8,7 @@
 // cheap): a push takes two flights (libpq pipeline mode), a page of a pull
 // one statement.
 #include <algorithm>
+#include <tuple>
 
 #include "hub/store/paths.h"
 #include "hub/store/pg_pipeline.h"
@@ -95,16 +96,29 @@ Result<std::vector<StoredHash>> StoredHashes(const PgResult& rows,
   return stored;
 }
 
-// The push on `conn`, BEGIN to COMMIT, in two flights. The caller rolls
-// back when it fails.
-Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push) {
+// How PushFlights opens and closes its work: a transaction of its own
+// (BEGIN ... COMMIT), or a savepoint inside a group's transaction.
+struct Bracket {
+  bool own_transaction = true;
+  std::string_view open() const {
+    return own_transaction ? "BEGIN" : "SAVEPOINT push";
+  }
+  std::string_view close() const {
+    return own_transaction ? "COMMIT" : "RELEASE SAVEPOINT push";
+  }
+};
+
+// The push on `conn`, BEGIN to COMMIT (or SAVEPOINT to RELEASE), in two
+// flights. The caller rolls back when it fails.
+Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push,
+                                  Bracket bracket) {
   const std::int64_t author = AuthorColumn(push.author);
   COVEN_ASSIGN_OR_RETURN(PgPipeline pipe, PgPipeline::Start(conn));
   // Flight 1: check the space, make sure the head row exists, then lock
   // it (a second writer of this author waits here until we commit), and
   // read what is stored at the pushed seqs. The server runs these in
   // order, so the read sees every row of whoever held the lock before.
-  COVEN_RETURN_IF_ERROR(pipe.Send("BEGIN"));
+  COVEN_RETURN_IF_ERROR(pipe.Send(bracket.open()));
   COVEN_RETURN_IF_ERROR(pipe.Send(kPushSpace, PgParams().Text(push.space)));
   COVEN_RETURN_IF_ERROR(pipe.Send(kEnsureHead, Key(push.space, author)));
   COVEN_RETURN_IF_ERROR(pipe.Send(kLockHead, Key(push.space, author)));
@@ -116,7 +130,7 @@ Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push) {
                                      .Int(Col(push.objects.back().seq))));
   }
   COVEN_RETURN_IF_ERROR(pipe.Flush());
-  COVEN_RETURN_IF_ERROR(pipe.Next().status());  // BEGIN
+  COVEN_RETURN_IF_ERROR(pipe.Next().status());  // BEGIN or SAVEPOINT
   COVEN_ASSIGN_OR_RETURN(PgResult space, pipe.Next());
   if (space.rows() == 0) {
     return NotFoundError("no space \"" + push.space + "\"");
@@ -133,7 +147,7 @@ Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push) {
   }
   COVEN_ASSIGN_OR_RETURN(PushPlan plan, PlanPush(push, log_seq, stored));
 
-  // Flight 2: the new objects, the head, COMMIT.
+  // Flight 2: the new objects, the head, COMMIT (or RELEASE).
   for (std::size_t i = plan.first_new; i < push.objects.size(); ++i) {
     const LogObject& object = push.objects[i];
     const crypto::Hash256 hash = LogObjectHash(object.data);
@@ -153,9 +167,10 @@ Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push) {
             .Bool(plan.replace_head)
             .Blob(plan.replace_head ? ByteView(*push.head) : ByteView())));
   }
-  // From the COMMIT on, a broken connection leaves its outcome unknown.
+  // From the COMMIT on, a broken connection leaves its outcome unknown
+  // (inside a group, the group's COMMIT was not sent yet: nothing stored).
   auto unknown = [&](Status status) {
-    if (conn.Broken()) {
+    if (conn.Broken() && bracket.own_transaction) {
       conn.MarkCommitUnknown();
       return UnavailableError(
           "the connection to PostgreSQL broke during COMMIT: the write may "
@@ -164,7 +179,7 @@ Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push) {
     }
     return status;
   };
-  Status sent = pipe.Send("COMMIT");
+  Status sent = pipe.Send(bracket.close());
   if (sent.ok()) sent = pipe.Flush();
   if (!sent.ok()) return unknown(sent);
   for (std::size_t i = plan.first_new; i < push.objects.size(); ++i) {
@@ -184,11 +199,12 @@ Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push) {
   Result<PgResult> committed = pipe.Next();
   if (!committed.ok()) {
     // Whatever the error, this connection is not reused for a retry.
-    if (!pipe.aborted()) conn.MarkCommitUnknown();
+    if (!pipe.aborted() && bracket.own_transaction) conn.MarkCommitUnknown();
     return unknown(committed.status());
   }
   // COMMIT of a transaction that failed answers ROLLBACK.
-  if (std::string_view(PQcmdStatus((*committed).get())) != "COMMIT") {
+  if (bracket.own_transaction &&
+      std::string_view(PQcmdStatus((*committed).get())) != "COMMIT") {
     return AbortedError("PostgreSQL rolled the transaction back; retry");
   }
   LogPushResult result;
@@ -204,7 +220,7 @@ Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push) {
 
 Result<LogPushResult> PostgresStore::PushOn(PgConnection& conn,
                                             const LogPush& push) {
-  Result<LogPushResult> result = PushFlights(conn, push);
+  Result<LogPushResult> result = PushFlights(conn, push, Bracket{});
   // All or nothing: a failed push leaves no transaction open (the pipeline
   // is over by now, so ROLLBACK can run).
   if (!result.ok() && !conn.Broken() &&
@@ -216,9 +232,81 @@ Result<LogPushResult> PostgresStore::PushOn(PgConnection& conn,
 
 Result<LogPushResult> PostgresStore::PushLog(const LogPush& push) {
   COVEN_RETURN_IF_ERROR(ValidatePush(push));
-  // Acknowledged only once COMMIT answered COMMIT.
-  return pool_.With<LogPushResult>(
-      true, [&](PgConnection& conn) { return PushOn(conn, push); });
+  return groups_.Push(push);
+}
+
+std::vector<Result<LogPushResult>> PostgresStore::PushLogs(
+    std::span<const LogPush* const> pushes) {
+  using Results = std::vector<Result<LogPushResult>>;
+  if (pushes.size() == 1) {
+    // A lone push commits on its own: two flights, no savepoint.
+    Results results;
+    Status valid = ValidatePush(*pushes[0]);
+    if (!valid.ok()) {
+      results.emplace_back(valid);
+    } else {
+      // Acknowledged only once COMMIT answered COMMIT.
+      results.push_back(pool_.With<LogPushResult>(
+          true, [&](PgConnection& conn) { return PushOn(conn, *pushes[0]); }));
+    }
+    return results;
+  }
+  // Head rows are locked in (space, author) order, so two groups (on two
+  // connections, or two hub processes) never wait for each other in a
+  // cycle; one author's pushes keep their order.
+  std::vector<std::size_t> order(pushes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) {
+                     return std::tie(pushes[a]->space, pushes[a]->author) <
+                            std::tie(pushes[b]->space, pushes[b]->author);
+                   });
+  Results results;
+  Result<bool> group =
+      pool_.With<bool>(true, [&](PgConnection& conn) -> Result<bool> {
+        results.assign(pushes.size(),
+                       Result<LogPushResult>(InternalError("not run")));
+        COVEN_RETURN_IF_ERROR(conn.Exec("BEGIN").status());
+        bool any_stored = false;
+        for (std::size_t i : order) {
+          Status valid = ValidatePush(*pushes[i]);
+          if (!valid.ok()) {
+            results[i] = valid;
+            continue;
+          }
+          results[i] =
+              PushFlights(conn, *pushes[i], Bracket{.own_transaction = false});
+          if (conn.Broken()) {
+            return UnavailableError(
+                "the connection to PostgreSQL broke during a group of "
+                "pushes, before its COMMIT: nothing of it is stored; retry "
+                "(retries are idempotent): " +
+                results[i].status().ToString());
+          }
+          if (results[i].ok()) {
+            any_stored = true;
+            continue;
+          }
+          // Undo this push alone; the others of the group stay.
+          Result<PgResult> undo = conn.Exec("ROLLBACK TO SAVEPOINT push");
+          if (!undo.ok()) {
+            conn.Rollback();
+            return undo.status();
+          }
+          COVEN_RETURN_IF_ERROR(conn.Exec("RELEASE SAVEPOINT push").status());
+        }
+        if (!any_stored) {
+          conn.Rollback();
+          return true;
+        }
+        // Acknowledged only once COMMIT answered COMMIT.
+        COVEN_RETURN_IF_ERROR(conn.Commit());
+        return true;
+      });
+  if (!group.ok()) {
+    results.assign(pushes.size(), Result<LogPushResult>(group.status()));
+  }
+  return results;
 }
 
 Result<std::vector<StoredObject>> PostgresStore::PullLog(

@@ -1,6 +1,7 @@
 // The SQLite store (OpenSqliteStore): data_dir/hub.db in WAL mode with
 // synchronous=FULL. One write connection behind a mutex (every write is a
-// BEGIN IMMEDIATE transaction on it) and a few read connections, each
+// BEGIN IMMEDIATE transaction on it; pushes that wait for it commit
+// together, PushGroups) and a few read connections, each
 // keeping its prepared statements; Watch and Announce stay inside this
 // store object.
 #ifndef COVEN_HUB_STORE_SQLITE_STORE_H_
@@ -11,10 +12,12 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "db/stmt_cache.h"
+#include "hub/store/push_groups.h"
 #include "hub/store/store.h"
 #include "hub/store/watcher_slot.h"
 
@@ -30,6 +33,8 @@ class SqliteStore final : public Store {
                      const std::array<std::uint8_t, 32>& founder) override;
   Status PutMarker(std::string_view space, ByteView marker) override;
   Result<LogPushResult> PushLog(const LogPush& push) override;
+  std::vector<Result<LogPushResult>> PushLogs(
+      std::span<const LogPush* const> pushes) override;
   Result<std::vector<StoredObject>> PullLog(const LogRange& range) override;
   Result<std::vector<HeadRow>> ListHeads(std::string_view space) override;
   Result<std::vector<Bytes>> MemberLog(std::string_view space) override;
@@ -87,7 +92,7 @@ class SqliteStore final : public Store {
   Reader Read();
   // kNotFound unless the space exists (on `db`).
   Status CheckSpace(Connection& conn, std::string_view space);
-  // PushLog inside the write transaction.
+  // One push inside PushLogs' write transaction, under its savepoint.
   Result<LogPushResult> PushLocked(const LogPush& push);
 
   const std::string path_;
@@ -98,6 +103,11 @@ class SqliteStore final : public Store {
   std::vector<Connection*> readers_;  // Free read connections.
   std::vector<std::unique_ptr<Connection>> all_readers_;
   WatcherSlot watcher_;
+  // PushLog's group commit: one writer, so one group at a time.
+  PushGroups groups_{PushGroupLimits{},
+                     [this](std::span<const LogPush* const> pushes) {
+                       return PushLogs(pushes);
+                     }};
 };
 
 /// Binds `bytes` as a blob (an empty blob, never NULL).

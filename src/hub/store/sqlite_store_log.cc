@@ -15,15 +15,58 @@ std::int64_t Col(std::uint64_t seq) { return static_cast<std::int64_t>(seq); }
 
 Result<LogPushResult> SqliteStore::PushLog(const LogPush& push) {
   COVEN_RETURN_IF_ERROR(ValidatePush(push));
+  return groups_.Push(push);
+}
+
+std::vector<Result<LogPushResult>> SqliteStore::PushLogs(
+    std::span<const LogPush* const> pushes) {
+  std::vector<Result<LogPushResult>> results;
+  results.reserve(pushes.size());
+  auto fail_all = [&](const Status& status) {
+    results.assign(pushes.size(), Result<LogPushResult>(status));
+    return results;
+  };
   std::lock_guard lock(write_mutex_);
-  return PushLocked(push);
+  sqlite3* db = writer_->db();
+  Result<db::Transaction> tx = db::Transaction::Begin(db);
+  if (!tx.ok()) return fail_all(tx.status());
+  bool any_stored = false;
+  for (const LogPush* push : pushes) {
+    Status valid = ValidatePush(*push);
+    if (!valid.ok()) {
+      results.emplace_back(valid);
+      continue;
+    }
+    Status mark = db::Exec(db, "SAVEPOINT push");
+    if (!mark.ok()) return fail_all(mark);
+    Result<LogPushResult> one = PushLocked(*push);
+    if (!one.ok()) {
+      // An I/O error or a full disk can make SQLite roll the whole
+      // transaction back: then the pushes before this one are gone too.
+      if (sqlite3_get_autocommit(db)) return fail_all(one.status());
+      Status undo = db::Exec(db, "ROLLBACK TO push");
+      if (!undo.ok()) return fail_all(undo);
+    }
+    Status release = db::Exec(db, "RELEASE push");
+    if (!release.ok()) return fail_all(release);
+    any_stored = any_stored || one.ok();
+    results.push_back(std::move(one));
+  }
+  // Nothing to keep: the transaction rolls back (no fsync).
+  if (!any_stored) return results;
+  Status committed = tx->Commit();
+  if (!committed.ok()) {
+    for (Result<LogPushResult>& result : results) {
+      if (result.ok()) result = committed;
+    }
+  }
+  return results;
 }
 
 Result<LogPushResult> SqliteStore::PushLocked(const LogPush& push) {
-  // BEGIN IMMEDIATE takes the write lock first, so no other connection (a
-  // second hub process on this file) moves the head while we decide.
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
-                         db::Transaction::Begin(writer_->db()));
+  // Inside PushLogs' BEGIN IMMEDIATE, which took the write lock first, so
+  // no other connection (a second hub process on this file) moves the head
+  // while we decide.
   COVEN_RETURN_IF_ERROR(CheckSpace(*writer_, push.space));
   const std::int64_t author = AuthorColumn(push.author);
   COVEN_ASSIGN_OR_RETURN(
@@ -90,7 +133,6 @@ Result<LogPushResult> SqliteStore::PushLocked(const LogPush& push) {
     move->Bind(5, std::int64_t{plan.replace_head ? 1 : 0});
     COVEN_RETURN_IF_ERROR(move->Run());
   }
-  COVEN_RETURN_IF_ERROR(tx.Commit());
   LogPushResult result;
   result.stored =
       static_cast<std::uint32_t>(push.objects.size() - plan.first_new);

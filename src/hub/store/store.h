@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,7 +136,20 @@ class Store {
   /// seq must be head + 1 and the rest consecutive: otherwise
   /// kFailedPrecondition naming the head. A push of only a head replaces it
   /// (the author must have a log). kNotFound when the space does not exist.
+  /// Concurrent calls may commit together (one transaction and one fsync
+  /// for the pushes waiting at the same moment, PushGroups): each is still
+  /// all or nothing on its own, and answered after the shared commit.
   virtual Result<LogPushResult> PushLog(const LogPush& push) = 0;
+
+  /// Several pushes in one transaction: each all or nothing on its own, as
+  /// PushLog would do it alone (a savepoint each), committed together.
+  /// One result per push, in order; a push that fails leaves the others
+  /// alone, except a failure of the transaction itself (BEGIN, COMMIT, a
+  /// broken connection, a full disk), which every push then reports and
+  /// after which none is stored. Pushes of one author apply in the order
+  /// given.
+  virtual std::vector<Result<LogPushResult>> PushLogs(
+      std::span<const LogPush* const> pushes) = 0;
 
   /// Reads log objects after range.after_seq in seq order: consecutive,
   /// never past the head or through_seq, at most max_objects, stopping
