@@ -35,12 +35,12 @@ Result<HeadRow> HeadOf(Store& store, std::uint64_t author) {
 TEST_P(HubStoreTest, AGroupKeepsEveryGoodPushAndNothingOfABadOne) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kBob, 1, 2, 0, ToBytes("b2"))));
 
-  const LogPush alice_first = MakePush(kAlice, 1, 3, 0, ToBytes("a3"));
-  const LogPush bob_fork = MakePush(kBob, 2, 4, 1, ToBytes("b4-fork"));
-  const LogPush alice_next = MakePush(kAlice, 4, 5, 0, ToBytes("a5"));
-  const LogPush carol_gap = MakePush(kCarol, 2, 3, 0, ToBytes("c3"));
-  const LogPush bob_retry = MakePush(kBob, 2, 3, 0, ToBytes("b3"));
-  LogPush invalid = MakePush(kCarol, 1, 1);
+  const TestPush alice_first = MakePush(kAlice, 1, 3, 0, ToBytes("a3"));
+  const TestPush bob_fork = MakePush(kBob, 2, 4, 1, ToBytes("b4-fork"));
+  const TestPush alice_next = MakePush(kAlice, 4, 5, 0, ToBytes("a5"));
+  const TestPush carol_gap = MakePush(kCarol, 2, 3, 0, ToBytes("c3"));
+  const TestPush bob_retry = MakePush(kBob, 2, 3, 0, ToBytes("b3"));
+  TestPush invalid = MakePush(kCarol, 1, 1);
   invalid.space.clear();
   const std::vector<const LogPush*> group = {
       &alice_first, &bob_fork, &alice_next, &carol_gap, &bob_retry, &invalid};
@@ -78,8 +78,8 @@ TEST_P(HubStoreTest, AGroupKeepsEveryGoodPushAndNothingOfABadOne) {
 }
 
 TEST_P(HubStoreTest, AGroupOfOnlyFailuresStoresNothing) {
-  const LogPush gap = MakePush(kAlice, 3, 4);
-  const LogPush other_gap = MakePush(kBob, 2, 2);
+  const TestPush gap = MakePush(kAlice, 3, 4);
+  const TestPush other_gap = MakePush(kBob, 2, 2);
   const std::vector<const LogPush*> group = {&gap, &other_gap};
   std::vector<Result<LogPushResult>> results = store_->PushLogs(group);
   ASSERT_EQ(results.size(), 2u);
@@ -91,9 +91,9 @@ TEST_P(HubStoreTest, AGroupOfOnlyFailuresStoresNothing) {
 }
 
 TEST_P(HubStoreTest, AGroupInASpaceThatDoesNotExistFailsAlone) {
-  LogPush elsewhere = MakePush(kAlice, 1, 1);
+  TestPush elsewhere = MakePush(kAlice, 1, 1);
   elsewhere.space = "no-such-space";
-  const LogPush here = MakePush(kBob, 1, 1);
+  const TestPush here = MakePush(kBob, 1, 1);
   const std::vector<const LogPush*> group = {&elsewhere, &here};
   std::vector<Result<LogPushResult>> results = store_->PushLogs(group);
   ASSERT_EQ(results.size(), 2u);
@@ -209,10 +209,10 @@ TEST(PushGroupsTest, AGroupStopsAtItsLimits) {
   PushGroups groups(limits, [&](std::span<const LogPush* const> pushes) {
     return commit(pushes);
   });
-  std::vector<LogPush> pushes(5);
+  std::vector<TestPush> pushes(5);
   for (std::size_t i = 0; i < pushes.size(); ++i) {
     pushes[i].author = 10 + i;
-    pushes[i].objects.push_back({1, Bytes(i == 3 ? 90 : 30, 0)});
+    pushes[i].Add(1, Bytes(i == 3 ? 90 : 30, 0));
   }
   std::vector<std::thread> threads;
   threads.emplace_back([&] { groups.Push(pushes[0]).status().IgnoreError(); });
@@ -259,9 +259,9 @@ TEST(PushGroupsTest, EveryPushGetsItsOwnAnswerWithSeveralLeaders) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (std::uint64_t seq = 1; seq <= kPushes; ++seq) {
-        LogPush push;
+        TestPush push;
         push.author = static_cast<std::uint64_t>(t) + 1;
-        push.objects.push_back({seq, Bytes(1, 0)});
+        push.Add(seq, Bytes(1, 0));
         Result<LogPushResult> result = groups.Push(push);
         if (!result.ok() || result->log_seq != push.author * 1000 + seq) {
           ++wrong;

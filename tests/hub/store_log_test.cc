@@ -82,14 +82,14 @@ TEST_P(HubStoreTest, RetriedPushIsStoredOnce) {
 
 TEST_P(HubStoreTest, ForkIsRefusedAndNothingStored) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 3, 0, ToBytes("h3"))));
-  LogPush fork = MakePush(kAuthor, 2, 4, 0, ToBytes("h4"));
-  fork.objects[1].data = ObjectBytes(kAuthor, 3, /*variant=*/1);  // Seq 3.
+  TestPush fork = MakePush(kAuthor, 2, 4, 0, ToBytes("h4"));
+  fork.SetData(1, ObjectBytes(kAuthor, 3, /*variant=*/1));  // Seq 3.
   Result<LogPushResult> refused = store_->PushLog(fork);
   EXPECT_EQ(refused.status().code(), StatusCode::kAlreadyExists);
   EXPECT_THAT(refused.status().message(), HasSubstr("fork"));
   // A fork of the same size as the original, too (hash, not size, decides).
-  LogPush same_size = MakePush(kAuthor, 3, 3);
-  same_size.objects[0].data[0] ^= 1;
+  TestPush same_size = MakePush(kAuthor, 3, 3);
+  same_size.MutableData(0)[0] ^= 1;
   EXPECT_EQ(store_->PushLog(same_size).status().code(),
             StatusCode::kAlreadyExists);
 
@@ -122,8 +122,8 @@ TEST_P(HubStoreTest, GapIsRefusedNamingTheHead) {
 TEST_P(HubStoreTest, BatchIsAllOrNothing) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 3)));
   // Its third object (seq 3) forks: seqs 4..6 must not be stored either.
-  LogPush batch = MakePush(kAuthor, 1, 6, 0, ToBytes("h6"));
-  batch.objects[2].data = ObjectBytes(kAuthor, 3, 2);
+  TestPush batch = MakePush(kAuthor, 1, 6, 0, ToBytes("h6"));
+  batch.SetData(2, ObjectBytes(kAuthor, 3, 2));
   EXPECT_EQ(store_->PushLog(batch).status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(PullAll(*store_, kAuthor).size(), 3u);
   Result<std::vector<PathInfo>> paths = store_->ListPaths(kSpace, "", "", 100);
@@ -136,17 +136,17 @@ TEST_P(HubStoreTest, BatchIsAllOrNothing) {
 TEST_P(HubStoreTest, RefusesBadPushes) {
   EXPECT_EQ(store_->PushLog(MakePush(kAuthor, 0, 1)).status().code(),
             StatusCode::kInvalidArgument);
-  LogPush too_big = MakePush(kAuthor, 1, 1);
+  TestPush too_big = MakePush(kAuthor, 1, 1);
   too_big.objects[0].seq = kMaxSeq;
   EXPECT_EQ(store_->PushLog(too_big).status().code(),
             StatusCode::kInvalidArgument);
-  LogPush holes = MakePush(kAuthor, 1, 3);
+  TestPush holes = MakePush(kAuthor, 1, 3);
   holes.objects.erase(holes.objects.begin() + 1);
   EXPECT_EQ(store_->PushLog(holes).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->PushLog(MakePush(kAuthor, 1, 0)).status().code(),
             StatusCode::kInvalidArgument);  // Nothing at all.
-  LogPush elsewhere = MakePush(kAuthor, 1, 1);
+  TestPush elsewhere = MakePush(kAuthor, 1, 1);
   elsewhere.space = "no-such-space";
   EXPECT_EQ(store_->PushLog(elsewhere).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(PullAll(*store_, kAuthor).size(), 0u);
@@ -200,13 +200,12 @@ TEST_P(HubStoreTest, HeadIsReplacedButNotByAnOlderRetry) {
 }
 
 TEST_P(HubStoreTest, PullLogBounds) {
-  LogPush push;
+  TestPush push;
   push.space = kSpace;
   push.author = kAuthor;
   for (std::uint64_t seq = 1; seq <= 10; ++seq) {
     // Seq 6 is large; every other object is 100 bytes.
-    push.objects.push_back(
-        {seq, ObjectBytes(kAuthor, seq, 0, seq == 6 ? 1000 : 100)});
+    push.Add(seq, ObjectBytes(kAuthor, seq, 0, seq == 6 ? 1000 : 100));
   }
   ASSERT_STORE_OK(store_->PushLog(push));
   LogRange range;

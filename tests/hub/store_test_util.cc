@@ -20,13 +20,34 @@ Bytes ObjectBytes(std::uint64_t author, std::uint64_t seq, int variant,
   return bytes;
 }
 
-LogPush MakePush(std::uint64_t author, std::uint64_t first, std::uint64_t last,
-                 int variant, std::optional<Bytes> head) {
-  LogPush push;
+void TestPush::Add(std::uint64_t seq, Bytes data) {
+  storage_.push_back(std::move(data));
+  objects.emplace_back(seq, ByteView(storage_.back()));
+}
+
+void TestPush::SetData(std::size_t i, Bytes data) {
+  storage_.push_back(std::move(data));
+  objects.at(i).data = storage_.back();
+}
+
+Bytes& TestPush::MutableData(std::size_t i) {
+  for (Bytes& bytes : storage_) {
+    if (!bytes.empty() && bytes.data() == objects.at(i).data.data()) {
+      return bytes;
+    }
+  }
+  const ByteView old = objects.at(i).data;
+  SetData(i, Bytes(old.begin(), old.end()));
+  return storage_.back();
+}
+
+TestPush MakePush(std::uint64_t author, std::uint64_t first, std::uint64_t last,
+                  int variant, std::optional<Bytes> head) {
+  TestPush push;
   push.space = kSpace;
   push.author = author;
   for (std::uint64_t seq = first; seq <= last; ++seq) {
-    push.objects.push_back({seq, ObjectBytes(author, seq, variant)});
+    push.Add(seq, ObjectBytes(author, seq, variant));
   }
   push.head = std::move(head);
   return push;

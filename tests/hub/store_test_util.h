@@ -45,9 +45,29 @@ inline constexpr const char* kSpace = "space-1";
 /// Deterministic object bytes; `variant` changes them (a fork).
 Bytes ObjectBytes(std::uint64_t author, std::uint64_t seq, int variant = 0,
                   std::size_t size = 40);
+/// A LogPush that owns the bytes its objects point to (a LogObject holds a
+/// view). Moves keep the views valid; copies are refused.
+struct TestPush : LogPush {
+  TestPush() = default;
+  TestPush(TestPush&&) = default;
+  TestPush& operator=(TestPush&&) = default;
+  TestPush(const TestPush&) = delete;
+  TestPush& operator=(const TestPush&) = delete;
+
+  /// Appends an object of seq `seq` holding `data`.
+  void Add(std::uint64_t seq, Bytes data);
+  /// Replaces object `i`'s bytes.
+  void SetData(std::size_t i, Bytes data);
+  /// Object `i`'s bytes, to change in place.
+  Bytes& MutableData(std::size_t i);
+
+ private:
+  std::vector<Bytes> storage_;  // One per Add or SetData; buffers stay put.
+};
+
 /// A push of seqs first..last of `author` in kSpace.
-LogPush MakePush(std::uint64_t author, std::uint64_t first, std::uint64_t last,
-                 int variant = 0, std::optional<Bytes> head = std::nullopt);
+TestPush MakePush(std::uint64_t author, std::uint64_t first, std::uint64_t last,
+                  int variant = 0, std::optional<Bytes> head = std::nullopt);
 /// 32 bytes of `fill`.
 std::array<std::uint8_t, 32> Key32(std::uint8_t fill);
 

@@ -123,7 +123,7 @@ Status HubCore::PushLog(const Caller& caller,
           PermissionDeniedError("a device writes only its own log (log/" +
                                 DeviceIdToHex(caller.device_id) + "/...)"));
     }
-    push.objects.push_back({path.number, ToBytes(object->data())});
+    push.objects.push_back({path.number, View(object->data())});
   }
   std::sort(push.objects.begin(), push.objects.end(),
             [](const store::LogObject& a, const store::LogObject& b) {

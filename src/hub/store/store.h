@@ -36,10 +36,16 @@ struct Space {
   std::optional<Bytes> marker;
 };
 
-/// One log object to store.
+/// One log object to store. The bytes are the caller's (the hub pushes
+/// straight from the received request, without a copy) and must stay
+/// valid until the call that takes them returns.
 struct LogObject {
+  LogObject(std::uint64_t seq, ByteView data) : seq(seq), data(data) {}
+  /// Refused: the view would outlive the temporary it points into.
+  LogObject(std::uint64_t seq, Bytes&& data) = delete;
+
   std::uint64_t seq = 0;
-  Bytes data;
+  ByteView data;
 };
 
 /// What PushLog is asked to do: append `objects` (consecutive seqs) to
