@@ -11,6 +11,15 @@ namespace {
 
 std::int64_t Col(std::uint64_t seq) { return static_cast<std::int64_t>(seq); }
 
+// Runs a statement without parameters or rows (SAVEPOINT, RELEASE) from
+// the connection's cache: one compile per connection, not per push.
+Status RunCached(db::StmtCache& stmts, std::string_view sql) {
+  COVEN_ASSIGN_OR_RETURN(db::CachedStmt stmt, stmts.Get(sql));
+  Status status = stmt->Run();
+  stmt->Reset();
+  return status;
+}
+
 }  // namespace
 
 Result<LogPushResult> SqliteStore::PushLog(const LogPush& push) {
@@ -37,17 +46,17 @@ std::vector<Result<LogPushResult>> SqliteStore::PushLogs(
       results.emplace_back(valid);
       continue;
     }
-    Status mark = db::Exec(db, "SAVEPOINT push");
+    Status mark = RunCached(writer_->stmts, "SAVEPOINT push");
     if (!mark.ok()) return fail_all(mark);
     Result<LogPushResult> one = PushLocked(*push);
     if (!one.ok()) {
       // An I/O error or a full disk can make SQLite roll the whole
       // transaction back: then the pushes before this one are gone too.
       if (sqlite3_get_autocommit(db)) return fail_all(one.status());
-      Status undo = db::Exec(db, "ROLLBACK TO push");
+      Status undo = RunCached(writer_->stmts, "ROLLBACK TO push");
       if (!undo.ok()) return fail_all(undo);
     }
-    Status release = db::Exec(db, "RELEASE push");
+    Status release = RunCached(writer_->stmts, "RELEASE push");
     if (!release.ok()) return fail_all(release);
     any_stored = any_stored || one.ok();
     results.push_back(std::move(one));
