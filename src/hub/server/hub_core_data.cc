@@ -238,6 +238,26 @@ Result<pb::GetObjectReply> HubCore::GetObject(
       request.max_bytes() == 0
           ? options_.max_object_bytes
           : std::min(request.max_bytes(), options_.max_object_bytes);
+  const wire::ParsedPath parsed = wire::ParsePath(request.path());
+  if (parsed.kind == wire::PathKind::kLog) {
+    // A log object may be large: read only the piece asked for.
+    std::uint64_t length = options_.max_piece_bytes;
+    if (request.length() != 0) length = std::min(length, request.length());
+    COVEN_ASSIGN_OR_RETURN(
+        store::LogPiece piece,
+        store_->GetLogPiece(caller.space, parsed.device, parsed.number,
+                            request.offset(), length));
+    if (piece.size > limit) {
+      return ResourceExhaustedError(
+          "\"" + request.path() + "\" is " + std::to_string(piece.size) +
+          " bytes, over the limit of " + std::to_string(limit));
+    }
+    pb::GetObjectReply reply;
+    reply.set_size(piece.size);
+    reply.set_data(std::string(reinterpret_cast<const char*>(piece.data.data()),
+                               piece.data.size()));
+    return reply;
+  }
   COVEN_ASSIGN_OR_RETURN(
       Bytes data, store_->GetObject(caller.space, request.path(), limit));
   if (request.offset() > data.size()) {

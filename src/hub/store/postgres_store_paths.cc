@@ -1,5 +1,6 @@
 // PostgresStore: every object by path, as a home names it (GetObject,
 // ListPaths; docs/format/hub-store.md).
+#include <algorithm>
 #include <string>
 
 #include "hub/store/paths.h"
@@ -25,6 +26,13 @@ constexpr PgStatement kGetLog{"get_log",
                               COVEN_SIZED("data",
                                           "FROM log_objects WHERE space=$2 AND "
                                           "author=$3::int8 AND seq=$4::int8")};
+// A piece of a log object: its size, then bytes from $4 (1-based) for $5.
+// PostgreSQL fetches only the TOAST chunks of the slice of an object
+// stored uncompressed, as sealed bytes are (they do not compress).
+constexpr PgStatement kGetLogPiece{
+    "get_log_piece",
+    "SELECT size, substring(data from $4::int8::int4 for $5::int8::int4) "
+    "FROM log_objects WHERE space=$1 AND author=$2::int8 AND seq=$3::int8"};
 constexpr PgStatement kGetMember{
     "get_member_sized",
     COVEN_SIZED("data", "FROM members WHERE space=$2 AND slot=$3::int8")};
@@ -187,6 +195,42 @@ Result<std::vector<PathInfo>> PostgresStore::ListPaths(
                   }));
     return listing.Merge(std::move(kinds));
   });
+}
+
+Result<LogPiece> PostgresStore::GetLogPiece(std::string_view space,
+                                            std::uint64_t author,
+                                            std::uint64_t seq,
+                                            std::uint64_t offset,
+                                            std::uint64_t length) {
+  const std::string path = LogPath(author, seq);
+  // Objects are at most a few GiB below int4's reach: the hub's limit is
+  // far smaller, so offsets and lengths fit.
+  constexpr std::uint64_t kInt4 = 0x7fffffff;
+  const std::uint64_t from = std::min(offset, kInt4 - 1) + 1;
+  const std::uint64_t count = std::min(length, kInt4);
+  return pool_.With<LogPiece>(
+      true, [&](PgConnection& conn) -> Result<LogPiece> {
+        PgParams params;
+        params.Text(space)
+            .Int(AuthorColumn(author))
+            .Int(static_cast<std::int64_t>(std::min(seq, kMaxSeq - 1)))
+            .Int(static_cast<std::int64_t>(from))
+            .Int(static_cast<std::int64_t>(count));
+        COVEN_ASSIGN_OR_RETURN(PgResult rows, conn.Run(kGetLogPiece, params));
+        if (rows.rows() == 0) {
+          return NotFoundError("no object \"" + path + "\" in \"" +
+                               std::string(space) + "\"");
+        }
+        LogPiece piece;
+        piece.size = static_cast<std::uint64_t>(rows.Int(0, 0));
+        if (offset > piece.size) {
+          return OutOfRangeError(path + " is " + std::to_string(piece.size) +
+                                 " bytes; offset " + std::to_string(offset) +
+                                 " is past it");
+        }
+        piece.data = rows.Blob(0, 1);
+        return piece;
+      });
 }
 
 }  // namespace coven::hub::store

@@ -36,6 +36,9 @@ class SqliteStore final : public Store {
   std::vector<Result<LogPushResult>> PushLogs(
       std::span<const LogPush* const> pushes) override;
   Result<std::vector<StoredObject>> PullLog(const LogRange& range) override;
+  Result<LogPiece> GetLogPiece(std::string_view space, std::uint64_t author,
+                               std::uint64_t seq, std::uint64_t offset,
+                               std::uint64_t length) override;
   Result<std::vector<HeadRow>> ListHeads(std::string_view space) override;
   Result<std::vector<Bytes>> MemberLog(std::string_view space) override;
   Status AppendMember(std::string_view space, std::uint64_t slot,

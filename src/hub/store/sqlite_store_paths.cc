@@ -1,5 +1,6 @@
 // SqliteStore: every object by path, as a home names it (GetObject,
 // ListPaths; docs/format/hub-store.md).
+#include <algorithm>
 #include <string>
 
 #include "db/sql.h"
@@ -151,6 +152,54 @@ Result<std::vector<PathInfo>> SqliteStore::ListPaths(
         return PathInfo{get.ColumnText(0), size_at(get, 1)};
       }));
   return listing.Merge(std::move(kinds));
+}
+
+Result<LogPiece> SqliteStore::GetLogPiece(std::string_view space,
+                                          std::uint64_t author,
+                                          std::uint64_t seq,
+                                          std::uint64_t offset,
+                                          std::uint64_t length) {
+  const std::string path = LogPath(author, seq);
+  Reader reader = Read();
+  Connection& conn = reader.conn();
+  COVEN_ASSIGN_OR_RETURN(
+      db::CachedStmt find,
+      conn.stmts.Get("SELECT rowid, size FROM log_objects WHERE space=? AND "
+                     "author=? AND seq=?"));
+  find->Bind(1, space)
+      .Bind(2, AuthorColumn(author))
+      .Bind(3, static_cast<std::int64_t>(std::min(seq, kMaxSeq - 1)));
+  COVEN_ASSIGN_OR_RETURN(bool row, find->Step());
+  if (!row) {
+    return NotFoundError("no object \"" + path + "\" in \"" +
+                         std::string(space) + "\"");
+  }
+  const sqlite3_int64 rowid = find->ColumnInt(0);
+  LogPiece piece;
+  piece.size = static_cast<std::uint64_t>(find->ColumnInt(1));
+  find->Reset();
+  if (offset > piece.size) {
+    return OutOfRangeError(path + " is " + std::to_string(piece.size) +
+                           " bytes; offset " + std::to_string(offset) +
+                           " is past it");
+  }
+  const std::uint64_t take = std::min(length, piece.size - offset);
+  if (take == 0) return piece;
+  // Incremental blob I/O reads the pages of this piece, not the object.
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(conn.db(), "main", "log_objects", "data", rowid,
+                             /*flags=*/0, &blob);
+  if (rc == SQLITE_OK) {
+    piece.data.resize(static_cast<std::size_t>(take));
+    rc = sqlite3_blob_read(blob, piece.data.data(), static_cast<int>(take),
+                           static_cast<int>(offset));
+  }
+  Status status = rc == SQLITE_OK
+                      ? Status::Ok()
+                      : db::SqliteError(conn.db(), rc, "reading " + path);
+  sqlite3_blob_close(blob);
+  COVEN_RETURN_IF_ERROR(status);
+  return piece;
 }
 
 }  // namespace coven::hub::store

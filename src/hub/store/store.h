@@ -80,6 +80,12 @@ struct StoredObject {
   bool too_large = false;
 };
 
+/// A piece of one log object (GetLogPiece).
+struct LogPiece {
+  std::uint64_t size = 0;  ///< The whole object's size.
+  Bytes data;              ///< Its bytes from the offset asked for.
+};
+
 /// What PullLog reads.
 struct LogRange {
   std::string space;
@@ -161,6 +167,16 @@ class Store {
   /// never past the head or through_seq, at most max_objects, stopping
   /// before max_bytes (but at least one object when one is due).
   virtual Result<std::vector<StoredObject>> PullLog(const LogRange& range) = 0;
+
+  /// Bytes [offset, offset + length) of log object `seq` of `author` (fewer
+  /// at its end), read without reading the whole object where the store
+  /// can: a large object is served in pieces, and each piece costs its own
+  /// size. kNotFound when the object is not stored; kOutOfRange when
+  /// `offset` is past its end.
+  virtual Result<LogPiece> GetLogPiece(std::string_view space,
+                                       std::uint64_t author, std::uint64_t seq,
+                                       std::uint64_t offset,
+                                       std::uint64_t length) = 0;
 
   /// Every author's head row in `space`, by author.
   virtual Result<std::vector<HeadRow>> ListHeads(std::string_view space) = 0;
