@@ -128,6 +128,40 @@ TEST_P(HubStoreTest, ConcurrentPushesCommitInGroupsAndLoseNothing) {
   }
 }
 
+// Two groups on two store instances (two hub processes) that name the same
+// authors in opposite orders: heads are locked in one order, so neither
+// waits for the other in a cycle (PostgreSQL would abort one as a
+// deadlock); every push of both is stored or found already stored.
+TEST_P(HubStoreTest, GroupsNamingTheSameAuthorsInOppositeOrdersBothCommit) {
+  Result<StoreRef> second = OpenAnother();
+  ASSERT_STORE_OK(second);
+  constexpr std::uint64_t kRounds = 25;
+  std::atomic<int> failures{0};
+  std::string first_failure;
+  std::mutex mutex;
+  auto run = [&](Store& store, bool reversed) {
+    for (std::uint64_t seq = 1; seq <= kRounds; ++seq) {
+      TestPush alice = MakePush(kAlice, seq, seq);
+      TestPush bob = MakePush(kBob, seq, seq);
+      std::vector<const LogPush*> group = {&alice, &bob};
+      if (reversed) std::swap(group[0], group[1]);
+      for (const Result<LogPushResult>& result : store.PushLogs(group)) {
+        if (!result.ok()) {
+          std::lock_guard lock(mutex);
+          if (failures++ == 0) first_failure = result.status().ToString();
+        }
+      }
+    }
+  };
+  std::thread one([&] { run(*store_, false); });
+  std::thread two([&] { run(**second, true); });
+  one.join();
+  two.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_EQ(PullAll(*store_, kAlice).size(), kRounds);
+  EXPECT_EQ(PullAll(*store_, kBob).size(), kRounds);
+}
+
 // PushGroups itself, with a commit that blocks until released: the pushes
 // that arrive during a commit wait, then commit as one group, in order.
 class BlockingCommit {
