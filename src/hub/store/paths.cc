@@ -205,4 +205,16 @@ std::vector<PathInfo> Listing::Merge(
   return all;
 }
 
+Status NoLogObject(std::string_view space, std::string_view path) {
+  return NotFoundError("no object \"" + std::string(path) + "\" in \"" +
+                       std::string(space) + "\"");
+}
+
+Status OffsetPastTheEnd(std::string_view path, std::uint64_t size,
+                        std::uint64_t offset) {
+  return OutOfRangeError(std::string(path) + " is " + std::to_string(size) +
+                         " bytes; offset " + std::to_string(offset) +
+                         " is past it");
+}
+
 }  // namespace coven::hub::store

@@ -43,6 +43,12 @@ std::string HeadPath(std::uint64_t author);
 std::string LogPath(std::uint64_t author, std::uint64_t seq);
 std::string MemberPath(std::uint64_t slot);
 
+/// GetLogPiece's errors, the same on both stores: kNotFound for a log object
+/// not stored; kOutOfRange for an offset past the end of one of `size`.
+Status NoLogObject(std::string_view space, std::string_view path);
+Status OffsetPastTheEnd(std::string_view path, std::uint64_t size,
+                        std::uint64_t offset);
+
 /// What a path names.
 struct ParsedPath {
   enum class Kind { kMarker, kHead, kLog, kMember, kObject, kInvalid };

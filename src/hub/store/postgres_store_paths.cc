@@ -218,15 +218,12 @@ Result<LogPiece> PostgresStore::GetLogPiece(std::string_view space,
             .Int(static_cast<std::int64_t>(count));
         COVEN_ASSIGN_OR_RETURN(PgResult rows, conn.Run(kGetLogPiece, params));
         if (rows.rows() == 0) {
-          return NotFoundError("no object \"" + path + "\" in \"" +
-                               std::string(space) + "\"");
+          return NoLogObject(space, path);
         }
         LogPiece piece;
         piece.size = static_cast<std::uint64_t>(rows.Int(0, 0));
         if (offset > piece.size) {
-          return OutOfRangeError(path + " is " + std::to_string(piece.size) +
-                                 " bytes; offset " + std::to_string(offset) +
-                                 " is past it");
+          return OffsetPastTheEnd(path, piece.size, offset);
         }
         piece.data = rows.Blob(0, 1);
         return piece;

@@ -171,17 +171,14 @@ Result<LogPiece> SqliteStore::GetLogPiece(std::string_view space,
       .Bind(3, static_cast<std::int64_t>(std::min(seq, kMaxSeq - 1)));
   COVEN_ASSIGN_OR_RETURN(bool row, find->Step());
   if (!row) {
-    return NotFoundError("no object \"" + path + "\" in \"" +
-                         std::string(space) + "\"");
+    return NoLogObject(space, path);
   }
   const sqlite3_int64 rowid = find->ColumnInt(0);
   LogPiece piece;
   piece.size = static_cast<std::uint64_t>(find->ColumnInt(1));
   find->Reset();
   if (offset > piece.size) {
-    return OutOfRangeError(path + " is " + std::to_string(piece.size) +
-                           " bytes; offset " + std::to_string(offset) +
-                           " is past it");
+    return OffsetPastTheEnd(path, piece.size, offset);
   }
   const std::uint64_t take = std::min(length, piece.size - offset);
   if (take == 0) return piece;
