@@ -23,29 +23,41 @@ using ::testing::HasSubstr;
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(HomeConformanceTest);
 
 TEST_P(HomeConformanceTest, CreateIsCreateOnce) {
-  ASSERT_TRUE(home().Create("log/a/1", AsBytes("first")).ok());
-  Status second = home().Create("log/a/1", AsBytes("second"));
+  const std::string path = ObjectPath("log/a/1", 1);
+  ASSERT_TRUE(home().Create(path, AsBytes("first")).ok());
+  Status second = home().Create(path, AsBytes("second"));
   EXPECT_EQ(second.code(), StatusCode::kAlreadyExists) << second.ToString();
-  EXPECT_THAT(second.message(), HasSubstr("log/a/1"));
-  Result<Bytes> got = home().Get("log/a/1", kTestMaxRead);
+  EXPECT_THAT(second.message(), HasSubstr(path));
+  Result<Bytes> got = home().Get(path, kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(AsString(*got), "first");
   // An empty object is an object too.
-  ASSERT_TRUE(home().Create("log/a/empty", {}).ok());
-  EXPECT_EQ(home().Create("log/a/empty", {}).code(),
-            StatusCode::kAlreadyExists);
-  Result<Bytes> empty = home().Get("log/a/empty", kTestMaxRead);
+  const std::string empty_path = ObjectPath("log/a/empty", 2);
+  ASSERT_TRUE(home().Create(empty_path, {}).ok());
+  EXPECT_EQ(home().Create(empty_path, {}).code(), StatusCode::kAlreadyExists);
+  Result<Bytes> empty = home().Get(empty_path, kTestMaxRead);
   ASSERT_TRUE(empty.ok()) << empty.status().ToString();
   EXPECT_TRUE(empty->empty());
   EXPECT_FALSE(home().Describe().empty());
 }
 
+// On a layout-only home the racers are one device (only it writes its log),
+// through several connections when the factory opens them, racing for the
+// next seq of its log.
 TEST_P(HomeConformanceTest, RacingCreatorsHaveExactlyOneWinner) {
   if (!home().capabilities().atomic_create())
     GTEST_SKIP() << "no atomic create";
   constexpr int kCreators = 4;
+  std::vector<HomeRef> homes(kCreators, home_ref());
+  if (layout_only() && layout_only()->open_again) {
+    for (int t = 1; t < kCreators; ++t) {
+      homes[t] = layout_only()->open_again(home());
+      ASSERT_NE(homes[t], nullptr);
+    }
+  }
   for (int round = 0; round < 20; ++round) {
-    const std::string path = "log/race/" + DeviceIdToHex(round);
+    const std::string path =
+        ObjectPath("log/race/" + DeviceIdToHex(round), round + 1);
     Status results[kCreators];
     std::latch start(kCreators);
     std::vector<std::thread> threads;
@@ -53,7 +65,7 @@ TEST_P(HomeConformanceTest, RacingCreatorsHaveExactlyOneWinner) {
       threads.emplace_back([&, t] {
         const std::string body = "writer-" + std::to_string(t);
         start.arrive_and_wait();
-        results[t] = home().Create(path, AsBytes(body));
+        results[t] = homes[t]->Create(path, AsBytes(body));
       });
     }
     for (std::thread& thread : threads) thread.join();
@@ -76,8 +88,9 @@ TEST_P(HomeConformanceTest, RacingCreatorsHaveExactlyOneWinner) {
 
 TEST_P(HomeConformanceTest, WholeAndRangeReads) {
   const Bytes data = Pattern(1000, 7);
-  ASSERT_TRUE(home().Create("blob/ab/cd", data).ok());
-  Result<Bytes> whole = home().Get("blob/ab/cd", kTestMaxRead);
+  const std::string path = ObjectPath("blob/ab/cd", 1);
+  ASSERT_TRUE(home().Create(path, data).ok());
+  Result<Bytes> whole = home().Get(path, kTestMaxRead);
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
   EXPECT_EQ(*whole, data);
   struct Range {
@@ -85,15 +98,23 @@ TEST_P(HomeConformanceTest, WholeAndRangeReads) {
   };
   for (Range r : {Range{0, 1000}, Range{10, 20}, Range{999, 1}, Range{0, 0},
                   Range{1000, 0}, Range{500, 500}}) {
-    Result<Bytes> part = home().GetRange("blob/ab/cd", r.offset, r.length);
+    Result<Bytes> part = home().GetRange(path, r.offset, r.length);
     ASSERT_TRUE(part.ok()) << r.offset << "+" << r.length << ": "
                            << part.status().ToString();
     EXPECT_EQ(*part, Bytes(data.begin() + r.offset,
                            data.begin() + r.offset + r.length));
   }
-  for (Range r : {Range{1000, 1}, Range{990, 11}, Range{1001, 0},
-                  Range{10, UINT64_MAX}, Range{UINT64_MAX, 2}}) {
-    Result<Bytes> part = home().GetRange("blob/ab/cd", r.offset, r.length);
+  for (Range r : {Range{1000, 1}, Range{990, 11}, Range{10, UINT64_MAX}}) {
+    Result<Bytes> part = home().GetRange(path, r.offset, r.length);
+    EXPECT_EQ(part.status().code(), StatusCode::kOutOfRange)
+        << r.offset << "+" << r.length << ": " << part.status().ToString();
+  }
+  // Ranges that start past the end.
+  if (const std::string* bug = KnownBug("RangeFromPastTheEnd")) {
+    GTEST_SKIP() << "the rest (a range from past the end): known bug: " << *bug;
+  }
+  for (Range r : {Range{1001, 0}, Range{UINT64_MAX, 2}}) {
+    Result<Bytes> part = home().GetRange(path, r.offset, r.length);
     EXPECT_EQ(part.status().code(), StatusCode::kOutOfRange)
         << r.offset << "+" << r.length << ": " << part.status().ToString();
   }
@@ -106,11 +127,13 @@ TEST_P(HomeConformanceTest, RoundTripsEdgeSizesAndEveryByteValue) {
   const std::vector<Bytes> bodies = {Bytes(), Bytes{0x00}, every_byte,
                                      Pattern((1 << 20) + 1, 3)};
   for (std::size_t i = 0; i < bodies.size(); ++i) {
-    const std::string path = "blob/sizes/" + DeviceIdToHex(i);
+    const std::string path =
+        ObjectPath("blob/sizes/" + DeviceIdToHex(i), i + 1);
     ASSERT_TRUE(home().Create(path, bodies[i]).ok()) << path;
   }
   for (std::size_t i = 0; i < bodies.size(); ++i) {
-    const std::string path = "blob/sizes/" + DeviceIdToHex(i);
+    const std::string path =
+        ObjectPath("blob/sizes/" + DeviceIdToHex(i), i + 1);
     Result<Bytes> got = home().Get(path, kTestMaxRead);
     ASSERT_TRUE(got.ok()) << path << ": " << got.status().ToString();
     EXPECT_TRUE(*got == bodies[i]) << path << " size " << got->size();
@@ -128,7 +151,7 @@ TEST_P(HomeConformanceTest, RoundTripsEdgeSizesAndEveryByteValue) {
     }
   }
   Result<std::vector<ObjectInfo>> all =
-      ListAll(home(), "blob/sizes/", kTestMaxList);
+      ListAll(home(), ObjectPrefix("blob/sizes/"), kTestMaxList);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), bodies.size());
   for (std::size_t i = 0; i < bodies.size(); ++i) {
@@ -137,9 +160,10 @@ TEST_P(HomeConformanceTest, RoundTripsEdgeSizesAndEveryByteValue) {
 }
 
 TEST_P(HomeConformanceTest, ReplaceOverwritesAnObjectOfTheSameSize) {
-  const std::string path = "heads/" + DeviceIdToHex(7);
+  const std::string path = HeadToWrite("heads/" + DeviceIdToHex(7));
   for (const char* body : {"aaaa", "bbbb", "cccc"}) {
-    ASSERT_TRUE(home().Replace(path, AsBytes(body)).ok()) << body;
+    Status replaced = home().Replace(path, AsBytes(body));
+    ASSERT_TRUE(replaced.ok()) << body << ": " << replaced.ToString();
     Result<Bytes> got = home().Get(path, kTestMaxRead);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(AsString(*got), body);
@@ -147,18 +171,27 @@ TEST_P(HomeConformanceTest, ReplaceOverwritesAnObjectOfTheSameSize) {
 }
 
 TEST_P(HomeConformanceTest, MissingObjectIsNotFound) {
-  Result<Bytes> got = home().Get("log/none/1", kTestMaxRead);
+  const std::string path = ObjectPath("log/none/1", 1);
+  Result<Bytes> got = home().Get(path, kTestMaxRead);
   EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
-  EXPECT_THAT(got.status().message(), HasSubstr("log/none/1"));
-  EXPECT_EQ(home().GetRange("log/none/1", 0, 0).status().code(),
-            StatusCode::kNotFound);
-  Result<ListPage> page = home().List("log/none/", "", 10);
+  EXPECT_THAT(got.status().message(), HasSubstr(path));
+  EXPECT_EQ(home().GetRange(path, 0, 0).status().code(), StatusCode::kNotFound);
+  Result<ListPage> page = home().List(ObjectPrefix("log/none/"), "", 10);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   EXPECT_TRUE(page->objects.empty());
   EXPECT_FALSE(page->truncated);
 }
 
 TEST_P(HomeConformanceTest, DeleteIsIdempotent) {
+  if (!GetParam().deletes) {
+    // Such a home must refuse, not pretend: the object stays.
+    const std::string path = ObjectPath("log/x/1", 1);
+    ASSERT_TRUE(home().Create(path, AsBytes("one")).ok());
+    EXPECT_EQ(home().Delete(path).code(), StatusCode::kUnimplemented);
+    EXPECT_TRUE(home().Get(path, kTestMaxRead).ok());
+    GTEST_SKIP() << "this home never deletes (Delete is kUnimplemented, "
+                    "checked above)";
+  }
   EXPECT_TRUE(home().Delete("log/x/1").ok());
   ASSERT_TRUE(home().Create("log/x/1", AsBytes("one")).ok());
   ASSERT_TRUE(home().Create("log/x/2", AsBytes("two")).ok());
@@ -179,8 +212,9 @@ TEST_P(HomeConformanceTest, ReplaceIsAtomicForReaders) {
   }
   constexpr std::size_t kSize = 64 * 1024;
   constexpr int kVersions = 100;
-  const std::string path = "heads/" + DeviceIdToHex(42);
-  ASSERT_TRUE(home().Replace(path, Bytes(kSize, 0)).ok());
+  const std::string path = HeadToWrite("heads/" + DeviceIdToHex(42));
+  Status first = home().Replace(path, Bytes(kSize, 0));
+  ASSERT_TRUE(first.ok()) << first.ToString();
   std::atomic<bool> done{false};
   std::atomic<int> reads{0}, torn{0};
   std::thread reader([&] {
@@ -213,14 +247,15 @@ TEST_P(HomeConformanceTest, ReplaceIsAtomicForReaders) {
 
 TEST_P(HomeConformanceTest, LargeObjectRoundTrip) {
   const Bytes data = Pattern(8 << 20, 99);
-  ASSERT_TRUE(home().Create("blob/large/0001", data).ok());
-  Result<Bytes> got = home().Get("blob/large/0001", kTestMaxRead);
+  const std::string path = ObjectPath("blob/large/0001", 1);
+  ASSERT_TRUE(home().Create(path, data).ok());
+  Result<Bytes> got = home().Get(path, kTestMaxRead);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(*got == data);
-  Result<Bytes> part = home().GetRange("blob/large/0001", 3 << 20, 1 << 20);
+  Result<Bytes> part = home().GetRange(path, 3 << 20, 1 << 20);
   ASSERT_TRUE(part.ok()) << part.status().ToString();
   EXPECT_TRUE(std::equal(part->begin(), part->end(), data.begin() + (3 << 20)));
-  Result<ListPage> page = home().List("blob/large/", "", 10);
+  Result<ListPage> page = home().List(ObjectPrefix("blob/large/"), "", 10);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   ASSERT_EQ(page->objects.size(), 1u);
   EXPECT_EQ(page->objects[0].size, data.size());
@@ -250,8 +285,10 @@ TEST_P(HomeConformanceTest, RejectsInvalidPaths) {
   }
   const std::string longest = too_long.substr(0, 512);
   ASSERT_TRUE(IsValidPath(longest));
-  EXPECT_TRUE(home().Create(longest, AsBytes("x")).ok());
-  EXPECT_TRUE(home().Create("a-b/c_d/e.f/0-9", AsBytes("x")).ok());
+  for (const std::string& valid : {longest, std::string("a-b/c_d/e.f/0-9")}) {
+    // Valid, but outside the layout: a layout-only home refuses it.
+    EXPECT_EQ(home().Create(valid, AsBytes("x")).ok(), !layout_only()) << valid;
+  }
   EXPECT_EQ(home().List("/log", "", 10).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(home().List("log//", "", 10).status().code(),
@@ -265,22 +302,24 @@ TEST_P(HomeConformanceTest, RejectsInvalidPaths) {
 // home the Content-Length and then the bytes as they arrive.
 TEST_P(HomeConformanceTest, AReadOverTheCapIsRefusedWithoutReadingItWhole) {
   const Bytes big(256 << 10, 0x5a);
-  ASSERT_TRUE(home().Create("log/cap/big", big).ok());
-  Result<Bytes> refused = home().Get("log/cap/big", 4096);
+  const std::string path = ObjectPath("log/cap/big", 1);
+  ASSERT_TRUE(home().Create(path, big).ok());
+  Result<Bytes> refused = home().Get(path, 4096);
   EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted)
       << refused.status().ToString();
-  EXPECT_THAT(refused.status().message(), HasSubstr("log/cap/big"));
+  EXPECT_THAT(refused.status().message(), HasSubstr(path));
   EXPECT_THAT(refused.status().message(), HasSubstr("4096"));
-  EXPECT_EQ(home().Get("log/cap/big", big.size() - 1).status().code(),
+  EXPECT_EQ(home().Get(path, big.size() - 1).status().code(),
             StatusCode::kResourceExhausted);
-  Result<Bytes> exact = home().Get("log/cap/big", big.size());
+  Result<Bytes> exact = home().Get(path, big.size());
   ASSERT_TRUE(exact.ok()) << exact.status().ToString();
   EXPECT_EQ(*exact, big);
   // Missing is still kNotFound whatever the limit; empty fits in 0.
-  EXPECT_EQ(home().Get("log/cap/none", 0).status().code(),
+  EXPECT_EQ(home().Get(ObjectPath("log/cap/none", 3), 0).status().code(),
             StatusCode::kNotFound);
-  ASSERT_TRUE(home().Create("log/cap/empty", {}).ok());
-  Result<Bytes> empty = home().Get("log/cap/empty", 0);
+  const std::string empty_path = ObjectPath("log/cap/empty", 2);
+  ASSERT_TRUE(home().Create(empty_path, {}).ok());
+  Result<Bytes> empty = home().Get(empty_path, 0);
   ASSERT_TRUE(empty.ok()) << empty.status().ToString();
   EXPECT_TRUE(empty->empty());
 }

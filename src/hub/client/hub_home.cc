@@ -18,6 +18,16 @@ Bytes ToBytes(const std::string& data) {
   return Bytes(data.begin(), data.end());
 }
 
+// Every call checks its path here, as every home does, before the hub's own
+// rules: an invalid path is kInvalidArgument whatever the call (the hub
+// would call it not found, or refuse it as another device's).
+Status CheckPath(const std::string& home, std::string_view what,
+                 std::string_view path) {
+  if (home::IsValidPath(path)) return Status::Ok();
+  return InvalidArgumentError(home + ": " + std::string(what) + " " +
+                              std::string(path) + ": not a valid home path");
+}
+
 }  // namespace
 
 HubHome::HubHome(std::shared_ptr<HubSession> session)
@@ -44,10 +54,8 @@ Status HubHome::PushOne(std::string_view path, ByteView data, bool as_head,
                         bool create) {
   const std::string what =
       std::string(create ? "create " : "replace ") + std::string(path);
-  if (!home::IsValidPath(path)) {
-    return InvalidArgumentError(Describe() + ": " + what +
-                                ": not a valid home path");
-  }
+  COVEN_RETURN_IF_ERROR(
+      CheckPath(Describe(), create ? "create" : "replace", path));
   std::vector<remote::Outgoing> objects;
   std::optional<remote::Outgoing> head;
   if (as_head) {
@@ -85,6 +93,7 @@ Status HubHome::Create(std::string_view path, ByteView data) {
 }
 
 Status HubHome::Replace(std::string_view path, ByteView data) {
+  COVEN_RETURN_IF_ERROR(CheckPath(Describe(), "replace", path));
   if (!session_->has_credentials()) {
     return session_->NeedsKey("replace " + std::string(path));
   }
@@ -99,6 +108,7 @@ Status HubHome::Replace(std::string_view path, ByteView data) {
 }
 
 Result<Bytes> HubHome::Get(std::string_view path, std::uint64_t max_bytes) {
+  COVEN_RETURN_IF_ERROR(CheckPath(Describe(), "get", path));
   if (path == home::layout::kMarker) {
     COVEN_ASSIGN_OR_RETURN(v1::ProbeReply probe, session_->Probe());
     if (!probe.exists() || !probe.has_marker()) {
@@ -124,6 +134,13 @@ Result<Bytes> HubHome::Get(std::string_view path, std::uint64_t max_bytes) {
 
 Result<Bytes> HubHome::GetRange(std::string_view path, std::uint64_t offset,
                                 std::uint64_t length) {
+  COVEN_RETURN_IF_ERROR(CheckPath(Describe(), "get a range of", path));
+  if (length == 0) {
+    // GetObject's length 0 means "to the end": ask for one byte instead,
+    // which says whether the object exists and reaches `offset`.
+    COVEN_RETURN_IF_ERROR(Read(path, 0, offset, 1).status());
+    return Bytes();
+  }
   Result<Bytes> data = Read(path, 0, offset, length);
   if (data.ok() && data->size() != length) {
     return OutOfRangeError(Describe() + ": " + std::string(path) +
@@ -167,6 +184,11 @@ Result<Bytes> HubHome::Read(std::string_view path, std::uint64_t max_bytes,
 Result<home::ListPage> HubHome::List(std::string_view prefix,
                                      std::string_view start_after,
                                      std::size_t max_keys) {
+  if (max_keys == 0 ||
+      (!prefix.empty() && !home::IsValidPath(std::string(prefix) + "x"))) {
+    return InvalidArgumentError(Describe() + ": list \"" + std::string(prefix) +
+                                "\": invalid prefix or max_keys 0");
+  }
   home::ListPage page;
   if (!session_->has_credentials()) {
     // Without a key the hub says only whether the space exists; one that
@@ -202,6 +224,7 @@ Result<home::ListPage> HubHome::List(std::string_view prefix,
 }
 
 Status HubHome::Delete(std::string_view path) {
+  COVEN_RETURN_IF_ERROR(CheckPath(Describe(), "delete", path));
   return UnimplementedError(Describe() + ": delete " + std::string(path) +
                             ": a hub never deletes objects");
 }
