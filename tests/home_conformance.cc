@@ -110,9 +110,6 @@ TEST_P(HomeConformanceTest, WholeAndRangeReads) {
         << r.offset << "+" << r.length << ": " << part.status().ToString();
   }
   // Ranges that start past the end.
-  if (const std::string* bug = KnownBug("RangeFromPastTheEnd")) {
-    GTEST_SKIP() << "the rest (a range from past the end): known bug: " << *bug;
-  }
   for (Range r : {Range{1001, 0}, Range{UINT64_MAX, 2}}) {
     Result<Bytes> part = home().GetRange(path, r.offset, r.length);
     EXPECT_EQ(part.status().code(), StatusCode::kOutOfRange)

@@ -64,9 +64,6 @@ struct HomeFactory {
   std::optional<LayoutOnly> layout_only;
   /// False for a home that never deletes (Delete is kUnimplemented).
   bool deletes = true;
-  /// Known bugs of this home, by the name a case asks about (KnownBug):
-  /// that part of the case is skipped, saying so. Remove once fixed.
-  std::map<std::string, std::string> known_bugs;
 };
 
 inline void PrintTo(const HomeFactory& factory, std::ostream* out) {
@@ -102,11 +99,6 @@ class HomeConformanceTest : public ::testing::TestWithParam<HomeFactory> {
   Home& home() { return *home_; }
   const HomeRef& home_ref() { return home_; }
 
-  /// The factory's description of known bug `name`, or null.
-  const std::string* KnownBug(const std::string& name) const {
-    auto bug = GetParam().known_bugs.find(name);
-    return bug == GetParam().known_bugs.end() ? nullptr : &bug->second;
-  }
   /// The home's layout, when it accepts only the layout's paths.
   const std::optional<LayoutOnly>& layout_only() const {
     return GetParam().layout_only;

@@ -69,11 +69,6 @@ HomeFactory HubFactory(std::function<HubServer*()> shared_hub) {
                    return OpenAsDevice(shared_hub(), *space);
                  }};
   factory.deletes = false;
-  factory.known_bugs["RangeFromPastTheEnd"] =
-      "the hub answers a GetObject offset past the object's end with "
-      "INTERNAL, not OUT_OF_RANGE (src/hub/wire/registration.cc: ToGrpc "
-      "has no case for kOutOfRange, and FromGrpc turns OUT_OF_RANGE into "
-      "kInvalidArgument)";
   return factory;
 }
 

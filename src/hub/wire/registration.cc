@@ -59,8 +59,9 @@ Status FromGrpc(const grpc::Status& status) {
     case grpc::StatusCode::FAILED_PRECONDITION:
       return FailedPreconditionError(message);
     case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE:
       return InvalidArgumentError(message);
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return OutOfRangeError(message);
     case grpc::StatusCode::CANCELLED:
       return CancelledError(message);
     case grpc::StatusCode::UNAVAILABLE:
@@ -98,6 +99,9 @@ grpc::Status ToGrpc(const Status& status) {
       break;
     case coven::StatusCode::kInvalidArgument:
       code = StatusCode::INVALID_ARGUMENT;
+      break;
+    case coven::StatusCode::kOutOfRange:
+      code = StatusCode::OUT_OF_RANGE;
       break;
     case coven::StatusCode::kUnavailable:
       code = StatusCode::UNAVAILABLE;
