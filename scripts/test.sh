@@ -13,20 +13,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
-bash scripts/install-test-servers.sh
-jobs="$(nproc)"
-bash scripts/check-format.sh
+# Each phase prints its wall and CPU time (user+sys of its processes), so a
+# slow run shows where the time went (docs/testing.md has a measured run).
+TIMEFORMAT='== phase took %0R s wall, %0U s user, %0S s sys'
 
-echo "== release build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$jobs"
-echo "== out-of-tree consumer (examples/quickstart via find_package and pkg-config)"
-bash scripts/consumer-test.sh build
-echo "== release tests"
-ctest --test-dir build -j "$jobs" --output-on-failure
+setup() {
+  bash scripts/install-deps.sh
+  bash scripts/install-test-servers.sh
+  bash scripts/check-format.sh
+}
 
-if [ "${COVEN_SKIP_SANITIZE:-0}" != "1" ]; then
+release() {
+  echo "== release build"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j "$jobs"
+  echo "== out-of-tree consumer (examples/quickstart via find_package and pkg-config)"
+  bash scripts/consumer-test.sh build
+  echo "== release tests"
+  ctest --test-dir build -j "$jobs" --output-on-failure
+}
+
+sanitize() {
   echo "== ASan+UBSan build"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DCOVEN_SANITIZE=ON -DCOVEN_BUILD_BENCH=OFF >/dev/null
@@ -37,10 +44,20 @@ if [ "${COVEN_SKIP_SANITIZE:-0}" != "1" ]; then
   COVEN_SEEDS="${COVEN_ASAN_SEEDS:-200}" \
   COVEN_CRASH_ITERATIONS="${COVEN_ASAN_CRASH_ITERATIONS:-150}" \
     ctest --test-dir build-asan -j "$jobs" --output-on-failure
-fi
+}
 
-if [ -x scripts/fuzz.sh ] && [ "${COVEN_SKIP_FUZZ:-0}" != "1" ]; then
+fuzz() {
   echo "== fuzz (brief)"
   bash scripts/fuzz.sh "${COVEN_FUZZ_SECONDS:-30}"
+}
+
+jobs="$(nproc)"
+time setup
+time release
+if [ "${COVEN_SKIP_SANITIZE:-0}" != "1" ]; then
+  time sanitize
+fi
+if [ -x scripts/fuzz.sh ] && [ "${COVEN_SKIP_FUZZ:-0}" != "1" ]; then
+  time fuzz
 fi
 echo "== all tests passed"

@@ -14,7 +14,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStart = 1'700'000'000'000;
+constexpr std::int64_t kWritesStart = 1'700'000'000'000;
 
 // `rows` todos, ids `<prefix>-<n>`, stamped with coven_hlc().
 std::string InsertTodos(const std::string& prefix, int rows) {
@@ -28,7 +28,7 @@ void RunMixedWrites(int bulk_rows, std::uint64_t seed) {
   SCOPED_TRACE("bulk rows " + std::to_string(bulk_rows));
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(seed);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kWritesStart);
   auto a = TestDevice::Create(lib, home, 1, clock);
   auto b = TestDevice::Create(lib, home, 2, clock);
   a->Exec(InsertTodos("old", 20));
@@ -62,7 +62,8 @@ void RunMixedWrites(int bulk_rows, std::uint64_t seed) {
     if (row.rfind("foreign|", 0) == 0 || row.rfind("old-2|", 0) == 0) {
       auto stamp = Hlc::FromText(row.substr(row.rfind('|') + 1));
       ASSERT_TRUE(stamp.has_value()) << row;
-      EXPECT_GE(stamp->millis, static_cast<std::uint64_t>(kStart + 10)) << row;
+      EXPECT_GE(stamp->millis, static_cast<std::uint64_t>(kWritesStart + 10))
+          << row;
     }
   }
 }
@@ -80,7 +81,7 @@ TEST(CaptureWritesTest, EveryKindOfWriteReachesTheOtherDeviceByScan) {
 TEST(CaptureWritesTest, RolledBackWritesShipNothing) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(93);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kWritesStart);
   auto a = TestDevice::Create(lib, home, 1, clock);
   auto b = TestDevice::Create(lib, home, 2, clock);
   b->Exec(InsertTodos("b", 3));
@@ -106,7 +107,7 @@ TEST(CaptureWritesTest, RolledBackWritesShipNothing) {
 TEST(CaptureWritesTest, ReplaceWithAnOldStampShipsTheNewValues) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(94);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kWritesStart);
   auto a = TestDevice::Create(lib, home, 1, clock);
   auto b = TestDevice::Create(lib, home, 2, clock);
   a->Exec("INSERT INTO todos VALUES('r', 'one', 0, coven_hlc())");
@@ -128,7 +129,7 @@ TEST(CaptureWritesTest, ReplaceWithAnOldStampShipsTheNewValues) {
 TEST(CaptureWritesTest, RolledBackStampThenUnstampedUpdateConverges) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(95);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kWritesStart);
   auto a = TestDevice::Create(lib, home, 1, clock);
   auto b = TestDevice::Create(lib, home, 2, clock);
   a->Exec("INSERT INTO todos VALUES('x', 'one', 0, coven_hlc())");
@@ -150,7 +151,7 @@ TEST(CaptureWritesTest, RolledBackStampThenUnstampedUpdateConverges) {
 TEST(CaptureWritesTest, RolledBackInsertAndDeleteDeletesNothing) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(96);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kWritesStart);
   auto a = TestDevice::Create(lib, home, 1, clock);
   auto b = TestDevice::Create(lib, home, 2, clock);
   a->Sync();

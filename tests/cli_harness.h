@@ -92,21 +92,22 @@ inline std::string FirstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
-/// A temporary directory removed at the end of the test.
-class TempDir {
+/// A temporary directory removed at the end of the test (not
+/// test_servers.h's TempDir, which takes a tag).
+class E2eTempDir {
  public:
-  TempDir() {
+  E2eTempDir() {
     std::string pattern =
         std::filesystem::temp_directory_path().string() + "/coven-e2e-XXXXXX";
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
     EXPECT_FALSE(path_.empty()) << "mkdtemp failed";
   }
-  ~TempDir() {
+  ~E2eTempDir() {
     std::error_code ec;
     if (!path_.empty()) std::filesystem::remove_all(path_, ec);
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  E2eTempDir(const E2eTempDir&) = delete;
+  E2eTempDir& operator=(const E2eTempDir&) = delete;
   std::string operator/(const std::string& name) const {
     return path_ + "/" + name;
   }
@@ -179,7 +180,7 @@ class CliTest : public ::testing::Test {
     return TodosJoin(who, TodosRestoreCode(from), extra);
   }
 
-  TempDir tmp_;
+  E2eTempDir tmp_;
 };
 
 /// What a member holding library directory `dir` can sign and seal with,

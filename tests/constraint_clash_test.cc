@@ -11,7 +11,7 @@ namespace {
 
 using SyncReport = sync::sync_manager::SyncReport;
 
-constexpr std::int64_t kStart = 1'700'000'000'000;
+constexpr std::int64_t kClashStart = 1'700'000'000'000;
 
 constexpr const char* kTags = R"sql(
 CREATE TABLE tags (
@@ -37,13 +37,14 @@ struct Devices {
   TestDevice& operator[](std::size_t i) { return *devices[i]; }
 };
 
-// Devices with seeds 1..schemas.size() on one memory home, clocks at kStart.
+// Devices with seeds 1..schemas.size() on one memory home, clocks at
+// kClashStart.
 Devices MakeDevices(const std::vector<const char*>& schemas) {
   home::HomeRef home = home::MemoryHome::Create();
   TestLibrary library = MakeLibrary(9);
   Devices out;
   for (std::size_t i = 0; i < schemas.size(); ++i) {
-    out.clocks.push_back(std::make_shared<ManualClock>(kStart));
+    out.clocks.push_back(std::make_shared<ManualClock>(kClashStart));
     TestDevice::Options options;
     options.tables = {"todos", "todo_notes", "tags"};
     options.extra_schema = schemas[i];
@@ -66,7 +67,7 @@ std::vector<std::string> LostIds(TestDevice& d) {
   return ids;
 }
 
-// Device 0 writes r1 claiming "x" at kStart; device 1 writes r2 claiming
+// Device 0 writes r1 claiming "x" at kClashStart; device 1 writes r2 claiming
 // "x" a second later, so r2 is the later claim. Device 2 receives the loser
 // r1 first or the winner r2 first. Returns the three devices after healing.
 Devices RunClash(bool loser_first) {

@@ -18,7 +18,7 @@ namespace {
 
 using testing::ScratchDir;
 
-const std::string kLibraryId(32, 'a');
+const std::string kSafetyLibraryId(32, 'a');
 
 // A valid hex key file at `path` (mode 0600).
 void WriteKey(const std::string& path) {
@@ -59,14 +59,14 @@ TEST(KeyFileSafetyTest, KeyServiceRefusesSymlinkedMemberKey) {
   ScratchDir dir;
   const std::string key_dir = dir.path() + "/keys";
   {
-    KeyService keys(false, kLibraryId, key_dir);
+    KeyService keys(false, kSafetyLibraryId, key_dir);
     ASSERT_TRUE(keys.get_or_create_member_seed().ok());
   }
   const std::string member = key_dir + "/member.key";
   const std::string moved = dir.path() + "/planted.key";
   ASSERT_EQ(rename(member.c_str(), moved.c_str()), 0);
   ASSERT_EQ(symlink(moved.c_str(), member.c_str()), 0);
-  KeyService again(false, kLibraryId, key_dir);
+  KeyService again(false, kSafetyLibraryId, key_dir);
   auto seed = again.get_or_create_member_seed();
   ASSERT_FALSE(seed.ok());
   EXPECT_EQ(seed.status().code(), StatusCode::kPermissionDenied);

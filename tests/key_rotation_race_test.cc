@@ -15,7 +15,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStartMs = 1'700'000'000'000;
+constexpr std::int64_t kRotationStartMs = 1'700'000'000'000;
 
 // Runs `hook` once, just before the first member-log slot is created.
 class HookHome final : public home::Home {
@@ -84,7 +84,7 @@ TEST(KeyRotationRaceTest,
      ARotationThatLosesItsSlotToARemovalSealsNothingToTheRemovedDevice) {
   auto mem = home::MemoryHome::Create();
   auto hook = std::make_shared<HookHome>(mem);
-  auto clock = std::make_shared<ManualClock>(kStartMs);
+  auto clock = std::make_shared<ManualClock>(kRotationStartMs);
   const TestLibrary lib = MakeLibrary(1);
   auto x = TestDevice::Create(lib, hook, 1, clock);
   x->Sync();

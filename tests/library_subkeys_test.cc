@@ -25,7 +25,7 @@ namespace {
 
 using crypto::LibraryKey;
 
-constexpr std::string_view kPath = "log/00000000000000f0/1";
+constexpr std::string_view kSubkeyPath = "log/00000000000000f0/1";
 
 std::array<std::uint8_t, 32> Filled(std::uint8_t value) {
   std::array<std::uint8_t, 32> out{};
@@ -61,14 +61,15 @@ TEST(LibrarySubkeysTest, SubkeysDifferFromEachOtherAndFromTheKey) {
 class LibrarySubkeySealTest : public object::testing::SealedObjectFixture {};
 
 TEST_F(LibrarySubkeySealTest, ChunksAreEncryptedWithTheAeadSubkeyOnly) {
-  const Bytes sealed = SealOk(kPath, AsBytes("a payload"));
+  const Bytes sealed = SealOk(kSubkeyPath, AsBytes("a payload"));
   Result<object::codec::ParsedObject> parsed =
       object::codec::Parse(sealed, object::OpenLimits(), "test object");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   ASSERT_EQ(parsed->chunks.size(), 1u);
   const object::codec::WireChunk& chunk = parsed->chunks[0];
   const crypto::Hash256 aad =
-      object::chunk::AadHasher(kPath, parsed->cleartext).ForChunk(0, true);
+      object::chunk::AadHasher(kSubkeyPath, parsed->cleartext)
+          .ForChunk(0, true);
 
   Bytes plaintext(chunk.ciphertext.size() - object::codec::kTagSize);
   auto decrypts = [&](const std::array<std::uint8_t, 32>& raw) {
@@ -88,12 +89,12 @@ TEST_F(LibrarySubkeySealTest, ChunksAreEncryptedWithTheAeadSubkeyOnly) {
   const crypto::Hash256 content =
       crypto::Hash("coven/object-chunk/v1", plaintext);
   auto nonce_under = [&](const std::array<std::uint8_t, 32>& raw) {
-    const std::uint32_t size = kPath.size();
+    const std::uint32_t size = kSubkeyPath.size();
     const std::uint8_t size_be[4] = {0, 0, 0, static_cast<std::uint8_t>(size)};
     const std::uint8_t index[4] = {0, 0, 0, 0};
     const crypto::Hash256 digest = crypto::Hasher("coven/object-nonce/v1", raw)
                                        .Update(ByteView(size_be, 4))
-                                       .Update(AsBytes(kPath))
+                                       .Update(AsBytes(kSubkeyPath))
                                        .Update(ByteView(index, 4))
                                        .Update(aad)
                                        .Update(content)
@@ -108,15 +109,16 @@ TEST_F(LibrarySubkeySealTest, ChunksAreEncryptedWithTheAeadSubkeyOnly) {
 TEST_F(LibrarySubkeySealTest, ChunksSealedWithTheRawKeyDoNotOpen) {
   // The same object with its chunk encrypted under the raw library key (as
   // format version 2 did), re-signed by its author: it must not open.
-  const Bytes sealed = SealOk(kPath, AsBytes("a payload"));
-  Result<Bytes> payload = object::Open(kPath, sealed, Lookup());
+  const Bytes sealed = SealOk(kSubkeyPath, AsBytes("a payload"));
+  Result<Bytes> payload = object::Open(kSubkeyPath, sealed, Lookup());
   ASSERT_TRUE(payload.ok()) << payload.status().ToString();
   Result<object::codec::ParsedObject> parsed =
       object::codec::Parse(sealed, object::OpenLimits(), "test object");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   const object::codec::WireChunk& chunk = parsed->chunks[0];
   const crypto::Hash256 aad =
-      object::chunk::AadHasher(kPath, parsed->cleartext).ForChunk(0, true);
+      object::chunk::AadHasher(kSubkeyPath, parsed->cleartext)
+          .ForChunk(0, true);
   Bytes plaintext(chunk.ciphertext.size() - object::codec::kTagSize);
   ASSERT_TRUE(object::chunk::Decrypt(key_, chunk.nonce, aad, chunk.ciphertext,
                                      plaintext.data()));
@@ -126,9 +128,9 @@ TEST_F(LibrarySubkeySealTest, ChunksSealedWithTheRawKeyDoNotOpen) {
       raw_ciphertext.data(), &written, plaintext.data(), plaintext.size(),
       aad.data(), aad.size(), nullptr, chunk.nonce.data(), key_.bytes().data());
   const Bytes forged = object::testing::Rebuild(
-      parsed->cleartext, {{chunk.nonce, raw_ciphertext}}, kPath, signer_);
+      parsed->cleartext, {{chunk.nonce, raw_ciphertext}}, kSubkeyPath, signer_);
   ASSERT_NE(forged, sealed);
-  const Result<Bytes> opened = object::Open(kPath, forged, Lookup());
+  const Result<Bytes> opened = object::Open(kSubkeyPath, forged, Lookup());
   EXPECT_EQ(opened.status().code(), StatusCode::kUnauthenticated)
       << opened.status().ToString();
 

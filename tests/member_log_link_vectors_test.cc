@@ -8,7 +8,7 @@
 namespace coven::members::testing {
 namespace {
 
-const std::vector<Member> kNoMembers;
+const std::vector<Member> kNoLinkMembers;
 
 // A team followed by rotate-key 2 from alice.d1, edited by `edit`.
 std::function<void(Chain&)> TeamThenRotate(

@@ -10,11 +10,11 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStartMs = 1'700'000'000'000;
+constexpr std::int64_t kGenesisStartMs = 1'700'000'000'000;
 
 TEST(MembershipGenesisTest, AFoundingDeviceRefusesAnotherLibrarysLog) {
   auto home = home::MemoryHome::Create();
-  auto clock = std::make_shared<ManualClock>(kStartMs);
+  auto clock = std::make_shared<ManualClock>(kGenesisStartMs);
   const TestLibrary first = MakeLibrary(1);
   const TestLibrary second = MakeLibrary(2);
   ASSERT_NE(first.id_hex, second.id_hex);

@@ -32,7 +32,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStartMs = 1'700'000'000'000;
+constexpr std::int64_t kPropertyStartMs = 1'700'000'000'000;
 
 TestLibrary MemberOf(const TestLibrary& library, std::uint64_t seed) {
   TestLibrary copy = library;
@@ -74,7 +74,7 @@ void RunSeed(std::uint64_t seed) {
                " (rerun with COVEN_MEMBER_SEED=" + std::to_string(seed) + ")");
   std::mt19937_64 rng(seed);
   auto home = home::MemoryHome::Create();
-  auto clock = std::make_shared<ManualClock>(kStartMs);
+  auto clock = std::make_shared<ManualClock>(kPropertyStartMs);
   const TestLibrary owner = MakeLibrary(seed);
   const TestLibrary b_lib = MemberOf(owner, seed * 2 + 1);
   const TestLibrary c_lib = MemberOf(owner, seed * 2 + 2);

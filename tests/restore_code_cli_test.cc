@@ -77,7 +77,7 @@ class RestoreCodeCliTest : public ::testing::Test {
     return std::regex_search(output, match, pattern) ? match.str() : "";
   }
 
-  TempDir tmp_;
+  E2eTempDir tmp_;
 };
 
 TEST_F(RestoreCodeCliTest, RecoverySecretRestoresTheSameMember) {

@@ -14,7 +14,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStartMs = 1'700'000'000'000;
+constexpr std::int64_t kRollbackStartMs = 1'700'000'000'000;
 
 bool HasAlarm(TestDevice& device, const std::string& part) {
   for (const std::string& alarm : device.manager().status().alarms) {
@@ -27,7 +27,7 @@ class RollbackTest : public ::testing::Test {
  protected:
   void SetUp() override {
     home_ = home::MemoryHome::Create();
-    clock_ = std::make_shared<ManualClock>(kStartMs);
+    clock_ = std::make_shared<ManualClock>(kRollbackStartMs);
     library_ = MakeLibrary(11);
     a_ = TestDevice::Create(library_, home_, 1, clock_);
     b_ = TestDevice::Create(library_, home_, 2, clock_);

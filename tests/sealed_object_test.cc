@@ -15,12 +15,12 @@ using testing::RandomBytes;
 
 class SealedObjectTest : public testing::SealedObjectFixture {};
 
-constexpr std::string_view kPath = "log/1a2b3c4d5e6f7a8b/1";
+constexpr std::string_view kSealPath = "log/1a2b3c4d5e6f7a8b/1";
 
 TEST_F(SealedObjectTest, RoundTripsEmptyPayload) {
-  const Bytes sealed = SealOk(kPath, ByteView());
+  const Bytes sealed = SealOk(kSealPath, ByteView());
   ObjectHeader header;
-  Result<Bytes> opened = Open(kPath, sealed, Lookup(), &header);
+  Result<Bytes> opened = Open(kSealPath, sealed, Lookup(), &header);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_TRUE(opened->empty());
   EXPECT_EQ(header, Header());
@@ -47,18 +47,18 @@ TEST_F(SealedObjectTest, RoundTripsSmallPayloadAndHeadKind) {
 
 TEST_F(SealedObjectTest, RoundTripsMultiChunkPayload) {
   const Bytes payload = RandomBytes(entropy_, 3 << 20);  // incompressible
-  const Bytes sealed = SealOk(kPath, payload);
+  const Bytes sealed = SealOk(kSealPath, payload);
   EXPECT_EQ(ChunkCount(sealed), 4u);  // 3 MiB + framing, Padme-rounded
-  Result<Bytes> opened = Open(kPath, sealed, Lookup());
+  Result<Bytes> opened = Open(kSealPath, sealed, Lookup());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(*opened, payload);
 }
 
 TEST_F(SealedObjectTest, CompressesRedundantPayloads) {
   const Bytes payload(3 << 20, 'a');
-  const Bytes sealed = SealOk(kPath, payload);
+  const Bytes sealed = SealOk(kSealPath, payload);
   EXPECT_LT(sealed.size(), 4096u);
-  Result<Bytes> opened = Open(kPath, sealed, Lookup());
+  Result<Bytes> opened = Open(kSealPath, sealed, Lookup());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(*opened, payload);
 }
@@ -67,8 +67,8 @@ TEST_F(SealedObjectTest, RoundTripsAroundTheChunkBoundary) {
   for (std::size_t size : {(1u << 20) - 200, (1u << 20) - 64, (1u << 20) - 8,
                            1u << 20, (1u << 20) + 1}) {
     const Bytes payload = RandomBytes(entropy_, size);
-    const Bytes sealed = SealOk(kPath, payload);
-    Result<Bytes> opened = Open(kPath, sealed, Lookup());
+    const Bytes sealed = SealOk(kSealPath, payload);
+    Result<Bytes> opened = Open(kSealPath, sealed, Lookup());
     ASSERT_TRUE(opened.ok()) << size << ": " << opened.status().ToString();
     EXPECT_EQ(*opened, payload) << size;
   }
@@ -76,9 +76,9 @@ TEST_F(SealedObjectTest, RoundTripsAroundTheChunkBoundary) {
 
 TEST_F(SealedObjectTest, SealIsDeterministic) {
   const Bytes payload = RandomBytes(entropy_, 5000);
-  EXPECT_EQ(SealOk(kPath, payload), SealOk(kPath, payload));
+  EXPECT_EQ(SealOk(kSealPath, payload), SealOk(kSealPath, payload));
   const Bytes big = RandomBytes(entropy_, (2 << 20) + 17);
-  EXPECT_EQ(SealOk(kPath, big), SealOk(kPath, big));
+  EXPECT_EQ(SealOk(kSealPath, big), SealOk(kSealPath, big));
 }
 
 TEST_F(SealedObjectTest, DifferentInputsNeverShareANonce) {
@@ -87,11 +87,11 @@ TEST_F(SealedObjectTest, DifferentInputsNeverShareANonce) {
     const std::size_t at = codec::kCleartextSize + 4;
     return Bytes(sealed.begin() + at, sealed.begin() + at + codec::kNonceSize);
   };
-  const Bytes a = SealOk(kPath, AsBytes("payload a"));
-  const Bytes b = SealOk(kPath, AsBytes("payload b"));
+  const Bytes a = SealOk(kSealPath, AsBytes("payload a"));
+  const Bytes b = SealOk(kSealPath, AsBytes("payload b"));
   const Bytes other_path =
       SealOk("log/1a2b3c4d5e6f7a8b/2", AsBytes("payload a"));
-  const Bytes other_header = SealOk(kPath, AsBytes("payload a"), Header(2));
+  const Bytes other_header = SealOk(kSealPath, AsBytes("payload a"), Header(2));
   EXPECT_NE(first_nonce(a), first_nonce(b));
   EXPECT_NE(first_nonce(a), first_nonce(other_path));
   EXPECT_NE(first_nonce(a), first_nonce(other_header));
@@ -104,7 +104,7 @@ TEST_F(SealedObjectTest, SealRejectsInconsistentHeaders) {
   const crypto::LibraryKey other_key =
       crypto::LibraryKey::Generate(other_entropy);
   auto expect_invalid = [&](const ObjectHeader& header, std::string_view why) {
-    Result<Bytes> sealed = Seal(kPath, header, AsBytes("x"), key_, signer_);
+    Result<Bytes> sealed = Seal(kSealPath, header, AsBytes("x"), key_, signer_);
     ASSERT_FALSE(sealed.ok()) << why;
     EXPECT_EQ(sealed.status().code(), StatusCode::kInvalidArgument) << why;
     EXPECT_NE(sealed.status().message().find(why), std::string::npos)
@@ -131,14 +131,14 @@ TEST_F(SealedObjectTest, SealRejectsInconsistentHeaders) {
 }
 
 TEST_F(SealedObjectTest, ObjectHashIsLabelledBlake2bOfTheBytes) {
-  const Bytes a = SealOk(kPath, AsBytes("a"));
-  const Bytes b = SealOk(kPath, AsBytes("b"));
+  const Bytes a = SealOk(kSealPath, AsBytes("a"));
+  const Bytes b = SealOk(kSealPath, AsBytes("b"));
   EXPECT_EQ(ObjectHash(a), crypto::Hash("coven/object/v1", a));
   EXPECT_NE(ObjectHash(a), ObjectHash(b));
 }
 
 TEST_F(SealedObjectTest, OversizeObjectIsRejectedBeforeAnyWork) {
-  const Bytes sealed = SealOk(kPath, RandomBytes(entropy_, 2000));
+  const Bytes sealed = SealOk(kSealPath, RandomBytes(entropy_, 2000));
   bool looked_up = false;
   KeyLookup spy =
       [&](const crypto::KeyId&) -> std::optional<crypto::LibraryKey> {
@@ -147,7 +147,7 @@ TEST_F(SealedObjectTest, OversizeObjectIsRejectedBeforeAnyWork) {
   };
   OpenLimits limits;
   limits.max_object_bytes = sealed.size() - 1;
-  Result<Bytes> opened = Open(kPath, sealed, spy, nullptr, limits);
+  Result<Bytes> opened = Open(kSealPath, sealed, spy, nullptr, limits);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(opened.status().message().find("over the limit"),
@@ -156,22 +156,22 @@ TEST_F(SealedObjectTest, OversizeObjectIsRejectedBeforeAnyWork) {
   EXPECT_EQ(ParseHeader(sealed, limits).status().code(),
             StatusCode::kInvalidArgument);
   limits.max_object_bytes = sealed.size();
-  EXPECT_TRUE(Open(kPath, sealed, spy, nullptr, limits).ok());
+  EXPECT_TRUE(Open(kSealPath, sealed, spy, nullptr, limits).ok());
 }
 
 TEST_F(SealedObjectTest, OversizeDeclaredPayloadIsRejected) {
   const Bytes payload(100000, 'z');  // compresses to a few hundred bytes
-  const Bytes sealed = SealOk(kPath, payload);
+  const Bytes sealed = SealOk(kSealPath, payload);
   OpenLimits limits;
   limits.max_payload_bytes = payload.size() - 1;
-  Result<Bytes> opened = Open(kPath, sealed, Lookup(), nullptr, limits);
+  Result<Bytes> opened = Open(kSealPath, sealed, Lookup(), nullptr, limits);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(opened.status().message().find("refusing to decompress"),
             std::string::npos)
       << opened.status().message();
   limits.max_payload_bytes = payload.size();
-  EXPECT_TRUE(Open(kPath, sealed, Lookup(), nullptr, limits).ok());
+  EXPECT_TRUE(Open(kSealPath, sealed, Lookup(), nullptr, limits).ok());
 }
 
 TEST(SealedObjectPayloadTest, HugeDeclaredSizeIsRejectedWithoutAllocating) {

@@ -17,7 +17,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStart = 1'700'000'000'000;
+constexpr std::int64_t kSplitStart = 1'700'000'000'000;
 
 // `rows` todos in one statement, ids `<prefix>-<n>`, stamped with `stamp`
 // (SQL).
@@ -40,7 +40,7 @@ std::vector<home::ObjectInfo> LogObjects(home::Home& home) {
 TEST(SplitFlushTest, ALargeTransactionIsSplitAndAppliedWhole) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(81);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kSplitStart);
   TestDevice::Options small;
   small.max_object_bytes = 64 << 10;
   auto a = TestDevice::Create(lib, home, 1, clock, small);
@@ -95,7 +95,7 @@ TEST(SplitFlushTest, ALargeTransactionIsSplitAndAppliedWhole) {
 TEST(SplitFlushTest, StagedPartsSurviveARestartOfTheReader) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(82);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kSplitStart);
   TestDevice::Options small;
   small.max_object_bytes = 32 << 10;
   auto a = TestDevice::Create(lib, home, 1, clock, small);
@@ -107,7 +107,7 @@ TEST(SplitFlushTest, StagedPartsSurviveARestartOfTheReader) {
   const Bytes last_bytes = *home->Get(objects.back().path, kTestMaxRead);
   ASSERT_TRUE(home->Delete(objects.back().path).ok());
 
-  TempDir dir;
+  E2eTempDir dir;
   TestDevice::Options file = small;
   file.db_path = dir / "b.db";
   {
@@ -127,7 +127,7 @@ TEST(SplitFlushTest, StagedPartsSurviveARestartOfTheReader) {
 TEST(SplitFlushTest, ARejectedPartDoesNotStrandTheOthers) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(85);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kSplitStart);
   TestDevice::Options small;
   small.max_object_bytes = 32 << 10;
   auto a = TestDevice::Create(lib, home, 1, clock, small);
@@ -161,7 +161,7 @@ TEST(SplitFlushTest, FirstStartOverTablesIndexedByStamp) {
   // Existing rows with stamps of no device, in a rowid table and a WITHOUT
   // ROWID table, both with an index on `_updated_at`: the first start
   // restamps every row while it scans, and must ship each exactly once.
-  TempDir dir;
+  E2eTempDir dir;
   const std::string schema =
       std::string(kTodoSchema) +
       "CREATE INDEX todos_by_stamp ON todos(_updated_at);"
@@ -185,7 +185,7 @@ TEST(SplitFlushTest, FirstStartOverTablesIndexedByStamp) {
   }
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(86);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kSplitStart);
   TestDevice::Options options;
   options.tables = {"todos", "todo_notes", "tags"};
   options.max_object_bytes = 48 << 10;
@@ -210,7 +210,7 @@ TEST(SplitFlushTest, FirstStartOverTablesIndexedByStamp) {
 TEST(SplitFlushTest, AFailedFlushStrandsNothing) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(83);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kSplitStart);
   auto a = TestDevice::Create(lib, home, 1, clock);
   auto b = TestDevice::Create(lib, home, 2, clock);
   a->Exec(InsertTodos("old", 3));
@@ -247,7 +247,7 @@ TEST(SplitFlushTest, AFailedFlushStrandsNothing) {
 TEST(SplitFlushTest, ATransactionLargerThanTheSessionLosesNothing) {
   auto home = home::MemoryHome::Create();
   auto lib = MakeLibrary(84);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kSplitStart);
   auto a = TestDevice::Create(lib, home, 1, clock);
   auto b = TestDevice::Create(lib, home, 2, clock);
   a->Exec(InsertTodos("old", 1000));

@@ -17,7 +17,7 @@ namespace coven::testing {
 
 namespace {
 
-constexpr std::int64_t kStartMs = 1'700'000'000'000;
+constexpr std::int64_t kHazardsStartMs = 1'700'000'000'000;
 constexpr const char* kRefused = "may not change synced tables";
 
 // An owner device and a device of a second member, invited with `role` and
@@ -32,7 +32,7 @@ Pair MakePair(std::uint64_t seed, members::MemberRole role,
               TestDevice::Options member_options = {}) {
   Pair pair;
   auto home = home::MemoryHome::Create();
-  auto clock = std::make_shared<ManualClock>(kStartMs);
+  auto clock = std::make_shared<ManualClock>(kHazardsStartMs);
   const TestLibrary owner = MakeLibrary(seed);
   TestLibrary member = owner;
   member.member_seed.fill(0x6d);

@@ -15,7 +15,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStartMs = 1'700'000'000'000;
+constexpr std::int64_t kGuardStartMs = 1'700'000'000'000;
 
 // A statement prepared once, stepped as the host would reuse it.
 class Prepared {
@@ -44,7 +44,7 @@ class Prepared {
 
 TEST(WriteGuardTest, AReadersPreparedWriteIsRefusedAndRemoteChangesApply) {
   auto home = home::MemoryHome::Create();
-  auto clock = std::make_shared<ManualClock>(kStartMs);
+  auto clock = std::make_shared<ManualClock>(kGuardStartMs);
   const TestLibrary owner = MakeLibrary(61);
   TestLibrary member = owner;
   member.member_seed.fill(0x5c);

@@ -25,7 +25,7 @@ using ::coven::members::testing::Chain;
 using ::coven::members::testing::KeyPair;
 using std::chrono::seconds;
 
-std::uint64_t DeviceOf(const std::string& name) {
+std::uint64_t HintDeviceOf(const std::string& name) {
   return crypto::DeviceIdFor(KeyPair(name).public_key());
 }
 
@@ -44,9 +44,9 @@ home::HomeRef Open(int port, const std::string& device, clock::ClockRef clock) {
 
 // A1 publishes its log object `seq` and its head.
 void Publish(remote::Remote& a, std::uint64_t seq) {
-  const std::string head = home::layout::HeadPath(DeviceOf("alice.d1"));
+  const std::string head = home::layout::HeadPath(HintDeviceOf("alice.d1"));
   remote::Published done = a.Publish(
-      {{home::layout::LogPath(DeviceOf("alice.d1"), seq), AsBytes("a")}},
+      {{home::layout::LogPath(HintDeviceOf("alice.d1"), seq), AsBytes("a")}},
       remote::Outgoing{head, AsBytes("head " + std::to_string(seq))});
   ASSERT_TRUE(done.status.ok()) << done.status.ToString();
 }
@@ -72,7 +72,7 @@ TEST(HubHintReconnectTest, BrokenStreamEndsTheWaitAndReopensOnTheHostsClock) {
   ASSERT_NE(b_home, nullptr);
   remote::RemoteRef a = remote::RemoteFor(a_home);
   remote::RemoteRef b = remote::RemoteFor(b_home);
-  ASSERT_TRUE(b->ListHeads(DeviceOf("alice.d2"), 100).ok());
+  ASSERT_TRUE(b->ListHeads(HintDeviceOf("alice.d2"), 100).ok());
   // Every Wait below is far from its deadline on B's clock.
   const std::int64_t far = clock->NowMillis() + 30LL * 24 * 3'600'000;
 

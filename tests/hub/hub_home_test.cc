@@ -32,9 +32,9 @@ std::string Log(const std::string& device, std::uint64_t seq) {
 class HubHomeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    hub_ = testing::SharedHub();
+    hub_ = ::coven::testing::SharedHub();
     ASSERT_NE(hub_, nullptr);
-    space_ = testing::UniqueSpace("home");
+    space_ = ::coven::testing::UniqueSpace("home");
     chain_.Genesis();  // alice (Owner) with device alice.d1
   }
 
@@ -63,7 +63,7 @@ class HubHomeTest : public ::testing::Test {
     return home;
   }
 
-  testing::HubServer* hub_ = nullptr;
+  ::coven::testing::HubServer* hub_ = nullptr;
   std::string space_;
   Chain chain_;
 };

@@ -20,12 +20,12 @@ namespace {
 using ::coven::members::testing::Chain;
 using ::coven::members::testing::KeyPair;
 
-std::uint64_t DeviceOf(const std::string& name) {
+std::uint64_t RemoteDeviceOf(const std::string& name) {
   return crypto::DeviceIdFor(KeyPair(name).public_key());
 }
 
-std::string Log(const std::string& device, std::uint64_t seq) {
-  return home::layout::LogPath(DeviceOf(device), seq);
+std::string RemoteLog(const std::string& device, std::uint64_t seq) {
+  return home::layout::LogPath(RemoteDeviceOf(device), seq);
 }
 
 std::int64_t RealNowMs() {
@@ -37,9 +37,9 @@ std::int64_t RealNowMs() {
 class HubRemoteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    hub_ = testing::SharedHub();
+    hub_ = ::coven::testing::SharedHub();
     ASSERT_NE(hub_, nullptr);
-    space_ = testing::UniqueSpace("remote");
+    space_ = ::coven::testing::UniqueSpace("remote");
     chain_.Genesis().AddDevice("alice", "alice", "alice.d2");
     a_ = Open("alice.d1");
     ASSERT_NE(a_, nullptr);
@@ -63,7 +63,7 @@ class HubRemoteTest : public ::testing::Test {
     return home.ok() ? *home : nullptr;
   }
 
-  testing::HubServer* hub_ = nullptr;
+  ::coven::testing::HubServer* hub_ = nullptr;
   std::string space_;
   Chain chain_;
   home::HomeRef a_;
@@ -76,9 +76,10 @@ TEST_F(HubRemoteTest, PublishListHeadsAndFetch) {
   const std::string objects[] = {"one", "two", "three"};
   std::vector<remote::Outgoing> out;
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
-    out.push_back({Log("alice.d1", seq), AsBytes(objects[seq - 1])});
+    out.push_back({RemoteLog("alice.d1", seq), AsBytes(objects[seq - 1])});
   }
-  const std::string head_path = home::layout::HeadPath(DeviceOf("alice.d1"));
+  const std::string head_path =
+      home::layout::HeadPath(RemoteDeviceOf("alice.d1"));
   remote::Published published =
       a->Publish(out, remote::Outgoing{head_path, AsBytes("head of a")});
   ASSERT_TRUE(published.status.ok()) << published.status.ToString();
@@ -87,29 +88,29 @@ TEST_F(HubRemoteTest, PublishListHeadsAndFetch) {
 
   // B sees A's head with its bytes; A sees its own, unread.
   Result<std::vector<remote::Head>> heads =
-      b->ListHeads(DeviceOf("alice.d2"), 100);
+      b->ListHeads(RemoteDeviceOf("alice.d2"), 100);
   ASSERT_TRUE(heads.ok()) << heads.status().ToString();
   ASSERT_EQ(heads->size(), 1u);
   EXPECT_EQ((*heads)[0].path, head_path);
-  EXPECT_EQ((*heads)[0].device, DeviceOf("alice.d1"));
+  EXPECT_EQ((*heads)[0].device, RemoteDeviceOf("alice.d1"));
   EXPECT_TRUE((*heads)[0].status.ok());
   EXPECT_EQ(AsString((*heads)[0].bytes), "head of a");
   Result<std::vector<remote::Head>> own =
-      a->ListHeads(DeviceOf("alice.d1"), 100);
+      a->ListHeads(RemoteDeviceOf("alice.d1"), 100);
   ASSERT_TRUE(own.ok());
   ASSERT_EQ(own->size(), 1u);
   EXPECT_EQ((*own)[0].status.code(), StatusCode::kCancelled);
   EXPECT_EQ(b->ListHeads(0, 0).status().code(), StatusCode::kResourceExhausted);
 
   remote::FetchRequest request;
-  request.author = DeviceOf("alice.d1");
+  request.author = RemoteDeviceOf("alice.d1");
   request.after_seq = 1;
   request.through_seq = 3;
   Result<std::vector<remote::LogObject>> fetched = b->FetchLog(request);
   ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
   ASSERT_EQ(fetched->size(), 2u);
   EXPECT_EQ((*fetched)[0].seq, 2u);
-  EXPECT_EQ((*fetched)[0].path, Log("alice.d1", 2));
+  EXPECT_EQ((*fetched)[0].path, RemoteLog("alice.d1", 2));
   EXPECT_EQ(AsString((*fetched)[0].bytes), "two");
   EXPECT_EQ(AsString((*fetched)[1].bytes), "three");
   // Too large for the request: reported, not read.
@@ -135,32 +136,36 @@ TEST_F(HubRemoteTest, PublishListHeadsAndFetch) {
 
 TEST_F(HubRemoteTest, PublishIsAllOrNothing) {
   remote::RemoteRef a = remote::RemoteFor(a_);
-  ASSERT_TRUE(a->Publish({{Log("alice.d1", 1), AsBytes("one")}}, std::nullopt)
-                  .status.ok());
+  ASSERT_TRUE(
+      a->Publish({{RemoteLog("alice.d1", 1), AsBytes("one")}}, std::nullopt)
+          .status.ok());
   // Seq 2 is new, seq 1 now holds other bytes: nothing is stored.
-  remote::Published forked = a->Publish({{Log("alice.d1", 2), AsBytes("two")},
-                                         {Log("alice.d1", 1), AsBytes("1")}},
-                                        std::nullopt);
+  remote::Published forked =
+      a->Publish({{RemoteLog("alice.d1", 2), AsBytes("two")},
+                  {RemoteLog("alice.d1", 1), AsBytes("1")}},
+                 std::nullopt);
   EXPECT_EQ(forked.status.code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(forked.objects, 0u);
-  EXPECT_EQ(a_->Get(Log("alice.d1", 2), 100).status().code(),
+  EXPECT_EQ(a_->Get(RemoteLog("alice.d1", 2), 100).status().code(),
             StatusCode::kNotFound);
   // A retried publish of what is stored already succeeds.
-  EXPECT_TRUE(a->Publish({{Log("alice.d1", 1), AsBytes("one")}}, std::nullopt)
-                  .status.ok());
+  EXPECT_TRUE(
+      a->Publish({{RemoteLog("alice.d1", 1), AsBytes("one")}}, std::nullopt)
+          .status.ok());
 }
 
 TEST_F(HubRemoteTest, WaitForChangeSeesAnotherDevicesPushAtOnce) {
   remote::RemoteRef a = remote::RemoteFor(a_);
   remote::RemoteRef b = remote::RemoteFor(b_);
   // What B has seen: nothing of A yet. A quiet hub is no change.
-  ASSERT_TRUE(b->ListHeads(DeviceOf("alice.d2"), 100).ok());
+  ASSERT_TRUE(b->ListHeads(RemoteDeviceOf("alice.d2"), 100).ok());
   Result<remote::WaitOutcome> quiet = b->WaitForChange(RealNowMs() + 300);
   ASSERT_TRUE(quiet.ok()) << quiet.status().ToString();
   EXPECT_EQ(*quiet, remote::WaitOutcome::kDeadline);
   // B's own push is no change for B either.
-  ASSERT_TRUE(b->Publish({{Log("alice.d2", 1), AsBytes("b1")}}, std::nullopt)
-                  .status.ok());
+  ASSERT_TRUE(
+      b->Publish({{RemoteLog("alice.d2", 1), AsBytes("b1")}}, std::nullopt)
+          .status.ok());
   quiet = b->WaitForChange(RealNowMs() + 300);
   ASSERT_TRUE(quiet.ok()) << quiet.status().ToString();
   EXPECT_EQ(*quiet, remote::WaitOutcome::kDeadline);
@@ -168,9 +173,9 @@ TEST_F(HubRemoteTest, WaitForChangeSeesAnotherDevicesPushAtOnce) {
   std::promise<std::int64_t> pushed_at;
   std::thread pusher([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const std::string head = home::layout::HeadPath(DeviceOf("alice.d1"));
+    const std::string head = home::layout::HeadPath(RemoteDeviceOf("alice.d1"));
     remote::Published done =
-        a->Publish({{Log("alice.d1", 1), AsBytes("a1")}},
+        a->Publish({{RemoteLog("alice.d1", 1), AsBytes("a1")}},
                    remote::Outgoing{head, AsBytes("head")});
     EXPECT_TRUE(done.status.ok()) << done.status.ToString();
     pushed_at.set_value(RealNowMs());
@@ -189,7 +194,7 @@ TEST_F(HubRemoteTest, WaitForChangeSeesAnotherDevicesPushAtOnce) {
 
 TEST_F(HubRemoteTest, CancelWaitEndsAWaitAtOnce) {
   remote::RemoteRef b = remote::RemoteFor(b_);
-  ASSERT_TRUE(b->ListHeads(DeviceOf("alice.d2"), 100).ok());
+  ASSERT_TRUE(b->ListHeads(RemoteDeviceOf("alice.d2"), 100).ok());
   const std::int64_t start = RealNowMs();
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

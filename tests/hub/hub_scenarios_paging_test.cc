@@ -26,7 +26,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStart = 1'700'000'000'000;
+constexpr std::int64_t kPagingStart = 1'700'000'000'000;
 // coven-hub's default HubServerOptions::max_message_bytes.
 constexpr std::int64_t kHubMessageBytes = 16 << 20;
 
@@ -87,7 +87,7 @@ int PullAll(TestDevice& reader, TestDevice& author, std::int64_t last) {
 // B pulls them all and ends equal. Returns A's objects.
 std::int64_t PiecesArrive(const std::string& url, int rows) {
   const TestLibrary library = MakeLibrary(77);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kPagingStart);
   TestDevice::Options small;
   small.max_object_bytes = 8 << 10;
   small.home_url = url;
@@ -132,7 +132,7 @@ TEST_P(HubPagingTest, AFlushInMorePiecesThanOnePullPullsWhole) {
 
 TEST_P(HubPagingTest, AFlushLargerThanAMessageIsSplitAndDelivered) {
   const TestLibrary library = MakeLibrary(78);
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kPagingStart);
   TestDevice::Options options;
   options.home_url = FreshUrl();
   options.create_home = true;

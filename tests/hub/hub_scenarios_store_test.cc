@@ -23,7 +23,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStart = 1'700'000'000'000;
+constexpr std::int64_t kStoreScenarioStart = 1'700'000'000'000;
 
 // Strings that occur nowhere but in the rows the devices write.
 const std::vector<std::string> kSecrets = {
@@ -210,7 +210,7 @@ class HubStoreDumpTest : public ::testing::TestWithParam<HubStore> {
     ASSERT_NE(hub_, nullptr);
     space_ = UniqueSpace("dump");
     library_ = MakeLibrary(79);
-    clock_ = std::make_shared<ManualClock>(kStart);
+    clock_ = std::make_shared<ManualClock>(kStoreScenarioStart);
     if (hub_->database_url().empty()) {
       store_ = std::make_unique<SqliteAccess>(hub_->data_dir());
     } else {

@@ -24,7 +24,7 @@
 namespace coven::testing {
 namespace {
 
-constexpr std::int64_t kStart = 1'700'000'000'000;
+constexpr std::int64_t kScenarioStart = 1'700'000'000'000;
 
 class HubScenarioTest : public ::testing::TestWithParam<HubStore> {
  protected:
@@ -42,7 +42,7 @@ class HubScenarioTest : public ::testing::TestWithParam<HubStore> {
                                      TestDevice::Options options = {}) {
     options.home_url = url_;
     options.create_home = first;
-    if (!clock) clock = std::make_shared<ManualClock>(kStart);
+    if (!clock) clock = std::make_shared<ManualClock>(kScenarioStart);
     auto device = TestDevice::Create(library_, nullptr, seed, clock, options);
     EXPECT_NE(device, nullptr);
     return device;
@@ -57,7 +57,7 @@ class HubScenarioTest : public ::testing::TestWithParam<HubStore> {
 // by no device); A's library already has a history of several flushes,
 // with an update and a delete. After B joins, both hold the union.
 TEST_P(HubScenarioTest, NewDeviceWithExistingRowsJoinsALibraryWithHistory) {
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kScenarioStart);
   auto a = Device(1, /*first=*/true, clock);
   ASSERT_NE(a, nullptr);
   a->Exec("INSERT INTO todos VALUES('a1', 'from a', 0, coven_hlc())");
@@ -112,7 +112,7 @@ TEST_P(HubScenarioTest, NewDeviceWithExistingRowsJoinsALibraryWithHistory) {
 // millisecond; the hybrid clock's counter must still order an insert
 // before its update, in one flush, across two flushes and across devices.
 TEST_P(HubScenarioTest, InsertAndUpdateWithinOneMillisecond) {
-  auto clock = std::make_shared<ManualClock>(kStart);
+  auto clock = std::make_shared<ManualClock>(kScenarioStart);
   auto a = Device(3, /*first=*/true, clock);
   ASSERT_NE(a, nullptr);
   auto b = Device(4, /*first=*/false, clock);
@@ -145,7 +145,7 @@ TEST_P(HubScenarioTest, InsertAndUpdateWithinOneMillisecond) {
   EXPECT_EQ(b->Dump("todos", false), final_rows);
   EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
   // Nothing moved the devices' clock (a retry's backoff would have).
-  EXPECT_EQ(clock->NowMillis(), kStart);
+  EXPECT_EQ(clock->NowMillis(), kScenarioStart);
 }
 
 // Scenario 5: B edits a row, A deletes it later (a newer stamp) and pushes
@@ -153,8 +153,8 @@ TEST_P(HubScenarioTest, InsertAndUpdateWithinOneMillisecond) {
 // on every device. A write newer than the delete brings it back (the
 // documented rule: last writer wins, a delete being a write).
 TEST_P(HubScenarioTest, UpdateOlderThanADeleteArrivingAfterItStaysDeleted) {
-  auto clock_a = std::make_shared<ManualClock>(kStart);
-  auto clock_b = std::make_shared<ManualClock>(kStart);
+  auto clock_a = std::make_shared<ManualClock>(kScenarioStart);
+  auto clock_b = std::make_shared<ManualClock>(kScenarioStart);
   auto a = Device(5, /*first=*/true, clock_a);
   ASSERT_NE(a, nullptr);
   a->Exec("INSERT INTO todos VALUES('t1', 'original', 0, coven_hlc())");

@@ -15,7 +15,7 @@
 namespace coven::hub::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
+std::string ReadPemFile(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream text;
   text << in.rdbuf();
@@ -70,7 +70,7 @@ class HubTlsTest : public ::testing::Test {
 
 TEST_F(HubTlsTest, AClientTrustingTheCaConnects) {
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = ReadFile(certs_.path() + "/ca.crt");
+  ssl.pem_root_certs = ReadPemFile(certs_.path() + "/ca.crt");
   grpc::Status status = Probe(grpc::SslCredentials(ssl));
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
@@ -90,7 +90,7 @@ TEST_F(HubTlsTest, AClientThatDoesNotTrustTheCaIsRefused) {
                             .c_str()),
             0);
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = ReadFile(other.path() + "/x.crt");
+  ssl.pem_root_certs = ReadPemFile(other.path() + "/x.crt");
   grpc::Status status = Probe(grpc::SslCredentials(ssl));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << status.error_message();

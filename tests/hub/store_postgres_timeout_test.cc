@@ -17,7 +17,7 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::uint64_t kAuthor = 0x77;
+constexpr std::uint64_t kTimeoutAuthor = 0x77;
 
 class HubPostgresTimeoutTest : public ::testing::Test {
  protected:
@@ -37,7 +37,7 @@ class HubPostgresTimeoutTest : public ::testing::Test {
   std::string url_;
 };
 
-bool RunSql(PGconn* conn, const std::string& sql) {
+bool TryRunSql(PGconn* conn, const std::string& sql) {
   PGresult* result = PQexec(conn, sql.c_str());
   const ExecStatusType status = PQresultStatus(result);
   const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
@@ -53,21 +53,21 @@ void HubPostgresTimeoutTest::ExpectPushGivesUp(
   ASSERT_STORE_OK(opened);
   StoreRef store = *opened;
   ASSERT_STORE_OK(store->CreateSpace(kSpace, Key32(1)));
-  ASSERT_STORE_OK(store->PushLog(MakePush(kAuthor, 1, 1)));
+  ASSERT_STORE_OK(store->PushLog(MakePush(kTimeoutAuthor, 1, 1)));
 
   PGconn* other = PQconnectdb(url_.c_str());
   ASSERT_EQ(PQstatus(other), CONNECTION_OK);
-  ASSERT_TRUE(RunSql(other, "BEGIN"));
-  ASSERT_TRUE(RunSql(
+  ASSERT_TRUE(TryRunSql(other, "BEGIN"));
+  ASSERT_TRUE(TryRunSql(
       other, "SELECT log_seq FROM heads WHERE space='" + std::string(kSpace) +
-                 "' AND author=" + std::to_string(AuthorColumn(kAuthor)) +
-                 " FOR UPDATE"));
+                 "' AND author=" +
+                 std::to_string(AuthorColumn(kTimeoutAuthor)) + " FOR UPDATE"));
   const Clock::time_point start = Clock::now();
-  std::future<Result<LogPushResult>> pushed =
-      std::async(std::launch::async,
-                 [&] { return store->PushLog(MakePush(kAuthor, 2, 3)); });
+  std::future<Result<LogPushResult>> pushed = std::async(
+      std::launch::async,
+      [&] { return store->PushLog(MakePush(kTimeoutAuthor, 2, 3)); });
   if (pushed.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
-    RunSql(other, "ROLLBACK");  // Lets the push end.
+    TryRunSql(other, "ROLLBACK");  // Lets the push end.
     pushed.wait();
     PQfinish(other);
     FAIL() << "the push waited for the head row's lock without a bound";
@@ -76,13 +76,14 @@ void HubPostgresTimeoutTest::ExpectPushGivesUp(
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
   EXPECT_EQ(result.status().code(), StatusCode::kUnavailable)
       << result.status().ToString();
-  RunSql(other, "ROLLBACK");
+  TryRunSql(other, "ROLLBACK");
   PQfinish(other);
 
   // Nothing of it was stored, and the connection works.
-  EXPECT_EQ(store->GetObject(kSpace, LogPath(kAuthor, 2), 0).status().code(),
-            StatusCode::kNotFound);
-  Result<LogPushResult> again = store->PushLog(MakePush(kAuthor, 2, 3));
+  EXPECT_EQ(
+      store->GetObject(kSpace, LogPath(kTimeoutAuthor, 2), 0).status().code(),
+      StatusCode::kNotFound);
+  Result<LogPushResult> again = store->PushLog(MakePush(kTimeoutAuthor, 2, 3));
   ASSERT_STORE_OK(again);
   EXPECT_EQ(again->stored, 2u);
   EXPECT_EQ(again->log_seq, 3u);

@@ -12,7 +12,7 @@
 namespace coven::hub::store::testing {
 namespace {
 
-constexpr std::uint64_t kAuthor = 0xc4;
+constexpr std::uint64_t kCacheAuthor = 0xc4;
 
 class HubStoreStmtCacheTest : public ::testing::Test {
  protected:
@@ -102,18 +102,19 @@ TEST_F(HubStoreStmtCacheTest, StatementsBeyondTheBoundAreNotKept) {
 // A push refused after its statements ran (a fork, a gap) leaves them
 // reusable: the next push works, and reads see it.
 TEST_P(HubStoreTest, PushAfterARefusedPushWorks) {
-  ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 2)));
-  EXPECT_EQ(
-      store_->PushLog(MakePush(kAuthor, 2, 3, /*variant=*/1)).status().code(),
-      StatusCode::kAlreadyExists);
-  EXPECT_EQ(store_->PushLog(MakePush(kAuthor, 5, 5)).status().code(),
+  ASSERT_STORE_OK(store_->PushLog(MakePush(kCacheAuthor, 1, 2)));
+  EXPECT_EQ(store_->PushLog(MakePush(kCacheAuthor, 2, 3, /*variant=*/1))
+                .status()
+                .code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->PushLog(MakePush(kCacheAuthor, 5, 5)).status().code(),
             StatusCode::kFailedPrecondition);
   Result<LogPushResult> pushed =
-      store_->PushLog(MakePush(kAuthor, 2, 4, 0, ToBytes("h4")));
+      store_->PushLog(MakePush(kCacheAuthor, 2, 4, 0, ToBytes("h4")));
   ASSERT_STORE_OK(pushed);
   EXPECT_EQ(pushed->stored, 2u);
   EXPECT_EQ(pushed->already_had, 1u);
-  EXPECT_EQ(PullAll(*store_, kAuthor).size(), 4u);
+  EXPECT_EQ(PullAll(*store_, kCacheAuthor).size(), 4u);
 }
 
 // Reads that stop early (a space check that found its row, a page cut at
@@ -121,22 +122,22 @@ TEST_P(HubStoreTest, PushAfterARefusedPushWorks) {
 // connection's snapshot, and later reads would miss later writes.
 TEST_P(HubStoreTest, ReadsAfterEarlyStopsSeeLaterWrites) {
   for (std::uint64_t seq = 1; seq <= 4; ++seq) {
-    ASSERT_STORE_OK(store_->PushLog(
-        MakePush(kAuthor, seq, seq, 0, ToBytes("h" + std::to_string(seq)))));
+    ASSERT_STORE_OK(store_->PushLog(MakePush(
+        kCacheAuthor, seq, seq, 0, ToBytes("h" + std::to_string(seq)))));
     Result<std::vector<HeadRow>> heads = store_->ListHeads(kSpace);
     ASSERT_STORE_OK(heads);
     ASSERT_EQ(heads->size(), 1u);
     EXPECT_EQ((*heads)[0].log_seq, seq);
     LogRange range;
     range.space = kSpace;
-    range.author = kAuthor;
+    range.author = kCacheAuthor;
     range.max_objects = 1;
     range.after_seq = seq - 1;
     Result<std::vector<StoredObject>> page = store_->PullLog(range);
     ASSERT_STORE_OK(page);
     ASSERT_EQ(page->size(), 1u);
     EXPECT_EQ((*page)[0].seq, seq);
-    Result<Bytes> head = store_->GetObject(kSpace, HeadPath(kAuthor), 0);
+    Result<Bytes> head = store_->GetObject(kSpace, HeadPath(kCacheAuthor), 0);
     ASSERT_STORE_OK(head);
     EXPECT_EQ(*head, ToBytes("h" + std::to_string(seq)));
   }
