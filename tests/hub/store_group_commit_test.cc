@@ -12,17 +12,17 @@
 namespace coven::hub::store::testing {
 namespace {
 
-constexpr std::uint64_t kAlice = 0xa11ce;
-constexpr std::uint64_t kBob = 0xb0b;
-constexpr std::uint64_t kCarol = 0xca201;
+constexpr std::uint64_t kGroupAlice = 0xa11ce;
+constexpr std::uint64_t kGroupBob = 0xb0b;
+constexpr std::uint64_t kGroupCarol = 0xca201;
 
-std::vector<std::uint64_t> Seqs(const std::vector<StoredObject>& objects) {
+std::vector<std::uint64_t> GroupSeqs(const std::vector<StoredObject>& objects) {
   std::vector<std::uint64_t> seqs;
   for (const StoredObject& object : objects) seqs.push_back(object.seq);
   return seqs;
 }
 
-Result<HeadRow> HeadOf(Store& store, std::uint64_t author) {
+Result<HeadRow> GroupHeadOf(Store& store, std::uint64_t author) {
   COVEN_ASSIGN_OR_RETURN(std::vector<HeadRow> heads, store.ListHeads(kSpace));
   for (HeadRow& head : heads) {
     if (head.author == author) return std::move(head);
@@ -33,14 +33,14 @@ Result<HeadRow> HeadOf(Store& store, std::uint64_t author) {
 // One group that mixes pushes that store, retry, fork and leave a gap: the
 // failing ones store nothing and the others are all kept.
 TEST_P(HubStoreTest, AGroupKeepsEveryGoodPushAndNothingOfABadOne) {
-  ASSERT_STORE_OK(store_->PushLog(MakePush(kBob, 1, 2, 0, ToBytes("b2"))));
+  ASSERT_STORE_OK(store_->PushLog(MakePush(kGroupBob, 1, 2, 0, ToBytes("b2"))));
 
-  const TestPush alice_first = MakePush(kAlice, 1, 3, 0, ToBytes("a3"));
-  const TestPush bob_fork = MakePush(kBob, 2, 4, 1, ToBytes("b4-fork"));
-  const TestPush alice_next = MakePush(kAlice, 4, 5, 0, ToBytes("a5"));
-  const TestPush carol_gap = MakePush(kCarol, 2, 3, 0, ToBytes("c3"));
-  const TestPush bob_retry = MakePush(kBob, 2, 3, 0, ToBytes("b3"));
-  TestPush invalid = MakePush(kCarol, 1, 1);
+  const TestPush alice_first = MakePush(kGroupAlice, 1, 3, 0, ToBytes("a3"));
+  const TestPush bob_fork = MakePush(kGroupBob, 2, 4, 1, ToBytes("b4-fork"));
+  const TestPush alice_next = MakePush(kGroupAlice, 4, 5, 0, ToBytes("a5"));
+  const TestPush carol_gap = MakePush(kGroupCarol, 2, 3, 0, ToBytes("c3"));
+  const TestPush bob_retry = MakePush(kGroupBob, 2, 3, 0, ToBytes("b3"));
+  TestPush invalid = MakePush(kGroupCarol, 1, 1);
   invalid.space.clear();
   const std::vector<const LogPush*> group = {
       &alice_first, &bob_fork, &alice_next, &carol_gap, &bob_retry, &invalid};
@@ -61,25 +61,25 @@ TEST_P(HubStoreTest, AGroupKeepsEveryGoodPushAndNothingOfABadOne) {
   EXPECT_EQ(results[4]->already_had, 1u);
   EXPECT_EQ(results[5].status().code(), StatusCode::kInvalidArgument);
 
-  EXPECT_EQ(Seqs(PullAll(*store_, kAlice)),
+  EXPECT_EQ(GroupSeqs(PullAll(*store_, kGroupAlice)),
             (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
-  EXPECT_EQ(Seqs(PullAll(*store_, kBob)),
+  EXPECT_EQ(GroupSeqs(PullAll(*store_, kGroupBob)),
             (std::vector<std::uint64_t>{1, 2, 3}));
-  EXPECT_TRUE(PullAll(*store_, kCarol).empty());
+  EXPECT_TRUE(PullAll(*store_, kGroupCarol).empty());
   // Bob's stored objects are the first bytes, not the fork's.
-  EXPECT_EQ(PullAll(*store_, kBob)[1].data, ObjectBytes(kBob, 2));
-  Result<HeadRow> bob = HeadOf(*store_, kBob);
+  EXPECT_EQ(PullAll(*store_, kGroupBob)[1].data, ObjectBytes(kGroupBob, 2));
+  Result<HeadRow> bob = GroupHeadOf(*store_, kGroupBob);
   ASSERT_STORE_OK(bob);
   EXPECT_EQ(bob->head, ToBytes("b3"));
-  Result<HeadRow> alice = HeadOf(*store_, kAlice);
+  Result<HeadRow> alice = GroupHeadOf(*store_, kGroupAlice);
   ASSERT_STORE_OK(alice);
   EXPECT_EQ(alice->head, ToBytes("a5"));
   EXPECT_EQ(alice->log_seq, 5u);
 }
 
 TEST_P(HubStoreTest, AGroupOfOnlyFailuresStoresNothing) {
-  const TestPush gap = MakePush(kAlice, 3, 4);
-  const TestPush other_gap = MakePush(kBob, 2, 2);
+  const TestPush gap = MakePush(kGroupAlice, 3, 4);
+  const TestPush other_gap = MakePush(kGroupBob, 2, 2);
   const std::vector<const LogPush*> group = {&gap, &other_gap};
   std::vector<Result<LogPushResult>> results = store_->PushLogs(group);
   ASSERT_EQ(results.size(), 2u);
@@ -91,16 +91,17 @@ TEST_P(HubStoreTest, AGroupOfOnlyFailuresStoresNothing) {
 }
 
 TEST_P(HubStoreTest, AGroupInASpaceThatDoesNotExistFailsAlone) {
-  TestPush elsewhere = MakePush(kAlice, 1, 1);
+  TestPush elsewhere = MakePush(kGroupAlice, 1, 1);
   elsewhere.space = "no-such-space";
-  const TestPush here = MakePush(kBob, 1, 1);
+  const TestPush here = MakePush(kGroupBob, 1, 1);
   const std::vector<const LogPush*> group = {&elsewhere, &here};
   std::vector<Result<LogPushResult>> results = store_->PushLogs(group);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].status().code(), StatusCode::kNotFound)
       << results[0].status().ToString();
   ASSERT_STORE_OK(results[1]);
-  EXPECT_EQ(Seqs(PullAll(*store_, kBob)), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(GroupSeqs(PullAll(*store_, kGroupBob)),
+            (std::vector<std::uint64_t>{1}));
 }
 
 // Many threads pushing at once through PushLog (grouped by the store):
@@ -141,8 +142,8 @@ TEST_P(HubStoreTest, GroupsNamingTheSameAuthorsInOppositeOrdersBothCommit) {
   std::mutex mutex;
   auto run = [&](Store& store, bool reversed) {
     for (std::uint64_t seq = 1; seq <= kRounds; ++seq) {
-      TestPush alice = MakePush(kAlice, seq, seq);
-      TestPush bob = MakePush(kBob, seq, seq);
+      TestPush alice = MakePush(kGroupAlice, seq, seq);
+      TestPush bob = MakePush(kGroupBob, seq, seq);
       std::vector<const LogPush*> group = {&alice, &bob};
       if (reversed) std::swap(group[0], group[1]);
       for (const Result<LogPushResult>& result : store.PushLogs(group)) {
@@ -158,8 +159,8 @@ TEST_P(HubStoreTest, GroupsNamingTheSameAuthorsInOppositeOrdersBothCommit) {
   one.join();
   two.join();
   EXPECT_EQ(failures.load(), 0) << first_failure;
-  EXPECT_EQ(PullAll(*store_, kAlice).size(), kRounds);
-  EXPECT_EQ(PullAll(*store_, kBob).size(), kRounds);
+  EXPECT_EQ(PullAll(*store_, kGroupAlice).size(), kRounds);
+  EXPECT_EQ(PullAll(*store_, kGroupBob).size(), kRounds);
 }
 
 // PushGroups itself, with a commit that blocks until released: the pushes
