@@ -64,6 +64,16 @@ class PostgresStore final : public Store {
   static Status CheckSpace(PgConnection& conn, std::string_view space);
   // PushLog's transaction on `conn`.
   static Result<LogPushResult> PushOn(PgConnection& conn, const LogPush& push);
+  // PushLogs's way for a group of different authors, `pushes` taken in
+  // `order`: one transaction in two flights (postgres_store_group.cc).
+  // Fills `results` and returns true once the group is over (committed, or
+  // nothing to store); false when a statement failed and nothing was
+  // stored, so the caller pushes them one by one. Errors concern the whole
+  // group (a broken connection).
+  static Result<bool> PushGroupInTwoFlights(
+      PgConnection& conn, std::span<const LogPush* const> pushes,
+      std::span<const std::size_t> order,
+      std::vector<Result<LogPushResult>>& results);
 
   PgPool pool_;
   WatcherSlot watcher_;
