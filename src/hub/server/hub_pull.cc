@@ -3,9 +3,11 @@
 // A subscriber that hears that several authors moved asks for all of them
 // in one call, so the hub authenticates once and writes one stream instead
 // of one call per author (the fan-out cost of docs/benchmarks.md, "Hub
-// load"). The store is still read one author at a time (store::PullLog);
-// what a reader may rely on is unchanged: each author's objects in seq
-// order from its cursor, never a gap, a page bounded in count and bytes.
+// load"). The store is still read one author at a time (ReadLogPage), and
+// an author is done once a read reaches its head: one read per author that
+// moved, not a second one to find nothing. What a reader may rely on is
+// unchanged: each author's objects in seq order from its cursor, never a
+// gap, a page bounded in count and bytes.
 #include <algorithm>
 #include <unordered_set>
 
@@ -89,15 +91,12 @@ Status HubCore::PullPage(const Caller& caller, PullPlan* plan,
     range.max_objects = room;
     range.max_bytes = max_bytes - bytes;
     range.max_object_bytes = plan->max_object_bytes;
-    COVEN_ASSIGN_OR_RETURN(std::vector<store::StoredObject> objects,
-                           store_->PullLog(range));
-    // An author is finished only when a read finds nothing more: a short
-    // read may have stopped at the byte budget, not at the head.
-    if (objects.empty()) {
-      ++plan->next;
-      continue;
-    }
-    for (store::StoredObject& object : objects) {
+    COVEN_ASSIGN_OR_RETURN(store::LogPage read, store_->ReadLogPage(range));
+    // An author is finished once a read reaches its head (or through_seq)
+    // as the store saw it then; a short read may also have stopped at the
+    // byte budget, and then the author is read again.
+    const bool at_end = read.at_end(range);
+    for (store::StoredObject& object : read.objects) {
       const std::uint64_t cost = object.too_large ? 0 : object.data.size();
       // The store always returns a first object, even over the budget;
       // behind other objects it waits for the next page (read again there)
@@ -116,6 +115,7 @@ Status HubCore::PullPage(const Caller& caller, PullPlan* plan,
       --room;
       --plan->remaining;
     }
+    if (at_end) ++plan->next;
   }
   return Status::Ok();
 }

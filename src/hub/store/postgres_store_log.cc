@@ -273,12 +273,11 @@ std::vector<Result<LogPushResult>> PostgresStore::PushLogs(
   return results;
 }
 
-Result<std::vector<StoredObject>> PostgresStore::PullLog(
-    const LogRange& range) {
-  using Objects = std::vector<StoredObject>;
+Result<LogPage> PostgresStore::ReadLogPage(const LogRange& range) {
   const std::int64_t author = AuthorColumn(range.author);
-  return pool_.With<Objects>(true, [&](PgConnection& conn) -> Result<Objects> {
-    Objects objects;
+  return pool_.With<LogPage>(true, [&](PgConnection& conn) -> Result<LogPage> {
+    LogPage page;
+    std::vector<StoredObject>& objects = page.objects;
     const std::uint64_t through =
         range.through_seq == 0 ? kMaxSeq - 1 : range.through_seq;
     COVEN_ASSIGN_OR_RETURN(
@@ -290,12 +289,12 @@ Result<std::vector<StoredObject>> PostgresStore::PullLog(
                                                .Int(Col(range.max_bytes))));
     if (rows.rows() == 0) {
       COVEN_RETURN_IF_ERROR(CheckSpace(conn, range.space));
-      return objects;
+      return page;
     }
     // The head first: every seq at or below it committed with it.
-    const auto upper =
-        std::min(static_cast<std::uint64_t>(rows.Int(0, 0)), through);
-    if (range.after_seq >= upper || range.max_objects == 0) return objects;
+    page.head_seq = static_cast<std::uint64_t>(rows.Int(0, 0));
+    const auto upper = std::min(page.head_seq, through);
+    if (range.after_seq >= upper || range.max_objects == 0) return page;
     std::uint64_t bytes = 0;
     for (int i = 0; i < rows.rows() && !rows.IsNull(i, 1); ++i) {
       StoredObject object;
@@ -320,7 +319,7 @@ Result<std::vector<StoredObject>> PostgresStore::PullLog(
       bytes += cost;
       objects.push_back(std::move(object));
     }
-    return objects;
+    return page;
   });
 }
 

@@ -35,7 +35,7 @@ class SqliteStore final : public Store {
   Result<LogPushResult> PushLog(const LogPush& push) override;
   std::vector<Result<LogPushResult>> PushLogs(
       std::span<const LogPush* const> pushes) override;
-  Result<std::vector<StoredObject>> PullLog(const LogRange& range) override;
+  Result<LogPage> ReadLogPage(const LogRange& range) override;
   Result<LogPiece> GetLogPiece(std::string_view space, std::uint64_t author,
                                std::uint64_t seq, std::uint64_t offset,
                                std::uint64_t length) override;

@@ -151,7 +151,7 @@ Result<LogPushResult> SqliteStore::PushLocked(const LogPush& push) {
   return result;
 }
 
-Result<std::vector<StoredObject>> SqliteStore::PullLog(const LogRange& range) {
+Result<LogPage> SqliteStore::ReadLogPage(const LogRange& range) {
   Reader reader = Read();
   Connection& conn = reader.conn();
   const std::int64_t author = AuthorColumn(range.author);
@@ -160,17 +160,19 @@ Result<std::vector<StoredObject>> SqliteStore::PullLog(const LogRange& range) {
       conn.stmts.Get("SELECT log_seq FROM heads WHERE space=? AND author=?"));
   head->Bind(1, range.space).Bind(2, author);
   COVEN_ASSIGN_OR_RETURN(bool has_head, head->Step());
-  std::vector<StoredObject> objects;
+  LogPage page;
+  std::vector<StoredObject>& objects = page.objects;
   if (!has_head) {
     COVEN_RETURN_IF_ERROR(CheckSpace(conn, range.space));
-    return objects;
+    return page;
   }
   // Read the head first: every seq at or below it was committed with it, so
   // paging by seq below the head never skips an object.
-  std::uint64_t upper = static_cast<std::uint64_t>(head->ColumnInt(0));
+  page.head_seq = static_cast<std::uint64_t>(head->ColumnInt(0));
   head->Reset();
+  std::uint64_t upper = page.head_seq;
   if (range.through_seq != 0) upper = std::min(upper, range.through_seq);
-  if (range.after_seq >= upper || range.max_objects == 0) return objects;
+  if (range.after_seq >= upper || range.max_objects == 0) return page;
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt get,
       conn.stmts.Get("SELECT seq, size, CASE WHEN size > ? THEN NULL ELSE "
@@ -202,7 +204,7 @@ Result<std::vector<StoredObject>> SqliteStore::PullLog(const LogRange& range) {
     bytes += cost;
     objects.push_back(std::move(object));
   }
-  return objects;
+  return page;
 }
 
 Result<std::vector<HeadRow>> SqliteStore::ListHeads(std::string_view space) {

@@ -97,6 +97,26 @@ struct LogRange {
   std::uint64_t max_object_bytes = 64ull << 20;  ///< Larger: too_large.
 };
 
+/// What ReadLogPage read.
+struct LogPage {
+  std::vector<StoredObject> objects;
+  /// The author's head seq when the page was read (0: no log yet). The
+  /// page reached the end of what is due when its last object is at
+  /// min(head_seq, through_seq), or when it is empty.
+  std::uint64_t head_seq = 0;
+  /// True when nothing more is due after this page (its last object is at
+  /// the head or at through_seq, or nothing was due).
+  bool at_end(const LogRange& range) const {
+    std::uint64_t upper = head_seq;
+    if (range.through_seq != 0 && range.through_seq < upper) {
+      upper = range.through_seq;
+    }
+    const std::uint64_t last =
+        objects.empty() ? range.after_seq : objects.back().seq;
+    return last >= upper;
+  }
+};
+
 /// A path and its size (ListPaths).
 struct PathInfo {
   std::string path;
@@ -165,8 +185,15 @@ class Store {
 
   /// Reads log objects after range.after_seq in seq order: consecutive,
   /// never past the head or through_seq, at most max_objects, stopping
-  /// before max_bytes (but at least one object when one is due).
-  virtual Result<std::vector<StoredObject>> PullLog(const LogRange& range) = 0;
+  /// before max_bytes (but at least one object when one is due); and the
+  /// author's head seq as it was read, so the caller knows whether the
+  /// page reached it.
+  virtual Result<LogPage> ReadLogPage(const LogRange& range) = 0;
+  /// ReadLogPage's objects alone.
+  Result<std::vector<StoredObject>> PullLog(const LogRange& range) {
+    COVEN_ASSIGN_OR_RETURN(LogPage page, ReadLogPage(range));
+    return std::move(page.objects);
+  }
 
   /// Bytes [offset, offset + length) of log object `seq` of `author` (fewer
   /// at its end), read without reading the whole object where the store
