@@ -129,6 +129,8 @@ void Subscriber::StartPullLocked() {
     pb::PullCursor* named = request.add_authors();
     named->set_author(device_ids_[a]);
     named->set_after_seq(cursor.pulled);
+    // Up to the head the hint named, as a client does.
+    named->set_through_seq(cursor.target);
   }
   if (request.authors_size() == 0) return;
   pulling_ = true;

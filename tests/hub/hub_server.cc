@@ -45,15 +45,18 @@ Result<std::unique_ptr<util::ChildProcess>> StartHubProcess(
   return util::ChildProcess::Start(options);
 }
 
-Result<std::unique_ptr<HubServer>> HubServer::Start() { return Launch(""); }
+Result<std::unique_ptr<HubServer>> HubServer::Start(
+    const std::vector<std::string>& flags) {
+  return Launch("", flags);
+}
 
 Result<std::unique_ptr<HubServer>> HubServer::StartOnPostgres(
-    const std::string& database_url) {
-  return Launch(database_url);
+    const std::string& database_url, const std::vector<std::string>& flags) {
+  return Launch(database_url, flags);
 }
 
 Result<std::unique_ptr<HubServer>> HubServer::Launch(
-    const std::string& database_url) {
+    const std::string& database_url, const std::vector<std::string>& flags) {
   std::unique_ptr<HubServer> server(new HubServer());
   server->database_url_ = database_url;
   server->dir_ = std::make_unique<TempDir>("hub");
@@ -75,6 +78,7 @@ Result<std::unique_ptr<HubServer>> HubServer::Launch(
     options.argv.push_back("--database-url");
     options.argv.push_back(database_url);
   }
+  options.argv.insert(options.argv.end(), flags.begin(), flags.end());
   // The hub binds a free port and logs "event=serving ... port=N".
   options.port_marker = " port=";
   options.stop_with_starting_thread = true;

@@ -12,6 +12,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coven/status.h"
 #include "test_servers.h"
@@ -23,11 +24,14 @@ class HubServer {
  public:
   /// Starts coven-hub and waits until it answers Probe. Errors: the
   /// program's (missing, exited, silent), with the tail of its output.
-  static Result<std::unique_ptr<HubServer>> Start();
+  /// `flags` go to coven-hub after the harness's own.
+  static Result<std::unique_ptr<HubServer>> Start(
+      const std::vector<std::string>& flags = {});
   /// As Start, storing into the PostgreSQL database at `database_url`
   /// (postgresql://...) instead of SQLite.
   static Result<std::unique_ptr<HubServer>> StartOnPostgres(
-      const std::string& database_url);
+      const std::string& database_url,
+      const std::vector<std::string>& flags = {});
   ~HubServer();
 
   int port() const { return port_; }
@@ -43,7 +47,7 @@ class HubServer {
  private:
   HubServer() = default;
   static Result<std::unique_ptr<HubServer>> Launch(
-      const std::string& database_url);
+      const std::string& database_url, const std::vector<std::string>& flags);
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<util::ChildProcess> process_;
   int port_ = 0;

@@ -54,7 +54,8 @@ HubCore::HubCore(store::StoreRef store, clock::ClockRef clock,
       entropy_(std::move(entropy)),
       options_(std::move(options)),
       token_key_(token_key),
-      views_(store_, clock_, options_.member_log_max_age_ms) {
+      views_(store_, clock_, options_.member_log_max_age_ms),
+      recent_(options_.recent_logs) {
   // Every process on one store has the same id: registrations made with one
   // verify on all.
   const crypto::Hash256 id =

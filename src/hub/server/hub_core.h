@@ -27,6 +27,7 @@
 #include "coven/status.h"
 #include "hub/server/access.h"
 #include "hub/server/tokens.h"
+#include "hub/server/recent_logs.h"
 #include "hub/store/store.h"
 
 namespace coven::hub::server {
@@ -54,6 +55,9 @@ struct HubCoreOptions {
   /// (Config::max_object_bytes). Objects larger than a message travel in
   /// pieces (Object.continued, PulledObject.continued).
   std::uint64_t max_object_bytes = 64ull << 20;
+  /// The log objects this process committed lately, kept to answer the
+  /// Pulls that follow (recent_logs.h).
+  RecentLogsLimits recent_logs;
   /// Structured log lines ("event=... key=value ..."); null: stderr.
   std::function<void(const std::string&)> log;
 };
@@ -178,6 +182,7 @@ class HubCore {
   Key32 token_key_;
   std::array<std::uint8_t, 16> hub_id_{};
   MemberViews views_;
+  RecentLogs recent_;
 };
 
 }  // namespace coven::hub::server

@@ -149,6 +149,8 @@ Status HubCore::PushLog(const Caller& caller,
     }
     return result.status();
   }
+  // Committed: what Pulls will ask for next.
+  recent_.Add(caller.space, caller.device_id, push.objects);
   reply->set_stored(reply->stored() + result->stored);
   reply->set_already_had(reply->already_had() + result->already_had);
   reply->set_head_replaced(result->head_replaced);

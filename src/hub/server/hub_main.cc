@@ -109,11 +109,20 @@ int main(int argc, char** argv) {
       ->envname("COVEN_HUB_WORKERS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  std::uint64_t recent_logs_mib = options.core.recent_logs.max_bytes >> 20;
+  app.add_option("--recent-logs-mib", recent_logs_mib,
+                 "Memory for the log objects committed lately, which answer "
+                 "the Pulls that follow a push without reading the store "
+                 "(0: none)")
+      ->envname("COVEN_HUB_RECENT_LOGS_MIB")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
   app.add_option("--port-file", port_file,
                  "Write the gRPC port here once serving (for scripts)");
   CLI11_PARSE(app, argc, argv);
 
   options.core.token_lifetime_ms = token_lifetime_s * 1000;
+  options.core.recent_logs.max_bytes = recent_logs_mib << 20;
   options.core.log = LogLine;
 
   // Signals are taken by sigwait below, not by whichever thread they hit.

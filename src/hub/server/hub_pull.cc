@@ -91,7 +91,10 @@ Status HubCore::PullPage(const Caller& caller, PullPlan* plan,
     range.max_objects = room;
     range.max_bytes = max_bytes - bytes;
     range.max_object_bytes = plan->max_object_bytes;
-    COVEN_ASSIGN_OR_RETURN(store::LogPage read, store_->ReadLogPage(range));
+    store::LogPage read;
+    if (!recent_.Read(range, &read)) {
+      COVEN_ASSIGN_OR_RETURN(read, store_->ReadLogPage(range));
+    }
     // An author is finished once a read reaches its head (or through_seq)
     // as the store saw it then; a short read may also have stopped at the
     // byte budget, and then the author is read again.
