@@ -326,7 +326,7 @@ struct IdleStore {
 
 void PrintTo(const IdleStore& store, std::ostream* out) { *out << store.name; }
 
-class HubIdleScenarioTest : public ::testing::TestWithParam<IdleStore> {
+class HubScenarioIdleTest : public ::testing::TestWithParam<IdleStore> {
  protected:
   void SetUp() override {
     hub_ = std::make_unique<IdleHub>();
@@ -364,7 +364,7 @@ class HubIdleScenarioTest : public ::testing::TestWithParam<IdleStore> {
 // read-back of its newest objects (here its one object), a few calls more.
 // Neither the hub's store (its rows and bytes for the space; on SQLite its
 // files too) nor the devices' databases grow.
-TEST_P(HubIdleScenarioTest, ADayIdleNeitherGrowsNorReadsLogs) {
+TEST_P(HubScenarioIdleTest, ADayIdleNeitherGrowsNorReadsLogs) {
   auto a = Device(1, /*first=*/true);
   ASSERT_NE(a, nullptr);
   a->Exec("INSERT INTO todos VALUES('a1', 'from a', 0, coven_hlc())");
@@ -444,7 +444,7 @@ TEST_P(HubIdleScenarioTest, ADayIdleNeitherGrowsNorReadsLogs) {
   EXPECT_EQ(a->Dump("todos"), b->Dump("todos"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, HubIdleScenarioTest,
+INSTANTIATE_TEST_SUITE_P(Stores, HubScenarioIdleTest,
                          ::testing::Values(IdleStore{"Sqlite", false},
                                            IdleStore{"Postgres", true}),
                          [](const ::testing::TestParamInfo<IdleStore>& info) {

@@ -26,7 +26,7 @@
 namespace coven::testing {
 namespace {
 
-class HubInsiderScenarioTest : public ::testing::TestWithParam<HubStore> {
+class HubScenarioInsiderTest : public ::testing::TestWithParam<HubStore> {
  protected:
   void SetUp() override {
     hub_ = GetParam().hub();
@@ -108,7 +108,7 @@ class HubInsiderScenarioTest : public ::testing::TestWithParam<HubStore> {
 // object, and the next flush of a real device of the same member; a device
 // pulling everything later quarantines the same object and holds the same
 // rows.
-TEST_P(HubInsiderScenarioTest, PoisonOpIsQuarantinedAndLaterOpsApply) {
+TEST_P(HubScenarioInsiderTest, PoisonOpIsQuarantinedAndLaterOpsApply) {
   auto a = Device(1, /*first=*/true);
   ASSERT_NE(a, nullptr);
   a->Exec("INSERT INTO todos VALUES('a1', 'from a', 0, coven_hlc())");
@@ -178,7 +178,7 @@ TEST_P(HubInsiderScenarioTest, PoisonOpIsQuarantinedAndLaterOpsApply) {
   EXPECT_EQ(c->Dump("todos", false), rows);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, HubInsiderScenarioTest, EveryHubStore(),
+INSTANTIATE_TEST_SUITE_P(Stores, HubScenarioInsiderTest, EveryHubStore(),
                          HubStoreName);
 
 }  // namespace
