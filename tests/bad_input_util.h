@@ -159,6 +159,42 @@ class Forger {
     home.PutRaw(HeadPath(), Seal(HeadPath(), header, Bytes())).IgnoreError();
   }
 
+  // The same through any home (a hub:// one, which takes no PutRaw): log
+  // objects with Create, as a device stores them (the home must accept each
+  // one), the head with Replace.
+
+  /// Stores `object` at log `seq` and links the chain to it.
+  void Put(home::Home& home, std::uint64_t seq, ByteView object) {
+    Status created = home.Create(LogPath(seq), object);
+    EXPECT_TRUE(created.ok()) << LogPath(seq) << ": " << created.ToString();
+    last_hash = object::ObjectHash(object);
+  }
+
+  /// Seals `payload` as log object `seq` with a header covering [min, max].
+  Bytes PutLog(home::Home& home, std::uint64_t seq, ByteView payload,
+               const Hlc& min, const Hlc& max) {
+    Bytes object = Seal(LogPath(seq), Header(seq, min, max), payload);
+    Put(home, seq, object);
+    return object;
+  }
+
+  /// Seals a one-row INSERT into todos as log object `seq`.
+  Bytes PutRow(home::Home& home, std::uint64_t seq, const std::string& id,
+               std::int64_t offset_ms = 0) {
+    const Hlc stamp = Stamp(offset_ms);
+    return PutLog(home, seq, TodoInsert(id, "forged " + id, stamp), stamp,
+                  stamp);
+  }
+
+  /// Stores a valid head naming `seq` as this device's latest object.
+  void PutHead(home::Home& home, std::uint64_t seq) {
+    object::ObjectHeader header = Header(seq, Hlc{}, Hlc{});
+    header.kind = object::ObjectKind::kHead;
+    Status replaced =
+        home.Replace(HeadPath(), Seal(HeadPath(), header, Bytes()));
+    EXPECT_TRUE(replaced.ok()) << HeadPath() << ": " << replaced.ToString();
+  }
+
   crypto::SigningKeyPair signer;
   crypto::LibraryKey key;
   std::uint64_t member_seq = 0;   ///< Set by Enrol.
