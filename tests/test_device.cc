@@ -67,7 +67,7 @@ std::unique_ptr<TestDevice> TestDevice::Create(
         return now;
       },
       key_service, encryption, device->db_, clock,
-      {.blob_plan = options.blob_plan});
+      {.blob_plan = options.blob_plan, .observer = nullptr});
   EXPECT_TRUE(manager.ok()) << manager.status().ToString();
   if (!manager.ok()) return nullptr;
   device->manager_ = std::move(*manager);

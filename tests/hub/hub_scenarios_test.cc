@@ -8,7 +8,9 @@
 //
 // Payloads larger than a Pull page or a gRPC message (6, 8) are in
 // hub_scenarios_paging_test.cc; the store dump (12) in
-// hub_scenarios_store_test.cc.
+// hub_scenarios_store_test.cc; a poison op from an insider (15) in
+// hub_scenarios_insider_test.cc; a day idle (20) in
+// hub_scenarios_idle_test.cc.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
