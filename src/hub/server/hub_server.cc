@@ -199,6 +199,10 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
   // flood of pushes would sit in gRPC's buffers before the hub could refuse
   // it.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  // Small socket reads: a connection sending a large push otherwise grows
+  // its read buffer up to 4 MiB, and many such connections sit on that
+  // memory while their pushes wait for a slot.
+  builder.AddChannelArgument(GRPC_ARG_TCP_MAX_READ_CHUNK_SIZE, 256 << 10);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
                              static_cast<int>(options.keepalive_ms));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);

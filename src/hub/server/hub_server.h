@@ -42,7 +42,7 @@ struct HubServerOptions {
   /// Push bytes held over all streams at once.
   std::uint64_t max_buffered_push_bytes = 128ull << 20;
   /// gRPC's own memory quota.
-  std::uint64_t grpc_memory_bytes = 128ull << 20;
+  std::uint64_t grpc_memory_bytes = 64ull << 20;
   std::int64_t keepalive_ms = 30'000;
   std::int64_t max_connection_age_ms = 30 * 60'000;
   std::int64_t shutdown_grace_ms = 5'000;
