@@ -91,7 +91,9 @@ int main(int argc, char** argv) {
   int subscribers = 10;
   int channels = 4;
   std::size_t idle_streams = 1000;
-  int flood_devices = 48;
+  // More than the hub reads at once (8) plus its waiting line (256), so the
+  // flood meets RESOURCE_EXHAUSTED, not only waiting.
+  int flood_devices = 300;
   std::size_t flood_mib = 8;
   double flood_seconds = 10;
   double settle_seconds = 2;

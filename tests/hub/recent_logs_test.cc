@@ -74,7 +74,8 @@ TEST(RecentLogsTest, ARunStaysConsecutive) {
   EXPECT_FALSE(recent.Read(RecentRange(0, 2), &page));
   ASSERT_TRUE(recent.Read(RecentRange(5, 7), &page));
   EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{6, 7}));
-  EXPECT_EQ(recent.bytes(), 2 * ObjectBytes(kRecentAuthor, 6).size());
+  EXPECT_EQ(recent.bytes(), 2 * (ObjectBytes(kRecentAuthor, 6).size() +
+                                 RecentLogs::kObjectOverhead));
   // An object too large to keep ends the run: nothing past it is held.
   TestPush large;
   large.space = kSpace;
@@ -116,7 +117,8 @@ TEST(RecentLogsTest, CutsPagesAsTheStoreDoes) {
 }
 
 TEST(RecentLogsTest, KeepsWithinItsLimitsDroppingTheOldest) {
-  const std::uint64_t size = ObjectBytes(kRecentAuthor, 1).size();
+  const std::uint64_t size =
+      ObjectBytes(kRecentAuthor, 1).size() + RecentLogs::kObjectOverhead;
   RecentLogs by_bytes(RecentLogsLimits{.max_bytes = 3 * size});
   for (std::uint64_t seq = 1; seq <= 10; ++seq) {
     by_bytes.Add(kSpace, kRecentAuthor,
@@ -151,7 +153,8 @@ TEST(RecentLogsTest, KeepsWithinItsLimitsDroppingTheOldest) {
 TEST_P(HubStoreTest, RecentLogsAnswerAsTheStoreDoes) {
   std::mt19937_64 random(20261201);
   const std::uint64_t size = ObjectBytes(kRecentAuthor, 1).size();
-  RecentLogs recent(RecentLogsLimits{.max_bytes = 40 * size});
+  RecentLogs recent(
+      RecentLogsLimits{.max_bytes = 40 * (size + RecentLogs::kObjectOverhead)});
   std::uint64_t head = 0;
   int answered = 0;
   for (int round = 0; round < 120; ++round) {

@@ -30,7 +30,7 @@ void RecentLogs::Add(std::string_view space, std::uint64_t author,
     }
     run->second.objects.push_back(
         std::make_shared<const Bytes>(object.data.begin(), object.data.end()));
-    bytes_ += object.data.size();
+    bytes_ += object.data.size() + kObjectOverhead;
     age_.emplace_back(key, object.seq);
   }
   EvictLocked();
@@ -77,7 +77,7 @@ std::uint64_t RecentLogs::bytes() const {
 
 void RecentLogs::DropRunLocked(Runs::iterator run) {
   for (const std::shared_ptr<const Bytes>& data : run->second.objects) {
-    bytes_ -= data->size();
+    bytes_ -= data->size() + kObjectOverhead;
   }
   runs_.erase(run);
 }
@@ -90,7 +90,7 @@ void RecentLogs::EvictLocked() {
     auto run = runs_.find(key);
     // Entries of objects dropped with their run stay behind: skip them.
     if (run == runs_.end() || run->second.first_seq != seq) continue;
-    bytes_ -= run->second.objects.front()->size();
+    bytes_ -= run->second.objects.front()->size() + kObjectOverhead;
     run->second.objects.pop_front();
     ++run->second.first_seq;
     if (run->second.objects.empty()) runs_.erase(run);
