@@ -204,6 +204,27 @@ class Forger {
   crypto::Hash256 last_hash{};  ///< ObjectHash of the last planted log object.
 };
 
+/// Expects `device` to hold `path` in quarantine with a reason that names
+/// the path and contains `why`, and its last round's problems to say so.
+inline void ExpectQuarantinedOn(TestDevice& device, const std::string& path,
+                                const std::string& why) {
+  const sync::sync_manager::SyncStatus status = device.manager().status();
+  auto entry =
+      std::find_if(status.quarantined.begin(), status.quarantined.end(),
+                   [&](const sync::sync_manager::QuarantinedObject& q) {
+                     return q.path == path;
+                   });
+  ASSERT_NE(entry, status.quarantined.end()) << path << " not quarantined";
+  EXPECT_NE(entry->reason.find("object " + path), std::string::npos)
+      << entry->reason;
+  EXPECT_NE(entry->reason.find(why), std::string::npos)
+      << "reason: " << entry->reason << "\nexpected: " << why;
+  EXPECT_TRUE(
+      std::any_of(status.problems.begin(), status.problems.end(),
+                  [&](const std::string& p) { return p == entry->reason; }))
+      << "the last round's problems do not report " << path;
+}
+
 /// Writer A and receiver B (seeds 1 and 2) over one MemoryHome and one clock.
 class BadInputTest : public ::testing::Test {
  protected:
@@ -265,21 +286,7 @@ class BadInputTest : public ::testing::Test {
   /// the path and contains `why`, and the last round's problems to say so.
   static void ExpectQuarantined(TestDevice& device, const std::string& path,
                                 const std::string& why) {
-    sync::sync_manager::SyncStatus status = device.manager().status();
-    auto entry =
-        std::find_if(status.quarantined.begin(), status.quarantined.end(),
-                     [&](const sync::sync_manager::QuarantinedObject& q) {
-                       return q.path == path;
-                     });
-    ASSERT_NE(entry, status.quarantined.end()) << path << " not quarantined";
-    EXPECT_NE(entry->reason.find("object " + path), std::string::npos)
-        << entry->reason;
-    EXPECT_NE(entry->reason.find(why), std::string::npos)
-        << "reason: " << entry->reason << "\nexpected: " << why;
-    EXPECT_TRUE(
-        std::any_of(status.problems.begin(), status.problems.end(),
-                    [&](const std::string& p) { return p == entry->reason; }))
-        << "the last round's problems do not report " << path;
+    ExpectQuarantinedOn(device, path, why);
   }
 
   /// True if some problem of the last round on `device` contains both parts.

@@ -28,7 +28,6 @@
 #include "hub/postgres_server.h"
 #include "test_device.h"
 #include "test_servers.h"
-#include "util/child_process.h"
 
 namespace coven::testing {
 namespace {
@@ -154,49 +153,33 @@ constexpr const char* kIdleFootprintSql[] = {
 // folder) or on a fresh PostgreSQL database.
 class IdleHub {
  public:
-  IdleHub() : dir_("idle-hub") {}
   // Starts it; check ok() after (failures are reported to the test).
   void Start(bool postgres) {
+    metrics_port_ = IdleFreePort();
+    ASSERT_NE(metrics_port_, 0);
+    const std::vector<std::string> flags = {
+        "--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port_)};
+    Result<std::unique_ptr<HubServer>> started = InternalError("not run");
     if (postgres) {
       auto server = hub::testing::PostgresServer::Shared();
       ASSERT_TRUE(server.ok()) << server.status().ToString();
       auto database = (*server)->CreateDatabase();
       ASSERT_TRUE(database.ok()) << database.status().ToString();
-      database_url_ = *database;
+      started = HubServer::StartOnPostgres(*database, flags);
+    } else {
+      started = HubServer::Start(flags);
     }
-    ASSERT_FALSE(dir_.path().empty());
-    metrics_port_ = IdleFreePort();
-    ASSERT_NE(metrics_port_, 0);
-    util::ChildProcessOptions options;
-    const char* program = std::getenv("COVEN_TEST_HUB_PROGRAM");
-    options.argv = {program != nullptr && *program != '\0'
-                        ? std::string(program)
-                        : std::string(COVEN_BINARY_DIR) + "/coven-hub",
-                    "--data-dir",
-                    dir_.path(),
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--plaintext",
-                    "--metrics-listen",
-                    "127.0.0.1:" + std::to_string(metrics_port_)};
-    if (!database_url_.empty()) {
-      options.argv.push_back("--database-url");
-      options.argv.push_back(database_url_);
-    }
-    options.port_marker = " port=";
-    options.stop_with_starting_thread = true;
-    auto process = util::ChildProcess::Start(std::move(options));
-    ASSERT_TRUE(process.ok()) << process.status().ToString();
-    process_ = std::move(*process);
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    hub_ = *std::move(started);
     ASSERT_NE(IdleHttpGet(metrics_port_, "/metrics"), "")
         << "no /metrics on port " << metrics_port_ << "\n"
-        << process_->output_tail();
+        << hub_->process().output_tail();
     if (postgres) {
-      pg_ = PQconnectdb(database_url_.c_str());
+      pg_ = PQconnectdb(hub_->database_url().c_str());
       ASSERT_EQ(PQstatus(pg_), CONNECTION_OK) << PQerrorMessage(pg_);
     } else {
       // Beside the hub (WAL: it keeps serving); this connection only reads.
-      ASSERT_EQ(sqlite3_open((dir_.path() + "/hub.db").c_str(), &sqlite_),
+      ASSERT_EQ(sqlite3_open((hub_->data_dir() + "/hub.db").c_str(), &sqlite_),
                 SQLITE_OK);
       sqlite3_busy_timeout(sqlite_, 5000);
     }
@@ -205,13 +188,11 @@ class IdleHub {
   ~IdleHub() {
     if (pg_ != nullptr) PQfinish(pg_);
     if (sqlite_ != nullptr) sqlite3_close(sqlite_);
-    if (process_) process_->Stop();
   }
 
   bool ok() const { return ok_; }
   std::string Url(const std::string& space) const {
-    return "hub://127.0.0.1:" + std::to_string(process_->port()) + "/" + space +
-           "?plaintext=1&timeout_ms=5000";
+    return hub_->Url(space, "&timeout_ms=5000");
   }
 
   // Every call the hub has answered so far, by method.
@@ -235,7 +216,7 @@ class IdleHub {
     if (pg_ != nullptr) return 0;
     std::uintmax_t bytes = 0;
     for (const auto& entry :
-         std::filesystem::recursive_directory_iterator(dir_.path())) {
+         std::filesystem::recursive_directory_iterator(hub_->data_dir())) {
       if (entry.is_regular_file()) bytes += entry.file_size();
     }
     return bytes;
@@ -276,10 +257,8 @@ class IdleHub {
     return out;
   }
 
-  TempDir dir_;
-  std::string database_url_;
+  std::unique_ptr<HubServer> hub_;
   int metrics_port_ = 0;
-  std::unique_ptr<util::ChildProcess> process_;
   PGconn* pg_ = nullptr;
   sqlite3* sqlite_ = nullptr;
   bool ok_ = false;

@@ -71,28 +71,6 @@ class HubScenarioInsiderTest : public ::testing::TestWithParam<HubStore> {
     return header.ok() ? header->schema_version : 0;
   }
 
-  // Expects `device` to hold `path` in quarantine with a reason that names
-  // the path and contains `why`, and its last round's problems to say so.
-  static void ExpectInsiderQuarantined(TestDevice& device,
-                                       const std::string& path,
-                                       const std::string& why) {
-    const sync::sync_manager::SyncStatus status = device.manager().status();
-    auto entry =
-        std::find_if(status.quarantined.begin(), status.quarantined.end(),
-                     [&](const sync::sync_manager::QuarantinedObject& q) {
-                       return q.path == path;
-                     });
-    ASSERT_NE(entry, status.quarantined.end()) << path << " not quarantined";
-    EXPECT_NE(entry->reason.find("object " + path), std::string::npos)
-        << entry->reason;
-    EXPECT_NE(entry->reason.find(why), std::string::npos)
-        << "reason: " << entry->reason << "\nexpected: " << why;
-    EXPECT_TRUE(
-        std::any_of(status.problems.begin(), status.problems.end(),
-                    [&](const std::string& p) { return p == entry->reason; }))
-        << "the last round's problems do not report " << path;
-  }
-
   HubServer* hub_ = nullptr;
   std::string space_;
   TestLibrary library_;
@@ -138,7 +116,7 @@ TEST_P(HubScenarioInsiderTest, PoisonOpIsQuarantinedAndLaterOpsApply) {
   const auto received = b->Sync();
   EXPECT_EQ(received.quarantined, 1u);
   EXPECT_EQ(received.pulled_objects, 1u);  // f2; the poison is not applied.
-  ExpectInsiderQuarantined(*b, poisoner.LogPath(1), "record kind 255");
+  ExpectQuarantinedOn(*b, poisoner.LogPath(1), "record kind 255");
   EXPECT_EQ(b->Dump("todos", false),
             (std::vector<std::string>{"a1|from a|0", "f2|forged f2|0"}));
   EXPECT_TRUE(b->manager().status().waiting.empty())
@@ -155,7 +133,7 @@ TEST_P(HubScenarioInsiderTest, PoisonOpIsQuarantinedAndLaterOpsApply) {
   const auto flushed = a->Sync();
   EXPECT_EQ(flushed.flushed_rows, 1u);
   EXPECT_EQ(flushed.quarantined, 1u);  // A pulls the poison too.
-  ExpectInsiderQuarantined(*a, poisoner.LogPath(1), "record kind 255");
+  ExpectQuarantinedOn(*a, poisoner.LogPath(1), "record kind 255");
   const auto later = b->Sync();
   EXPECT_EQ(later.quarantined, 0u);
   EXPECT_EQ(later.pulled_objects, 2u);  // A's a2 and the poisoner's f3.
@@ -174,7 +152,7 @@ TEST_P(HubScenarioInsiderTest, PoisonOpIsQuarantinedAndLaterOpsApply) {
   ASSERT_NE(c, nullptr);
   const auto joined = c->Sync();
   EXPECT_EQ(joined.quarantined, 1u);
-  ExpectInsiderQuarantined(*c, poisoner.LogPath(1), "record kind 255");
+  ExpectQuarantinedOn(*c, poisoner.LogPath(1), "record kind 255");
   EXPECT_EQ(c->Dump("todos", false), rows);
 }
 

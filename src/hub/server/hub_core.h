@@ -26,8 +26,8 @@
 #include "coven/hub/v1/hub.pb.h"
 #include "coven/status.h"
 #include "hub/server/access.h"
-#include "hub/server/tokens.h"
 #include "hub/server/recent_logs.h"
+#include "hub/server/tokens.h"
 #include "hub/store/store.h"
 
 namespace coven::hub::server {

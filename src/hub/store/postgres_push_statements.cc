@@ -21,4 +21,25 @@ Result<std::vector<StoredHash>> StoredHashes(const PgResult& rows,
   return stored;
 }
 
+Status SendWrites(PgPipeline& pipe, const LogPush& push, const PushPlan& plan,
+                  bool move_head) {
+  const std::int64_t author = AuthorColumn(push.author);
+  for (std::size_t i = plan.first_new; i < push.objects.size(); ++i) {
+    const LogObject& object = push.objects[i];
+    const crypto::Hash256 hash = LogObjectHash(object.data);
+    COVEN_RETURN_IF_ERROR(pipe.Send(
+        kInsertObject, Key(push.space, author)
+                           .Int(Col(object.seq))
+                           .Blob(hash)
+                           .Int(static_cast<std::int64_t>(object.data.size()))
+                           .Blob(object.data)));
+  }
+  if (!move_head) return Status::Ok();
+  return pipe.Send(kMoveHead, Key(push.space, author)
+                                  .Int(Col(plan.log_seq))
+                                  .Bool(plan.replace_head)
+                                  .Blob(plan.replace_head ? ByteView(*push.head)
+                                                          : ByteView()));
+}
+
 }  // namespace coven::hub::store

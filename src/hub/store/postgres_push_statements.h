@@ -12,6 +12,7 @@
 #include "coven/status.h"
 #include "hub/store/paths.h"
 #include "hub/store/pg_conn.h"
+#include "hub/store/pg_pipeline.h"
 #include "hub/store/push_plan.h"
 
 namespace coven::hub::store {
@@ -66,6 +67,11 @@ inline PgParams Key(std::string_view space, std::int64_t author) {
 Result<std::vector<StoredHash>> StoredHashes(const PgResult& rows,
                                              std::uint64_t first,
                                              std::uint64_t last);
+
+/// Queues the writes `plan` decided for `push` on `pipe`: an insert per new
+/// object, then the head move when `move_head`. Errors: the pipeline's.
+Status SendWrites(PgPipeline& pipe, const LogPush& push, const PushPlan& plan,
+                  bool move_head);
 
 }  // namespace coven::hub::store
 

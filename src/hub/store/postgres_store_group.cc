@@ -105,26 +105,8 @@ Result<GroupOutcome> WriteAndCommit(PgConnection& conn, PgPipeline& pipe,
                                     std::span<const LogPush* const> pushes,
                                     const std::vector<PlannedPush>& planned) {
   for (const PlannedPush& entry : planned) {
-    const LogPush& push = *pushes[entry.index];
-    const std::int64_t author = AuthorColumn(push.author);
-    for (std::size_t k = entry.plan.first_new; k < push.objects.size(); ++k) {
-      const LogObject& object = push.objects[k];
-      const crypto::Hash256 hash = LogObjectHash(object.data);
-      COVEN_RETURN_IF_ERROR(pipe.Send(
-          kInsertObject, Key(push.space, author)
-                             .Int(Col(object.seq))
-                             .Blob(hash)
-                             .Int(static_cast<std::int64_t>(object.data.size()))
-                             .Blob(object.data)));
-    }
-    if (entry.moves_head()) {
-      const bool replace = entry.plan.replace_head;
-      COVEN_RETURN_IF_ERROR(pipe.Send(
-          kMoveHead, Key(push.space, author)
-                         .Int(Col(entry.plan.log_seq))
-                         .Bool(replace)
-                         .Blob(replace ? ByteView(*push.head) : ByteView())));
-    }
+    COVEN_RETURN_IF_ERROR(
+        SendWrites(pipe, *pushes[entry.index], entry.plan, entry.moves_head()));
   }
   // From here on, a broken connection leaves the outcome unknown.
   Status sent = pipe.Send("COMMIT");

@@ -96,25 +96,8 @@ Result<LogPushResult> PushFlights(PgConnection& conn, const LogPush& push,
   COVEN_ASSIGN_OR_RETURN(PushPlan plan, PlanPush(push, log_seq, stored));
 
   // Flight 2: the new objects, the head, COMMIT (or RELEASE).
-  for (std::size_t i = plan.first_new; i < push.objects.size(); ++i) {
-    const LogObject& object = push.objects[i];
-    const crypto::Hash256 hash = LogObjectHash(object.data);
-    COVEN_RETURN_IF_ERROR(pipe.Send(
-        kInsertObject, Key(push.space, author)
-                           .Int(Col(object.seq))
-                           .Blob(hash)
-                           .Int(static_cast<std::int64_t>(object.data.size()))
-                           .Blob(object.data)));
-  }
   const bool move = plan.log_seq != log_seq || plan.replace_head;
-  if (move) {
-    COVEN_RETURN_IF_ERROR(pipe.Send(
-        kMoveHead,
-        Key(push.space, author)
-            .Int(Col(plan.log_seq))
-            .Bool(plan.replace_head)
-            .Blob(plan.replace_head ? ByteView(*push.head) : ByteView())));
-  }
+  COVEN_RETURN_IF_ERROR(SendWrites(pipe, push, plan, move));
   // From the COMMIT on, a broken connection leaves its outcome unknown
   // (inside a group, the group's COMMIT was not sent yet: nothing stored).
   auto unknown = [&](Status status) {
