@@ -130,14 +130,30 @@ class Forger {
     return sealed.ok() ? *sealed : Bytes();
   }
 
+  /// Puts `bytes` at `path` of `home`: raw into a MemoryHome (over whatever
+  /// is there); through any other home (a hub:// one takes no PutRaw) as a
+  /// device stores them: a log object created once (the home must accept
+  /// it), the head replaced.
+  static void Store(home::MemoryHome& home, const std::string& path,
+                    ByteView bytes, bool /*head*/) {
+    home.PutRaw(path, bytes).IgnoreError();
+  }
+  static void Store(home::Home& home, const std::string& path, ByteView bytes,
+                    bool head) {
+    Status stored = head ? home.Replace(path, bytes) : home.Create(path, bytes);
+    EXPECT_TRUE(stored.ok()) << path << ": " << stored.ToString();
+  }
+
   /// Plants `object` at log `seq` and links the chain to it.
-  void Put(home::MemoryHome& home, std::uint64_t seq, ByteView object) {
-    home.PutRaw(LogPath(seq), object).IgnoreError();
+  template <typename AnyHome>
+  void Put(AnyHome& home, std::uint64_t seq, ByteView object) {
+    Store(home, LogPath(seq), object, /*head=*/false);
     last_hash = object::ObjectHash(object);
   }
 
   /// Seals `payload` as log object `seq` with a header covering [min, max].
-  Bytes PutLog(home::MemoryHome& home, std::uint64_t seq, ByteView payload,
+  template <typename AnyHome>
+  Bytes PutLog(AnyHome& home, std::uint64_t seq, ByteView payload,
                const Hlc& min, const Hlc& max) {
     Bytes object = Seal(LogPath(seq), Header(seq, min, max), payload);
     Put(home, seq, object);
@@ -145,7 +161,8 @@ class Forger {
   }
 
   /// Seals a one-row INSERT into todos as log object `seq`.
-  Bytes PutRow(home::MemoryHome& home, std::uint64_t seq, const std::string& id,
+  template <typename AnyHome>
+  Bytes PutRow(AnyHome& home, std::uint64_t seq, const std::string& id,
                std::int64_t offset_ms = 0) {
     const Hlc stamp = Stamp(offset_ms);
     return PutLog(home, seq, TodoInsert(id, "forged " + id, stamp), stamp,
@@ -153,46 +170,11 @@ class Forger {
   }
 
   /// Plants a valid head naming `seq` as this device's latest object.
-  void PutHead(home::MemoryHome& home, std::uint64_t seq) {
+  template <typename AnyHome>
+  void PutHead(AnyHome& home, std::uint64_t seq) {
     object::ObjectHeader header = Header(seq, Hlc{}, Hlc{});
     header.kind = object::ObjectKind::kHead;
-    home.PutRaw(HeadPath(), Seal(HeadPath(), header, Bytes())).IgnoreError();
-  }
-
-  // The same through any home (a hub:// one, which takes no PutRaw): log
-  // objects with Create, as a device stores them (the home must accept each
-  // one), the head with Replace.
-
-  /// Stores `object` at log `seq` and links the chain to it.
-  void Put(home::Home& home, std::uint64_t seq, ByteView object) {
-    Status created = home.Create(LogPath(seq), object);
-    EXPECT_TRUE(created.ok()) << LogPath(seq) << ": " << created.ToString();
-    last_hash = object::ObjectHash(object);
-  }
-
-  /// Seals `payload` as log object `seq` with a header covering [min, max].
-  Bytes PutLog(home::Home& home, std::uint64_t seq, ByteView payload,
-               const Hlc& min, const Hlc& max) {
-    Bytes object = Seal(LogPath(seq), Header(seq, min, max), payload);
-    Put(home, seq, object);
-    return object;
-  }
-
-  /// Seals a one-row INSERT into todos as log object `seq`.
-  Bytes PutRow(home::Home& home, std::uint64_t seq, const std::string& id,
-               std::int64_t offset_ms = 0) {
-    const Hlc stamp = Stamp(offset_ms);
-    return PutLog(home, seq, TodoInsert(id, "forged " + id, stamp), stamp,
-                  stamp);
-  }
-
-  /// Stores a valid head naming `seq` as this device's latest object.
-  void PutHead(home::Home& home, std::uint64_t seq) {
-    object::ObjectHeader header = Header(seq, Hlc{}, Hlc{});
-    header.kind = object::ObjectKind::kHead;
-    Status replaced =
-        home.Replace(HeadPath(), Seal(HeadPath(), header, Bytes()));
-    EXPECT_TRUE(replaced.ok()) << HeadPath() << ": " << replaced.ToString();
+    Store(home, HeadPath(), Seal(HeadPath(), header, Bytes()), /*head=*/true);
   }
 
   crypto::SigningKeyPair signer;

@@ -25,12 +25,6 @@ LogRange RecentRange(std::uint64_t after, std::uint64_t through) {
   return range;
 }
 
-std::vector<std::uint64_t> RecentSeqs(const LogPage& page) {
-  std::vector<std::uint64_t> seqs;
-  for (const StoredObject& object : page.objects) seqs.push_back(object.seq);
-  return seqs;
-}
-
 TEST(RecentLogsTest, AnswersOnlyWhatItHoldsWholly) {
   RecentLogs recent(RecentLogsLimits{});
   const TestPush first = MakePush(kRecentAuthor, 3, 6);
@@ -38,12 +32,12 @@ TEST(RecentLogsTest, AnswersOnlyWhatItHoldsWholly) {
   LogPage page;
   // Held from 3 to 6.
   ASSERT_TRUE(recent.Read(RecentRange(2, 6), &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{3, 4, 5, 6}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{3, 4, 5, 6}));
   EXPECT_EQ(page.head_seq, 6u);
   EXPECT_TRUE(page.at_end(RecentRange(2, 6)));
   EXPECT_EQ(page.objects[0].data, ObjectBytes(kRecentAuthor, 3));
   ASSERT_TRUE(recent.Read(RecentRange(3, 5), &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{4, 5}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{4, 5}));
   // Not held: before the run, past it, "to the head", another author or
   // space, nothing asked.
   EXPECT_FALSE(recent.Read(RecentRange(1, 6), &page));
@@ -66,14 +60,14 @@ TEST(RecentLogsTest, ARunStaysConsecutive) {
   recent.Add(kSpace, kRecentAuthor, MakePush(kRecentAuthor, 2, 3).objects);
   LogPage page;
   ASSERT_TRUE(recent.Read(RecentRange(0, 3), &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{1, 2, 3}));
   // A gap (seqs another hub process stored): the run starts again after it.
   recent.Add(kSpace, kRecentAuthor, MakePush(kRecentAuthor, 6, 7).objects);
   EXPECT_FALSE(recent.Read(RecentRange(0, 7), &page));
   EXPECT_FALSE(recent.Read(RecentRange(3, 7), &page));
   EXPECT_FALSE(recent.Read(RecentRange(0, 2), &page));
   ASSERT_TRUE(recent.Read(RecentRange(5, 7), &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{6, 7}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{6, 7}));
   EXPECT_EQ(recent.bytes(), 2 * (ObjectBytes(kRecentAuthor, 6).size() +
                                  RecentLogs::kObjectOverhead));
   // An object too large to keep ends the run: nothing past it is held.
@@ -87,7 +81,7 @@ TEST(RecentLogsTest, ARunStaysConsecutive) {
   small.Add(kSpace, kRecentAuthor, large.objects);
   EXPECT_FALSE(small.Read(RecentRange(5, 7), &page));
   ASSERT_TRUE(small.Read(RecentRange(8, 9), &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{9}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{9}));
 }
 
 TEST(RecentLogsTest, CutsPagesAsTheStoreDoes) {
@@ -98,15 +92,15 @@ TEST(RecentLogsTest, CutsPagesAsTheStoreDoes) {
   LogRange two = RecentRange(0, 5);
   two.max_objects = 2;
   ASSERT_TRUE(recent.Read(two, &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{1, 2}));
   EXPECT_FALSE(page.at_end(two));
   LogRange bytes = RecentRange(0, 5);
   bytes.max_bytes = 3 * size - 1;
   ASSERT_TRUE(recent.Read(bytes, &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{1, 2}));
   bytes.max_bytes = 1;  // The first object always comes.
   ASSERT_TRUE(recent.Read(bytes, &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{1}));
   LogRange small = RecentRange(3, 5);
   small.max_object_bytes = size - 1;
   ASSERT_TRUE(recent.Read(small, &page));
@@ -128,7 +122,7 @@ TEST(RecentLogsTest, KeepsWithinItsLimitsDroppingTheOldest) {
   LogPage page;
   EXPECT_FALSE(by_bytes.Read(RecentRange(6, 10), &page));
   ASSERT_TRUE(by_bytes.Read(RecentRange(7, 10), &page));
-  EXPECT_EQ(RecentSeqs(page), (std::vector<std::uint64_t>{8, 9, 10}));
+  EXPECT_EQ(SeqsOf(page.objects), (std::vector<std::uint64_t>{8, 9, 10}));
 
   RecentLogs by_count(RecentLogsLimits{.max_objects = 4});
   for (std::uint64_t author = 1; author <= 3; ++author) {
@@ -182,7 +176,8 @@ TEST_P(HubStoreTest, RecentLogsAnswerAsTheStoreDoes) {
       ++answered;
       Result<LogPage> stored = store_->ReadLogPage(range);
       ASSERT_STORE_OK(stored);
-      ASSERT_EQ(RecentSeqs(cached), RecentSeqs(*stored)) << "round " << round;
+      ASSERT_EQ(SeqsOf(cached.objects), SeqsOf(stored->objects))
+          << "round " << round;
       for (std::size_t i = 0; i < cached.objects.size(); ++i) {
         EXPECT_EQ(cached.objects[i].data, stored->objects[i].data);
         EXPECT_EQ(cached.objects[i].size, stored->objects[i].size);

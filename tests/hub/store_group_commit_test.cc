@@ -16,20 +16,6 @@ constexpr std::uint64_t kGroupAlice = 0xa11ce;
 constexpr std::uint64_t kGroupBob = 0xb0b;
 constexpr std::uint64_t kGroupCarol = 0xca201;
 
-std::vector<std::uint64_t> GroupSeqs(const std::vector<StoredObject>& objects) {
-  std::vector<std::uint64_t> seqs;
-  for (const StoredObject& object : objects) seqs.push_back(object.seq);
-  return seqs;
-}
-
-Result<HeadRow> GroupHeadOf(Store& store, std::uint64_t author) {
-  COVEN_ASSIGN_OR_RETURN(std::vector<HeadRow> heads, store.ListHeads(kSpace));
-  for (HeadRow& head : heads) {
-    if (head.author == author) return std::move(head);
-  }
-  return NotFoundError("no head");
-}
-
 // One group that mixes pushes that store, retry, fork and leave a gap: the
 // failing ones store nothing and the others are all kept.
 TEST_P(HubStoreTest, AGroupKeepsEveryGoodPushAndNothingOfABadOne) {
@@ -61,17 +47,17 @@ TEST_P(HubStoreTest, AGroupKeepsEveryGoodPushAndNothingOfABadOne) {
   EXPECT_EQ(results[4]->already_had, 1u);
   EXPECT_EQ(results[5].status().code(), StatusCode::kInvalidArgument);
 
-  EXPECT_EQ(GroupSeqs(PullAll(*store_, kGroupAlice)),
+  EXPECT_EQ(SeqsOf(PullAll(*store_, kGroupAlice)),
             (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
-  EXPECT_EQ(GroupSeqs(PullAll(*store_, kGroupBob)),
+  EXPECT_EQ(SeqsOf(PullAll(*store_, kGroupBob)),
             (std::vector<std::uint64_t>{1, 2, 3}));
   EXPECT_TRUE(PullAll(*store_, kGroupCarol).empty());
   // Bob's stored objects are the first bytes, not the fork's.
   EXPECT_EQ(PullAll(*store_, kGroupBob)[1].data, ObjectBytes(kGroupBob, 2));
-  Result<HeadRow> bob = GroupHeadOf(*store_, kGroupBob);
+  Result<HeadRow> bob = HeadOf(*store_, kGroupBob);
   ASSERT_STORE_OK(bob);
   EXPECT_EQ(bob->head, ToBytes("b3"));
-  Result<HeadRow> alice = GroupHeadOf(*store_, kGroupAlice);
+  Result<HeadRow> alice = HeadOf(*store_, kGroupAlice);
   ASSERT_STORE_OK(alice);
   EXPECT_EQ(alice->head, ToBytes("a5"));
   EXPECT_EQ(alice->log_seq, 5u);
@@ -100,7 +86,7 @@ TEST_P(HubStoreTest, AGroupInASpaceThatDoesNotExistFailsAlone) {
   EXPECT_EQ(results[0].status().code(), StatusCode::kNotFound)
       << results[0].status().ToString();
   ASSERT_STORE_OK(results[1]);
-  EXPECT_EQ(GroupSeqs(PullAll(*store_, kGroupBob)),
+  EXPECT_EQ(SeqsOf(PullAll(*store_, kGroupBob)),
             (std::vector<std::uint64_t>{1}));
 }
 

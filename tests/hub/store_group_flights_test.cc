@@ -19,21 +19,6 @@ constexpr std::uint64_t kFlightsHeadOnly = 0xf5;
 constexpr std::uint64_t kFlightsElsewhere = 0xf6;
 constexpr std::uint64_t kFlightsInvalid = 0xf7;
 
-std::vector<std::uint64_t> FlightsSeqs(
-    const std::vector<StoredObject>& objects) {
-  std::vector<std::uint64_t> seqs;
-  for (const StoredObject& object : objects) seqs.push_back(object.seq);
-  return seqs;
-}
-
-Result<HeadRow> FlightsHeadOf(Store& store, std::uint64_t author) {
-  COVEN_ASSIGN_OR_RETURN(std::vector<HeadRow> heads, store.ListHeads(kSpace));
-  for (HeadRow& head : heads) {
-    if (head.author == author) return std::move(head);
-  }
-  return NotFoundError("no head");
-}
-
 // Every outcome a push can have, each from a different author, in one
 // group: each push gets its own answer, and only the good ones store.
 TEST_P(HubStoreTest, AGroupOfDifferentAuthorsSettlesEachPushAlone) {
@@ -79,11 +64,11 @@ TEST_P(HubStoreTest, AGroupOfDifferentAuthorsSettlesEachPushAlone) {
   EXPECT_EQ(results[6].status().code(), StatusCode::kAlreadyExists)
       << results[6].status().ToString();
 
-  EXPECT_EQ(FlightsSeqs(PullAll(*store_, kFlightsNew)),
+  EXPECT_EQ(SeqsOf(PullAll(*store_, kFlightsNew)),
             (std::vector<std::uint64_t>{1, 2, 3}));
-  EXPECT_EQ(FlightsSeqs(PullAll(*store_, kFlightsRetry)),
+  EXPECT_EQ(SeqsOf(PullAll(*store_, kFlightsRetry)),
             (std::vector<std::uint64_t>{1, 2, 3, 4}));
-  EXPECT_EQ(FlightsSeqs(PullAll(*store_, kFlightsFork)),
+  EXPECT_EQ(SeqsOf(PullAll(*store_, kFlightsFork)),
             (std::vector<std::uint64_t>{1, 2}));
   EXPECT_EQ(PullAll(*store_, kFlightsFork)[1].data,
             ObjectBytes(kFlightsFork, 2));
@@ -94,11 +79,11 @@ TEST_P(HubStoreTest, AGroupOfDifferentAuthorsSettlesEachPushAlone) {
       {kFlightsFork, "fork-2"},
       {kFlightsHeadOnly, "head-only-again"}};
   for (const auto& [author, bytes] : heads) {
-    Result<HeadRow> head = FlightsHeadOf(*store_, author);
+    Result<HeadRow> head = HeadOf(*store_, author);
     ASSERT_STORE_OK(head);
     EXPECT_EQ(head->head, ToBytes(bytes)) << author;
   }
-  EXPECT_FALSE(FlightsHeadOf(*store_, kFlightsGap).ok());
+  EXPECT_FALSE(HeadOf(*store_, kFlightsGap).ok());
   // A second time, the same group is all retries: nothing changes.
   results = store_->PushLogs(group);
   ASSERT_STORE_OK(results[1]);
@@ -106,7 +91,7 @@ TEST_P(HubStoreTest, AGroupOfDifferentAuthorsSettlesEachPushAlone) {
   EXPECT_EQ(results[1]->already_had, 3u);
   ASSERT_STORE_OK(results[2]);
   EXPECT_EQ(results[2]->already_had, 3u);
-  EXPECT_EQ(FlightsSeqs(PullAll(*store_, kFlightsNew)),
+  EXPECT_EQ(SeqsOf(PullAll(*store_, kFlightsNew)),
             (std::vector<std::uint64_t>{1, 2, 3}));
 }
 
@@ -114,15 +99,11 @@ TEST_P(HubStoreTest, AGroupOfDifferentAuthorsSettlesEachPushAlone) {
 // database) fails the INSERT of the group's second flight, which aborts
 // the whole transaction; the store then pushes one by one, so only that
 // push fails (kDataLoss) and the rest of its group is stored.
-class HubPostgresFlightsTest : public ::testing::Test {
+class HubPostgresFlightsTest : public HubPostgresDatabaseTest {
  protected:
   void SetUp() override {
-    Result<hub::testing::PostgresServer*> server =
-        hub::testing::PostgresServer::Shared();
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    Result<std::string> url = (*server)->CreateDatabase();
-    ASSERT_STORE_OK(url);
-    url_ = *url;
+    HubPostgresDatabaseTest::SetUp();
+    if (HasFatalFailure()) return;
     Result<StoreRef> store = OpenPostgresStore(url_, 4);
     ASSERT_STORE_OK(store);
     store_ = *store;
@@ -147,7 +128,6 @@ class HubPostgresFlightsTest : public ::testing::Test {
     return value;
   }
 
-  std::string url_;
   StoreRef store_;
 };
 

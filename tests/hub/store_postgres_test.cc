@@ -19,22 +19,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class HubPostgresStoreTest : public ::testing::Test {
+class HubPostgresStoreTest : public HubPostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    Result<hub::testing::PostgresServer*> server =
-        hub::testing::PostgresServer::Shared();
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = *server;
-    Result<std::string> url = server_->CreateDatabase();
-    ASSERT_STORE_OK(url);
-    url_ = *url;
-  }
-
   Result<StoreRef> Open() { return OpenPostgresStore(url_, 4); }
-
-  hub::testing::PostgresServer* server_ = nullptr;
-  std::string url_;
 };
 
 TEST_F(HubPostgresStoreTest, StoresStartingTogetherMigrateOnce) {

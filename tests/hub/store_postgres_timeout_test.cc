@@ -19,22 +19,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::uint64_t kTimeoutAuthor = 0x77;
 
-class HubPostgresTimeoutTest : public ::testing::Test {
+class HubPostgresTimeoutTest : public HubPostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    Result<hub::testing::PostgresServer*> server =
-        hub::testing::PostgresServer::Shared();
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    Result<std::string> url = (*server)->CreateDatabase();
-    ASSERT_STORE_OK(url);
-    url_ = *url;
-  }
-
   // Holds the author's head row locked from another connection while the
   // store pushes, and checks what the push answers.
   void ExpectPushGivesUp(const PostgresTimeouts& timeouts);
-
-  std::string url_;
 };
 
 bool TryRunSql(PGconn* conn, const std::string& sql) {

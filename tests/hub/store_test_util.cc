@@ -59,6 +59,20 @@ std::array<std::uint8_t, 32> Key32(std::uint8_t fill) {
   return key;
 }
 
+std::vector<std::uint64_t> SeqsOf(const std::vector<StoredObject>& objects) {
+  std::vector<std::uint64_t> seqs;
+  for (const StoredObject& object : objects) seqs.push_back(object.seq);
+  return seqs;
+}
+
+Result<HeadRow> HeadOf(Store& store, std::uint64_t author) {
+  COVEN_ASSIGN_OR_RETURN(std::vector<HeadRow> heads, store.ListHeads(kSpace));
+  for (HeadRow& head : heads) {
+    if (head.author == author) return std::move(head);
+  }
+  return NotFoundError("no head");
+}
+
 std::function<void(const Change&)> ChangeLog::Watcher() {
   return [this](const Change& change) {
     {
@@ -78,6 +92,16 @@ bool ChangeLog::WaitFor(const std::function<bool(const Change&)>& match,
     }
     return false;
   });
+}
+
+void HubPostgresDatabaseTest::SetUp() {
+  Result<hub::testing::PostgresServer*> server =
+      hub::testing::PostgresServer::Shared();
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  server_ = *server;
+  Result<std::string> url = server_->CreateDatabase();
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  url_ = *url;
 }
 
 void HubStoreTest::SetUp() {

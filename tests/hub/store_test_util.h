@@ -70,6 +70,10 @@ TestPush MakePush(std::uint64_t author, std::uint64_t first, std::uint64_t last,
                   int variant = 0, std::optional<Bytes> head = std::nullopt);
 /// 32 bytes of `fill`.
 std::array<std::uint8_t, 32> Key32(std::uint8_t fill);
+/// The seqs of `objects`, in order.
+std::vector<std::uint64_t> SeqsOf(const std::vector<StoredObject>& objects);
+/// The head row of `author` in kSpace; kNotFound when it has none.
+Result<HeadRow> HeadOf(Store& store, std::uint64_t author);
 
 /// Changes a watcher saw, with a bounded wait for the one expected.
 class ChangeLog {
@@ -83,6 +87,15 @@ class ChangeLog {
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::vector<Change> changes_;
+};
+
+/// PostgreSQL-only suites: a fresh database on the tests' shared server.
+class HubPostgresDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+
+  hub::testing::PostgresServer* server_ = nullptr;
+  std::string url_;
 };
 
 class HubStoreTest : public ::testing::TestWithParam<Backend> {
