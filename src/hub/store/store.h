@@ -100,9 +100,7 @@ struct LogRange {
 /// What ReadLogPage read.
 struct LogPage {
   std::vector<StoredObject> objects;
-  /// The author's head seq when the page was read (0: no log yet). The
-  /// page reached the end of what is due when its last object is at
-  /// min(head_seq, through_seq), or when it is empty.
+  /// The author's head seq when the page was read (0: no log yet).
   std::uint64_t head_seq = 0;
   /// True when nothing more is due after this page (its last object is at
   /// the head or at through_seq, or nothing was due).
