@@ -52,6 +52,18 @@ TEST_P(HubStoreTest, MemberLogAppends) {
   log = store_->MemberLog(kSpace);
   ASSERT_STORE_OK(log);
   EXPECT_EQ(*log, (std::vector<Bytes>{ToBytes("m1"), ToBytes("m2")}));
+  // The slots after a given one only (what a hub's refresh reads).
+  log = store_->MemberLogAfter(kSpace, 1);
+  ASSERT_STORE_OK(log);
+  EXPECT_EQ(*log, (std::vector<Bytes>{ToBytes("m2")}));
+  log = store_->MemberLogAfter(kSpace, 2);
+  ASSERT_STORE_OK(log);
+  EXPECT_TRUE(log->empty());
+  log = store_->MemberLogAfter(kSpace, ~0ull);
+  ASSERT_STORE_OK(log);
+  EXPECT_TRUE(log->empty());
+  EXPECT_EQ(store_->MemberLogAfter("other", 0).status().code(),
+            StatusCode::kNotFound);
   Result<Bytes> entry = store_->GetObject(kSpace, MemberPath(2), 0);
   ASSERT_STORE_OK(entry);
   EXPECT_EQ(*entry, ToBytes("m2"));

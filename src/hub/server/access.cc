@@ -1,5 +1,7 @@
 #include "hub/server/access.h"
 
+#include <algorithm>
+
 #include "coven/bytes.h"
 #include "coven/hlc.h"
 #include "crypto/crypto.h"
@@ -15,29 +17,53 @@ MemberViews::MemberViews(store::StoreRef store, clock::ClockRef clock,
 Result<std::shared_ptr<const members::MemberLog>> MemberViews::Get(
     std::string_view space) {
   const std::int64_t now = clock_->NowMillis();
+  std::shared_ptr<const members::MemberLog> known;
+  std::uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = entries_.find(space);
-    if (found != entries_.end() && found->second.log &&
-        now - found->second.read_ms < max_age_ms_) {
-      return found->second.log;
+    if (found != entries_.end()) {
+      const Entry& entry = found->second;
+      if (entry.log && now - entry.read_ms < max_age_ms_) return entry.log;
+      known = entry.log;
+      generation = entry.generation;
     }
   }
-  COVEN_ASSIGN_OR_RETURN(std::vector<Bytes> entries, store_->MemberLog(space));
-  auto log = std::make_shared<members::MemberLog>();
-  for (const Bytes& entry : entries) log->Append(entry);
+  // Stale or invalidated: read only the slots after the ones verified
+  // already (a member log only grows, and a stored slot never changes).
+  // Most refreshes find none and cost one indexed read; new slots are
+  // verified on a copy, so callers holding the old view keep it intact.
+  const std::uint64_t after = known ? known->size() : 0;
+  COVEN_ASSIGN_OR_RETURN(std::vector<Bytes> entries,
+                         store_->MemberLogAfter(space, after));
+  std::shared_ptr<const members::MemberLog> log = known;
+  if (!known || !entries.empty()) {
+    auto grown = known ? std::make_shared<members::MemberLog>(*known)
+                       : std::make_shared<members::MemberLog>();
+    for (const Bytes& entry : entries) grown->Append(entry);
+    log = std::move(grown);
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   Entry& entry = entries_[std::string(space)];
   // Keep the longer log when two readers raced (a log only grows).
   if (!entry.log || entry.log->size() <= log->size()) entry.log = log;
-  entry.read_ms = now;
+  // Fresh only when no Invalidate came while the store was read (the read
+  // may have missed the slot that Invalidate announced).
+  if (entry.generation == generation)
+    entry.read_ms = std::max(entry.read_ms, now);
   return entry.log;
 }
 
 void MemberViews::Invalidate(std::string_view space) {
   std::lock_guard<std::mutex> lock(mutex_);
+  // (A space not read yet gets an entry too: a first read racing with this
+  // call then does not count as fresh.)
+  if (!space.empty()) entries_.try_emplace(std::string(space));
   for (auto& [name, entry] : entries_) {
-    if (space.empty() || name == space) entry.read_ms = INT64_MIN / 2;
+    if (space.empty() || name == space) {
+      entry.read_ms = INT64_MIN / 2;
+      ++entry.generation;
+    }
   }
 }
 

@@ -36,10 +36,11 @@ enum class Access {
   kDevice,
 };
 
-/// The verified member logs of the spaces, re-read from the store when
-/// older than `max_age_ms` or invalidated (a member-log change announced by
-/// any hub process), so a removal takes effect within that time even when
-/// a notification is lost.
+/// The verified member logs of the spaces, brought up to date from the
+/// store when older than `max_age_ms` or invalidated (a member-log change
+/// announced by any hub process), so a removal takes effect within that
+/// time even when a notification is lost. A refresh reads only the slots
+/// after the verified ones and verifies only those. Thread-safe.
 class MemberViews {
  public:
   MemberViews(store::StoreRef store, clock::ClockRef clock,
@@ -55,6 +56,7 @@ class MemberViews {
   struct Entry {
     std::shared_ptr<const members::MemberLog> log;
     std::int64_t read_ms = 0;
+    std::uint64_t generation = 0;  ///< Invalidations so far.
   };
   store::StoreRef store_;
   clock::ClockRef clock_;

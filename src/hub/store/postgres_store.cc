@@ -26,7 +26,8 @@ constexpr PgStatement kLockSpace{
     "lock_space", "SELECT 1 FROM spaces WHERE name=$1 FOR UPDATE"};
 constexpr PgStatement kMemberLog{
     "member_log",
-    "SELECT slot, data FROM members WHERE space=$1 ORDER BY slot"};
+    "SELECT slot, data FROM members WHERE space=$1 AND slot>$2::int8 "
+    "ORDER BY slot"};
 constexpr PgStatement kMemberCount{
     "member_count",
     "SELECT COALESCE(MAX(slot), 0)::int8 FROM members WHERE space=$1"};
@@ -188,15 +189,18 @@ Status PostgresStore::PutMarker(std::string_view space, ByteView marker) {
       .status();
 }
 
-Result<std::vector<Bytes>> PostgresStore::MemberLog(std::string_view space) {
+Result<std::vector<Bytes>> PostgresStore::MemberLogAfter(
+    std::string_view space, std::uint64_t after_slot) {
   using Log = std::vector<Bytes>;
+  const auto after =
+      static_cast<std::int64_t>(std::min(after_slot, kMaxSeq - 1));
   return pool_.With<Log>(true, [&](PgConnection& conn) -> Result<Log> {
     COVEN_RETURN_IF_ERROR(CheckSpace(conn, space));
-    COVEN_ASSIGN_OR_RETURN(PgResult rows,
-                           conn.Run(kMemberLog, PgParams().Text(space)));
+    COVEN_ASSIGN_OR_RETURN(
+        PgResult rows, conn.Run(kMemberLog, PgParams().Text(space).Int(after)));
     Log entries;
     for (int i = 0; i < rows.rows(); ++i) {
-      if (rows.Int(i, 0) != i + 1) {
+      if (rows.Int(i, 0) != after + i + 1) {
         return DataLossError("the member log of \"" + std::string(space) +
                              "\" has a gap");
       }

@@ -36,7 +36,8 @@ class PostgresStore final : public Store {
                                std::uint64_t seq, std::uint64_t offset,
                                std::uint64_t length) override;
   Result<std::vector<HeadRow>> ListHeads(std::string_view space) override;
-  Result<std::vector<Bytes>> MemberLog(std::string_view space) override;
+  Result<std::vector<Bytes>> MemberLogAfter(std::string_view space,
+                                            std::uint64_t after_slot) override;
   Status AppendMember(std::string_view space, std::uint64_t slot,
                       ByteView entry) override;
   Status PutObject(std::string_view space, std::string_view path,

@@ -189,19 +189,22 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker) {
   return tx.Commit();
 }
 
-Result<std::vector<Bytes>> SqliteStore::MemberLog(std::string_view space) {
+Result<std::vector<Bytes>> SqliteStore::MemberLogAfter(
+    std::string_view space, std::uint64_t after_slot) {
   Reader reader = Read();
   COVEN_RETURN_IF_ERROR(CheckSpace(reader.conn(), space));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt stmt,
       reader.conn().stmts.Get("SELECT slot, data FROM members WHERE space=? "
-                              "ORDER BY slot"));
+                              "AND slot>? ORDER BY slot"));
   stmt->Bind(1, space);
+  stmt->Bind(2, static_cast<std::int64_t>(std::min(after_slot, kMaxSeq - 1)));
   std::vector<Bytes> entries;
   while (true) {
     COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) break;
-    if (stmt->ColumnInt(0) != static_cast<std::int64_t>(entries.size()) + 1) {
+    if (static_cast<std::uint64_t>(stmt->ColumnInt(0)) !=
+        after_slot + entries.size() + 1) {
       return DataLossError("the member log of \"" + std::string(space) +
                            "\" has a gap");
     }

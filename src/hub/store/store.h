@@ -206,8 +206,15 @@ class Store {
   /// Every author's head row in `space`, by author.
   virtual Result<std::vector<HeadRow>> ListHeads(std::string_view space) = 0;
 
-  /// The member log: entries slot 1.., in order. Empty for a new space.
-  virtual Result<std::vector<Bytes>> MemberLog(std::string_view space) = 0;
+  /// The member log's entries after slot `after_slot` (slot after_slot+1
+  /// ..), in order: empty when the log has no more (or for a new space).
+  /// kDataLoss when a slot is missing between them.
+  virtual Result<std::vector<Bytes>> MemberLogAfter(
+      std::string_view space, std::uint64_t after_slot) = 0;
+  /// The whole member log: entries slot 1.., in order.
+  Result<std::vector<Bytes>> MemberLog(std::string_view space) {
+    return MemberLogAfter(space, 0);
+  }
   /// Stores entry `slot` (which must be the log's length + 1; the caller
   /// verified it). kAlreadyExists when the slot is taken by other bytes
   /// (the same bytes: OK); kFailedPrecondition for a gap.

@@ -1,0 +1,114 @@
+// MemberViews: the hub's verified member logs, brought up to date from the
+// store. A refresh reads and verifies only the slots after the verified
+// ones, and keeps the view it has when the log did not grow.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "coven/testing/manual_clock.h"
+#include "hub/server/access.h"
+#include "hub/store/sqlite_store.h"
+#include "member_log_builder.h"
+#include "test_servers.h"
+
+namespace coven::hub::testing {
+namespace {
+
+using members::testing::Chain;
+
+constexpr char kViewsSpace[] = "todos";
+constexpr std::int64_t kViewsMaxAgeMs = 1000;
+
+class MemberViewsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::EnsureSodium().ok());
+    auto store = store::OpenSqliteStore(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = *store;
+    views_ =
+        std::make_unique<server::MemberViews>(store_, clock_, kViewsMaxAgeMs);
+    ASSERT_TRUE(store_->CreateSpace(kViewsSpace, server::Key32{}).ok());
+    chain_.Genesis();
+    for (int i = 2; i <= 6; ++i) {
+      chain_.AddDevice("alice", "alice", "alice.d" + std::to_string(i));
+    }
+  }
+
+  // Stores slots [first, last] of the chain (1-based).
+  void StoreSlots(std::size_t first, std::size_t last) {
+    for (std::size_t slot = first; slot <= last; ++slot) {
+      ASSERT_TRUE(
+          store_->AppendMember(kViewsSpace, slot, chain_.slots()[slot - 1])
+              .ok());
+    }
+  }
+
+  std::shared_ptr<const members::MemberLog> View() {
+    auto log = views_->Get(kViewsSpace);
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    return log.ok() ? *log : nullptr;
+  }
+
+  coven::testing::TempDir dir_{"member-views"};
+  store::StoreRef store_;
+  std::shared_ptr<coven::testing::ManualClock> clock_ =
+      std::make_shared<coven::testing::ManualClock>();
+  std::unique_ptr<server::MemberViews> views_;
+  Chain chain_;
+};
+
+TEST_F(MemberViewsTest, KeepsItsViewWhileTheLogDoesNotGrow) {
+  StoreSlots(1, 3);
+  const auto first = View();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->size(), 3u);
+  // Stale, but nothing new in the store: the same verified view, not a
+  // replay of every slot.
+  clock_->Advance(kViewsMaxAgeMs * 3);
+  EXPECT_EQ(View(), first);
+  views_->Invalidate(kViewsSpace);
+  EXPECT_EQ(View(), first);
+}
+
+TEST_F(MemberViewsTest, AppendsOnlyTheNewSlotsOnACopy) {
+  StoreSlots(1, 2);
+  const auto first = View();
+  ASSERT_NE(first, nullptr);
+  ASSERT_EQ(first->size(), 2u);
+
+  // A slot stored by another hub process: seen once the view is stale.
+  StoreSlots(3, 4);
+  EXPECT_EQ(View(), first);
+  clock_->Advance(kViewsMaxAgeMs);
+  const auto second = View();
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->size(), 4u);
+  EXPECT_EQ(first->size(), 2u);  // Callers holding the old view keep it.
+
+  // A slot announced (Invalidate): seen at once.
+  StoreSlots(5, 6);
+  views_->Invalidate(kViewsSpace);
+  const auto third = View();
+  ASSERT_NE(third, nullptr);
+  ASSERT_EQ(third->size(), 6u);
+
+  // The same verdicts and state as a replay of the whole log.
+  members::MemberLog replay;
+  for (const Bytes& slot : chain_.slots()) replay.Append(slot);
+  EXPECT_EQ(third->slot_hashes(), replay.slot_hashes());
+  EXPECT_EQ(third->head_hash(), replay.head_hash());
+  ASSERT_EQ(third->verdicts().size(), replay.verdicts().size());
+  for (std::size_t i = 0; i < replay.verdicts().size(); ++i) {
+    EXPECT_TRUE(third->verdicts()[i].status.ok()) << "slot " << i + 1;
+  }
+  for (int i = 1; i <= 6; ++i) {
+    const auto device =
+        members::testing::KeyPair("alice.d" + std::to_string(i)).public_key();
+    EXPECT_TRUE(third->current().AuthorizeWrite(device).ok()) << i;
+  }
+}
+
+}  // namespace
+}  // namespace coven::hub::testing
