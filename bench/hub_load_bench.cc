@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
   app.add_option("--settle-seconds", settle_seconds,
                  "Pause after the idle phase (the hub releases the streams)")
       ->capture_default_str();
+  std::vector<std::string> hub_args;
+  app.add_option("--hub-arg", hub_args,
+                 "A flag for coven-hub (repeat: --hub-arg=--workers "
+                 "--hub-arg=16)");
   CLI11_PARSE(app, argc, argv);
   std::vector<Phase> rates = ParseRates(rates_text);
   std::uint64_t max_seq = 0;
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
 
   hb::HubProcessOptions hub_options;
   hub_options.program = program;
+  hub_options.extra_args = hub_args;
   if (!hub_cpu.empty()) hub_options.wrapper = {"taskset", "-c", hub_cpu};
   if (store == "postgres") {
     if (database_url.empty()) {
