@@ -134,6 +134,31 @@ class HubCore {
   Status CheckToken(ByteView token);
 
   // Authenticated calls.
+
+  /// A push checked, with what is not an author's log already stored
+  /// (member-log slots, key wraps, the marker).
+  struct PreparedPush {
+    pb::PushReply reply;
+    /// The author-log part (objects and head), committed by CommitPush;
+    /// none when the push has none.
+    std::optional<store::LogPush> log;
+  };
+  /// Checks a push (sizes, paths, the caller's rights; refusals are logged
+  /// as security events) and stores its member-log slots, key wraps and
+  /// marker. The log part views the bytes of `objects`, which must stay
+  /// valid until it is committed. kResourceExhausted, kPermissionDenied,
+  /// kInvalidArgument, kAlreadyExists, the store's.
+  Result<PreparedPush> PreparePush(const Caller& caller,
+                                   const std::vector<pb::Object>& objects,
+                                   const std::optional<pb::Object>& head);
+  /// Commits the log part of `push` (with the other pushes waiting: a
+  /// group commit) and gives `done` the reply once, after the commit, on
+  /// the thread that led it: possibly this one, before the call returns.
+  /// `push` must stay valid until then. Errors as Store::PushLog (a fork is
+  /// logged as a security event).
+  void CommitPush(const Caller& caller, PreparedPush* push,
+                  std::function<void(Result<pb::PushReply>)> done);
+  /// PreparePush, then CommitPush, waiting for the commit.
   Result<pb::PushReply> Push(const Caller& caller,
                              const std::vector<pb::Object>& objects,
                              const std::optional<pb::Object>& head);
@@ -167,9 +192,14 @@ class HubCore {
   HubCore(store::StoreRef store, clock::ClockRef clock, EntropyRef entropy,
           HubCoreOptions options, Key32 token_key);
 
-  Status PushLog(const Caller& caller,
-                 const std::vector<const pb::Object*>& log,
-                 const pb::Object* head, pb::PushReply* reply);
+  // The author-log part of a push, checked: the caller's own log and head.
+  Result<store::LogPush> PlanLogPush(const Caller& caller,
+                                     const std::vector<const pb::Object*>& log,
+                                     const pb::Object* head);
+  // After the commit: the reply, recent objects and the change hint.
+  Status FinishLogPush(const Caller& caller, const store::LogPush& push,
+                       Result<store::LogPushResult> result,
+                       pb::PushReply* reply);
   Status PushMember(const Caller& caller, std::uint64_t slot,
                     const pb::Object& object, pb::PushReply* reply);
   Status CheckRead(const Caller& caller, std::string_view path);

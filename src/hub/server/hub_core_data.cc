@@ -1,5 +1,6 @@
 // HubCore: the data calls (Push, Pull, listings, reads, Reconcile).
 #include <algorithm>
+#include <future>
 #include <map>
 
 #include "coven/hlc.h"
@@ -32,10 +33,11 @@ Status HubCore::CheckRead(const Caller& caller, std::string_view path) {
                 PermissionDeniedError("not admitted to this space"));
 }
 
-Result<pb::PushReply> HubCore::Push(const Caller& caller,
-                                    const std::vector<pb::Object>& objects,
-                                    const std::optional<pb::Object>& head) {
-  pb::PushReply reply;
+Result<HubCore::PreparedPush> HubCore::PreparePush(
+    const Caller& caller, const std::vector<pb::Object>& objects,
+    const std::optional<pb::Object>& head) {
+  PreparedPush prepared;
+  pb::PushReply& reply = prepared.reply;
   std::uint64_t total = 0;
   std::vector<const pb::Object*> log;
   for (const pb::Object& object : objects) {
@@ -93,15 +95,40 @@ Result<pb::PushReply> HubCore::Push(const Caller& caller,
     }
   }
   if (!log.empty() || head) {
-    COVEN_RETURN_IF_ERROR(
-        PushLog(caller, log, head ? &*head : nullptr, &reply));
+    COVEN_ASSIGN_OR_RETURN(prepared.log,
+                           PlanLogPush(caller, log, head ? &*head : nullptr));
   }
-  return reply;
+  return prepared;
 }
 
-Status HubCore::PushLog(const Caller& caller,
-                        const std::vector<const pb::Object*>& log,
-                        const pb::Object* head, pb::PushReply* reply) {
+void HubCore::CommitPush(const Caller& caller, PreparedPush* push,
+                         std::function<void(Result<pb::PushReply>)> done) {
+  if (!push->log) return done(std::move(push->reply));
+  store_->SubmitPushLog(
+      *push->log, [this, caller, push, done = std::move(done)](
+                      Result<store::LogPushResult> result) {
+        Status finished =
+            FinishLogPush(caller, *push->log, std::move(result), &push->reply);
+        if (!finished.ok()) return done(finished);
+        done(std::move(push->reply));
+      });
+}
+
+Result<pb::PushReply> HubCore::Push(const Caller& caller,
+                                    const std::vector<pb::Object>& objects,
+                                    const std::optional<pb::Object>& head) {
+  COVEN_ASSIGN_OR_RETURN(PreparedPush prepared,
+                         PreparePush(caller, objects, head));
+  std::promise<Result<pb::PushReply>> reply;
+  CommitPush(caller, &prepared, [&reply](Result<pb::PushReply> result) {
+    reply.set_value(std::move(result));
+  });
+  return reply.get_future().get();
+}
+
+Result<store::LogPush> HubCore::PlanLogPush(
+    const Caller& caller, const std::vector<const pb::Object*>& log,
+    const pb::Object* head) {
   if (caller.access != Access::kDevice) {
     return Refuse(caller, "write a log object or head",
                   PermissionDeniedError(
@@ -140,7 +167,12 @@ Status HubCore::PushLog(const Caller& caller,
     }
     push.head = ToBytes(head->data());
   }
-  Result<store::LogPushResult> result = store_->PushLog(push);
+  return push;
+}
+
+Status HubCore::FinishLogPush(const Caller& caller, const store::LogPush& push,
+                              Result<store::LogPushResult> result,
+                              pb::PushReply* reply) {
   if (!result.ok()) {
     if (result.status().code() == StatusCode::kAlreadyExists) {
       Refuse(caller, "fork its log (other bytes at a stored seq)",

@@ -35,7 +35,7 @@ struct HubServerOptions {
   /// Largest gRPC message either way.
   int max_message_bytes = 16 << 20;
   /// Push streams read at once; more wait, unread, for a slot.
-  std::size_t max_concurrent_pushes = 8;
+  std::size_t max_concurrent_pushes = 64;
   /// Push streams waiting for a slot; more are refused (RESOURCE_EXHAUSTED)
   /// before they are read.
   std::size_t max_waiting_pushes = 256;

@@ -147,11 +147,18 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
       Result<Caller> caller = service_->core().Authenticate(
           View(TokenOf(*context_)), context_->peer());
       if (!caller.ok()) return Fail(wire::ToGrpc(caller.status()));
-      Result<pb::PushReply> result =
-          service_->core().Push(*caller, objects_, head_);
-      if (!result.ok()) return Fail(wire::ToGrpc(result.status()));
-      *reply_ = std::move(*result);
-      Fail(grpc::Status::OK);
+      Result<HubCore::PreparedPush> prepared =
+          service_->core().PreparePush(*caller, objects_, head_);
+      if (!prepared.ok()) return Fail(wire::ToGrpc(prepared.status()));
+      prepared_ = std::move(*prepared);
+      // Answered after the group commit that holds it, from the thread that
+      // led it; this worker moves on meanwhile.
+      service_->core().CommitPush(
+          *caller, &*prepared_, [this](Result<pb::PushReply> result) {
+            if (!result.ok()) return Fail(wire::ToGrpc(result.status()));
+            *reply_ = std::move(*result);
+            Fail(grpc::Status::OK);
+          });
     };
     if (!service_->executor().Submit(std::move(task))) {
       Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -165,6 +172,7 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   pb::PushRequest request_;
   std::vector<pb::Object> objects_;
   std::optional<pb::Object> head_;
+  std::optional<HubCore::PreparedPush> prepared_;  // Until its commit.
   std::uint64_t buffered_ = 0;
   bool admitted_ = false;
   std::uint64_t ticket_ = 0;  // While waiting for a slot (0: never waited).

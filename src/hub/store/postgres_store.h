@@ -29,6 +29,8 @@ class PostgresStore final : public Store {
                      const std::array<std::uint8_t, 32>& founder) override;
   Status PutMarker(std::string_view space, ByteView marker) override;
   Result<LogPushResult> PushLog(const LogPush& push) override;
+  void SubmitPushLog(const LogPush& push,
+                     std::function<void(Result<LogPushResult>)> done) override;
   std::vector<Result<LogPushResult>> PushLogs(
       std::span<const LogPush* const> pushes) override;
   Result<LogPage> ReadLogPage(const LogRange& range) override;

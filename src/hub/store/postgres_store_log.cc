@@ -166,6 +166,13 @@ Result<LogPushResult> PostgresStore::PushLog(const LogPush& push) {
   return groups_.Push(push);
 }
 
+void PostgresStore::SubmitPushLog(
+    const LogPush& push, std::function<void(Result<LogPushResult>)> done) {
+  Status valid = ValidatePush(push);
+  if (!valid.ok()) return done(valid);
+  groups_.Submit(push, std::move(done));
+}
+
 std::vector<Result<LogPushResult>> PostgresStore::PushLogs(
     std::span<const LogPush* const> pushes) {
   using Results = std::vector<Result<LogPushResult>>;

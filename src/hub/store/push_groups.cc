@@ -1,5 +1,7 @@
 #include "hub/store/push_groups.h"
 
+#include <condition_variable>
+#include <optional>
 #include <utility>
 
 namespace coven::hub::store {
@@ -18,57 +20,55 @@ std::size_t PushGroups::waiting() const {
   return line_.size();
 }
 
-std::vector<PushGroups::Waiter*> PushGroups::TakeGroup() {
-  std::vector<Waiter*> group;
+std::vector<PushGroups::Waiter> PushGroups::TakeGroup() {
+  std::vector<Waiter> group;
   std::uint64_t bytes = 0;
   while (!line_.empty() && group.size() < limits_.max_pushes) {
-    const std::uint64_t next = PushBytes(*line_.front()->push);
+    const std::uint64_t next = PushBytes(*line_.front().push);
     if (!group.empty() && bytes + next > limits_.max_bytes) break;
     bytes += next;
-    group.push_back(line_.front());
+    group.push_back(std::move(line_.front()));
     line_.pop_front();
   }
   return group;
 }
 
-Result<LogPushResult> PushGroups::Push(const LogPush& push) {
-  Waiter mine{&push, std::nullopt};
+void PushGroups::Submit(const LogPush& push, Done done) {
   std::unique_lock lock(mutex_);
-  line_.push_back(&mine);
-  // Wait until a leader answered this push, or until this caller may lead
-  // (a leader's place is free and this push is at the front of the line:
-  // the line is served in order).
-  // (A push taken into another leader's group has left the line: the line
-  // may then be empty, and its front must not be read.)
-  done_.wait(lock, [&] {
-    return mine.result.has_value() ||
-           (leading_ < limits_.leaders && !line_.empty() &&
-            line_.front() == &mine);
-  });
-  if (mine.result) return std::move(*mine.result);
-
+  line_.push_back(Waiter{&push, std::move(done)});
+  // A leader is committing: it (or another) answers this push.
+  if (leading_ >= limits_.leaders) return;
   ++leading_;
-  std::vector<Waiter*> group = TakeGroup();
-  lock.unlock();
-  // The next in line may lead a group of its own meanwhile (leaders > 1).
-  done_.notify_all();
-
-  std::vector<const LogPush*> pushes;
-  pushes.reserve(group.size());
-  for (const Waiter* waiter : group) pushes.push_back(waiter->push);
-  std::vector<Result<LogPushResult>> results = commit_(pushes);
-
-  lock.lock();
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    group[i]->result = i < results.size()
-                           ? std::move(results[i])
-                           : Result<LogPushResult>(InternalError(
-                                 "the group commit returned too few results"));
+  while (!line_.empty()) {
+    std::vector<Waiter> group = TakeGroup();
+    lock.unlock();
+    std::vector<const LogPush*> pushes;
+    pushes.reserve(group.size());
+    for (const Waiter& waiter : group) pushes.push_back(waiter.push);
+    std::vector<Result<LogPushResult>> results = commit_(pushes);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      group[i].done(i < results.size()
+                        ? std::move(results[i])
+                        : Result<LogPushResult>(InternalError(
+                              "the group commit returned too few results")));
+    }
+    lock.lock();
   }
   --leading_;
-  lock.unlock();
-  done_.notify_all();
-  return std::move(*mine.result);
+}
+
+Result<LogPushResult> PushGroups::Push(const LogPush& push) {
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::optional<Result<LogPushResult>> result;
+  Submit(push, [&](Result<LogPushResult> r) {
+    std::lock_guard lock(mutex);
+    result = std::move(r);
+    answered.notify_one();
+  });
+  std::unique_lock lock(mutex);
+  answered.wait(lock, [&] { return result.has_value(); });
+  return std::move(*result);
 }
 
 }  // namespace coven::hub::store

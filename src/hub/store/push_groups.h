@@ -4,21 +4,23 @@
 // each; Store::PushLogs). Every push is answered only after the commit
 // that holds it, so nothing is acknowledged before it is durable.
 //
-// No thread of its own: the first waiting caller leads the next group (the
-// leader/follower pattern), so an idle store costs nothing and a lone push
-// commits at once, with no added delay.
+// No thread of its own, and no thread held per waiting push: a push is
+// queued with the call that takes its result (Submit), and the caller that
+// finds no group being committed leads: it commits groups off the front of
+// the line, answering each push, until the line is empty. An idle store
+// costs nothing, a lone push commits at once, and under load the leader is
+// a committer while the other threads keep reading requests.
 //
-// Thread safety: Push may be called from any thread, concurrently.
+// Thread safety: Submit and Push may be called from any thread,
+// concurrently.
 #ifndef COVEN_HUB_STORE_PUSH_GROUPS_H_
 #define COVEN_HUB_STORE_PUSH_GROUPS_H_
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -45,13 +47,20 @@ class PushGroups {
   using Commit = std::function<std::vector<Result<LogPushResult>>(
       std::span<const LogPush* const> pushes)>;
 
+  /// Takes one push's result.
+  using Done = std::function<void(Result<LogPushResult>)>;
+
   PushGroups(PushGroupLimits limits, Commit commit);
   PushGroups(const PushGroups&) = delete;
   PushGroups& operator=(const PushGroups&) = delete;
 
-  /// Stores `push` with whatever else is waiting; returns its own result
-  /// once the commit that held it is over. `push` must stay valid until
-  /// then (it does: the caller waits).
+  /// Queues `push` to be stored with whatever else is waiting; `done` gets
+  /// its result once, after the commit that held it, on the thread that
+  /// led that commit: this one (before Submit returns) or another caller's.
+  /// `push` and the bytes it views must stay valid until `done` runs.
+  /// `done` must not block on another push.
+  void Submit(const LogPush& push, Done done);
+  /// Submit, then waits for the result.
   Result<LogPushResult> Push(const LogPush& push);
 
   /// Pushes waiting for a group (tests).
@@ -60,18 +69,17 @@ class PushGroups {
  private:
   struct Waiter {
     const LogPush* push;
-    std::optional<Result<LogPushResult>> result;
+    Done done;
   };
 
   // Takes the next group off the front of the line (at least one push).
-  std::vector<Waiter*> TakeGroup();
+  std::vector<Waiter> TakeGroup();
 
   const PushGroupLimits limits_;
   const Commit commit_;
   mutable std::mutex mutex_;
-  std::condition_variable done_;
-  std::deque<Waiter*> line_;  // Guarded by mutex_.
-  std::size_t leading_ = 0;   // Groups being committed; guarded by mutex_.
+  std::deque<Waiter> line_;  // Guarded by mutex_.
+  std::size_t leading_ = 0;  // Groups being committed; guarded by mutex_.
 };
 
 /// The bytes a push carries (objects and head).

@@ -27,6 +27,13 @@ Result<LogPushResult> SqliteStore::PushLog(const LogPush& push) {
   return groups_.Push(push);
 }
 
+void SqliteStore::SubmitPushLog(
+    const LogPush& push, std::function<void(Result<LogPushResult>)> done) {
+  Status valid = ValidatePush(push);
+  if (!valid.ok()) return done(valid);
+  groups_.Submit(push, std::move(done));
+}
+
 std::vector<Result<LogPushResult>> SqliteStore::PushLogs(
     std::span<const LogPush* const> pushes) {
   std::vector<Result<LogPushResult>> results;

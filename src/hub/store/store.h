@@ -170,6 +170,14 @@ class Store {
   /// for the pushes waiting at the same moment, PushGroups): each is still
   /// all or nothing on its own, and answered after the shared commit.
   virtual Result<LogPushResult> PushLog(const LogPush& push) = 0;
+  /// PushLog without waiting: `done` gets the result once, on the thread
+  /// that commits the group holding the push (possibly this one, before
+  /// the call returns). `push` and the bytes it views must stay valid until
+  /// then. The default calls PushLog.
+  virtual void SubmitPushLog(const LogPush& push,
+                             std::function<void(Result<LogPushResult>)> done) {
+    done(PushLog(push));
+  }
 
   /// Several pushes in one transaction: each all or nothing on its own, as
   /// PushLog would do it alone (a savepoint each), committed together.
