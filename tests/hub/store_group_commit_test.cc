@@ -253,6 +253,44 @@ TEST(PushGroupsTest, AGroupStopsAtItsLimits) {
                                  {10}, {11, 12}, {13}, {14}}));
 }
 
+// A push queued while a group commits holds no thread: Submit returns at
+// once, and the leader answers it after the next commit, on its own thread.
+TEST(PushGroupsTest, AQueuedPushHoldsNoThread) {
+  BlockingCommit commit;
+  PushGroups groups(
+      PushGroupLimits{},
+      [&](std::span<const LogPush* const> pushes) { return commit(pushes); });
+  std::vector<LogPush> pushes(4);
+  for (std::size_t i = 0; i < pushes.size(); ++i) pushes[i].author = 20 + i;
+  std::thread leader([&] { groups.Push(pushes[0]).status().IgnoreError(); });
+  commit.WaitForGroups(1);
+  std::mutex mutex;
+  std::vector<std::uint64_t> answered;
+  std::vector<std::thread::id> answered_on;
+  for (std::size_t i = 1; i < pushes.size(); ++i) {
+    // Returns while the commit is still blocked.
+    groups.Submit(pushes[i], [&](Result<LogPushResult> result) {
+      std::lock_guard lock(mutex);
+      answered.push_back(result.ok() ? result->log_seq : 0);
+      answered_on.push_back(std::this_thread::get_id());
+    });
+  }
+  EXPECT_EQ(groups.waiting(), 3u);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(answered.empty());
+  }
+  commit.Release();
+  commit.WaitForGroups(2);
+  commit.Release();
+  const std::thread::id leader_id = leader.get_id();
+  leader.join();
+  EXPECT_EQ(commit.groups(),
+            (std::vector<std::vector<std::uint64_t>>{{20}, {21, 22, 23}}));
+  EXPECT_EQ(answered, (std::vector<std::uint64_t>{21, 22, 23}));
+  for (const std::thread::id& id : answered_on) EXPECT_EQ(id, leader_id);
+}
+
 // Several leaders at once (as on PostgreSQL), many pushers: every push is
 // answered with its own result, by the group that held it. (A waiter whose
 // push another leader took once read the front of an empty line, led an
