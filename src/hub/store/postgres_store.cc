@@ -43,6 +43,11 @@ constexpr PgStatement kPutObject{
 constexpr PgStatement kGetObject{
     "get_object", "SELECT data FROM objects WHERE space=$1 AND path=$2"};
 constexpr PgStatement kNotify{"notify", "SELECT pg_notify($1, $2)"};
+// Several payloads (newline-separated) in one round trip; PostgreSQL
+// delivers them when the statement's transaction ends.
+constexpr PgStatement kNotifyMany{
+    "notify_many",
+    "SELECT pg_notify($1, p) FROM unnest(string_to_array($2, E'\\n')) AS p"};
 
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -95,9 +100,14 @@ PostgresStore::PostgresStore(const std::string& url, std::size_t connections,
           PushGroupLimits{.leaders = std::max<std::size_t>(1, connections / 2)},
           [this](std::span<const LogPush* const> pushes) {
             return PushLogs(pushes);
-          }) {}
+          }),
+      announcer_(std::make_unique<ChangeAnnouncer>(
+          [this](const std::vector<Change>& batch) { Notify(batch); })) {}
 
-PostgresStore::~PostgresStore() { listener_.reset(); }
+PostgresStore::~PostgresStore() {
+  announcer_.reset();
+  listener_.reset();
+}
 
 Result<StoreRef> PostgresStore::Open(const std::string& url,
                                      std::size_t connections,
@@ -280,17 +290,38 @@ Status PostgresStore::PutObject(std::string_view space, std::string_view path,
       .status();
 }
 
-void PostgresStore::Announce(const Change& change) {
+void PostgresStore::Announce(const Change& change) { announcer_->Add(change); }
+
+void PostgresStore::Notify(const std::vector<Change>& batch) {
   // Its own short statement on a pool connection, never inside a push
   // transaction: a NOTIFY serializes commits (research/hub.md section 2).
-  const std::string payload = ChangePayload(change);
+  std::string joined;
+  std::vector<std::string> alone;  // (A payload holding a newline.)
+  for (const Change& change : batch) {
+    std::string payload = ChangePayload(change);
+    if (payload.find('\n') != std::string::npos) {
+      alone.push_back(std::move(payload));
+      continue;
+    }
+    if (!joined.empty()) joined += '\n';
+    joined += payload;
+  }
   pool_
       .With<bool>(
           false,
           [&](PgConnection& conn) -> Result<bool> {
-            COVEN_RETURN_IF_ERROR(
-                conn.Run(kNotify, PgParams().Text(kNotifyChannel).Text(payload))
-                    .status());
+            if (!joined.empty()) {
+              COVEN_RETURN_IF_ERROR(
+                  conn.Run(kNotifyMany,
+                           PgParams().Text(kNotifyChannel).Text(joined))
+                      .status());
+            }
+            for (const std::string& payload : alone) {
+              COVEN_RETURN_IF_ERROR(
+                  conn.Run(kNotify,
+                           PgParams().Text(kNotifyChannel).Text(payload))
+                      .status());
+            }
             return true;
           })
       .status()

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/store/change_announcer.h"
 #include "hub/store/pg_pool.h"
 #include "hub/store/postgres_listener.h"
 #include "hub/store/push_groups.h"
@@ -63,6 +64,8 @@ class PostgresStore final : public Store {
  private:
   PostgresStore(const std::string& url, std::size_t connections,
                 const PostgresTimeouts& timeouts);
+  // Sends a batch of merged changes as NOTIFYs (ChangeAnnouncer's thread).
+  void Notify(const std::vector<Change>& batch);
   // kNotFound unless the space exists.
   static Status CheckSpace(PgConnection& conn, std::string_view space);
   // PushLog's transaction on `conn`.
@@ -84,6 +87,9 @@ class PostgresStore final : public Store {
   std::string description_;
   // PushLog's group commit: a group per pool connection at most.
   PushGroups groups_;
+  // Announce's NOTIFYs, merged and sent off the pushes' threads. Declared
+  // last: it stops (sending what is pending) before the pool goes.
+  std::unique_ptr<ChangeAnnouncer> announcer_;
 };
 
 /// Runs `fn` between BEGIN and COMMIT on `conn`: rolled back when fn fails;
