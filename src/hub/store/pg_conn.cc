@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <cstring>
+#include <utility>
 
 namespace coven::hub::store {
 
@@ -22,6 +23,14 @@ PgParams& PgParams::Int(std::int64_t value) {
   }
   values_.push_back(owned.data());
   lengths_.push_back(8);
+  formats_.push_back(1);
+  return *this;
+}
+
+PgParams& PgParams::Binary(std::string bytes) {
+  const std::string& owned = owned_.emplace_back(std::move(bytes));
+  values_.push_back(owned.data());
+  lengths_.push_back(static_cast<int>(owned.size()));
   formats_.push_back(1);
   return *this;
 }

@@ -36,6 +36,9 @@ class PgParams {
   PgParams& Int(std::int64_t value);
   PgParams& Blob(ByteView bytes);
   PgParams& Bool(bool value) { return Text(value ? "t" : "f"); }
+  /// A parameter in binary format whose bytes the params own (a PgArray's
+  /// Encode()).
+  PgParams& Binary(std::string bytes);
 
   int size() const { return static_cast<int>(values_.size()); }
   const char* const* values() const { return values_.data(); }

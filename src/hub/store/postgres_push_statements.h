@@ -41,15 +41,6 @@ inline constexpr PgStatement kMoveHead{
     "UPDATE heads SET log_seq=$3::int8, "
     "head=CASE WHEN $4::bool THEN $5::bytea ELSE head END "
     "WHERE space=$1 AND author=$2::int8"};
-// The head row, only when the space exists: a group's first flight runs
-// every push's statements in one transaction, so a push to a space that
-// does not exist must leave nothing behind for the others' COMMIT.
-inline constexpr PgStatement kEnsureHeadIfSpace{
-    "ensure_head_if_space",
-    "INSERT INTO heads(space, author, log_seq, head) "
-    "SELECT $1, $2::int8, 0, ''::bytea WHERE EXISTS "
-    "(SELECT 1 FROM spaces WHERE name=$1) ON CONFLICT DO NOTHING"};
-
 /// A seq or size as an int8 column (values are below 2^63).
 inline std::int64_t Col(std::uint64_t value) {
   return static_cast<std::int64_t>(std::min(value, kMaxSeq - 1));
