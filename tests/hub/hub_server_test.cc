@@ -4,9 +4,11 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "coven/hlc.h"
 #include "coven/hub/v1/hub.grpc.pb.h"
@@ -209,6 +211,44 @@ TEST_F(HubServerTest, PushesBeyondTheSlotsWaitAndBeyondTheLineAreRefused) {
   EXPECT_EQ(refused, 2);
   // Once they ended, pushes are taken again.
   EXPECT_TRUE(Push(alice, {{LogPathOf("alice.d1", 1), "x"}}).ok());
+}
+
+// A push read in full gives up its slot while it waits for its commit: with
+// the store's writer held up, six pushes coming one after another against
+// two slots and a line of two are all read (none refused; two slots held
+// through the commit would have refused the fifth) and all answered once
+// the writer is let go.
+TEST_F(HubServerTest, APushWaitingForItsCommitHoldsNoSlot) {
+  Chain chain;
+  chain.Genesis();
+  const std::string alice = Found("todos", chain);
+  sqlite3* side = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/hub.db").c_str(), &side), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(side, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  constexpr int kPushes = 6;
+  std::vector<grpc::Status> statuses(kPushes);
+  std::vector<std::thread> pushers;
+  for (int i = 0; i < kPushes; ++i) {
+    pushers.emplace_back([&, i] {
+      // The same object each time: a retry after the first is stored.
+      statuses[i] = Push(alice, {{LogPathOf("alice.d1", 1), "object"}});
+    });
+    // One after another (each is read long before the next comes), not
+    // all in the same instant.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // The last push has arrived (a refusal would come at once) before the
+  // writer is let go.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(sqlite3_exec(side, "ROLLBACK", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(side);
+  for (std::thread& pusher : pushers) pusher.join();
+  for (int i = 0; i < kPushes; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_code()
+                                  << " " << statuses[i].error_message();
+  }
 }
 
 TEST_F(HubServerTest, AWaitingPushCancelledLeavesTheLine) {

@@ -34,13 +34,15 @@ struct HubServerOptions {
   std::size_t max_queued_tasks = 4096;
   /// Largest gRPC message either way.
   int max_message_bytes = 16 << 20;
-  /// Push streams read at once; more wait, unread, for a slot.
-  std::size_t max_concurrent_pushes = 64;
+  /// Push streams being read at once; more wait, unread, for a slot. A
+  /// push read in full gives up its slot while it waits for its commit
+  /// (its bytes count in max_buffered_push_bytes until then).
+  std::size_t max_concurrent_pushes = 8;
   /// Push streams waiting for a slot; more are refused (RESOURCE_EXHAUSTED)
   /// before they are read.
   std::size_t max_waiting_pushes = 256;
   /// Push bytes held over all streams at once.
-  std::uint64_t max_buffered_push_bytes = 128ull << 20;
+  std::uint64_t max_buffered_push_bytes = 64ull << 20;
   /// gRPC's own memory quota.
   std::uint64_t grpc_memory_bytes = 64ull << 20;
   std::int64_t keepalive_ms = 30'000;

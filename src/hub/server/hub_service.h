@@ -2,9 +2,11 @@
 // RPC authenticates from the "coven-token-bin" metadata, hands its store
 // work to the Executor (reactions must not block) and finishes from there.
 // Unary calls and Pull pages are bounded by HubCoreOptions; at most
-// max_pushes Push streams are open at once (the next is refused before any
-// of it is read), each buffers at most max_push_bytes, and all of them
-// max_buffered_bytes, answering RESOURCE_EXHAUSTED beyond.
+// max_pushes Push streams are read at once (the next waits unread, or is
+// refused before any of it is read when max_waiting wait already; a push
+// read in full frees its slot while it waits for its commit), each
+// buffers at most max_push_bytes, and all of them max_buffered_bytes,
+// answering RESOURCE_EXHAUSTED beyond.
 //
 // Thread safety: gRPC calls it from its own threads.
 #ifndef COVEN_HUB_SERVER_HUB_SERVICE_H_

@@ -68,6 +68,9 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
             "the push ended inside " + objects_.back().path() +
                 " (a piece marked continued came last); nothing stored"));
       }
+      // Read in full: the slot passes to the next push while this one
+      // waits for its commit (its bytes stay counted in the push buffer).
+      ReleaseSlot();
       Commit();
       return;
     }
@@ -127,13 +130,17 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
     StartRead(&request_);
   }
 
+  // Gives up the slot (once): the next push may start being read.
+  void ReleaseSlot() {
+    if (!admitted_) return;
+    admitted_ = false;
+    service_->EndPush();
+  }
+
   // Finishes the call (once): with an error, or OK after the commit.
   void Fail(const grpc::Status& status) {
     service_->Observe("Push", status.error_code(), Since(start_));
-    if (admitted_) {
-      admitted_ = false;
-      service_->EndPush();  // the next push may start while this one drains
-    }
+    ReleaseSlot();  // the next push may start while this one drains
     Finish(status);
   }
 
