@@ -1,7 +1,11 @@
 #include "hub/store/pg_array.h"
 
+#include <utility>
+
 namespace coven::hub::store {
 namespace {
+
+constexpr std::size_t kLengthOffset = 12;  // ndim, has_nulls, type, length
 
 void AppendU32(std::string& out, std::uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) {
@@ -11,9 +15,17 @@ void AppendU32(std::string& out, std::uint32_t value) {
 
 }  // namespace
 
+PgArray::PgArray(Type type) {
+  AppendU32(bytes_, 1);  // ndim
+  AppendU32(bytes_, 0);  // has_nulls
+  AppendU32(bytes_, static_cast<std::uint32_t>(type));
+  AppendU32(bytes_, 0);  // length, patched by Encode
+  AppendU32(bytes_, 1);  // lower bound
+}
+
 void PgArray::AddElement(const void* data, std::size_t size) {
-  AppendU32(elements_, static_cast<std::uint32_t>(size));
-  elements_.append(static_cast<const char*>(data), size);
+  AppendU32(bytes_, static_cast<std::uint32_t>(size));
+  bytes_.append(static_cast<const char*>(data), size);
   ++count_;
 }
 
@@ -43,16 +55,11 @@ PgArray& PgArray::AddBool(bool value) {
   return *this;
 }
 
-std::string PgArray::Encode() const {
-  std::string out;
-  out.reserve(20 + elements_.size());
-  AppendU32(out, 1);  // ndim
-  AppendU32(out, 0);  // has_nulls
-  AppendU32(out, static_cast<std::uint32_t>(type_));
-  AppendU32(out, static_cast<std::uint32_t>(count_));
-  AppendU32(out, 1);  // lower bound
-  out += elements_;
-  return out;
+std::string PgArray::Encode() && {
+  std::string length;
+  AppendU32(length, static_cast<std::uint32_t>(count_));
+  bytes_.replace(kLengthOffset, length.size(), length);
+  return std::move(bytes_);
 }
 
 }  // namespace coven::hub::store

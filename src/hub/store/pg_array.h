@@ -27,7 +27,7 @@ class PgArray {
     kText = 25,
   };
 
-  explicit PgArray(Type type) : type_(type) {}
+  explicit PgArray(Type type);
 
   PgArray& Add(ByteView bytes);  ///< bytea (or text) element.
   PgArray& AddText(std::string_view text);
@@ -35,15 +35,16 @@ class PgArray {
   PgArray& AddBool(bool value);
 
   std::size_t size() const { return count_; }
-  /// The parameter's bytes (send with format 1, binary).
-  std::string Encode() const;
+  /// The parameter's bytes (send with format 1, binary). Moves them out:
+  /// call once, after the last Add.
+  std::string Encode() &&;
 
  private:
   void AddElement(const void* data, std::size_t size);
 
-  Type type_;
   std::size_t count_ = 0;
-  std::string elements_;
+  std::string bytes_;  // The header (its length patched by Encode), then
+                       // the elements.
 };
 
 }  // namespace coven::hub::store

@@ -100,7 +100,10 @@ PostgresStore::PostgresStore(const std::string& url, std::size_t connections,
       // statements whatever its size, so fewer, larger groups do more: on
       // the load bench, 8 groups at once (16 connections) stored 1,600
       // objects/s, 4 groups ~3,700/s, 1 or 2 groups 3,200-4,400/s.
-      groups_(PushGroupLimits{.leaders = connections >= 4 ? 2u : 1u},
+      // A group's bytes are copied once into the array parameters and
+      // once into libpq's output buffer: 8 MiB a group bounds that.
+      groups_(PushGroupLimits{.leaders = connections >= 4 ? 2u : 1u,
+                              .max_bytes = 8ull << 20},
               [this](std::span<const LogPush* const> pushes) {
                 return PushLogs(pushes);
               }),

@@ -194,22 +194,22 @@ Result<GroupOutcome> WriteAndCommit(PgConnection& conn, PgPipeline& pipe,
   if (spaces.size() > 0) {
     COVEN_RETURN_IF_ERROR(
         pipe.Send(kInsertObjects, PgParams()
-                                      .Binary(spaces.Encode())
-                                      .Binary(authors.Encode())
-                                      .Binary(seqs.Encode())
-                                      .Binary(hashes.Encode())
-                                      .Binary(sizes.Encode())
-                                      .Binary(data.Encode())));
+                                      .Binary(std::move(spaces).Encode())
+                                      .Binary(std::move(authors).Encode())
+                                      .Binary(std::move(seqs).Encode())
+                                      .Binary(std::move(hashes).Encode())
+                                      .Binary(std::move(sizes).Encode())
+                                      .Binary(std::move(data).Encode())));
     ++statements;
   }
   if (head_spaces.size() > 0) {
     COVEN_RETURN_IF_ERROR(
         pipe.Send(kMoveHeads, PgParams()
-                                  .Binary(head_spaces.Encode())
-                                  .Binary(head_authors.Encode())
-                                  .Binary(head_seqs.Encode())
-                                  .Binary(replace.Encode())
-                                  .Binary(head_bytes.Encode())));
+                                  .Binary(std::move(head_spaces).Encode())
+                                  .Binary(std::move(head_authors).Encode())
+                                  .Binary(std::move(head_seqs).Encode())
+                                  .Binary(std::move(replace).Encode())
+                                  .Binary(std::move(head_bytes).Encode())));
     ++statements;
   }
   // From here on, a broken connection leaves the outcome unknown.
@@ -267,20 +267,20 @@ Result<GroupOutcome> RunFlights(PgConnection& conn,
     sent.push_back(i);
   }
   if (sent.empty()) return GroupOutcome::kNothingToStore;
-  const std::string space_array = spaces.Encode();
-  const std::string author_array = authors.Encode();
+  const std::string space_array = std::move(spaces).Encode();
+  const std::string author_array = std::move(authors).Encode();
   COVEN_RETURN_IF_ERROR(pipe.Send(
       kEnsureHeads, PgParams().Binary(space_array).Binary(author_array)));
   COVEN_RETURN_IF_ERROR(pipe.Send(
       kLockHeads, PgParams().Binary(space_array).Binary(author_array)));
   const bool hashes_sent = range_spaces.size() > 0;
   if (hashes_sent) {
-    COVEN_RETURN_IF_ERROR(
-        pipe.Send(kGroupStoredHashes, PgParams()
-                                          .Binary(range_spaces.Encode())
-                                          .Binary(range_authors.Encode())
-                                          .Binary(firsts.Encode())
-                                          .Binary(lasts.Encode())));
+    COVEN_RETURN_IF_ERROR(pipe.Send(
+        kGroupStoredHashes, PgParams()
+                                .Binary(std::move(range_spaces).Encode())
+                                .Binary(std::move(range_authors).Encode())
+                                .Binary(std::move(firsts).Encode())
+                                .Binary(std::move(lasts).Encode())));
   }
   COVEN_RETURN_IF_ERROR(pipe.Flush());
   Result<std::vector<PlannedPush>> planned =
