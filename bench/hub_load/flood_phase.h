@@ -1,5 +1,5 @@
 // The flood: many devices push large objects at once, far more than the
-// hub's push buffer budget (128 MiB), each retrying at once after a
+// hub's push buffer budget (64 MiB), each retrying at once after a
 // refusal; the hub should answer RESOURCE_EXHAUSTED for part of them and
 // keep its resident memory bounded.
 #ifndef COVEN_BENCH_HUB_LOAD_FLOOD_PHASE_H_
