@@ -33,6 +33,7 @@ class HubServerTest : public ::testing::Test {
     options.plaintext = true;
     options.core.log = [](const std::string&) {};
     options.core.max_push_bytes = 1 << 20;
+    options.max_buffered_push_bytes = 768 << 10;  // Below one push's limit.
     options.max_concurrent_pushes = 2;
     options.max_waiting_pushes = 2;
     auto server = server::HubServer::Start(store_, options);
@@ -163,6 +164,19 @@ TEST_F(HubServerTest, APushOverTheLimitIsResourceExhaustedAndStoresNothing) {
   auto heads = store_->ListHeads("todos");
   ASSERT_TRUE(heads.ok());
   for (const auto& head : *heads) EXPECT_EQ(head.log_seq, 0u);
+}
+
+// The push buffer bounds what all pushes hold together, but a push alone
+// may hold up to its own limit: an object the engine may write always gets
+// through once the others are gone.
+TEST_F(HubServerTest, APushLargerThanTheBufferGoesThroughAlone) {
+  Chain chain;
+  chain.Genesis();
+  const std::string alice = Found("todos", chain);
+  const std::string big(900 << 10, 'x');
+  grpc::Status status = Push(alice, {{LogPathOf("alice.d1", 1), big}});
+  EXPECT_TRUE(status.ok()) << status.error_code() << " "
+                           << status.error_message();
 }
 
 TEST_F(HubServerTest, PushesBeyondTheSlotsWaitAndBeyondTheLineAreRefused) {

@@ -41,7 +41,8 @@ struct HubServerOptions {
   /// Push streams waiting for a slot; more are refused (RESOURCE_EXHAUSTED)
   /// before they are read.
   std::size_t max_waiting_pushes = 256;
-  /// Push bytes held over all streams at once.
+  /// Push bytes held over all streams at once (a push alone may hold more,
+  /// up to HubCoreOptions::max_push_bytes).
   std::uint64_t max_buffered_push_bytes = 64ull << 20;
   /// gRPC's own memory quota.
   std::uint64_t grpc_memory_bytes = 64ull << 20;

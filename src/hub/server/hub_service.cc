@@ -39,10 +39,10 @@ HubService::HubService(HubCore& core, Executor& executor,
       max_waiting_(max_waiting_pushes),
       observer_(std::move(observer)) {}
 
-bool HubService::ReserveBuffer(std::uint64_t bytes) {
+bool HubService::ReserveBuffer(std::uint64_t bytes, std::uint64_t held) {
   std::uint64_t now = buffered_bytes_.load();
   do {
-    if (now + bytes > max_buffered_bytes_) return false;
+    if (now + bytes > max_buffered_bytes_ && now > held) return false;
   } while (!buffered_bytes_.compare_exchange_weak(now, now + bytes));
   return true;
 }

@@ -71,8 +71,11 @@ class HubService final : public pb::Hub::CallbackService {
 
   HubCore& core() { return core_; }
   Executor& executor() { return executor_; }
-  /// Reserves `bytes` of the push buffer budget; false when over it.
-  bool ReserveBuffer(std::uint64_t bytes);
+  /// Reserves `bytes` more of the push buffer budget for a push that holds
+  /// `held` already; false when that is over the budget, unless no other
+  /// push holds any (a push up to max_push_bytes always fits alone, even
+  /// past a budget smaller than it).
+  bool ReserveBuffer(std::uint64_t bytes, std::uint64_t held);
   void ReleaseBuffer(std::uint64_t bytes);
   /// Counts a Push stream in before any of it is read. kAdmitted: it holds
   /// one of the max_pushes slots. kWaiting: every slot is taken; it waits,

@@ -86,7 +86,7 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
                                    std::to_string(limit) +
                                    " bytes; push fewer objects at a time"));
     }
-    if (!service_->ReserveBuffer(bytes)) {
+    if (!service_->ReserveBuffer(bytes, buffered_)) {
       return Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                "the hub is holding too many pushes; retry "
                                "with backoff"));
