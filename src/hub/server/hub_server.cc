@@ -177,7 +177,7 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
   impl->service = std::make_unique<HubService>(
       *impl->core, *impl->executor, *impl->subscriptions,
       options.max_buffered_push_bytes, options.max_concurrent_pushes,
-      options.max_waiting_pushes,
+      options.max_waiting_pushes, options.max_pushes_awaiting_commit,
       [raw](const char* method, grpc::StatusCode code, double s) {
         raw->Observe(method, code, s);
       });

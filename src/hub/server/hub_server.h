@@ -41,8 +41,13 @@ struct HubServerOptions {
   /// Push streams waiting for a slot; more are refused (RESOURCE_EXHAUSTED)
   /// before they are read.
   std::size_t max_waiting_pushes = 256;
-  /// Push bytes held over all streams at once (a push alone may hold more,
-  /// up to HubCoreOptions::max_push_bytes).
+  /// Pushes read in full and waiting for their commit without a slot; a
+  /// push read beyond them keeps its slot until its commit.
+  std::size_t max_pushes_awaiting_commit = 1024;
+  /// Push bytes held over all streams at once. A push alone, or one push at
+  /// a time holding over half of it, may hold more, up to
+  /// HubCoreOptions::max_push_bytes, so the largest push is never refused
+  /// for good.
   std::uint64_t max_buffered_push_bytes = 64ull << 20;
   /// gRPC's own memory quota.
   std::uint64_t grpc_memory_bytes = 64ull << 20;

@@ -30,26 +30,49 @@ std::string TokenOf(const grpc::CallbackServerContext& context) {
 HubService::HubService(HubCore& core, Executor& executor,
                        Subscriptions& subscriptions,
                        std::uint64_t max_buffered_bytes, std::size_t max_pushes,
-                       std::size_t max_waiting_pushes, RpcObserver observer)
+                       std::size_t max_waiting_pushes,
+                       std::size_t max_awaiting_commit, RpcObserver observer)
     : core_(core),
       executor_(executor),
       subscriptions_(subscriptions),
       max_buffered_bytes_(max_buffered_bytes),
+      max_awaiting_commit_(max_awaiting_commit),
       max_pushes_(max_pushes),
       max_waiting_(max_waiting_pushes),
       observer_(std::move(observer)) {}
 
-bool HubService::ReserveBuffer(std::uint64_t bytes, std::uint64_t held) {
+bool HubService::ReserveBuffer(std::uint64_t bytes, std::uint64_t held,
+                               bool* oversize) {
   std::uint64_t now = buffered_bytes_.load();
+  while (true) {
+    if (now + bytes > max_buffered_bytes_ && now > held && !*oversize) {
+      // Over the budget with others holding some: only a push that would
+      // hold over half of it (and might never find that much room among
+      // smaller ones) goes on, one at a time.
+      if (held + bytes <= max_buffered_bytes_ / 2 ||
+          oversize_taken_.exchange(true)) {
+        return false;
+      }
+      *oversize = true;
+    }
+    if (buffered_bytes_.compare_exchange_weak(now, now + bytes)) return true;
+  }
+}
+
+void HubService::ReleaseBuffer(std::uint64_t bytes, bool oversize) {
+  buffered_bytes_.fetch_sub(bytes);
+  if (oversize) oversize_taken_.store(false);
+}
+
+bool HubService::TryAwaitCommit() {
+  std::size_t now = awaiting_commit_.load();
   do {
-    if (now + bytes > max_buffered_bytes_ && now > held) return false;
-  } while (!buffered_bytes_.compare_exchange_weak(now, now + bytes));
+    if (now >= max_awaiting_commit_) return false;
+  } while (!awaiting_commit_.compare_exchange_weak(now, now + 1));
   return true;
 }
 
-void HubService::ReleaseBuffer(std::uint64_t bytes) {
-  buffered_bytes_.fetch_sub(bytes);
-}
+void HubService::EndAwaitCommit() { awaiting_commit_.fetch_sub(1); }
 
 HubService::Admission HubService::AdmitPush(std::uint64_t* ticket,
                                             std::function<void()> on_admitted) {

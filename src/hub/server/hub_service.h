@@ -34,7 +34,8 @@ class HubService final : public pb::Hub::CallbackService {
  public:
   HubService(HubCore& core, Executor& executor, Subscriptions& subscriptions,
              std::uint64_t max_buffered_bytes, std::size_t max_pushes,
-             std::size_t max_waiting_pushes, RpcObserver observer);
+             std::size_t max_waiting_pushes, std::size_t max_awaiting_commit,
+             RpcObserver observer);
 
   grpc::ServerUnaryReactor* Probe(grpc::CallbackServerContext* context,
                                   const pb::ProbeRequest* request,
@@ -72,11 +73,20 @@ class HubService final : public pb::Hub::CallbackService {
   HubCore& core() { return core_; }
   Executor& executor() { return executor_; }
   /// Reserves `bytes` more of the push buffer budget for a push that holds
-  /// `held` already; false when that is over the budget, unless no other
-  /// push holds any (a push up to max_push_bytes always fits alone, even
-  /// past a budget smaller than it).
-  bool ReserveBuffer(std::uint64_t bytes, std::uint64_t held);
-  void ReleaseBuffer(std::uint64_t bytes);
+  /// `held` already; false when that is over the budget. Past the budget it
+  /// still succeeds when no other push holds any, or when the push would
+  /// hold over half the budget and takes the one oversize permit (then
+  /// `*oversize` is set; it stays the push's until ReleaseBuffer): so a
+  /// push up to max_push_bytes is never refused for good, and the buffer
+  /// holds at most the budget plus one such push.
+  bool ReserveBuffer(std::uint64_t bytes, std::uint64_t held, bool* oversize);
+  /// Releases a push's `bytes` (and its oversize permit, when it holds it).
+  void ReleaseBuffer(std::uint64_t bytes, bool oversize);
+  /// A push read in full starts waiting for its commit without its slot;
+  /// false when max_awaiting_commit pushes wait so already (it then keeps
+  /// its slot). EndAwaitCommit when it is answered.
+  bool TryAwaitCommit();
+  void EndAwaitCommit();
   /// Counts a Push stream in before any of it is read. kAdmitted: it holds
   /// one of the max_pushes slots. kWaiting: every slot is taken; it waits,
   /// unread (costing only its stream's flow-control window), and
@@ -105,6 +115,9 @@ class HubService final : public pb::Hub::CallbackService {
   Subscriptions& subscriptions_;
   const std::uint64_t max_buffered_bytes_;
   std::atomic<std::uint64_t> buffered_bytes_{0};
+  std::atomic<bool> oversize_taken_{false};
+  const std::size_t max_awaiting_commit_;
+  std::atomic<std::size_t> awaiting_commit_{0};
   const std::size_t max_pushes_;
   const std::size_t max_waiting_;
   std::mutex push_mutex_;

@@ -69,8 +69,12 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
                 " (a piece marked continued came last); nothing stored"));
       }
       // Read in full: the slot passes to the next push while this one
-      // waits for its commit (its bytes stay counted in the push buffer).
-      ReleaseSlot();
+      // waits for its commit (its bytes stay counted in the push buffer),
+      // unless too many wait so already.
+      if (service_->TryAwaitCommit()) {
+        awaiting_commit_ = true;
+        ReleaseSlot();
+      }
       Commit();
       return;
     }
@@ -86,7 +90,7 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
                                    std::to_string(limit) +
                                    " bytes; push fewer objects at a time"));
     }
-    if (!service_->ReserveBuffer(bytes, buffered_)) {
+    if (!service_->ReserveBuffer(bytes, buffered_, &oversize_)) {
       return Fail(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                "the hub is holding too many pushes; retry "
                                "with backoff"));
@@ -119,7 +123,7 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   }
 
   void OnDone() override {
-    service_->ReleaseBuffer(buffered_);
+    service_->ReleaseBuffer(buffered_, oversize_);
     delete this;
   }
 
@@ -141,6 +145,10 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   void Fail(const grpc::Status& status) {
     service_->Observe("Push", status.error_code(), Since(start_));
     ReleaseSlot();  // the next push may start while this one drains
+    if (awaiting_commit_) {
+      awaiting_commit_ = false;
+      service_->EndAwaitCommit();
+    }
     Finish(status);
   }
 
@@ -181,8 +189,10 @@ class PushReactor final : public grpc::ServerReadReactor<pb::PushRequest> {
   std::optional<pb::Object> head_;
   std::optional<HubCore::PreparedPush> prepared_;  // Until its commit.
   std::uint64_t buffered_ = 0;
-  bool admitted_ = false;
-  std::uint64_t ticket_ = 0;  // While waiting for a slot (0: never waited).
+  bool oversize_ = false;         // Holds the buffer's oversize permit.
+  bool admitted_ = false;         // Holds a read slot.
+  bool awaiting_commit_ = false;  // Counted among those awaiting a commit.
+  std::uint64_t ticket_ = 0;      // While waiting for a slot (0: never waited).
   Clock::time_point start_ = Clock::now();
 };
 
