@@ -61,8 +61,10 @@ class HeldSend {
 TEST(ChangeAnnouncerTest, MergesWhatArrivesWhileABatchIsOnItsWay) {
   HeldSend send;
   {
-    ChangeAnnouncer announcer(
-        [&](const std::vector<Change>& batch) { send(batch); });
+    ChangeAnnouncer announcer([&](const std::vector<Change>& batch) {
+      send(batch);
+      return true;
+    });
     announcer.Add(LogChange("todos", 1, 1));
     send.WaitForBatches(1);  // Held: Add must not wait for it.
     announcer.Add(LogChange("todos", 1, 2));
@@ -107,7 +109,10 @@ TEST(ChangeAnnouncerTest, DropsBeyondItsBoundAndFlushesWhenItStops) {
   std::uint64_t dropped = 0;
   {
     ChangeAnnouncer announcer(
-        [&](const std::vector<Change>& batch) { send(batch); },
+        [&](const std::vector<Change>& batch) {
+          send(batch);
+          return true;
+        },
         /*max_pending=*/3);
     announcer.Add(LogChange("todos", 100, 1));
     send.WaitForBatches(1);
@@ -119,12 +124,61 @@ TEST(ChangeAnnouncerTest, DropsBeyondItsBoundAndFlushesWhenItStops) {
     send.ReleaseAll();
     // Stopping sends the pending batch before the thread ends.
   }
-  EXPECT_EQ(dropped, 2u);
+  EXPECT_EQ(dropped, 2u);  // Log changes: the readers' poll covers them.
   const auto batches = send.batches();
   ASSERT_EQ(batches.size(), 2u);
   ASSERT_EQ(batches[1].size(), 3u);
   EXPECT_EQ(batches[1][1].author, 2u);
   EXPECT_EQ(batches[1][1].log_seq, 4u);
+}
+
+TEST(ChangeAnnouncerTest, NeverDropsAMemberLogChange) {
+  HeldSend send;
+  std::uint64_t dropped = 0;
+  {
+    ChangeAnnouncer announcer(
+        [&](const std::vector<Change>& batch) {
+          send(batch);
+          return true;
+        },
+        /*max_pending=*/1);
+    announcer.Add(LogChange("todos", 100, 1));
+    send.WaitForBatches(1);
+    announcer.Add(LogChange("todos", 1, 1));
+    announcer.Add(LogChange("todos", 2, 1));  // Over the bound: dropped.
+    Change members;
+    members.space = "todos";
+    members.members = true;
+    announcer.Add(members);  // Over the bound too, but kept.
+    dropped = announcer.dropped();
+    send.ReleaseAll();
+  }
+  EXPECT_EQ(dropped, 1u);
+  const auto batches = send.batches();
+  ASSERT_EQ(batches.size(), 2u);
+  ASSERT_EQ(batches[1].size(), 2u);
+  EXPECT_TRUE(batches[1][0].members || batches[1][1].members);
+}
+
+TEST(ChangeAnnouncerTest, SendsAFailedBatchAgain) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::vector<Change>> attempts;
+  {
+    ChangeAnnouncer announcer([&](const std::vector<Change>& batch) {
+      std::lock_guard lock(mutex);
+      attempts.push_back(batch);
+      changed.notify_all();
+      return attempts.size() > 1;  // The first attempt fails.
+    });
+    announcer.Add(LogChange("todos", 1, 1));
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return attempts.size() >= 2; });
+  }
+  ASSERT_GE(attempts.size(), 2u);
+  ASSERT_EQ(attempts[1].size(), 1u);
+  EXPECT_EQ(attempts[1][0].author, 1u);
+  EXPECT_EQ(attempts[1][0].log_seq, 1u);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "hub/store/change_announcer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace coven::hub::store {
@@ -19,20 +20,25 @@ ChangeAnnouncer::~ChangeAnnouncer() {
   thread_.join();
 }
 
+bool ChangeAnnouncer::MergeLocked(const Change& change) {
+  Key key{change.space, change.members ? 0 : change.author, change.members};
+  auto found = pending_.find(key);
+  if (found != pending_.end()) {
+    found->second = std::max(found->second, change.log_seq);
+    return true;
+  }
+  if (pending_.size() >= max_pending_ && !change.members) {
+    ++dropped_;
+    return false;
+  }
+  pending_.emplace(std::move(key), change.log_seq);
+  return true;
+}
+
 void ChangeAnnouncer::Add(const Change& change) {
   {
     std::lock_guard lock(mutex_);
-    Key key{change.space, change.members ? 0 : change.author, change.members};
-    auto found = pending_.find(key);
-    if (found != pending_.end()) {
-      found->second = std::max(found->second, change.log_seq);
-      return;
-    }
-    if (pending_.size() >= max_pending_) {
-      ++dropped_;
-      return;
-    }
-    pending_.emplace(std::move(key), change.log_seq);
+    if (!MergeLocked(change)) return;
   }
   wake_.notify_one();
 }
@@ -60,8 +66,14 @@ void ChangeAnnouncer::Run() {
       change.log_seq = log_seq;
       batch.push_back(std::move(change));
     }
-    send_(batch);
+    const bool sent = send_(batch);
     lock.lock();
+    if (sent || stopping_) continue;
+    // Not sent (the database unreachable): merged back, and tried again
+    // after a pause rather than in a busy loop.
+    for (const Change& change : batch) MergeLocked(change);
+    wake_.wait_for(lock, std::chrono::milliseconds(kRetryPauseMs),
+                   [this] { return stopping_; });
   }
 }
 

@@ -5,9 +5,11 @@
 // batch: a push never waits for a notification round trip, and a burst of
 // pushes costs one round trip, not one each.
 //
-// Hints only (the heads are the truth): beyond `max_pending` distinct
+// Hints only (the heads are the truth): beyond `max_pending` distinct log
 // changes waiting, more are dropped and counted, and the readers' slow
-// poll covers them.
+// poll covers them. A member-log change is never dropped (one per space at
+// most: it closes a removed device's streams on every process), and a
+// batch that failed to go out is merged back and sent again after a pause.
 //
 // Thread safety: Add may be called from any thread.
 #ifndef COVEN_HUB_STORE_CHANGE_ANNOUNCER_H_
@@ -31,11 +33,11 @@ namespace coven::hub::store {
 class ChangeAnnouncer {
  public:
   /// Sends one batch (called on the announcer's thread, one batch at a
-  /// time).
-  using Send = std::function<void(const std::vector<Change>& batch)>;
+  /// time); false when it did not go out.
+  using Send = std::function<bool(const std::vector<Change>& batch)>;
 
   explicit ChangeAnnouncer(Send send, std::size_t max_pending = 4096);
-  /// Sends what is pending, then stops the thread.
+  /// Sends what is pending (one attempt), then stops the thread.
   ~ChangeAnnouncer();
   ChangeAnnouncer(const ChangeAnnouncer&) = delete;
   ChangeAnnouncer& operator=(const ChangeAnnouncer&) = delete;
@@ -52,6 +54,10 @@ class ChangeAnnouncer {
   using Key = std::tuple<std::string, std::uint64_t, bool>;
 
   void Run();
+  // Merges `change` into pending_ (mutex_ held); false when dropped.
+  bool MergeLocked(const Change& change);
+
+  static constexpr std::int64_t kRetryPauseMs = 200;
 
   const Send send_;
   const std::size_t max_pending_;

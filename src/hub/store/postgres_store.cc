@@ -108,7 +108,8 @@ PostgresStore::PostgresStore(const std::string& url, std::size_t connections,
                 return PushLogs(pushes);
               }),
       announcer_(std::make_unique<ChangeAnnouncer>(
-          [this](const std::vector<Change>& batch) { Notify(batch); })) {}
+          [this](const std::vector<Change>& batch) { return Notify(batch); })) {
+}
 
 PostgresStore::~PostgresStore() {
   announcer_.reset();
@@ -298,7 +299,7 @@ Status PostgresStore::PutObject(std::string_view space, std::string_view path,
 
 void PostgresStore::Announce(const Change& change) { announcer_->Add(change); }
 
-void PostgresStore::Notify(const std::vector<Change>& batch) {
+bool PostgresStore::Notify(const std::vector<Change>& batch) {
   // Its own short statement on a pool connection, never inside a push
   // transaction: a NOTIFY serializes commits (research/hub.md section 2).
   std::string joined;
@@ -312,7 +313,7 @@ void PostgresStore::Notify(const std::vector<Change>& batch) {
     if (!joined.empty()) joined += '\n';
     joined += payload;
   }
-  pool_
+  return pool_
       .With<bool>(
           false,
           [&](PgConnection& conn) -> Result<bool> {
@@ -330,8 +331,7 @@ void PostgresStore::Notify(const std::vector<Change>& batch) {
             }
             return true;
           })
-      .status()
-      .IgnoreError();  // A hint: the heads table is the truth.
+      .ok();  // Not sent: the announcer sends it again.
 }
 
 void PostgresStore::Watch(std::function<void(const Change&)> on_change) {

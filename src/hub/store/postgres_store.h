@@ -64,8 +64,9 @@ class PostgresStore final : public Store {
  private:
   PostgresStore(const std::string& url, std::size_t connections,
                 const PostgresTimeouts& timeouts);
-  // Sends a batch of merged changes as NOTIFYs (ChangeAnnouncer's thread).
-  void Notify(const std::vector<Change>& batch);
+  // Sends a batch of merged changes as NOTIFYs (ChangeAnnouncer's thread);
+  // false when it did not go out.
+  bool Notify(const std::vector<Change>& batch);
   // kNotFound unless the space exists.
   static Status CheckSpace(PgConnection& conn, std::string_view space);
   // PushLog's transaction on `conn`.
@@ -85,7 +86,7 @@ class PostgresStore final : public Store {
   WatcherSlot watcher_;
   std::unique_ptr<PostgresListener> listener_;
   std::string description_;
-  // PushLog's group commit: a group per pool connection at most.
+  // PushLog's group commit: at most two groups at once.
   PushGroups groups_;
   // Announce's NOTIFYs, merged and sent off the pushes' threads. Declared
   // last: it stops (sending what is pending) before the pool goes.

@@ -31,11 +31,14 @@ namespace coven::hub::store {
 namespace {
 
 // $1 spaces, $2 authors (one per push).
+// Inserted in the arrays' order, which is (space, author) order, so two
+// groups making the same new rows never wait for each other in a cycle.
 constexpr PgStatement kEnsureHeads{
     "group_ensure_heads",
     "INSERT INTO heads(space, author, log_seq, head) "
     "SELECT t.s, t.a, 0, ''::bytea FROM unnest($1::text[], $2::int8[]) "
-    "AS t(s, a) WHERE EXISTS (SELECT 1 FROM spaces WHERE name=t.s) "
+    "WITH ORDINALITY AS t(s, a, n) "
+    "WHERE EXISTS (SELECT 1 FROM spaces WHERE name=t.s) ORDER BY t.n "
     "ON CONFLICT DO NOTHING"};
 // Locks in the sorted order (the sort runs below the row locking), the
 // order every writer takes, so two groups never wait for each other in a
