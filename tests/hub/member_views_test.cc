@@ -6,27 +6,21 @@
 #include <memory>
 #include <string>
 
-#include "coven/testing/manual_clock.h"
 #include "hub/server/access.h"
-#include "hub/store/sqlite_store.h"
-#include "member_log_builder.h"
-#include "test_servers.h"
+#include "hub_test_util.h"
 
 namespace coven::hub::testing {
 namespace {
 
-using members::testing::Chain;
-
 constexpr char kViewsSpace[] = "todos";
 constexpr std::int64_t kViewsMaxAgeMs = 1000;
 
-class MemberViewsTest : public ::testing::Test {
+// The store and the manual clock of HubCoreFixture; the views of its own.
+class MemberViewsTest : public HubCoreFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(crypto::EnsureSodium().ok());
-    auto store = store::OpenSqliteStore(dir_.path());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = *store;
+    HubCoreFixture::SetUp();
+    if (HasFatalFailure()) return;
     views_ =
         std::make_unique<server::MemberViews>(store_, clock_, kViewsMaxAgeMs);
     ASSERT_TRUE(store_->CreateSpace(kViewsSpace, server::Key32{}).ok());
@@ -51,10 +45,6 @@ class MemberViewsTest : public ::testing::Test {
     return log.ok() ? *log : nullptr;
   }
 
-  coven::testing::TempDir dir_{"member-views"};
-  store::StoreRef store_;
-  std::shared_ptr<coven::testing::ManualClock> clock_ =
-      std::make_shared<coven::testing::ManualClock>();
   std::unique_ptr<server::MemberViews> views_;
   Chain chain_;
 };
