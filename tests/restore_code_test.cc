@@ -80,6 +80,19 @@ TEST(RestoreCodeTest, WeakPassphrasesAreRefused) {
             StatusCode::kInvalidArgument);
 }
 
+// Without a cracklib dictionary (cracklib-runtime not installed) the other
+// checks still decide: a strong passphrase passes, weak ones are refused.
+TEST(RestoreCodeTest, PassphrasesAreCheckedWithoutADictionary) {
+  const char* missing = "/nonexistent/coven-test/cracklib_dict";
+  EXPECT_TRUE(
+      keys::CheckPassphraseStrength("violet tractor anvil midnight 42", missing)
+          .ok());
+  for (const char* weak : {"a", "qwertyuiopas", "aaaaaaaaaaaaaaaa"}) {
+    Status checked = keys::CheckPassphraseStrength(weak, missing);
+    EXPECT_EQ(checked.code(), StatusCode::kInvalidArgument) << weak;
+  }
+}
+
 TEST(RestoreCodeTest, ReleaseBuildsIgnoreTheFastKdfVariable) {
   setenv("COVEN_TEST_FAST_KDF", "1", 1);
   const keys::PassphraseCost cost = RestoreCodeCost();

@@ -2,6 +2,7 @@
 
 #include <pwquality.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -16,9 +17,18 @@ struct SettingsDeleter {
   void operator()(pwquality_settings_t* s) const { pwquality_free_settings(s); }
 };
 
+// cracklib's dictionary on Debian (cracklib-runtime; GetDefaultCracklibDict)
+// without its ".pwd", ".pwi" and ".hwm" suffixes.
+constexpr const char* kSystemDictionary = "/var/cache/cracklib/cracklib_dict";
+
 }  // namespace
 
 Status CheckPassphraseStrength(std::string_view passphrase) {
+  return CheckPassphraseStrength(passphrase, nullptr);
+}
+
+Status CheckPassphraseStrength(std::string_view passphrase,
+                               const char* dictionary_path) {
   if (passphrase.size() < kMinPassphraseLength) {
     return InvalidArgumentError(
         "the passphrase is too weak: it has " +
@@ -32,6 +42,17 @@ Status CheckPassphraseStrength(std::string_view passphrase) {
   }
   pwquality_set_int_value(settings.get(), PWQ_SETTING_MIN_LENGTH,
                           static_cast<int>(kMinPassphraseLength));
+  const std::string dictionary =
+      dictionary_path != nullptr ? dictionary_path : kSystemDictionary;
+  std::error_code error;
+  if (std::filesystem::exists(dictionary + ".pwd", error)) {
+    pwquality_set_str_value(settings.get(), PWQ_SETTING_DICT_PATH,
+                            dictionary.c_str());
+  } else {
+    // No dictionary on this system (cracklib would refuse everything, and
+    // say so on stderr): the other checks still apply.
+    pwquality_set_int_value(settings.get(), PWQ_SETTING_DICT_CHECK, 0);
+  }
   const std::string text(passphrase);
   void* aux = nullptr;
   const int score =

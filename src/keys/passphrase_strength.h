@@ -21,7 +21,13 @@ inline constexpr int kMinPassphraseScore = 50;
 /// libpwquality's checks (dictionary words, palindromes, systematic
 /// sequences, ...) and scores at least kMinPassphraseScore. kInvalidArgument
 /// saying why not, and what to do.
+/// When the system has no cracklib dictionary (Debian's cracklib-runtime
+/// is not installed), the dictionary check is skipped and the others still
+/// apply, rather than refusing every passphrase.
 Status CheckPassphraseStrength(std::string_view passphrase);
+/// The same with cracklib's dictionary at `dictionary_path` (tests).
+Status CheckPassphraseStrength(std::string_view passphrase,
+                               const char* dictionary_path);
 
 }  // namespace coven::keys
 
