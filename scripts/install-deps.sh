@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
   libcurl4-openssl-dev libexpat1-dev libsecret-1-dev libpwquality-dev
+  cracklib-runtime
   rclone awscli
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   prometheus-cpp-dev libpq-dev postgresql-15 openssl
