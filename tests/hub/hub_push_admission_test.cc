@@ -16,6 +16,57 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Holds the SQLite store's write lock from a connection of its own, so the
+// hub's commits wait until Release (or the end of the scope).
+class HeldWriter {
+ public:
+  explicit HeldWriter(const std::string& data_dir) {
+    held_ = sqlite3_open((data_dir + "/hub.db").c_str(), &db_) == SQLITE_OK &&
+            sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) ==
+                SQLITE_OK;
+  }
+  ~HeldWriter() { Release(); }
+  HeldWriter(const HeldWriter&) = delete;
+  HeldWriter& operator=(const HeldWriter&) = delete;
+
+  bool held() const { return held_; }
+  void Release() {
+    if (db_ == nullptr) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  bool held_ = false;
+};
+
+class HubPushAdmissionTest : public HubServerTest {
+ protected:
+  // With the store's writer held, pushes alice.d1's object 1 (the same
+  // bytes: a retry after the first is stored) `n` times, 50 ms apart (each
+  // is read long before the next comes), lets the writer go 300 ms after
+  // the last (a refusal would have come at once) and returns the answers.
+  std::vector<grpc::Status> SamePushesWhileTheWriterIsHeld(
+      const std::string& token, int n) {
+    std::vector<grpc::Status> statuses(n);
+    HeldWriter writer(dir_.path());
+    EXPECT_TRUE(writer.held());
+    std::vector<std::thread> pushers;
+    for (int i = 0; i < n; ++i) {
+      pushers.emplace_back([&, i] {
+        statuses[i] = Push(token, {{LogPathOf("alice.d1", 1), "object"}});
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    writer.Release();
+    for (std::thread& pusher : pushers) pusher.join();
+    return statuses;
+  }
+};
+
 TEST_F(HubServerTest, APushOverTheLimitIsResourceExhaustedAndStoresNothing) {
   Chain chain;
   chain.Genesis();
@@ -57,10 +108,8 @@ TEST_F(HubServerTest, APushLargerThanTheBufferGoesThroughBesideOthers) {
   Chain chain;
   chain.Genesis();
   const std::string alice = Found("todos", chain);
-  sqlite3* side = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_.path() + "/hub.db").c_str(), &side), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(side, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  HeldWriter writer(dir_.path());
+  ASSERT_TRUE(writer.held());
   grpc::Status small_status;
   grpc::Status big_status;
   // The small push is read and waits for its commit, holding its bytes.
@@ -73,9 +122,7 @@ TEST_F(HubServerTest, APushLargerThanTheBufferGoesThroughBesideOthers) {
         Push(alice, {{LogPathOf("alice.d1", 2), std::string(900 << 10, 'x')}});
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_EQ(sqlite3_exec(side, "ROLLBACK", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(side);
+  writer.Release();
   small.join();
   big.join();
   EXPECT_TRUE(small_status.ok()) << small_status.error_message();
@@ -136,34 +183,13 @@ TEST_F(HubServerTest, PushesBeyondTheSlotsWaitAndBeyondTheLineAreRefused) {
 // two slots and a line of two are all read (none refused; two slots held
 // through the commit would have refused the fifth) and all answered once
 // the writer is let go.
-TEST_F(HubServerTest, APushWaitingForItsCommitHoldsNoSlot) {
+TEST_F(HubPushAdmissionTest, APushWaitingForItsCommitHoldsNoSlot) {
   Chain chain;
   chain.Genesis();
   const std::string alice = Found("todos", chain);
-  sqlite3* side = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_.path() + "/hub.db").c_str(), &side), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(side, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  constexpr int kPushes = 6;
-  std::vector<grpc::Status> statuses(kPushes);
-  std::vector<std::thread> pushers;
-  for (int i = 0; i < kPushes; ++i) {
-    pushers.emplace_back([&, i] {
-      // The same object each time: a retry after the first is stored.
-      statuses[i] = Push(alice, {{LogPathOf("alice.d1", 1), "object"}});
-    });
-    // One after another (each is read long before the next comes), not
-    // all in the same instant.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  // The last push has arrived (a refusal would come at once) before the
-  // writer is let go.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_EQ(sqlite3_exec(side, "ROLLBACK", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(side);
-  for (std::thread& pusher : pushers) pusher.join();
-  for (int i = 0; i < kPushes; ++i) {
+  const std::vector<grpc::Status> statuses =
+      SamePushesWhileTheWriterIsHeld(alice, 6);
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
     EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].error_code()
                                   << " " << statuses[i].error_message();
   }
@@ -172,7 +198,7 @@ TEST_F(HubServerTest, APushWaitingForItsCommitHoldsNoSlot) {
 // At most max_pushes_awaiting_commit pushes wait for a commit without a
 // slot; the next ones keep theirs, so the slots and the line bound them
 // again: with 2 + 2 slots + a line of 2, the seventh push is refused.
-class HubServerCommitWaitTest : public HubServerTest {
+class HubServerCommitWaitTest : public HubPushAdmissionTest {
  protected:
   void Configure(server::HubServerOptions& options) override {
     options.max_pushes_awaiting_commit = 2;
@@ -183,27 +209,9 @@ TEST_F(HubServerCommitWaitTest, PushesAwaitingACommitAreBounded) {
   Chain chain;
   chain.Genesis();
   const std::string alice = Found("todos", chain);
-  sqlite3* side = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_.path() + "/hub.db").c_str(), &side), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(side, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  constexpr int kPushes = 7;
-  std::vector<grpc::Status> statuses(kPushes);
-  std::vector<std::thread> pushers;
-  for (int i = 0; i < kPushes; ++i) {
-    pushers.emplace_back([&, i] {
-      statuses[i] = Push(alice, {{LogPathOf("alice.d1", 1), "object"}});
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_EQ(sqlite3_exec(side, "ROLLBACK", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(side);
-  for (std::thread& pusher : pushers) pusher.join();
   int ok = 0;
   int refused = 0;
-  for (const grpc::Status& status : statuses) {
+  for (const grpc::Status& status : SamePushesWhileTheWriterIsHeld(alice, 7)) {
     if (status.ok()) ++ok;
     if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++refused;
   }
