@@ -110,21 +110,26 @@ std::string HubServer::Url(std::string_view space,
          "?plaintext=1" + std::string(params);
 }
 
+// The shared hubs are stopped, and their data folders removed, when the test
+// program exits: each test runs in its own process under ctest.
 HubServer* SharedHub() {
-  static HubServer* const shared = [] {
+  static const std::unique_ptr<HubServer> shared =
+      []() -> std::unique_ptr<HubServer> {
     Result<std::unique_ptr<HubServer>> started = HubServer::Start();
     if (!started.ok()) {
       ADD_FAILURE() << "coven-hub: " << started.status().ToString();
-      return static_cast<HubServer*>(nullptr);
+      return nullptr;
     }
-    return started->release();  // Stopped at exit by its process group.
+    return std::move(*started);
   }();
   if (shared == nullptr) ADD_FAILURE() << "coven-hub did not start";
-  return shared;
+  return shared.get();
 }
 
 HubServer* SharedPostgresHub() {
-  static HubServer* const shared = []() -> HubServer* {
+  // Built after PostgresServer::Shared(), so destroyed before it.
+  static const std::unique_ptr<HubServer> shared =
+      []() -> std::unique_ptr<HubServer> {
     auto postgres = hub::testing::PostgresServer::Shared();
     if (!postgres.ok()) {
       ADD_FAILURE() << "PostgreSQL: " << postgres.status().ToString();
@@ -142,11 +147,11 @@ HubServer* SharedPostgresHub() {
                     << started.status().ToString();
       return nullptr;
     }
-    return started->release();  // Stopped at exit by its process group.
+    return std::move(*started);
   }();
   if (shared == nullptr)
     ADD_FAILURE() << "coven-hub on PostgreSQL did not start";
-  return shared;
+  return shared.get();
 }
 
 std::string UniqueSpace(const std::string& tag) {
