@@ -25,7 +25,8 @@ inline ByteView AsBytes(std::string_view text) {
 
 /// Copies `text` into a byte buffer.
 inline Bytes ToBytes(std::string_view text) {
-  return Bytes(text.begin(), text.end());
+  const ByteView bytes = AsBytes(text);  // Copied whole, not char by char.
+  return Bytes(bytes.begin(), bytes.end());
 }
 
 /// Views bytes as characters (no copy).

@@ -3,6 +3,7 @@
 // wait while a commit runs into the next group.
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -289,6 +290,44 @@ TEST(PushGroupsTest, AQueuedPushHoldsNoThread) {
             (std::vector<std::vector<std::uint64_t>>{{20}, {21, 22, 23}}));
   EXPECT_EQ(answered, (std::vector<std::uint64_t>{21, 22, 23}));
   for (const std::thread::id& id : answered_on) EXPECT_EQ(id, leader_id);
+}
+
+// A leader steps down before it answers its group: while it is still
+// answering (here, a slow answer), a push that arrives commits at once,
+// led by its own caller, instead of waiting for every answer.
+TEST(PushGroupsTest, ANewPushCommitsWhileTheLastGroupIsStillAnswered) {
+  BlockingCommit commit;
+  commit.Release();  // Neither commit blocks.
+  commit.Release();
+  PushGroups groups(
+      PushGroupLimits{},
+      [&](std::span<const LogPush* const> pushes) { return commit(pushes); });
+  LogPush first;
+  first.author = 30;
+  LogPush second;
+  second.author = 31;
+  std::promise<void> answering;
+  std::promise<void> finish_answer;
+  std::thread leader([&] {
+    groups.Submit(first, [&](Result<LogPushResult>) {
+      answering.set_value();
+      finish_answer.get_future().wait();
+    });
+  });
+  answering.get_future().wait();
+  std::promise<std::uint64_t> second_answer;
+  std::future<std::uint64_t> second_answered = second_answer.get_future();
+  groups.Submit(second, [&](Result<LogPushResult> result) {
+    second_answer.set_value(result.ok() ? result->log_seq : 0);
+  });
+  const bool in_time = second_answered.wait_for(std::chrono::seconds(10)) ==
+                       std::future_status::ready;
+  finish_answer.set_value();
+  leader.join();
+  ASSERT_TRUE(in_time) << "the second push waited for the first's answer";
+  EXPECT_EQ(second_answered.get(), 31u);
+  EXPECT_EQ(commit.groups(),
+            (std::vector<std::vector<std::uint64_t>>{{30}, {31}}));
 }
 
 // Several leaders at once (as on PostgreSQL), many pushers: every push is

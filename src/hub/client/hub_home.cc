@@ -14,10 +14,6 @@ namespace {
 // ListObjects' largest page.
 constexpr std::size_t kMaxListPage = 1000;
 
-Bytes ToBytes(const std::string& data) {
-  return Bytes(data.begin(), data.end());
-}
-
 // Every call checks its path here, as every home does, before the hub's own
 // rules: an invalid path is kInvalidArgument whatever the call (the hub
 // would call it not found, or refuse it as another device's).

@@ -18,10 +18,6 @@ namespace {
 constexpr std::size_t kBatchObjects = 256;
 constexpr std::uint64_t kBatchBytes = 16ull << 20;
 
-Bytes ToBytes(const std::string& data) {
-  return Bytes(data.begin(), data.end());
-}
-
 class HubRemote final : public remote::Remote {
  public:
   explicit HubRemote(std::shared_ptr<HubSession> session)

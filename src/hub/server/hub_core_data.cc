@@ -16,11 +16,9 @@ ByteView View(const std::string& s) {
   return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
-Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
-
-std::string Str(const Bytes& bytes) {
-  return std::string(bytes.begin(), bytes.end());
-}
+// Copied whole: the iterator-range constructor from std::uint8_t to char
+// copies byte by byte.
+std::string Str(const Bytes& bytes) { return std::string(AsString(bytes)); }
 
 }  // namespace
 

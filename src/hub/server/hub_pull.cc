@@ -112,7 +112,8 @@ Status HubCore::PullPage(const Caller& caller, PullPlan* plan,
       out->set_seq(object.seq);
       out->set_size(object.size);
       out->set_too_large(object.too_large);
-      out->set_data(std::string(object.data.begin(), object.data.end()));
+      out->set_data(reinterpret_cast<const char*>(object.data.data()),
+                    object.data.size());
       bytes += cost;
       author.after_seq = object.seq;
       --room;

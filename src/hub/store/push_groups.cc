@@ -36,16 +36,21 @@ std::vector<PushGroups::Waiter> PushGroups::TakeGroup() {
 void PushGroups::Submit(const LogPush& push, Done done) {
   std::unique_lock lock(mutex_);
   line_.push_back(Waiter{&push, std::move(done)});
-  // A leader is committing: it (or another) answers this push.
-  if (leading_ >= limits_.leaders) return;
-  ++leading_;
-  while (!line_.empty()) {
+  // While a leader is committing, it (or another) answers this push: every
+  // leader looks at the line again when it has answered its group.
+  while (leading_ < limits_.leaders && !line_.empty()) {
+    ++leading_;
     std::vector<Waiter> group = TakeGroup();
     lock.unlock();
     std::vector<const LogPush*> pushes;
     pushes.reserve(group.size());
     for (const Waiter& waiter : group) pushes.push_back(waiter.push);
     std::vector<Result<LogPushResult>> results = commit_(pushes);
+    lock.lock();
+    // The next group may commit (led by a push that arrives now) while
+    // this thread answers this one.
+    --leading_;
+    lock.unlock();
     for (std::size_t i = 0; i < group.size(); ++i) {
       group[i].done(i < results.size()
                         ? std::move(results[i])
@@ -54,7 +59,6 @@ void PushGroups::Submit(const LogPush& push, Done done) {
     }
     lock.lock();
   }
-  --leading_;
 }
 
 Result<LogPushResult> PushGroups::Push(const LogPush& push) {
