@@ -15,6 +15,7 @@
 
 #include "hub/server/executor.h"
 #include "hub/server/hub_service.h"
+#include "hub/server/listen_address.h"
 #include "hub/server/subscriptions.h"
 
 namespace coven::hub::server {
@@ -132,6 +133,11 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
                                                     HubServerOptions options,
                                                     clock::ClockRef clock,
                                                     EntropyRef entropy) {
+  COVEN_RETURN_IF_ERROR(CheckListenAddress("--listen", options.listen));
+  if (!options.metrics_listen.empty()) {
+    COVEN_RETURN_IF_ERROR(
+        CheckListenAddress("--metrics-listen", options.metrics_listen));
+  }
   COVEN_ASSIGN_OR_RETURN(auto credentials, Credentials(options));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -189,6 +195,9 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(store::StoreRef store,
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, credentials, &impl->port);
+  // gRPC sets SO_REUSEPORT by default: a second hub started on this port
+  // (with another store) would then share the connections with this one.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(impl->service.get());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);

@@ -59,7 +59,8 @@ struct HubServerOptions {
 
 class HubServer {
  public:
-  /// Starts serving `store`. Errors: kInvalidArgument (TLS files missing or
+  /// Starts serving `store`. Errors: kInvalidArgument (a listen address
+  /// that is not HOST:PORT, TLS files missing or
   /// unreadable, plaintext not asked for), kUnavailable (cannot listen),
   /// the store's.
   static Result<std::unique_ptr<HubServer>> Start(store::StoreRef store,
