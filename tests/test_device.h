@@ -98,7 +98,7 @@ class TestDevice {
   /// Rows of `table` as "col|col|..." strings, sorted by id.
   std::vector<std::string> Dump(const std::string& table,
                                 bool with_stamp = true);
-  /// One sync round; fails the test on error.
+  /// sync_now (rounds until the queue is sent); fails the test on error.
   sync::sync_manager::SyncReport Sync();
 
  private:

@@ -152,7 +152,8 @@ class SyncManager {
   ~SyncManager();
 
   /// Starts the background loop (idempotent). It syncs at once, then every
-  /// Config::sync_interval_ms, sooner after trigger_sync(), and backs off
+  /// Config::sync_interval_ms (at once again while a round leaves objects
+  /// of this device queued), sooner after trigger_sync(), and backs off
   /// exponentially with jitter while the home fails (after the n-th failure
   /// in a row it waits a uniform draw from the injected entropy in [0,
   /// min(retry_base_ms * 2^(n-1), retry_max_ms)], never more than the
@@ -161,7 +162,10 @@ class SyncManager {
   void start_sync();
   /// Asks the loop for a round as soon as possible (no-op if not started).
   void trigger_sync();
-  /// Runs one round on the calling thread: flush, push, pull, push.
+  /// Syncs on the calling thread: a round (flush, push, pull, push), and
+  /// more rounds while objects of this device stay queued and the last
+  /// round sent some (a round uploads a bounded batch), so it returns with
+  /// the queue sent. The report adds the rounds up.
   /// Errors: the first fatal error (transient home errors are retryable).
   Result<SyncReport> sync_now();
   /// Fetches every quarantined object again and applies those that now pass

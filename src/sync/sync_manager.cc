@@ -1,5 +1,6 @@
 #include "coven/sync_manager.h"
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -198,6 +199,35 @@ Result<SyncReport> SyncManager::Impl::Round() {
   return report;
 }
 
+bool SyncManager::Impl::MoreToSend(const SyncReport& last, std::size_t queued) {
+  return last.pushed_objects > 0 && queued > 0;
+}
+
+Result<SyncReport> SyncManager::Impl::RoundsUntilSent() {
+  COVEN_ASSIGN_OR_RETURN(SyncReport total, Round());
+  while (MoreToSend(total, engine->PendingObjects())) {
+    const std::size_t pushed_before = total.pushed_objects;
+    COVEN_ASSIGN_OR_RETURN(SyncReport next, Round());
+    total.flushed_rows += next.flushed_rows;
+    total.pushed_objects += next.pushed_objects;
+    total.pulled_objects += next.pulled_objects;
+    total.applied_rows += next.applied_rows;
+    total.quarantined += next.quarantined;
+    total.requests += next.requests;
+    for (std::string& problem : next.problems) {
+      if (std::find(total.problems.begin(), total.problems.end(), problem) ==
+          total.problems.end()) {
+        total.problems.push_back(std::move(problem));
+      }
+    }
+    total.alarms.insert(total.alarms.end(), next.alarms.begin(),
+                        next.alarms.end());
+    total.waiting = std::move(next.waiting);  // A state: the latest holds.
+    if (total.pushed_objects == pushed_before) break;
+  }
+  return total;
+}
+
 void SyncManager::Impl::Loop() {
   Backoff backoff(*entropy);
   while (true) {
@@ -209,6 +239,9 @@ void SyncManager::Impl::Loop() {
           wait_ms, backoff.Next(timing.retry_base_ms, timing.retry_max_ms));
     } else {
       backoff.Reset();
+      // A backlog (a long offline spell, a large first sync) goes out
+      // round after round, not one batch per interval.
+      if (MoreToSend(*result, engine->PendingObjects())) wait_ms = 0;
     }
     const std::int64_t deadline = clock->NowMillis() + wait_ms;
     // A remote with live notifications ends the wait when another device
@@ -242,7 +275,7 @@ void SyncManager::trigger_sync() {
   impl_->WakeLoop();
 }
 
-Result<SyncReport> SyncManager::sync_now() { return impl_->Round(); }
+Result<SyncReport> SyncManager::sync_now() { return impl_->RoundsUntilSent(); }
 
 Result<std::size_t> SyncManager::flush() { return impl_->engine->Flush(); }
 

@@ -57,6 +57,11 @@ struct SyncManager::Impl {
   };
 
   Result<SyncReport> Round();
+  /// Rounds until this device's queue is sent (or a round sends nothing):
+  /// one round uploads a bounded batch. The report adds the rounds up.
+  Result<SyncReport> RoundsUntilSent();
+  /// Whether the last round left objects queued that the next one can send.
+  static bool MoreToSend(const SyncReport& last, std::size_t queued);
   /// Asks config_provider for the configuration and applies what a running
   /// manager can change; a change that needs a new manager becomes a
   /// problem of `report` (once per change).

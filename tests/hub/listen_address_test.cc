@@ -10,9 +10,8 @@ namespace coven::hub::testing {
 namespace {
 
 TEST(ListenAddressTest, TakesHostAndPort) {
-  for (const char* address :
-       {"0.0.0.0:50051", "127.0.0.1:0", "localhost:65535", "[::1]:50051",
-        "[::]:0", "hub.example.com:443"}) {
+  for (const char* address : {"0.0.0.0:50051", "127.0.0.1:0", "localhost:65535",
+                              "[::1]:50051", "[::]:0", "hub.example.com:443"}) {
     EXPECT_TRUE(server::CheckListenAddress("--listen", address).ok())
         << address;
   }
