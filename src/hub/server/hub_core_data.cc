@@ -181,10 +181,24 @@ Status HubCore::FinishLogPush(const Caller& caller, const store::LogPush& push,
   }
   // Committed: what Pulls will ask for next.
   recent_.Add(caller.space, caller.device_id, push.objects);
-  reply->set_stored(reply->stored() + result->stored);
-  reply->set_already_had(reply->already_had() + result->already_had);
+  std::uint32_t repaired = 0;
+  if (result->already_had > 0) {
+    // A retry, or the author sending again what its readers found damaged:
+    // a stored copy that no longer matches its recorded hash is replaced.
+    COVEN_ASSIGN_OR_RETURN(repaired, store_->RepairLogObjects(push));
+    if (repaired > 0) {
+      Log("event=store_repaired space=" + caller.space +
+          " device=" + DeviceIdToHex(caller.device_id) +
+          " objects=" + std::to_string(repaired) +
+          " what=\"stored log objects no longer matched their hash (the "
+          "store's disk, or someone with access to it, changed them); "
+          "stored again from the author's push\"");
+    }
+  }
+  reply->set_stored(reply->stored() + result->stored + repaired);
+  reply->set_already_had(reply->already_had() + result->already_had - repaired);
   reply->set_head_replaced(result->head_replaced);
-  if (result->stored > 0 || result->head_replaced) {
+  if (result->stored > 0 || repaired > 0 || result->head_replaced) {
     store::Change change;
     change.space = caller.space;
     change.author = caller.device_id;

@@ -30,6 +30,16 @@ inline constexpr PgStatement kStoredHashes{
     "stored_hashes",
     "SELECT seq, hash, size FROM log_objects WHERE space=$1 AND "
     "author=$2::int8 AND seq BETWEEN $3::int8 AND $4::int8"};
+// A repair (RepairLogObjects): the stored copies of a push's seqs, and the
+// rewrite of one whose bytes no longer match its recorded hash ($4).
+inline constexpr PgStatement kStoredCopies{
+    "stored_copies",
+    "SELECT seq, hash, data FROM log_objects WHERE space=$1 AND "
+    "author=$2::int8 AND seq BETWEEN $3::int8 AND $4::int8"};
+inline constexpr PgStatement kRewriteObject{
+    "rewrite_object",
+    "UPDATE log_objects SET data=$5::bytea, size=$6::int8 WHERE space=$1 "
+    "AND author=$2::int8 AND seq=$3::int8 AND hash=$4::bytea"};
 // No ON CONFLICT: a row above the head (which cannot exist while we hold
 // its lock) fails the statement, so the COMMIT sent with it is not run.
 inline constexpr PgStatement kInsertObject{

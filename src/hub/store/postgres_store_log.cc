@@ -263,6 +263,45 @@ std::vector<Result<LogPushResult>> PostgresStore::PushLogs(
   return results;
 }
 
+Result<std::uint32_t> PostgresStore::RepairLogObjects(const LogPush& push) {
+  COVEN_RETURN_IF_ERROR(ValidatePush(push));
+  if (push.objects.empty()) return 0;
+  const std::int64_t author = AuthorColumn(push.author);
+  return pool_.With<std::uint32_t>(
+      true, [&](PgConnection& conn) -> Result<std::uint32_t> {
+        COVEN_ASSIGN_OR_RETURN(
+            PgResult rows,
+            conn.Run(kStoredCopies, Key(push.space, author)
+                                        .Int(Col(push.objects.front().seq))
+                                        .Int(Col(push.objects.back().seq))));
+        std::vector<StoredCopy> stored;
+        for (int i = 0; i < rows.rows(); ++i) {
+          StoredCopy copy;
+          copy.seq = static_cast<std::uint64_t>(rows.Int(i, 0));
+          const Bytes hash = rows.Blob(i, 1);
+          if (hash.size() != copy.hash.size()) continue;
+          std::copy(hash.begin(), hash.end(), copy.hash.begin());
+          copy.data = rows.Blob(i, 2);
+          stored.push_back(std::move(copy));
+        }
+        std::uint32_t repaired = 0;
+        // Each statement alone: it rewrites only a copy that still has the
+        // recorded hash, so a retry of the whole repair changes nothing.
+        for (const LogObject* object : DamagedCopies(push, stored)) {
+          COVEN_ASSIGN_OR_RETURN(
+              PgResult updated,
+              conn.Run(kRewriteObject, Key(push.space, author)
+                                           .Int(Col(object->seq))
+                                           .Blob(LogObjectHash(object->data))
+                                           .Blob(object->data)
+                                           .Int(static_cast<std::int64_t>(
+                                               object->data.size()))));
+          repaired += static_cast<std::uint32_t>(updated.Affected());
+        }
+        return repaired;
+      });
+}
+
 Result<LogPage> PostgresStore::ReadLogPage(const LogRange& range) {
   const std::int64_t author = AuthorColumn(range.author);
   return pool_.With<LogPage>(true, [&](PgConnection& conn) -> Result<LogPage> {

@@ -92,4 +92,20 @@ Result<PushPlan> PlanPush(const LogPush& push, std::uint64_t log_seq,
   return plan;
 }
 
+std::vector<const LogObject*> DamagedCopies(
+    const LogPush& push, const std::vector<StoredCopy>& stored) {
+  std::vector<const LogObject*> damaged;
+  for (const StoredCopy& copy : stored) {
+    if (LogObjectHash(copy.data) == copy.hash) continue;
+    auto pushed = std::find_if(
+        push.objects.begin(), push.objects.end(),
+        [&](const LogObject& object) { return object.seq == copy.seq; });
+    if (pushed != push.objects.end() &&
+        LogObjectHash(pushed->data) == copy.hash) {
+      damaged.push_back(&*pushed);
+    }
+  }
+  return damaged;
+}
+
 }  // namespace coven::hub::store

@@ -52,6 +52,22 @@ Result<PushPlan> PlanPush(const LogPush& push, std::uint64_t log_seq,
 std::pair<std::uint64_t, std::uint64_t> StoredRange(const LogPush& push,
                                                     std::uint64_t log_seq);
 
+/// A stored object as a repair reads it: the hash recorded when it was
+/// stored, and the bytes held now.
+struct StoredCopy {
+  std::uint64_t seq = 0;
+  crypto::Hash256 hash{};
+  Bytes data;
+};
+
+/// The objects of `push` that should replace their stored copy: the copy's
+/// bytes no longer hash to its recorded hash (a disk or someone with the
+/// store changed them) and the pushed bytes do. A copy that is intact, or
+/// whose recorded hash the push does not match (a fork: PlanPush refuses
+/// it), is left alone.
+std::vector<const LogObject*> DamagedCopies(
+    const LogPush& push, const std::vector<StoredCopy>& stored);
+
 }  // namespace coven::hub::store
 
 #endif  // COVEN_HUB_STORE_PUSH_PLAN_H_

@@ -158,6 +158,54 @@ Result<LogPushResult> SqliteStore::PushLocked(const LogPush& push) {
   return result;
 }
 
+Result<std::uint32_t> SqliteStore::RepairLogObjects(const LogPush& push) {
+  COVEN_RETURN_IF_ERROR(ValidatePush(push));
+  if (push.objects.empty()) return 0;
+  const std::int64_t author = AuthorColumn(push.author);
+  std::lock_guard lock(write_mutex_);
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
+                         db::Transaction::Begin(writer_->db()));
+  std::vector<StoredCopy> stored;
+  {
+    COVEN_ASSIGN_OR_RETURN(
+        db::CachedStmt get,
+        writer_->stmts.Get("SELECT seq, hash, data FROM log_objects WHERE "
+                           "space=? AND author=? AND seq BETWEEN ? AND ?"));
+    get->Bind(1, push.space)
+        .Bind(2, author)
+        .Bind(3, Col(push.objects.front().seq))
+        .Bind(4, Col(push.objects.back().seq));
+    while (true) {
+      COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
+      if (!row) break;
+      StoredCopy copy;
+      copy.seq = static_cast<std::uint64_t>(get->ColumnInt(0));
+      const Bytes hash = get->ColumnBlob(1);
+      if (hash.size() != copy.hash.size()) continue;  // Not ours to judge.
+      std::copy(hash.begin(), hash.end(), copy.hash.begin());
+      copy.data = get->ColumnBlob(2);
+      stored.push_back(std::move(copy));
+    }
+  }
+  const std::vector<const LogObject*> damaged = DamagedCopies(push, stored);
+  if (damaged.empty()) return 0;  // Rolled back: nothing written.
+  COVEN_ASSIGN_OR_RETURN(
+      db::CachedStmt rewrite,
+      writer_->stmts.Get("UPDATE log_objects SET data=?, size=? WHERE "
+                         "space=? AND author=? AND seq=?"));
+  for (const LogObject* object : damaged) {
+    BindBytes(rewrite->get(), 1, object->data);
+    rewrite->Bind(2, static_cast<std::int64_t>(object->data.size()))
+        .Bind(3, push.space)
+        .Bind(4, author)
+        .Bind(5, Col(object->seq));
+    COVEN_RETURN_IF_ERROR(rewrite->Run());
+    rewrite->Reset();
+  }
+  COVEN_RETURN_IF_ERROR(tx.Commit());
+  return static_cast<std::uint32_t>(damaged.size());
+}
+
 Result<LogPage> SqliteStore::ReadLogPage(const LogRange& range) {
   Reader reader = Read();
   Connection& conn = reader.conn();

@@ -189,6 +189,16 @@ class Store {
   virtual std::vector<Result<LogPushResult>> PushLogs(
       std::span<const LogPush* const> pushes) = 0;
 
+  /// Stores again what a retried push shows to be damaged in the store:
+  /// each object of `push` at a stored seq whose stored bytes no longer
+  /// hash to the hash recorded when it was stored (a disk, or someone with
+  /// the store, changed them) while the pushed bytes do (DamagedCopies).
+  /// Returns how many were stored again. Intact copies, and copies whose
+  /// recorded hash the push does not match (a fork, which PushLog
+  /// refuses), are left alone. Reads every pushed seq's stored bytes: the
+  /// hub calls it only for a push that PushLog found held already.
+  virtual Result<std::uint32_t> RepairLogObjects(const LogPush& push) = 0;
+
   /// Reads log objects after range.after_seq in seq order: consecutive,
   /// never past the head or through_seq, at most max_objects, stopping
   /// before max_bytes (but at least one object when one is due); and the
