@@ -46,11 +46,17 @@ void PushGroups::Submit(const LogPush& push, Done done) {
     pushes.reserve(group.size());
     for (const Waiter& waiter : group) pushes.push_back(waiter.push);
     std::vector<Result<LogPushResult>> results = commit_(pushes);
-    lock.lock();
-    // The next group may commit (led by a push that arrives now) while
-    // this thread answers this one.
-    --leading_;
-    lock.unlock();
+    // The only leader steps down before answering, so the next group
+    // commits (led by a push that arrives now) meanwhile. With several
+    // leaders the others commit meanwhile already, and a leader that keeps
+    // its place lets the line grow into larger groups, which a store with
+    // costly transactions (PostgreSQL) needs.
+    const bool step_down = limits_.leaders == 1;
+    if (step_down) {
+      lock.lock();
+      --leading_;
+      lock.unlock();
+    }
     for (std::size_t i = 0; i < group.size(); ++i) {
       group[i].done(i < results.size()
                         ? std::move(results[i])
@@ -58,6 +64,7 @@ void PushGroups::Submit(const LogPush& push, Done done) {
                               "the group commit returned too few results")));
     }
     lock.lock();
+    if (!step_down) --leading_;
   }
 }
 

@@ -7,12 +7,13 @@
 // No thread of its own, and no thread held per waiting push: a push is
 // queued with the call that takes its result (Submit), and the caller that
 // finds fewer groups being committed than `leaders` leads: it commits a
-// group off the front of the line, steps down, answers that group's pushes
-// (meanwhile a push that arrives leads the next group, so answering does
-// not hold up committing), and leads again while the line is not empty and
-// no one else does. An idle store costs nothing, a lone push commits at
-// once, and under load the leaders are committers while the other threads
-// keep reading requests.
+// group off the front of the line, answers that group's pushes, and leads
+// again while the line is not empty and no one else does. With one leader
+// (SQLite) it steps down before answering, so a push that arrives
+// meanwhile leads the next group and answering does not hold up
+// committing; with several, the other leaders commit meanwhile. An idle
+// store costs nothing, a lone push commits at once, and under load the
+// leaders are committers while the other threads keep reading requests.
 //
 // Thread safety: Submit and Push may be called from any thread,
 // concurrently.
