@@ -136,7 +136,9 @@ class CliTest : public ::testing::Test {
     return RunCommand(TodosBin() + " " + args);
   }
   std::string Dir(const std::string& who) { return tmp_ / who; }
-  std::string Home() { return tmp_ / "home"; }
+  /// The library's home: a folder in the temporary directory, unless a
+  /// fixture names another (a hub URL).
+  virtual std::string Home() { return tmp_ / "home"; }
   /// `todos secret` in `from`: the restore code and its recovery secret.
   std::pair<std::string, std::string> TodosRestoreCode(
       const std::string& from) {

@@ -80,7 +80,15 @@ int WithLibrary(
     } else {
       auto report = lib->manager->sync_now();
       if (!report.ok()) {
-        if (!sync_command) {
+        const bool refused =
+            report.status().code() == coven::StatusCode::kPermissionDenied;
+        if (!sync_command && refused) {
+          // Removed, or not admitted: trying again does not help.
+          std::cerr << "todos: saved here only: " << report.status().message()
+                    << "\nThis device cannot sync until a member of the "
+                       "library admits it again.\n";
+          code = 4;
+        } else if (!sync_command) {
           std::cerr << "todos: saved here, but not synced: "
                     << report.status().message() << "\nRun `todos sync --dir "
                     << dir << "` once that is fixed.\n";

@@ -71,6 +71,19 @@ std::string UtcTime(std::int64_t ms) {
   return text;
 }
 
+// The home answered, and refused this device (removed, or not admitted):
+// trying later does not help.
+bool Refused(const Status& home) {
+  return home.code() == StatusCode::kPermissionDenied ||
+         home.code() == StatusCode::kUnauthenticated;
+}
+
+std::string HomeState(const Status& home) {
+  if (home.ok()) return "reachable";
+  if (Refused(home)) return "REFUSES THIS DEVICE: " + home.message();
+  return "NOT REACHABLE: " + home.message();
+}
+
 }  // namespace
 
 void RegisterStatus(CLI::App& app, int* exit_code) {
@@ -109,8 +122,7 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
               << "device    " << status.device_id << " ("
               << lib->settings.device_name << ")\n"
               << "home      " << lib->settings.home_folder << " ("
-              << (home.ok() ? "reachable" : "NOT REACHABLE: " + home.message())
-              << ")\n"
+              << HomeState(home) << ")\n"
               << "database  " << lib->settings.database << "\n"
               << "tables    ";
     for (const auto& t : lib->settings.tables) std::cout << t << " ";
@@ -143,7 +155,9 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
     for (const auto& q : status.quarantined)
       std::cout << "  " << q.reason << "\n";
     lib->manager->stop().IgnoreError();
-    if (!home.ok() || !status.pending_error.empty()) {
+    if (Refused(home)) {
+      *exit_code = 4;
+    } else if (!home.ok() || !status.pending_error.empty()) {
       *exit_code = 3;
     } else if (!status.alarms.empty() || !status.waiting.empty() ||
                !status.quarantined.empty()) {

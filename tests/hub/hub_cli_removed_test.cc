@@ -1,0 +1,56 @@
+// A removed device through the todos and coven programs over a hub: the
+// hub refuses it, and the programs say so as a refusal (exit 4, "cannot
+// sync until ... admits it again"), not as a hub that is not reachable
+// (exit 3), which once sent users to retry for good.
+#include <gtest/gtest.h>
+
+#include "cli_harness.h"
+#include "hub/hub_server.h"
+
+namespace coven::testing {
+namespace {
+
+class HubCliRemovedTest : public CliTest {
+ protected:
+  void SetUp() override {
+    HubServer* hub = SharedHub();
+    ASSERT_NE(hub, nullptr);
+    url_ = hub->Url(UniqueSpace("cli-removed"));
+  }
+  std::string Home() override { return url_; }
+
+  std::string url_;
+};
+
+TEST_F(HubCliRemovedTest, ARemovedDeviceIsToldItIsRefused) {
+  ASSERT_EQ(InitOwner("laptop").exit_code, 0);
+  ASSERT_EQ(Todos("add --dir " + Dir("laptop") + " --id t1 before").exit_code,
+            0);
+  CommandResult phone = JoinWithRestoreCode("laptop", "phone");
+  ASSERT_EQ(phone.exit_code, 0) << phone.output;
+  CommandResult who = Coven("status --dir " + Dir("phone"));
+  const std::size_t at = who.output.find("device    ");
+  ASSERT_NE(at, std::string::npos) << who.output;
+  const std::string device = who.output.substr(at + 10, 16);
+  CommandResult removed =
+      Coven("remove-device " + device + " --dir " + Dir("laptop"));
+  ASSERT_EQ(removed.exit_code, 0) << removed.output;
+
+  CommandResult add = Todos("add --dir " + Dir("phone") + " --id t2 late");
+  EXPECT_EQ(add.exit_code, 4) << add.output;
+  EXPECT_NE(add.output.find("was removed"), std::string::npos) << add.output;
+  EXPECT_NE(add.output.find("admits it again"), std::string::npos)
+      << add.output;
+  EXPECT_EQ(add.output.find("once that is fixed"), std::string::npos)
+      << add.output;
+
+  CommandResult status = Coven("status --dir " + Dir("phone"));
+  EXPECT_EQ(status.exit_code, 4) << status.output;
+  EXPECT_NE(status.output.find("REFUSES THIS DEVICE"), std::string::npos)
+      << status.output;
+  EXPECT_EQ(status.output.find("NOT REACHABLE"), std::string::npos)
+      << status.output;
+}
+
+}  // namespace
+}  // namespace coven::testing
