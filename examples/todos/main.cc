@@ -59,8 +59,9 @@ coven::Status InTodosWords(const std::string& dir, coven::Status status) {
 
 // Opens the library, runs `write`, captures it and syncs unless offline.
 // `sync_command`: the round is the command's whole work, so a failed round
-// or a device whose objects wait is its exit code (3 or 5). Another command
-// whose round fails keeps its write and exits 3 (home unreachable) or 1.
+// or a device whose objects wait is its exit code (3, 4 or 5). Another
+// command whose round fails keeps its write and exits 3 (home unreachable),
+// 4 (the home refuses access) or 1.
 int WithLibrary(
     const std::string& dir, bool offline,
     const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write,
@@ -80,13 +81,15 @@ int WithLibrary(
     } else {
       auto report = lib->manager->sync_now();
       if (!report.ok()) {
-        const bool refused =
-            report.status().code() == coven::StatusCode::kPermissionDenied;
+        const coven::StatusCode why = report.status().code();
+        const bool refused = why == coven::StatusCode::kPermissionDenied ||
+                             why == coven::StatusCode::kUnauthenticated;
         if (!sync_command && refused) {
-          // Removed, or not admitted: trying again does not help.
-          std::cerr << "todos: saved here only: " << report.status().message()
-                    << "\nThis device cannot sync until a member of the "
-                       "library admits it again.\n";
+          // The home refuses access: trying again does not help.
+          std::cerr << "todos: saved here only, the home refuses access: "
+                    << report.status().message()
+                    << "\nFix that first (a removed device syncs again only "
+                       "once a member of the library admits it again).\n";
           code = 4;
         } else if (!sync_command) {
           std::cerr << "todos: saved here, but not synced: "

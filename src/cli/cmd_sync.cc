@@ -10,9 +10,12 @@ namespace coven::cli {
 void RegisterSync(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "sync",
-      "Run one sync round: capture local writes, upload them, download and\n"
-      "apply other devices' changes. Exit codes: 0 done; 3 the home could\n"
-      "not be reached (nothing is lost, run it again later); 5 a data\n"
+      "Sync once: capture local writes, upload all of them (round after\n"
+      "round when there are many), download and apply other devices'\n"
+      "changes. Exit codes: 0 done; 3 the home could not be reached\n"
+      "(nothing is lost, run it again later); 4 the home refuses access\n"
+      "(this device removed or not admitted, a folder or bucket it may not\n"
+      "read: fix that first); 5 a data\n"
       "problem: some device's objects wait (a gap in the home, a missing key,\n"
       "another app version: the `waiting:` lines say which and what to do),\n"
       "were quarantined, or the home held bytes this device did not write.");
@@ -71,8 +74,9 @@ std::string UtcTime(std::int64_t ms) {
   return text;
 }
 
-// The home answered, and refused this device (removed, or not admitted):
-// trying later does not help.
+// The home answered and refused access: this device removed or not
+// admitted (a hub), a folder it may not read, HTTP 401/403, no S3
+// credentials. Trying later does not help.
 bool Refused(const Status& home) {
   return home.code() == StatusCode::kPermissionDenied ||
          home.code() == StatusCode::kUnauthenticated;
@@ -80,7 +84,7 @@ bool Refused(const Status& home) {
 
 std::string HomeState(const Status& home) {
   if (home.ok()) return "reachable";
-  if (Refused(home)) return "REFUSES THIS DEVICE: " + home.message();
+  if (Refused(home)) return "REFUSES ACCESS: " + home.message();
   return "NOT REACHABLE: " + home.message();
 }
 
@@ -90,9 +94,11 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "status",
       "Show this device's identity, home, queue and problems. Exit codes:\n"
-      "0 all well; 3 the home cannot be reached or uploads fail; 5 a data\n"
-      "problem: an ALARM (tampering, a rolled-back or forked home), devices\n"
-      "whose objects wait, or quarantined objects.");
+      "0 all well; 3 the home cannot be reached or uploads fail; 4 the home\n"
+      "refuses access (this device removed or not admitted, a folder or\n"
+      "bucket it may not read); 5 a data problem: an ALARM (tampering, a\n"
+      "rolled-back or forked home), devices whose objects wait, or\n"
+      "quarantined objects.");
   auto dir = std::make_shared<std::string>();
   auto acknowledge = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();

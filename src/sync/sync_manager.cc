@@ -199,14 +199,16 @@ Result<SyncReport> SyncManager::Impl::Round() {
   return report;
 }
 
-bool SyncManager::Impl::MoreToSend(const SyncReport& last, std::size_t queued) {
-  return last.pushed_objects > 0 && queued > 0;
+bool SyncManager::Impl::MoreToSend(const SyncReport& round,
+                                   std::size_t queued) {
+  return round.pushed_objects > 0 && queued > 0;
 }
 
 Result<SyncReport> SyncManager::Impl::RoundsUntilSent() {
   COVEN_ASSIGN_OR_RETURN(SyncReport total, Round());
-  while (MoreToSend(total, engine->PendingObjects())) {
-    const std::size_t pushed_before = total.pushed_objects;
+  std::size_t queued = engine->PendingObjects();
+  bool more = MoreToSend(total, queued);
+  while (more) {
     COVEN_ASSIGN_OR_RETURN(SyncReport next, Round());
     total.flushed_rows += next.flushed_rows;
     total.pushed_objects += next.pushed_objects;
@@ -223,7 +225,11 @@ Result<SyncReport> SyncManager::Impl::RoundsUntilSent() {
     total.alarms.insert(total.alarms.end(), next.alarms.begin(),
                         next.alarms.end());
     total.waiting = std::move(next.waiting);  // A state: the latest holds.
-    if (total.pushed_objects == pushed_before) break;
+    // On only while the queue shrinks: an app that writes as fast as the
+    // rounds send leaves the rest to the loop instead of keeping this call.
+    const std::size_t now_queued = engine->PendingObjects();
+    more = MoreToSend(next, now_queued) && now_queued < queued;
+    queued = now_queued;
   }
   return total;
 }

@@ -57,11 +57,13 @@ struct SyncManager::Impl {
   };
 
   Result<SyncReport> Round();
-  /// Rounds until this device's queue is sent (or a round sends nothing):
-  /// one round uploads a bounded batch. The report adds the rounds up.
+  /// Rounds until this device's queue is sent, or a round sends nothing,
+  /// or the queue stops shrinking (the app writes as fast as rounds send):
+  /// one round uploads a bounded batch. The report adds the rounds up; an
+  /// error of a later round is returned alone (the observer saw each round).
   Result<SyncReport> RoundsUntilSent();
-  /// Whether the last round left objects queued that the next one can send.
-  static bool MoreToSend(const SyncReport& last, std::size_t queued);
+  /// Whether `round` sent objects and left `queued` objects to send.
+  static bool MoreToSend(const SyncReport& round, std::size_t queued);
   /// Asks config_provider for the configuration and applies what a running
   /// manager can change; a change that needs a new manager becomes a
   /// problem of `report` (once per change).

@@ -3,6 +3,8 @@
 // bytes that do; never an intact copy, never over a fork.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "hub/store/push_plan.h"
 
 namespace coven::hub::store {

@@ -185,7 +185,16 @@ Status HubCore::FinishLogPush(const Caller& caller, const store::LogPush& push,
   if (result->already_had > 0) {
     // A retry, or the author sending again what its readers found damaged:
     // a stored copy that no longer matches its recorded hash is replaced.
-    COVEN_ASSIGN_OR_RETURN(repaired, store_->RepairLogObjects(push));
+    // The push is committed either way: a failed repair is logged, and the
+    // author's next push of these objects tries again.
+    Result<std::uint32_t> repair =
+        store_->RepairLogObjects(push, result->already_had);
+    if (!repair.ok()) {
+      Log("event=store_repair_failed space=" + caller.space +
+          " device=" + DeviceIdToHex(caller.device_id) + " error=\"" +
+          repair.status().ToString() + "\"");
+    }
+    repaired = std::min(repair.ok() ? *repair : 0, result->already_had);
     if (repaired > 0) {
       Log("event=store_repaired space=" + caller.space +
           " device=" + DeviceIdToHex(caller.device_id) +

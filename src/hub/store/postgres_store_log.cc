@@ -263,17 +263,22 @@ std::vector<Result<LogPushResult>> PostgresStore::PushLogs(
   return results;
 }
 
-Result<std::uint32_t> PostgresStore::RepairLogObjects(const LogPush& push) {
+Result<std::uint32_t> PostgresStore::RepairLogObjects(const LogPush& push,
+                                                      std::uint32_t held) {
   COVEN_RETURN_IF_ERROR(ValidatePush(push));
-  if (push.objects.empty()) return 0;
+  if (push.objects.empty() || held == 0) return 0;
+  const std::uint64_t first = push.objects.front().seq;
+  const std::uint64_t last =
+      push.objects[std::min<std::size_t>(held, push.objects.size()) - 1].seq;
   const std::int64_t author = AuthorColumn(push.author);
+  // Not retried on a broken connection: the caller logs the failure, and
+  // the author's next push of these objects repairs them.
   return pool_.With<std::uint32_t>(
-      true, [&](PgConnection& conn) -> Result<std::uint32_t> {
+      false, [&](PgConnection& conn) -> Result<std::uint32_t> {
         COVEN_ASSIGN_OR_RETURN(
             PgResult rows,
-            conn.Run(kStoredCopies, Key(push.space, author)
-                                        .Int(Col(push.objects.front().seq))
-                                        .Int(Col(push.objects.back().seq))));
+            conn.Run(kStoredCopies,
+                     Key(push.space, author).Int(Col(first)).Int(Col(last))));
         std::vector<StoredCopy> stored;
         for (int i = 0; i < rows.rows(); ++i) {
           StoredCopy copy;
@@ -285,8 +290,8 @@ Result<std::uint32_t> PostgresStore::RepairLogObjects(const LogPush& push) {
           stored.push_back(std::move(copy));
         }
         std::uint32_t repaired = 0;
-        // Each statement alone: it rewrites only a copy that still has the
-        // recorded hash, so a retry of the whole repair changes nothing.
+        // Each statement on its own (autocommit): it rewrites a copy only
+        // while it still has the recorded hash the pushed bytes match.
         for (const LogObject* object : DamagedCopies(push, stored)) {
           COVEN_ASSIGN_OR_RETURN(
               PgResult updated,

@@ -8,10 +8,11 @@
 // queued with the call that takes its result (Submit), and the caller that
 // finds fewer groups being committed than `leaders` leads: it commits a
 // group off the front of the line, answers that group's pushes, and leads
-// again while the line is not empty and no one else does. With one leader
-// (SQLite) it steps down before answering, so a push that arrives
-// meanwhile leads the next group and answering does not hold up
-// committing; with several, the other leaders commit meanwhile. An idle
+// again while the line is not empty and fewer than `leaders` lead. With one
+// leader (SQLite; PostgreSQL with a pool under 4) it steps down before
+// answering, so a push that arrives meanwhile leads the next group and
+// answering does not hold up committing; with several, the other leaders
+// commit meanwhile. An idle
 // store costs nothing, a lone push commits at once, and under load the
 // leaders are committers while the other threads keep reading requests.
 //
@@ -62,7 +63,8 @@ class PushGroups {
   /// its result once, after the commit that held it, on the thread that
   /// led that commit: this one (before Submit returns) or another caller's.
   /// `push` and the bytes it views must stay valid until `done` runs.
-  /// `done` must not block on another push.
+  /// `done` must not wait for another push's answer (it may wait for the
+  /// store, as a repair does).
   void Submit(const LogPush& push, Done done);
   /// Submit, then waits for the result.
   Result<LogPushResult> Push(const LogPush& push);

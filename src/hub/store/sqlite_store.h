@@ -37,7 +37,8 @@ class SqliteStore final : public Store {
                      std::function<void(Result<LogPushResult>)> done) override;
   std::vector<Result<LogPushResult>> PushLogs(
       std::span<const LogPush* const> pushes) override;
-  Result<std::uint32_t> RepairLogObjects(const LogPush& push) override;
+  Result<std::uint32_t> RepairLogObjects(const LogPush& push,
+                                         std::uint32_t held) override;
   Result<LogPage> ReadLogPage(const LogRange& range) override;
   Result<LogPiece> GetLogPiece(std::string_view space, std::uint64_t author,
                                std::uint64_t seq, std::uint64_t offset,

@@ -158,23 +158,28 @@ Result<LogPushResult> SqliteStore::PushLocked(const LogPush& push) {
   return result;
 }
 
-Result<std::uint32_t> SqliteStore::RepairLogObjects(const LogPush& push) {
+Result<std::uint32_t> SqliteStore::RepairLogObjects(const LogPush& push,
+                                                    std::uint32_t held) {
   COVEN_RETURN_IF_ERROR(ValidatePush(push));
-  if (push.objects.empty()) return 0;
+  if (push.objects.empty() || held == 0) return 0;
+  const std::uint64_t first = push.objects.front().seq;
+  const std::uint64_t last =
+      push.objects[std::min<std::size_t>(held, push.objects.size()) - 1].seq;
   const std::int64_t author = AuthorColumn(push.author);
-  std::lock_guard lock(write_mutex_);
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
-                         db::Transaction::Begin(writer_->db()));
   std::vector<StoredCopy> stored;
   {
+    // Read on a reader connection: an intact log (the usual retry) never
+    // takes the write lock.
+    Reader reader = Read();
     COVEN_ASSIGN_OR_RETURN(
         db::CachedStmt get,
-        writer_->stmts.Get("SELECT seq, hash, data FROM log_objects WHERE "
-                           "space=? AND author=? AND seq BETWEEN ? AND ?"));
+        reader.conn().stmts.Get(
+            "SELECT seq, hash, data FROM log_objects WHERE space=? AND "
+            "author=? AND seq BETWEEN ? AND ?"));
     get->Bind(1, push.space)
         .Bind(2, author)
-        .Bind(3, Col(push.objects.front().seq))
-        .Bind(4, Col(push.objects.back().seq));
+        .Bind(3, Col(first))
+        .Bind(4, Col(last));
     while (true) {
       COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
       if (!row) break;
@@ -188,22 +193,29 @@ Result<std::uint32_t> SqliteStore::RepairLogObjects(const LogPush& push) {
     }
   }
   const std::vector<const LogObject*> damaged = DamagedCopies(push, stored);
-  if (damaged.empty()) return 0;  // Rolled back: nothing written.
+  if (damaged.empty()) return 0;
+  std::lock_guard lock(write_mutex_);
+  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
+                         db::Transaction::Begin(writer_->db()));
+  // Only a copy that still has the recorded hash the pushed bytes match.
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt rewrite,
       writer_->stmts.Get("UPDATE log_objects SET data=?, size=? WHERE "
-                         "space=? AND author=? AND seq=?"));
+                         "space=? AND author=? AND seq=? AND hash=?"));
+  std::uint32_t repaired = 0;
   for (const LogObject* object : damaged) {
     BindBytes(rewrite->get(), 1, object->data);
     rewrite->Bind(2, static_cast<std::int64_t>(object->data.size()))
         .Bind(3, push.space)
         .Bind(4, author)
         .Bind(5, Col(object->seq));
+    BindBytes(rewrite->get(), 6, LogObjectHash(object->data));
     COVEN_RETURN_IF_ERROR(rewrite->Run());
+    repaired += static_cast<std::uint32_t>(sqlite3_changes(writer_->db()));
     rewrite->Reset();
   }
   COVEN_RETURN_IF_ERROR(tx.Commit());
-  return static_cast<std::uint32_t>(damaged.size());
+  return repaired;
 }
 
 Result<LogPage> SqliteStore::ReadLogPage(const LogRange& range) {

@@ -190,14 +190,15 @@ class Store {
       std::span<const LogPush* const> pushes) = 0;
 
   /// Stores again what a retried push shows to be damaged in the store:
-  /// each object of `push` at a stored seq whose stored bytes no longer
-  /// hash to the hash recorded when it was stored (a disk, or someone with
-  /// the store, changed them) while the pushed bytes do (DamagedCopies).
-  /// Returns how many were stored again. Intact copies, and copies whose
-  /// recorded hash the push does not match (a fork, which PushLog
-  /// refuses), are left alone. Reads every pushed seq's stored bytes: the
-  /// hub calls it only for a push that PushLog found held already.
-  virtual Result<std::uint32_t> RepairLogObjects(const LogPush& push) = 0;
+  /// each of the first `held` objects of `push` (those PushLog found held
+  /// already) whose stored bytes no longer hash to the hash recorded when
+  /// it was stored (a disk, or someone with the store, changed them) while
+  /// the pushed bytes do (DamagedCopies). Returns how many were stored
+  /// again. Intact copies, and copies whose recorded hash the push does not
+  /// match (a fork, which PushLog refuses), are left alone. Reads those
+  /// copies without the write lock; writes only when one is damaged.
+  virtual Result<std::uint32_t> RepairLogObjects(const LogPush& push,
+                                                 std::uint32_t held) = 0;
 
   /// Reads log objects after range.after_seq in seq order: consecutive,
   /// never past the head or through_seq, at most max_objects, stopping
