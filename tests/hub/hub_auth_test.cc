@@ -127,9 +127,64 @@ TEST_F(HubAuthTest, DeviceOfAnotherLibraryIsRefused) {
 }
 
 TEST_F(HubAuthTest, SecondDeviceCannotClaimASpaceBeingFounded) {
-  ASSERT_TRUE(Register("todos", "alice.d1").ok());
+  auto founder = Register("todos", "alice.d1");
+  ASSERT_TRUE(founder.ok());
+  ASSERT_TRUE(PushAs(*founder, {Obj("coven-library.json", "marker")}).ok());
   auto second = Register("todos", "mallory.d1");
   EXPECT_EQ(second.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(second.status().message().find("another space name"),
+            std::string::npos);
+  EXPECT_TRUE(Auth(*founder).ok());
+}
+
+TEST_F(HubAuthTest, AClaimNobodyUsedPassesToTheNextFounder) {
+  // A misspelt space name, or an init cut short before it wrote a marker:
+  // the space exists on the hub but holds nothing.
+  auto first = Register("todos", "alice.d1");
+  ASSERT_TRUE(first.ok());
+  auto first_caller = Auth(*first);
+  ASSERT_TRUE(first_caller.ok());
+  auto next = Register("todos", "bob.d1");
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  auto next_caller = Auth(*next);
+  ASSERT_TRUE(next_caller.ok()) << next_caller.status().ToString();
+  EXPECT_EQ(next_caller->access, server::Access::kFounder);
+  // The first claim is gone: its token no longer admits it, and a push it
+  // had been admitted to just before is refused by the store.
+  EXPECT_EQ(Auth(*first).status().code(), StatusCode::kPermissionDenied);
+  auto late = core_->Push(*first_caller, {Obj("coven-library.json", "old")},
+                          std::nullopt);
+  EXPECT_EQ(late.status().code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(PushAs(*next, {Obj("coven-library.json", "new")}).ok());
+  pb::ProbeRequest probe;
+  probe.set_space("todos");
+  auto seen = core_->Probe(probe);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(seen->marker(), "new");
+}
+
+TEST_F(HubAuthTest, ProbeSaysWhetherASpaceHoldsAnything) {
+  pb::ProbeRequest probe;
+  probe.set_space("todos");
+  auto seen = core_->Probe(probe);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_FALSE(seen->exists());
+  auto founder = Register("todos", "alice.d1");
+  ASSERT_TRUE(founder.ok());
+  seen = core_->Probe(probe);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_TRUE(seen->exists());
+  EXPECT_TRUE(seen->empty());
+  Chain chain;
+  chain.Genesis();
+  ASSERT_TRUE(
+      PushAs(*founder, {Obj(members::MemberEntryPath(1), Str(chain.slot(1)))})
+          .ok());
+  seen = core_->Probe(probe);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_TRUE(seen->exists());
+  EXPECT_FALSE(seen->empty());
+  EXPECT_FALSE(seen->has_marker());
 }
 
 TEST_F(HubAuthTest, RemovedDeviceIsRefusedAtOnceWithItsOldToken) {

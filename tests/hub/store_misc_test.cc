@@ -20,11 +20,11 @@ TEST_P(HubStoreTest, SpacesAndMarker) {
   EXPECT_EQ(store_->GetObject(kSpace, kMarkerPath, 0).status().code(),
             StatusCode::kNotFound);
 
-  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker-1")));
-  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker-1")));
-  EXPECT_EQ(store_->PutMarker(kSpace, AsBytes("marker-2")).code(),
+  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker-1"), Key32(1)));
+  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker-1"), Key32(1)));
+  EXPECT_EQ(store_->PutMarker(kSpace, AsBytes("marker-2"), Key32(1)).code(),
             StatusCode::kAlreadyExists);
-  EXPECT_EQ(store_->PutMarker("other", AsBytes("marker-1")).code(),
+  EXPECT_EQ(store_->PutMarker("other", AsBytes("marker-1"), Key32(1)).code(),
             StatusCode::kNotFound);
   space = store_->GetSpace(kSpace);
   ASSERT_STORE_OK(space);
@@ -196,7 +196,7 @@ TEST_P(HubStoreTest, TokenKeyIsMadeOnceAndShared) {
 }
 
 TEST_P(HubStoreTest, ListPathsAcrossKinds) {
-  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker")));
+  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker"), Key32(1)));
   ASSERT_STORE_OK(store_->PushLog(MakePush(0xb, 1, 2, 0, ToBytes("hb"))));
   ASSERT_STORE_OK(store_->PushLog(MakePush(0xa, 1, 1)));  // No head.
   ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1")));

@@ -187,10 +187,10 @@ Result<home::ListPage> HubHome::List(std::string_view prefix,
   }
   home::ListPage page;
   if (!session_->has_credentials()) {
-    // Without a key the hub says only whether the space exists; one that
-    // does not holds nothing.
+    // Without a key the hub says only whether the space exists and holds
+    // anything; one that does not exist, or holds nothing, lists nothing.
     COVEN_ASSIGN_OR_RETURN(v1::ProbeReply probe, session_->Probe());
-    if (!probe.exists()) return page;
+    if (!probe.exists() || probe.empty()) return page;
     return session_->NeedsKey("list " + std::string(prefix));
   }
   std::string after(start_after);

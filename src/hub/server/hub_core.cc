@@ -99,7 +99,10 @@ Result<pb::ProbeReply> HubCore::Probe(const pb::ProbeRequest& request) {
   if (space->marker) {
     reply.set_has_marker(true);
     reply.set_marker(Str(*space->marker));
+    return reply;
   }
+  COVEN_ASSIGN_OR_RETURN(bool empty, store_->SpaceIsEmpty(request.space()));
+  reply.set_empty(empty);
   return reply;
 }
 
@@ -203,6 +206,20 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   COVEN_RETURN_IF_ERROR(space.status());
   views_.Invalidate(request.space());
   COVEN_ASSIGN_OR_RETURN(auto log, views_.Get(request.space()));
+  if (log->size() == 0 && space->founder != *device) {
+    // Another device's claim: taken over when nobody used it (a misspelt
+    // name, an init cut short before its marker).
+    Status taken =
+        store_->ReclaimSpace(request.space(), space->founder, *device);
+    if (taken.ok()) {
+      Log("event=space_reclaimed space=" + request.space() +
+          " founder=" + DeviceHex(*device) +
+          " previous=" + DeviceHex(space->founder) + " peer=" + peer);
+      space->founder = *device;
+    } else if (taken.code() != StatusCode::kFailedPrecondition) {
+      return taken;
+    }
+  }
   std::string why;
   const Access access = AccessOf(*log, space->founder, *device, member, &why);
   who.access = access;

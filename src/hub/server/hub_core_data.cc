@@ -76,7 +76,8 @@ Result<HubCore::PreparedPush> HubCore::PreparePush(
         break;
       }
       case wire::PathKind::kMarker: {
-        Status put = store_->PutMarker(caller.space, View(object.data()));
+        Status put =
+            store_->PutMarker(caller.space, View(object.data()), caller.device);
         if (!put.ok()) return put;
         reply.set_stored(reply.stored() + 1);
         break;

@@ -1,7 +1,6 @@
 #include "hub/store/postgres_store.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 #include "crypto/crypto.h"
@@ -13,15 +12,6 @@ namespace {
 
 constexpr PgStatement kSpaceExists{"space_exists",
                                    "SELECT 1 FROM spaces WHERE name=$1"};
-constexpr PgStatement kGetSpace{
-    "get_space", "SELECT founder, marker FROM spaces WHERE name=$1"};
-constexpr PgStatement kCreateSpace{
-    "create_space",
-    "INSERT INTO spaces(name, founder, created_ms) VALUES($1, $2::bytea, "
-    "$3::int8) ON CONFLICT DO NOTHING"};
-constexpr PgStatement kSetMarker{
-    "set_marker",
-    "UPDATE spaces SET marker=$2::bytea WHERE name=$1 AND marker IS NULL"};
 constexpr PgStatement kLockSpace{
     "lock_space", "SELECT 1 FROM spaces WHERE name=$1 FOR UPDATE"};
 constexpr PgStatement kMemberLog{
@@ -48,12 +38,6 @@ constexpr PgStatement kNotify{"notify", "SELECT pg_notify($1, $2)"};
 constexpr PgStatement kNotifyMany{
     "notify_many",
     "SELECT pg_notify($1, p) FROM unnest(string_to_array($2, E'\\n')) AS p"};
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool Same(const Bytes& stored, ByteView bytes) {
   return stored.size() == bytes.size() &&
@@ -141,69 +125,6 @@ Status PostgresStore::CheckSpace(PgConnection& conn, std::string_view space) {
     return NotFoundError("no space \"" + std::string(space) + "\"");
   }
   return Status::Ok();
-}
-
-Result<Space> PostgresStore::GetSpace(std::string_view name) {
-  return pool_.With<Space>(true, [&](PgConnection& conn) -> Result<Space> {
-    COVEN_ASSIGN_OR_RETURN(PgResult row,
-                           conn.Run(kGetSpace, PgParams().Text(name)));
-    if (row.rows() == 0) {
-      return NotFoundError("no space \"" + std::string(name) + "\"");
-    }
-    Space space;
-    space.name = std::string(name);
-    const Bytes founder = row.Blob(0, 0);
-    if (founder.size() != space.founder.size()) {
-      return DataLossError("space \"" + space.name + "\" has a bad founder");
-    }
-    std::copy(founder.begin(), founder.end(), space.founder.begin());
-    if (!row.IsNull(0, 1)) space.marker = row.Blob(0, 1);
-    return space;
-  });
-}
-
-Status PostgresStore::CreateSpace(std::string_view name,
-                                  const std::array<std::uint8_t, 32>& founder) {
-  if (name.empty()) return InvalidArgumentError("space name is empty");
-  return pool_
-      .With<bool>(
-          false,
-          [&](PgConnection& conn) -> Result<bool> {
-            COVEN_ASSIGN_OR_RETURN(
-                PgResult done,
-                conn.Run(kCreateSpace,
-                         PgParams().Text(name).Blob(founder).Int(NowMs())));
-            if (done.Affected() == 0) {
-              return AlreadyExistsError("space \"" + std::string(name) +
-                                        "\" already exists");
-            }
-            return true;
-          })
-      .status();
-}
-
-Status PostgresStore::PutMarker(std::string_view space, ByteView marker) {
-  return pool_
-      .With<bool>(
-          true,
-          [&](PgConnection& conn) -> Result<bool> {
-            // One statement: of two racing writers, one sets it.
-            COVEN_ASSIGN_OR_RETURN(
-                PgResult set,
-                conn.Run(kSetMarker, PgParams().Text(space).Blob(marker)));
-            if (set.Affected() == 1) return true;
-            COVEN_ASSIGN_OR_RETURN(PgResult row,
-                                   conn.Run(kGetSpace, PgParams().Text(space)));
-            if (row.rows() == 0) {
-              return NotFoundError("no space \"" + std::string(space) + "\"");
-            }
-            if (!row.IsNull(0, 1) && Same(row.Blob(0, 1), marker)) {
-              return true;
-            }
-            return AlreadyExistsError("space \"" + std::string(space) +
-                                      "\" already has another marker");
-          })
-      .status();
 }
 
 Result<std::vector<Bytes>> PostgresStore::MemberLogAfter(

@@ -28,7 +28,12 @@ class PostgresStore final : public Store {
   Result<Space> GetSpace(std::string_view name) override;
   Status CreateSpace(std::string_view name,
                      const std::array<std::uint8_t, 32>& founder) override;
-  Status PutMarker(std::string_view space, ByteView marker) override;
+  Result<bool> SpaceIsEmpty(std::string_view name) override;
+  Status ReclaimSpace(std::string_view name,
+                      const std::array<std::uint8_t, 32>& previous,
+                      const std::array<std::uint8_t, 32>& founder) override;
+  Status PutMarker(std::string_view space, ByteView marker,
+                   const std::array<std::uint8_t, 32>& writer) override;
   Result<LogPushResult> PushLog(const LogPush& push) override;
   void SubmitPushLog(const LogPush& push,
                      std::function<void(Result<LogPushResult>)> done) override;
@@ -71,6 +76,8 @@ class PostgresStore final : public Store {
   bool Notify(const std::vector<Change>& batch);
   // kNotFound unless the space exists.
   static Status CheckSpace(PgConnection& conn, std::string_view space);
+  // Whether the space holds anything (SpaceIsEmpty's inverse) on `conn`.
+  static Result<bool> HoldsAnything(PgConnection& conn, std::string_view space);
   // PushLog's transaction on `conn`.
   static Result<LogPushResult> PushOn(PgConnection& conn, const LogPush& push);
   // PushLogs's way for a group of different authors, `pushes` taken in

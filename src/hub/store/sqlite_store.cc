@@ -1,7 +1,6 @@
 #include "hub/store/sqlite_store.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <system_error>
@@ -31,12 +30,6 @@ Result<sqlite3*> OpenConnection(const std::string& path, bool writer) {
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   return db;
-}
-
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 Status ExpectNotFound(std::string_view what) {
@@ -119,74 +112,6 @@ Status SqliteStore::CheckSpace(Connection& conn, std::string_view space) {
   COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return ExpectNotFound("no space \"" + std::string(space) + "\"");
   return Status::Ok();
-}
-
-Result<Space> SqliteStore::GetSpace(std::string_view name) {
-  Reader reader = Read();
-  COVEN_ASSIGN_OR_RETURN(
-      db::CachedStmt stmt,
-      reader.conn().stmts.Get(
-          "SELECT founder, marker FROM spaces WHERE name=?"));
-  stmt->Bind(1, name);
-  COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
-  if (!row) return ExpectNotFound("no space \"" + std::string(name) + "\"");
-  Space space;
-  space.name = std::string(name);
-  const Bytes founder = stmt->ColumnBlob(0);
-  if (founder.size() != space.founder.size()) {
-    return DataLossError("space \"" + space.name + "\" has a bad founder key");
-  }
-  std::copy(founder.begin(), founder.end(), space.founder.begin());
-  if (!stmt->ColumnIsNull(1)) space.marker = stmt->ColumnBlob(1);
-  return space;
-}
-
-Status SqliteStore::CreateSpace(std::string_view name,
-                                const std::array<std::uint8_t, 32>& founder) {
-  if (name.empty()) return InvalidArgumentError("space name is empty");
-  std::lock_guard lock(write_mutex_);
-  COVEN_ASSIGN_OR_RETURN(
-      db::CachedStmt stmt,
-      writer_->stmts.Get("INSERT INTO spaces(name, founder, created_ms) "
-                         "VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
-  stmt->Bind(1, name);
-  BindBytes(stmt->get(), 2, founder);
-  stmt->Bind(3, NowMs());
-  COVEN_RETURN_IF_ERROR(stmt->Run());
-  if (sqlite3_changes(writer_->db()) == 0) {
-    return AlreadyExistsError("space \"" + std::string(name) +
-                              "\" already exists");
-  }
-  return Status::Ok();
-}
-
-Status SqliteStore::PutMarker(std::string_view space, ByteView marker) {
-  std::lock_guard lock(write_mutex_);
-  COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
-                         db::Transaction::Begin(writer_->db()));
-  COVEN_ASSIGN_OR_RETURN(
-      db::CachedStmt stmt,
-      writer_->stmts.Get("SELECT marker FROM spaces WHERE name=?"));
-  stmt->Bind(1, space);
-  COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
-  if (!row) return ExpectNotFound("no space \"" + std::string(space) + "\"");
-  if (!stmt->ColumnIsNull(0)) {
-    const Bytes stored = stmt->ColumnBlob(0);
-    if (ByteView(stored).size() == marker.size() &&
-        std::equal(stored.begin(), stored.end(), marker.begin())) {
-      return Status::Ok();
-    }
-    return AlreadyExistsError("space \"" + std::string(space) +
-                              "\" already has another marker");
-  }
-  stmt->Reset();
-  COVEN_ASSIGN_OR_RETURN(
-      db::CachedStmt update,
-      writer_->stmts.Get("UPDATE spaces SET marker=? WHERE name=?"));
-  BindBytes(update->get(), 1, marker);
-  update->Bind(2, space);
-  COVEN_RETURN_IF_ERROR(update->Run());
-  return tx.Commit();
 }
 
 Result<std::vector<Bytes>> SqliteStore::MemberLogAfter(

@@ -31,7 +31,12 @@ class SqliteStore final : public Store {
   Result<Space> GetSpace(std::string_view name) override;
   Status CreateSpace(std::string_view name,
                      const std::array<std::uint8_t, 32>& founder) override;
-  Status PutMarker(std::string_view space, ByteView marker) override;
+  Result<bool> SpaceIsEmpty(std::string_view name) override;
+  Status ReclaimSpace(std::string_view name,
+                      const std::array<std::uint8_t, 32>& previous,
+                      const std::array<std::uint8_t, 32>& founder) override;
+  Status PutMarker(std::string_view space, ByteView marker,
+                   const std::array<std::uint8_t, 32>& writer) override;
   Result<LogPushResult> PushLog(const LogPush& push) override;
   void SubmitPushLog(const LogPush& push,
                      std::function<void(Result<LogPushResult>)> done) override;
@@ -100,6 +105,8 @@ class SqliteStore final : public Store {
   Reader Read();
   // kNotFound unless the space exists (on `db`).
   Status CheckSpace(Connection& conn, std::string_view space);
+  // Whether the space holds anything (SpaceIsEmpty's inverse) on `conn`.
+  static Result<bool> HoldsAnything(Connection& conn, std::string_view space);
   // One push inside PushLogs' write transaction, under its savepoint.
   Result<LogPushResult> PushLocked(const LogPush& push);
 

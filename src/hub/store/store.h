@@ -155,9 +155,23 @@ class Store {
   /// claimed it).
   virtual Status CreateSpace(std::string_view name,
                              const std::array<std::uint8_t, 32>& founder) = 0;
-  /// Writes the space's marker once. kAlreadyExists when it holds other
-  /// bytes (the same bytes: OK); kNotFound when the space does not exist.
-  virtual Status PutMarker(std::string_view space, ByteView marker) = 0;
+  /// Whether the space holds nothing yet: no marker, member-log entry, log
+  /// object, head or other object. kNotFound when it does not exist.
+  virtual Result<bool> SpaceIsEmpty(std::string_view name) = 0;
+  /// Hands a claim nobody used (a space that holds nothing: a misspelt
+  /// name, an init cut short before its marker) from `previous` to
+  /// `founder`. kFailedPrecondition when the space holds something or is
+  /// no longer `previous`'s; kNotFound when it does not exist.
+  virtual Status ReclaimSpace(std::string_view name,
+                              const std::array<std::uint8_t, 32>& previous,
+                              const std::array<std::uint8_t, 32>& founder) = 0;
+  /// Writes the space's marker once, for the device key `writer`: while
+  /// the space has no member log, only its founder may. kAlreadyExists
+  /// when it holds other bytes (the same bytes: OK); kPermissionDenied when
+  /// `writer` is not the founder of a space without a member log (another
+  /// device reclaimed it); kNotFound when the space does not exist.
+  virtual Status PutMarker(std::string_view space, ByteView marker,
+                           const std::array<std::uint8_t, 32>& writer) = 0;
 
   /// Appends to an author's log, all or nothing, in one transaction that
   /// locks the author's head row. Objects at or below the head must match
