@@ -100,5 +100,48 @@ TEST_F(MemberViewsTest, AppendsOnlyTheNewSlotsOnACopy) {
   }
 }
 
+TEST_F(MemberViewsTest, SaysOnceWhenAStoredSlotDoesNotVerify) {
+  std::vector<std::string> blocked;
+  views_->OnBlocked([&](std::string_view space, const members::MemberLog& log) {
+    blocked.push_back(std::string(space) + "@" +
+                      std::to_string(*log.blocked_at()));
+  });
+  StoreSlots(1, 2);
+  const auto whole = View();
+  ASSERT_NE(whole, nullptr);
+  EXPECT_TRUE(blocked.empty());
+  // A device the log does not list may have been admitted at an entry the
+  // hub lost (a store restored from an old backup): it is told so.
+  std::string lost;
+  const auto stranger = members::testing::KeyPair("bob.d1").public_key();
+  EXPECT_EQ(
+      server::AccessOf(*whole, server::Key32{}, stranger, std::nullopt, &lost),
+      server::Access::kNone);
+  EXPECT_NE(lost.find("(2 entries)"), std::string::npos) << lost;
+  EXPECT_NE(lost.find("older backup"), std::string::npos) << lost;
+  // Bytes planted in the store at slot 3 (the store keeps what it is
+  // given; the hub checks slots before it stores them).
+  ASSERT_TRUE(
+      store_->AppendMember(kViewsSpace, 3, ToBytes("not an entry")).ok());
+  views_->Invalidate(kViewsSpace);
+  auto log = View();
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->blocked_at(), std::optional<std::uint64_t>(3));
+  ASSERT_EQ(blocked, std::vector<std::string>{"todos@3"});
+  // Still blocked after more slots: not said again.
+  ASSERT_TRUE(store_->AppendMember(kViewsSpace, 4, chain_.slots()[3]).ok());
+  views_->Invalidate(kViewsSpace);
+  ASSERT_NE(View(), nullptr);
+  EXPECT_EQ(blocked.size(), 1u);
+
+  // A device the blocked log cannot list is told where the log stops.
+  std::string why;
+  EXPECT_EQ(
+      server::AccessOf(*log, server::Key32{}, stranger, std::nullopt, &why),
+      server::Access::kNone);
+  EXPECT_NE(why.find("(3 entries)"), std::string::npos) << why;
+  EXPECT_NE(why.find("blocked at entry 3"), std::string::npos) << why;
+}
+
 }  // namespace
 }  // namespace coven::hub::testing

@@ -41,7 +41,10 @@ Result<std::shared_ptr<const members::MemberLog>> MemberViews::Get(
     auto grown = known ? std::make_shared<members::MemberLog>(*known)
                        : std::make_shared<members::MemberLog>();
     for (const Bytes& entry : entries) grown->Append(entry);
+    const bool newly_blocked =
+        grown->blocked_at() && !(known && known->blocked_at());
     log = std::move(grown);
+    if (newly_blocked && on_blocked_) on_blocked_(space, *log);
   }
   std::lock_guard<std::mutex> lock(mutex_);
   Entry& entry = entries_[std::string(space)];
@@ -95,9 +98,21 @@ Access AccessOf(const members::MemberLog& log, const Key32& founder,
       state.FindMember(*member) != nullptr) {
     return Access::kEnrolling;
   }
-  *why = "the library's member log does not list this device (id " +
+  *why = "the library's member log on this hub (" + std::to_string(log.size()) +
+         " entries) does not list this device (id " +
          DeviceIdToHex(crypto::DeviceIdFor(device)) +
          "); ask a member to invite you, then join with the invite code";
+  if (log.blocked_at()) {
+    *why += ". The hub's member log is blocked at entry " +
+            std::to_string(*log.blocked_at()) + " (" + log.blocked_reason() +
+            "): a member must skip that entry";
+  } else {
+    *why +=
+        ". If this device was admitted already, the hub lost member-log "
+        "entries (its store was restored from an older backup or damaged): "
+        "its operator should restore the latest backup, and this device "
+        "keeps its data meanwhile";
+  }
   return Access::kNone;
 }
 

@@ -7,6 +7,7 @@
 #define COVEN_HUB_SERVER_ACCESS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,14 @@ class MemberViews {
   Result<std::shared_ptr<const members::MemberLog>> Get(std::string_view space);
   /// The next Get of `space` re-reads the store ("" for every space).
   void Invalidate(std::string_view space);
+  /// Called (on the thread of the Get that read it) when a space's log
+  /// becomes blocked: a stored slot does not verify, so the log changes no
+  /// more until a skip. Set before the first Get; not thread-safe itself.
+  void OnBlocked(
+      std::function<void(std::string_view space, const members::MemberLog& log)>
+          listener) {
+    on_blocked_ = std::move(listener);
+  }
 
  private:
   struct Entry {
@@ -63,6 +72,7 @@ class MemberViews {
   std::int64_t max_age_ms_;
   std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> entries_;
+  std::function<void(std::string_view, const members::MemberLog&)> on_blocked_;
 };
 
 /// What `device` (registered with `member` when enrolling) may do in a

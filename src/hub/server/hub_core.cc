@@ -61,6 +61,14 @@ HubCore::HubCore(store::StoreRef store, clock::ClockRef clock,
   const crypto::Hash256 id =
       crypto::Hash("coven-hub/id/v1", ByteView(token_key_.data(), 32));
   std::copy(id.begin(), id.begin() + 16, hub_id_.begin());
+  views_.OnBlocked(
+      [this](std::string_view space, const members::MemberLog& log) {
+        // A slot that does not verify in what the hub stored: planted in the
+        // store, damaged, or written by a hub that checked less.
+        Log("event=member_log_blocked space=" + std::string(space) +
+            " slot=" + std::to_string(*log.blocked_at()) + " reason=\"" +
+            log.blocked_reason() + "\"");
+      });
 }
 
 void HubCore::Log(const std::string& line) const {
