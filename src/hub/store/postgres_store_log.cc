@@ -267,9 +267,7 @@ Result<std::uint32_t> PostgresStore::RepairLogObjects(const LogPush& push,
                                                       std::uint32_t held) {
   COVEN_RETURN_IF_ERROR(ValidatePush(push));
   if (push.objects.empty() || held == 0) return 0;
-  const std::uint64_t first = push.objects.front().seq;
-  const std::uint64_t last =
-      push.objects[std::min<std::size_t>(held, push.objects.size()) - 1].seq;
+  const auto [first, last] = HeldRange(push, held);
   const std::int64_t author = AuthorColumn(push.author);
   // Not retried on a broken connection: the caller logs the failure, and
   // the author's next push of these objects repairs them.
@@ -281,13 +279,10 @@ Result<std::uint32_t> PostgresStore::RepairLogObjects(const LogPush& push,
                      Key(push.space, author).Int(Col(first)).Int(Col(last))));
         std::vector<StoredCopy> stored;
         for (int i = 0; i < rows.rows(); ++i) {
-          StoredCopy copy;
-          copy.seq = static_cast<std::uint64_t>(rows.Int(i, 0));
-          const Bytes hash = rows.Blob(i, 1);
-          if (hash.size() != copy.hash.size()) continue;
-          std::copy(hash.begin(), hash.end(), copy.hash.begin());
-          copy.data = rows.Blob(i, 2);
-          stored.push_back(std::move(copy));
+          std::optional<StoredCopy> copy =
+              CopyFromRow(static_cast<std::uint64_t>(rows.Int(i, 0)),
+                          rows.Blob(i, 1), rows.Blob(i, 2));
+          if (copy) stored.push_back(std::move(*copy));
         }
         std::uint32_t repaired = 0;
         // Each statement on its own (autocommit): it rewrites a copy only

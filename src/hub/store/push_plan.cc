@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "hub/store/paths.h"
 
@@ -90,6 +91,22 @@ Result<PushPlan> PlanPush(const LogPush& push, std::uint64_t log_seq,
   plan.replace_head =
       push.head.has_value() && push.objects.back().seq >= log_seq;
   return plan;
+}
+
+std::optional<StoredCopy> CopyFromRow(std::uint64_t seq, const Bytes& hash,
+                                      Bytes data) {
+  StoredCopy copy;
+  if (hash.size() != copy.hash.size()) return std::nullopt;
+  copy.seq = seq;
+  std::copy(hash.begin(), hash.end(), copy.hash.begin());
+  copy.data = std::move(data);
+  return copy;
+}
+
+std::pair<std::uint64_t, std::uint64_t> HeldRange(const LogPush& push,
+                                                  std::uint32_t held) {
+  const std::size_t count = std::min<std::size_t>(held, push.objects.size());
+  return {push.objects.front().seq, push.objects[count - 1].seq};
 }
 
 std::vector<const LogObject*> DamagedCopies(

@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "coven/status.h"
@@ -59,6 +61,16 @@ struct StoredCopy {
   crypto::Hash256 hash{};
   Bytes data;
 };
+
+/// A copy as read from a store row; nullopt when the recorded hash is not
+/// a hash (not the hub's to judge).
+std::optional<StoredCopy> CopyFromRow(std::uint64_t seq, const Bytes& hash,
+                                      Bytes data);
+
+/// The seqs of the first `held` objects of `push` (which must have some):
+/// what RepairLogObjects reads back.
+std::pair<std::uint64_t, std::uint64_t> HeldRange(const LogPush& push,
+                                                  std::uint32_t held);
 
 /// The objects of `push` that should replace their stored copy: the copy's
 /// bytes no longer hash to its recorded hash (a disk or someone with the

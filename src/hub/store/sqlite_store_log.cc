@@ -162,9 +162,7 @@ Result<std::uint32_t> SqliteStore::RepairLogObjects(const LogPush& push,
                                                     std::uint32_t held) {
   COVEN_RETURN_IF_ERROR(ValidatePush(push));
   if (push.objects.empty() || held == 0) return 0;
-  const std::uint64_t first = push.objects.front().seq;
-  const std::uint64_t last =
-      push.objects[std::min<std::size_t>(held, push.objects.size()) - 1].seq;
+  const auto [first, last] = HeldRange(push, held);
   const std::int64_t author = AuthorColumn(push.author);
   std::vector<StoredCopy> stored;
   {
@@ -183,13 +181,10 @@ Result<std::uint32_t> SqliteStore::RepairLogObjects(const LogPush& push,
     while (true) {
       COVEN_ASSIGN_OR_RETURN(bool row, get->Step());
       if (!row) break;
-      StoredCopy copy;
-      copy.seq = static_cast<std::uint64_t>(get->ColumnInt(0));
-      const Bytes hash = get->ColumnBlob(1);
-      if (hash.size() != copy.hash.size()) continue;  // Not ours to judge.
-      std::copy(hash.begin(), hash.end(), copy.hash.begin());
-      copy.data = get->ColumnBlob(2);
-      stored.push_back(std::move(copy));
+      std::optional<StoredCopy> copy =
+          CopyFromRow(static_cast<std::uint64_t>(get->ColumnInt(0)),
+                      get->ColumnBlob(1), get->ColumnBlob(2));
+      if (copy) stored.push_back(std::move(*copy));
     }
   }
   const std::vector<const LogObject*> damaged = DamagedCopies(push, stored);
