@@ -4,23 +4,12 @@
 // 3), which once sent users to retry for good.
 #include <gtest/gtest.h>
 
-#include "cli_harness.h"
-#include "hub/hub_server.h"
+#include "hub/hub_cli_fixture.h"
 
 namespace coven::testing {
 namespace {
 
-class HubCliRemovedTest : public CliTest {
- protected:
-  void SetUp() override {
-    HubServer* hub = SharedHub();
-    ASSERT_NE(hub, nullptr);
-    url_ = hub->Url(UniqueSpace("cli-removed"));
-  }
-  std::string Home() override { return url_; }
-
-  std::string url_;
-};
+class HubCliRemovedTest : public HubCliTest {};
 
 TEST_F(HubCliRemovedTest, ARemovedDeviceIsToldItIsRefused) {
   ASSERT_EQ(InitOwner("laptop").exit_code, 0);

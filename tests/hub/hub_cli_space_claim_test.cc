@@ -4,26 +4,15 @@
 // fail for good, asking for "this device's key".
 #include <gtest/gtest.h>
 
-#include "cli_harness.h"
 #include "coven/home_url.h"
-#include "hub/hub_server.h"
+#include "hub/hub_cli_fixture.h"
 #include "member_log_builder.h"
 #include "sync/home_credentials.h"
 
 namespace coven::testing {
 namespace {
 
-class HubCliSpaceClaimTest : public CliTest {
- protected:
-  void SetUp() override {
-    HubServer* hub = SharedHub();
-    ASSERT_NE(hub, nullptr);
-    url_ = hub->Url(UniqueSpace("cli-claim"));
-  }
-  std::string Home() override { return url_; }
-
-  std::string url_;
-};
+class HubCliSpaceClaimTest : public HubCliTest {};
 
 TEST_F(HubCliSpaceClaimTest, AnUnusedClaimDoesNotBlockANewLibrary) {
   // Another key registers in the space (which creates it) and writes

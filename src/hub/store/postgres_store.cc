@@ -184,13 +184,7 @@ Status PostgresStore::AppendMember(std::string_view space, std::uint64_t slot,
             .status());
     return true;
   };
-  return pool_
-      .With<bool>(true,
-                  [&](PgConnection& conn) {
-                    return InTransaction<bool>(conn,
-                                               [&] { return append(conn); });
-                  })
-      .status();
+  return InPooledTransaction(pool_, true, append);
 }
 
 Status PostgresStore::PutObject(std::string_view space, std::string_view path,

@@ -116,6 +116,18 @@ Result<T> InTransaction(PgConnection& conn, Fn fn) {
   return result;
 }
 
+/// InTransaction on a connection of `pool` (PgPool::With): `fn(conn)`
+/// returns Result<bool>; only its status is kept.
+template <typename Fn>
+Status InPooledTransaction(PgPool& pool, bool retry_safe, Fn fn) {
+  return pool
+      .With<bool>(retry_safe,
+                  [&](PgConnection& conn) {
+                    return InTransaction<bool>(conn, [&] { return fn(conn); });
+                  })
+      .status();
+}
+
 }  // namespace coven::hub::store
 
 #endif  // COVEN_HUB_STORE_POSTGRES_STORE_H_

@@ -1,7 +1,7 @@
 // The PostgreSQL store's spaces: claims, reclaims and the home marker.
 #include <algorithm>
-#include <chrono>
 
+#include "coven/clock.h"
 #include "hub/store/postgres_store.h"
 
 namespace coven::hub::store {
@@ -33,11 +33,7 @@ constexpr PgStatement kSetFounder{
     "set_founder",
     "UPDATE spaces SET founder=$2::bytea, created_ms=$3::int8 WHERE name=$1"};
 
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t NowMs() { return clock::SystemClock().NowMillis(); }
 
 Status NoSpace(std::string_view name) {
   return NotFoundError("no space \"" + std::string(name) + "\"");
@@ -125,13 +121,7 @@ Status PostgresStore::ReclaimSpace(
             .status());
     return true;
   };
-  return pool_
-      .With<bool>(true,
-                  [&](PgConnection& conn) {
-                    return InTransaction<bool>(conn,
-                                               [&] { return reclaim(conn); });
-                  })
-      .status();
+  return InPooledTransaction(pool_, true, reclaim);
 }
 
 Status PostgresStore::PutMarker(std::string_view space, ByteView marker,

@@ -1,18 +1,14 @@
 // The SQLite store's spaces: claims, reclaims and the home marker.
 #include <algorithm>
-#include <chrono>
 
+#include "coven/clock.h"
 #include "db/sql.h"
 #include "hub/store/sqlite_store.h"
 
 namespace coven::hub::store {
 namespace {
 
-std::int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t NowMs() { return clock::SystemClock().NowMillis(); }
 
 Status NoSpace(std::string_view name) {
   return NotFoundError("no space \"" + std::string(name) + "\"");
