@@ -152,9 +152,17 @@ TEST_F(HubAuthTest, AClaimNobodyUsedPassesToTheNextFounder) {
   // The first claim is gone: its token no longer admits it, and a push it
   // had been admitted to just before is refused by the store.
   EXPECT_EQ(Auth(*first).status().code(), StatusCode::kPermissionDenied);
-  auto late = core_->Push(*first_caller, {Obj("coven-library.json", "old")},
-                          std::nullopt);
-  EXPECT_EQ(late.status().code(), StatusCode::kPermissionDenied);
+  Chain chain;
+  chain.Genesis();
+  const std::vector<pb::Object> late_writes = {
+      Obj("coven-library.json", "old"),
+      Obj("keys/0123456789abcdef0123456789abcdef/0123456789abcdef", "wrap"),
+      Obj(members::MemberEntryPath(1), Str(chain.slot(1)))};
+  for (const pb::Object& write : late_writes) {
+    auto late = core_->Push(*first_caller, {write}, std::nullopt);
+    EXPECT_EQ(late.status().code(), StatusCode::kPermissionDenied)
+        << write.path() << ": " << late.status().ToString();
+  }
   ASSERT_TRUE(PushAs(*next, {Obj("coven-library.json", "new")}).ok());
   pb::ProbeRequest probe;
   probe.set_space("todos");

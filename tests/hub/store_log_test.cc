@@ -40,7 +40,7 @@ TEST_P(HubStoreTest, PushThenPull) {
 
 TEST_P(HubStoreTest, PushesSurviveReopening) {
   ASSERT_STORE_OK(store_->PushLog(MakePush(kAuthor, 1, 4, 0, ToBytes("h4"))));
-  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1")));
+  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1"), Key32(1)));
   store_.reset();
   Result<StoreRef> reopened = OpenAnother();
   ASSERT_STORE_OK(reopened);

@@ -40,14 +40,15 @@ TEST_P(HubStoreTest, MemberLogAppends) {
   Result<std::vector<Bytes>> log = store_->MemberLog(kSpace);
   ASSERT_STORE_OK(log);
   EXPECT_TRUE(log->empty());
-  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1")));
-  EXPECT_EQ(store_->AppendMember(kSpace, 3, AsBytes("m3")).code(),
+  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1"), Key32(1)));
+  EXPECT_EQ(store_->AppendMember(kSpace, 3, AsBytes("m3"), Key32(1)).code(),
             StatusCode::kFailedPrecondition);  // A gap.
-  ASSERT_STORE_OK(store_->AppendMember(kSpace, 2, AsBytes("m2")));
-  ASSERT_STORE_OK(store_->AppendMember(kSpace, 2, AsBytes("m2")));  // Same.
-  EXPECT_EQ(store_->AppendMember(kSpace, 2, AsBytes("other")).code(),
+  ASSERT_STORE_OK(store_->AppendMember(kSpace, 2, AsBytes("m2"), Key32(1)));
+  ASSERT_STORE_OK(
+      store_->AppendMember(kSpace, 2, AsBytes("m2"), Key32(1)));  // Same.
+  EXPECT_EQ(store_->AppendMember(kSpace, 2, AsBytes("other"), Key32(1)).code(),
             StatusCode::kAlreadyExists);
-  EXPECT_EQ(store_->AppendMember("other", 1, AsBytes("m1")).code(),
+  EXPECT_EQ(store_->AppendMember("other", 1, AsBytes("m1"), Key32(1)).code(),
             StatusCode::kNotFound);
   log = store_->MemberLog(kSpace);
   ASSERT_STORE_OK(log);
@@ -72,15 +73,19 @@ TEST_P(HubStoreTest, MemberLogAppends) {
 }
 
 TEST_P(HubStoreTest, PutObjectIsCreateOnce) {
-  ASSERT_STORE_OK(store_->PutObject(kSpace, "keys/a", AsBytes("key-a")));
-  ASSERT_STORE_OK(store_->PutObject(kSpace, "keys/a", AsBytes("key-a")));
-  EXPECT_EQ(store_->PutObject(kSpace, "keys/a", AsBytes("key-b")).code(),
-            StatusCode::kAlreadyExists);
-  EXPECT_EQ(store_->PutObject("other", "keys/a", AsBytes("key-a")).code(),
-            StatusCode::kNotFound);
+  ASSERT_STORE_OK(
+      store_->PutObject(kSpace, "keys/a", AsBytes("key-a"), Key32(1)));
+  ASSERT_STORE_OK(
+      store_->PutObject(kSpace, "keys/a", AsBytes("key-a"), Key32(1)));
+  EXPECT_EQ(
+      store_->PutObject(kSpace, "keys/a", AsBytes("key-b"), Key32(1)).code(),
+      StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      store_->PutObject("other", "keys/a", AsBytes("key-a"), Key32(1)).code(),
+      StatusCode::kNotFound);
   for (const char* path : {"", "coven-library.json", "heads/x", "log/x",
                            "members/0000000000000001"}) {
-    EXPECT_EQ(store_->PutObject(kSpace, path, AsBytes("x")).code(),
+    EXPECT_EQ(store_->PutObject(kSpace, path, AsBytes("x"), Key32(1)).code(),
               StatusCode::kInvalidArgument)
         << path;
   }
@@ -199,10 +204,12 @@ TEST_P(HubStoreTest, ListPathsAcrossKinds) {
   ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("marker"), Key32(1)));
   ASSERT_STORE_OK(store_->PushLog(MakePush(0xb, 1, 2, 0, ToBytes("hb"))));
   ASSERT_STORE_OK(store_->PushLog(MakePush(0xa, 1, 1)));  // No head.
-  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1")));
-  ASSERT_STORE_OK(store_->PutObject(kSpace, "keys/x", AsBytes("kx")));
-  ASSERT_STORE_OK(store_->PutObject(kSpace, "keys/y", AsBytes("kyy")));
-  ASSERT_STORE_OK(store_->PutObject(kSpace, "zz/other", AsBytes("o")));
+  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1"), Key32(1)));
+  ASSERT_STORE_OK(store_->PutObject(kSpace, "keys/x", AsBytes("kx"), Key32(1)));
+  ASSERT_STORE_OK(
+      store_->PutObject(kSpace, "keys/y", AsBytes("kyy"), Key32(1)));
+  ASSERT_STORE_OK(
+      store_->PutObject(kSpace, "zz/other", AsBytes("o"), Key32(1)));
   const std::vector<std::string> every = {
       "coven-library.json",
       "heads/000000000000000b",

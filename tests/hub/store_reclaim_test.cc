@@ -27,9 +27,19 @@ TEST_P(HubStoreTest, AnUnusedClaimPassesToTheNextFounder) {
   ASSERT_STORE_OK(space);
   EXPECT_EQ(space->founder, Key32(2));
 
-  // The former founder's marker is refused; the new founder's is written.
+  // Whatever the former founder had been admitted to write just before is
+  // refused by the store: its marker, a key wrap, a genesis.
   EXPECT_EQ(store_->PutMarker(kSpace, AsBytes("old"), Key32(1)).code(),
             StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      store_->PutObject(kSpace, "keys/a", AsBytes("wrap"), Key32(1)).code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(store_->AppendMember(kSpace, 1, AsBytes("m1"), Key32(1)).code(),
+            StatusCode::kPermissionDenied);
+  empty = store_->SpaceIsEmpty(kSpace);
+  ASSERT_STORE_OK(empty);
+  EXPECT_TRUE(*empty);
+  // The new founder's are written.
   ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("new"), Key32(2)));
   empty = store_->SpaceIsEmpty(kSpace);
   ASSERT_STORE_OK(empty);
@@ -48,8 +58,10 @@ TEST_P(HubStoreTest, AClaimHoldingAnythingIsNeverTakenOver) {
   for (const std::string& name : spaces) {
     ASSERT_STORE_OK(store_->CreateSpace(name, Key32(1)));
   }
-  ASSERT_STORE_OK(store_->AppendMember("with-member", 1, AsBytes("m1")));
-  ASSERT_STORE_OK(store_->PutObject("with-object", "keys/a", AsBytes("wrap")));
+  ASSERT_STORE_OK(
+      store_->AppendMember("with-member", 1, AsBytes("m1"), Key32(1)));
+  ASSERT_STORE_OK(
+      store_->PutObject("with-object", "keys/a", AsBytes("wrap"), Key32(1)));
   TestPush push = MakePush(0xa, 1, 1);
   push.space = "with-log";
   ASSERT_STORE_OK(store_->PushLog(push));
@@ -64,9 +76,18 @@ TEST_P(HubStoreTest, AClaimHoldingAnythingIsNeverTakenOver) {
     ASSERT_STORE_OK(space);
     EXPECT_EQ(space->founder, Key32(1)) << name;
   }
-  // A member log lets any member's device write the marker again.
+  // Once a member log exists, the member log decides (the hub checked the
+  // writer against it): the store takes any device's writes.
   ASSERT_STORE_OK(
       store_->PutMarker("with-member", AsBytes("marker"), Key32(9)));
+  ASSERT_STORE_OK(
+      store_->PutObject("with-member", "keys/b", AsBytes("wrap"), Key32(9)));
+  ASSERT_STORE_OK(
+      store_->AppendMember("with-member", 2, AsBytes("m2"), Key32(9)));
+  // Without one, only the founder writes.
+  EXPECT_EQ(
+      store_->PutObject("with-log", "keys/b", AsBytes("wrap"), Key32(9)).code(),
+      StatusCode::kPermissionDenied);
 }
 
 }  // namespace

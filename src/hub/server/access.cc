@@ -98,21 +98,17 @@ Access AccessOf(const members::MemberLog& log, const Key32& founder,
       state.FindMember(*member) != nullptr) {
     return Access::kEnrolling;
   }
-  *why = "the library's member log on this hub (" + std::to_string(log.size()) +
-         " entries) does not list this device (id " +
-         DeviceIdToHex(crypto::DeviceIdFor(device)) +
-         "); ask a member to invite you, then join with the invite code";
-  if (log.blocked_at()) {
-    *why += ". The hub's member log is blocked at entry " +
-            std::to_string(*log.blocked_at()) + " (" + log.blocked_reason() +
-            "): a member must skip that entry";
-  } else {
-    *why +=
-        ". If this device was admitted already, the hub lost member-log "
-        "entries (its store was restored from an older backup or damaged): "
-        "its operator should restore the latest backup, and this device "
-        "keeps its data meanwhile";
-  }
+  // (How long the log is, and where it is blocked, goes to the hub's log
+  // only: the caller may be anyone.)
+  *why =
+      "the library's member log on this hub does not list this device "
+      "(id " +
+      DeviceIdToHex(crypto::DeviceIdFor(device)) +
+      "); ask a member to invite you, then join with the invite code. If "
+      "this device was admitted already, the hub lost member-log entries "
+      "or cannot verify them (its store was restored from an older backup "
+      "or damaged): its operator should see the hub's log and restore the "
+      "latest backup; this device keeps its data meanwhile";
   return Access::kNone;
 }
 

@@ -214,7 +214,7 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   COVEN_RETURN_IF_ERROR(space.status());
   views_.Invalidate(request.space());
   COVEN_ASSIGN_OR_RETURN(auto log, views_.Get(request.space()));
-  if (log->size() == 0 && space->founder != *device) {
+  if (log->size() == 0 && space->founder != *device && !space->marker) {
     // Another device's claim: taken over when nobody used it (a misspelt
     // name, an init cut short before its marker).
     Status taken =
@@ -224,6 +224,11 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
           " founder=" + DeviceHex(*device) +
           " previous=" + DeviceHex(space->founder) + " peer=" + peer);
       space->founder = *device;
+      // Closes the former founder's streams on every process at once.
+      store::Change change;
+      change.space = request.space();
+      change.members = true;
+      Changed(change);
     } else if (taken.code() != StatusCode::kFailedPrecondition) {
       return taken;
     }
@@ -232,8 +237,14 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   const Access access = AccessOf(*log, space->founder, *device, member, &why);
   who.access = access;
   if (access == Access::kNone) {
+    std::string seen =
+        " (member log: " + std::to_string(log->size()) + " entries";
+    if (log->blocked_at()) {
+      seen += ", blocked at " + std::to_string(*log->blocked_at()) + ": " +
+              log->blocked_reason();
+    }
     return Refuse(
-        who, "register: " + why,
+        who, "register: " + why + seen + ")",
         PermissionDeniedError("space " + request.space() + ": " + why));
   }
   TokenClaims claims;

@@ -69,8 +69,8 @@ Result<HubCore::PreparedPush> HubCore::PreparePush(
                         PermissionDeniedError(
                             "key wraps are written by members' devices only"));
         }
-        Status put =
-            store_->PutObject(caller.space, object.path(), View(object.data()));
+        Status put = store_->PutObject(caller.space, object.path(),
+                                       View(object.data()), caller.device);
         if (!put.ok()) return put;
         reply.set_stored(reply.stored() + 1);
         break;
@@ -228,7 +228,7 @@ Status HubCore::PushMember(const Caller& caller, std::uint64_t slot,
   const ByteView bytes = View(object.data());
   if (slot <= log->size()) {
     // A retry of what is stored, or a lost race for the slot.
-    Status put = store_->AppendMember(caller.space, slot, bytes);
+    Status put = store_->AppendMember(caller.space, slot, bytes, caller.device);
     if (put.ok()) reply->set_already_had(reply->already_had() + 1);
     return put;
   }
@@ -259,7 +259,8 @@ Status HubCore::PushMember(const Caller& caller, std::uint64_t slot,
                       (verdict.link_broken ? std::string("its link is broken")
                                            : verdict.status.message())));
   }
-  COVEN_RETURN_IF_ERROR(store_->AppendMember(caller.space, slot, bytes));
+  COVEN_RETURN_IF_ERROR(
+      store_->AppendMember(caller.space, slot, bytes, caller.device));
   views_.Invalidate(caller.space);
   reply->set_stored(reply->stored() + 1);
   store::Change change;

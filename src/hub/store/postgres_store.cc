@@ -149,7 +149,8 @@ Result<std::vector<Bytes>> PostgresStore::MemberLogAfter(
 }
 
 Status PostgresStore::AppendMember(std::string_view space, std::uint64_t slot,
-                                   ByteView entry) {
+                                   ByteView entry,
+                                   const std::array<std::uint8_t, 32>& writer) {
   if (slot == 0 || slot >= kMaxSeq) {
     return InvalidArgumentError("member slot out of range");
   }
@@ -161,6 +162,7 @@ Status PostgresStore::AppendMember(std::string_view space, std::uint64_t slot,
     if (locked.rows() == 0) {
       return NotFoundError("no space \"" + std::string(space) + "\"");
     }
+    COVEN_RETURN_IF_ERROR(CheckFounderWrite(conn, space, writer));
     COVEN_ASSIGN_OR_RETURN(PgResult count,
                            conn.Run(kMemberCount, PgParams().Text(space)));
     const auto length = static_cast<std::uint64_t>(count.Int(0, 0));
@@ -188,28 +190,24 @@ Status PostgresStore::AppendMember(std::string_view space, std::uint64_t slot,
 }
 
 Status PostgresStore::PutObject(std::string_view space, std::string_view path,
-                                ByteView data) {
+                                ByteView data,
+                                const std::array<std::uint8_t, 32>& writer) {
   COVEN_RETURN_IF_ERROR(CheckObjectPath(path));
-  return pool_
-      .With<bool>(
-          true,
-          [&](PgConnection& conn) -> Result<bool> {
-            COVEN_RETURN_IF_ERROR(CheckSpace(conn, space));
-            COVEN_ASSIGN_OR_RETURN(
-                PgResult put,
-                conn.Run(kPutObject,
-                         PgParams().Text(space).Text(path).Blob(data)));
-            if (put.Affected() == 1) return true;
-            COVEN_ASSIGN_OR_RETURN(
-                PgResult stored,
-                conn.Run(kGetObject, PgParams().Text(space).Text(path)));
-            if (stored.rows() == 1 && Same(stored.Blob(0, 0), data)) {
-              return true;
-            }
-            return AlreadyExistsError("\"" + std::string(path) +
-                                      "\" already holds other bytes");
-          })
-      .status();
+  auto put_object = [&](PgConnection& conn) -> Result<bool> {
+    COVEN_RETURN_IF_ERROR(CheckSpace(conn, space));
+    COVEN_RETURN_IF_ERROR(CheckFounderWrite(conn, space, writer));
+    COVEN_ASSIGN_OR_RETURN(
+        PgResult put,
+        conn.Run(kPutObject, PgParams().Text(space).Text(path).Blob(data)));
+    if (put.Affected() == 1) return true;
+    COVEN_ASSIGN_OR_RETURN(
+        PgResult stored,
+        conn.Run(kGetObject, PgParams().Text(space).Text(path)));
+    if (stored.rows() == 1 && Same(stored.Blob(0, 0), data)) return true;
+    return AlreadyExistsError("\"" + std::string(path) +
+                              "\" already holds other bytes");
+  };
+  return InPooledTransaction(pool_, true, put_object);
 }
 
 void PostgresStore::Announce(const Change& change) { announcer_->Add(change); }

@@ -49,9 +49,10 @@ class PostgresStore final : public Store {
   Result<std::vector<Bytes>> MemberLogAfter(std::string_view space,
                                             std::uint64_t after_slot) override;
   Status AppendMember(std::string_view space, std::uint64_t slot,
-                      ByteView entry) override;
-  Status PutObject(std::string_view space, std::string_view path,
-                   ByteView data) override;
+                      ByteView entry,
+                      const std::array<std::uint8_t, 32>& writer) override;
+  Status PutObject(std::string_view space, std::string_view path, ByteView data,
+                   const std::array<std::uint8_t, 32>& writer) override;
   Result<Bytes> GetObject(std::string_view space, std::string_view path,
                           std::uint64_t max_bytes) override;
   Result<std::vector<PathInfo>> ListPaths(std::string_view space,
@@ -76,6 +77,12 @@ class PostgresStore final : public Store {
   bool Notify(const std::vector<Change>& batch);
   // kNotFound unless the space exists.
   static Status CheckSpace(PgConnection& conn, std::string_view space);
+  // kPermissionDenied unless `writer` may write into the space (its
+  // founder, while it has no member log; anyone afterwards), on `conn`,
+  // inside a transaction: it holds the space row (FOR SHARE) against a
+  // concurrent reclaim until the transaction ends.
+  static Status CheckFounderWrite(PgConnection& conn, std::string_view space,
+                                  const std::array<std::uint8_t, 32>& writer);
   // Whether the space holds anything (SpaceIsEmpty's inverse) on `conn`.
   static Result<bool> HoldsAnything(PgConnection& conn, std::string_view space);
   // PushLog's transaction on `conn`.

@@ -27,6 +27,12 @@ constexpr PgStatement kHoldsAnything{
     "OR EXISTS(SELECT 1 FROM objects WHERE space=$1) "
     "OR EXISTS(SELECT 1 FROM log_objects WHERE space=$1) "
     "OR EXISTS(SELECT 1 FROM heads WHERE space=$1))::int"};
+// FOR SHARE: a reclaim (FOR UPDATE) waits for the writer's transaction,
+// or the writer reads the founder the reclaim left.
+constexpr PgStatement kFounderWrite{
+    "founder_write",
+    "SELECT founder, EXISTS(SELECT 1 FROM members WHERE space=$1)::int "
+    "FROM spaces WHERE name=$1 FOR SHARE"};
 constexpr PgStatement kLockFounder{
     "lock_founder", "SELECT founder FROM spaces WHERE name=$1 FOR UPDATE"};
 constexpr PgStatement kSetFounder{
@@ -37,6 +43,13 @@ std::int64_t NowMs() { return clock::SystemClock().NowMillis(); }
 
 Status NoSpace(std::string_view name) {
   return NotFoundError("no space \"" + std::string(name) + "\"");
+}
+
+Status ClaimedByAnother(std::string_view space) {
+  return PermissionDeniedError(
+      "space \"" + std::string(space) +
+      "\" has no member log yet and was claimed by another device: choose "
+      "another space name");
 }
 
 bool SameBytes(const Bytes& stored, ByteView bytes) {
@@ -81,6 +94,18 @@ Status PostgresStore::CreateSpace(std::string_view name,
             return true;
           })
       .status();
+}
+
+Status PostgresStore::CheckFounderWrite(
+    PgConnection& conn, std::string_view space,
+    const std::array<std::uint8_t, 32>& writer) {
+  COVEN_ASSIGN_OR_RETURN(PgResult row,
+                         conn.Run(kFounderWrite, PgParams().Text(space)));
+  if (row.rows() == 0) return NoSpace(space);
+  if (row.Int(0, 1) == 0 && !SameBytes(row.Blob(0, 0), writer)) {
+    return ClaimedByAnother(space);
+  }
+  return Status::Ok();
 }
 
 Result<bool> PostgresStore::HoldsAnything(PgConnection& conn,
@@ -139,12 +164,7 @@ Status PostgresStore::PutMarker(std::string_view space, ByteView marker,
             COVEN_ASSIGN_OR_RETURN(PgResult row,
                                    conn.Run(kGetSpace, PgParams().Text(space)));
             if (row.rows() == 0) return NoSpace(space);
-            if (row.IsNull(0, 1)) {
-              return PermissionDeniedError(
-                  "space \"" + std::string(space) +
-                  "\" was claimed by another device: choose another space "
-                  "name");
-            }
+            if (row.IsNull(0, 1)) return ClaimedByAnother(space);
             if (SameBytes(row.Blob(0, 1), marker)) return true;
             return AlreadyExistsError("space \"" + std::string(space) +
                                       "\" already has another marker");

@@ -139,7 +139,8 @@ Result<std::vector<Bytes>> SqliteStore::MemberLogAfter(
 }
 
 Status SqliteStore::AppendMember(std::string_view space, std::uint64_t slot,
-                                 ByteView entry) {
+                                 ByteView entry,
+                                 const std::array<std::uint8_t, 32>& writer) {
   if (slot == 0 || slot >= kMaxSeq) {
     return InvalidArgumentError("member slot out of range");
   }
@@ -147,6 +148,7 @@ Status SqliteStore::AppendMember(std::string_view space, std::uint64_t slot,
   COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
                          db::Transaction::Begin(writer_->db()));
   COVEN_RETURN_IF_ERROR(CheckSpace(*writer_, space));
+  COVEN_RETURN_IF_ERROR(CheckFounderWrite(*writer_, space, writer));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt count,
       writer_->stmts.Get("SELECT COALESCE(MAX(slot), 0) FROM members "
@@ -186,12 +188,14 @@ Status SqliteStore::AppendMember(std::string_view space, std::uint64_t slot,
 }
 
 Status SqliteStore::PutObject(std::string_view space, std::string_view path,
-                              ByteView data) {
+                              ByteView data,
+                              const std::array<std::uint8_t, 32>& writer) {
   COVEN_RETURN_IF_ERROR(CheckObjectPath(path));
   std::lock_guard lock(write_mutex_);
   COVEN_ASSIGN_OR_RETURN(db::Transaction tx,
                          db::Transaction::Begin(writer_->db()));
   COVEN_RETURN_IF_ERROR(CheckSpace(*writer_, space));
+  COVEN_RETURN_IF_ERROR(CheckFounderWrite(*writer_, space, writer));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt get,
       writer_->stmts.Get("SELECT data FROM objects WHERE space=? AND path=?"));

@@ -52,9 +52,10 @@ class SqliteStore final : public Store {
   Result<std::vector<Bytes>> MemberLogAfter(std::string_view space,
                                             std::uint64_t after_slot) override;
   Status AppendMember(std::string_view space, std::uint64_t slot,
-                      ByteView entry) override;
-  Status PutObject(std::string_view space, std::string_view path,
-                   ByteView data) override;
+                      ByteView entry,
+                      const std::array<std::uint8_t, 32>& writer) override;
+  Status PutObject(std::string_view space, std::string_view path, ByteView data,
+                   const std::array<std::uint8_t, 32>& writer) override;
   Result<Bytes> GetObject(std::string_view space, std::string_view path,
                           std::uint64_t max_bytes) override;
   Result<std::vector<PathInfo>> ListPaths(std::string_view space,
@@ -105,6 +106,10 @@ class SqliteStore final : public Store {
   Reader Read();
   // kNotFound unless the space exists (on `db`).
   Status CheckSpace(Connection& conn, std::string_view space);
+  // kPermissionDenied unless `writer` may write into the space (its
+  // founder, while it has no member log; anyone afterwards), on `conn`.
+  static Status CheckFounderWrite(Connection& conn, std::string_view space,
+                                  const std::array<std::uint8_t, 32>& writer);
   // Whether the space holds anything (SpaceIsEmpty's inverse) on `conn`.
   static Result<bool> HoldsAnything(Connection& conn, std::string_view space);
   // One push inside PushLogs' write transaction, under its savepoint.

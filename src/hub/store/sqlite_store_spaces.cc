@@ -14,6 +14,13 @@ Status NoSpace(std::string_view name) {
   return NotFoundError("no space \"" + std::string(name) + "\"");
 }
 
+Status ClaimedByAnother(std::string_view space) {
+  return PermissionDeniedError(
+      "space \"" + std::string(space) +
+      "\" has no member log yet and was claimed by another device: choose "
+      "another space name");
+}
+
 bool SameKey(const Bytes& stored, const std::array<std::uint8_t, 32>& key) {
   return stored.size() == key.size() &&
          std::equal(stored.begin(), stored.end(), key.begin());
@@ -75,6 +82,22 @@ Result<bool> SqliteStore::HoldsAnything(Connection& conn,
   return row && stmt->ColumnInt(0) != 0;
 }
 
+Status SqliteStore::CheckFounderWrite(
+    Connection& conn, std::string_view space,
+    const std::array<std::uint8_t, 32>& writer) {
+  COVEN_ASSIGN_OR_RETURN(
+      db::CachedStmt stmt,
+      conn.stmts.Get("SELECT founder, EXISTS(SELECT 1 FROM members WHERE "
+                     "space=?1) FROM spaces WHERE name=?1"));
+  stmt->Bind(1, space);
+  COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return NoSpace(space);
+  if (stmt->ColumnInt(1) == 0 && !SameKey(stmt->ColumnBlob(0), writer)) {
+    return ClaimedByAnother(space);
+  }
+  return Status::Ok();
+}
+
 Result<bool> SqliteStore::SpaceIsEmpty(std::string_view name) {
   Reader reader = Read();
   COVEN_RETURN_IF_ERROR(CheckSpace(reader.conn(), name));
@@ -123,8 +146,7 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker,
                          db::Transaction::Begin(writer_->db()));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt stmt,
-      writer_->stmts.Get("SELECT marker, founder, EXISTS(SELECT 1 FROM "
-                         "members WHERE space=?1) FROM spaces WHERE name=?1"));
+      writer_->stmts.Get("SELECT marker FROM spaces WHERE name=?"));
   stmt->Bind(1, space);
   COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return NoSpace(space);
@@ -137,12 +159,8 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker,
     return AlreadyExistsError("space \"" + std::string(space) +
                               "\" already has another marker");
   }
-  if (stmt->ColumnInt(2) == 0 && !SameKey(stmt->ColumnBlob(1), writer)) {
-    return PermissionDeniedError(
-        "space \"" + std::string(space) +
-        "\" was claimed by another device: choose another space name");
-  }
   stmt->Reset();
+  COVEN_RETURN_IF_ERROR(CheckFounderWrite(*writer_, space, writer));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt update,
       writer_->stmts.Get("UPDATE spaces SET marker=? WHERE name=?"));

@@ -251,13 +251,18 @@ class Store {
   /// Stores entry `slot` (which must be the log's length + 1; the caller
   /// verified it). kAlreadyExists when the slot is taken by other bytes
   /// (the same bytes: OK); kFailedPrecondition for a gap.
+  /// `writer`: the device key writing; while the space has no member log
+  /// only its founder may (kPermissionDenied: another device reclaimed it).
   virtual Status AppendMember(std::string_view space, std::uint64_t slot,
-                              ByteView entry) = 0;
+                              ByteView entry,
+                              const std::array<std::uint8_t, 32>& writer) = 0;
 
   /// Other objects by path ("keys/..."): create-once. kAlreadyExists when
-  /// the path holds other bytes (the same bytes: OK).
+  /// the path holds other bytes (the same bytes: OK); kPermissionDenied
+  /// for a `writer` other than the founder of a space without a member log.
   virtual Status PutObject(std::string_view space, std::string_view path,
-                           ByteView data) = 0;
+                           ByteView data,
+                           const std::array<std::uint8_t, 32>& writer) = 0;
   /// Any object by path (marker, members/, keys/, heads/, log/). kNotFound;
   /// kResourceExhausted when larger than max_bytes (0: no limit).
   virtual Result<Bytes> GetObject(std::string_view space, std::string_view path,
