@@ -41,6 +41,9 @@ class Printer : public coven::sync::sync_manager::SyncObserver {
                         : "updated ")
                 << row.table << "/" << row.id << "\n";
     }
+    // `todos watch > file` is block-buffered: flushed here, a watch that
+    // is killed has written every line it printed.
+    std::cout.flush();
   }
 };
 
@@ -316,16 +319,24 @@ int main(int argc, char** argv) {
       code = Fail(InTodosWords(dir, lib.status()));
       return;
     }
+    // SIGINT (Ctrl-C) and SIGTERM (kill, a service manager) end the watch
+    // after the round under way, and the output is flushed on the way out.
     static volatile std::sig_atomic_t stop = 0;
     std::signal(SIGINT, [](int) { stop = 1; });
+    std::signal(SIGTERM, [](int) { stop = 1; });
     auto start = std::chrono::steady_clock::now();
     while (!stop &&
            (seconds <= 0 || std::chrono::steady_clock::now() - start <
                                 std::chrono::duration<double>(seconds))) {
       auto report = lib->manager->sync_now();
-      if (!report.ok())
-        std::cout << "  sync failed: " << report.status().message() << "\n";
-      std::this_thread::sleep_for(std::chrono::seconds(2));
+      if (!report.ok()) {
+        std::cout << "  sync failed: " << report.status().message()
+                  << std::endl;
+      }
+      // 2 s between rounds, in steps short enough to stop at once.
+      for (int i = 0; i < 20 && !stop; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
     lib->manager->stop().IgnoreError();
   });
