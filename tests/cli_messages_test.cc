@@ -175,5 +175,21 @@ TEST_F(CliMessagesTest, UnsupportedHomeSchemeNamesTheOnesThatWork) {
   EXPECT_EQ(https.output.find("coven::"), std::string::npos) << https.output;
 }
 
+TEST_F(CliMessagesTest, HelpSaysAHomeIsAUrlOrAFolder) {
+  CommandResult todos = Todos("--help");
+  EXPECT_EQ(todos.exit_code, 0) << todos.output;
+  EXPECT_NE(todos.output.find("through a home URL or folder"),
+            std::string::npos)
+      << todos.output;
+  EXPECT_EQ(todos.output.find("folder home"), std::string::npos)
+      << todos.output;
+  CommandResult init = Todos("init --help");
+  EXPECT_NE(init.output.find("Home URL or folder"), std::string::npos)
+      << init.output;
+  EXPECT_NE(init.output.find("hub://"), std::string::npos) << init.output;
+  CommandResult coven = Coven("init --help");
+  EXPECT_NE(coven.output.find("hub://"), std::string::npos) << coven.output;
+}
+
 }  // namespace
 }  // namespace coven::testing

@@ -143,7 +143,8 @@ int main(int argc, char** argv) {
   coven::hub::RegisterHubHome();  // hub:// homes (coven-hub)
 #endif
   CLI::App app{
-      "todos: a shared todo list synced by coven through a folder home"};
+      "todos: a shared todo list synced by coven through a home URL or "
+      "folder (hub://, s3://, webdav(s)://, rclone:// or a shared folder)"};
   app.require_subcommand(1);
   std::string dir, home, join, title, id;
   bool offline = false;
@@ -151,7 +152,11 @@ int main(int argc, char** argv) {
 
   auto* init = app.add_subcommand("init", "Create this device's todo library");
   init->add_option("--dir", dir, "Library directory")->required();
-  init->add_option("--home", home, "Shared home folder")->required();
+  init->add_option("--home", home,
+                   "Home URL or folder shared by the devices: hub://, s3://, "
+                   "webdav://, webdavs://, rclone:// (see docs/homes.md) or a "
+                   "folder (local path, NAS mount, synced folder)")
+      ->required();
   init->add_option("--join", join,
                    "Join with an invite code (`coven invite`) or restore this "
                    "person's library from `todos secret`");
