@@ -150,5 +150,46 @@ TEST_F(CliMessagesTest, TodosSpeaksTodos) {
   EXPECT_EQ(again.output.find("`coven"), std::string::npos) << again.output;
 }
 
+TEST_F(CliMessagesTest, UnsupportedHomeSchemeNamesTheOnesThatWork) {
+  MakeDatabase("app.db", kTodos);
+  CommandResult hubs =
+      Coven("init --dir " + Path("lib") + " --home hubs://127.0.0.1:1/todos" +
+            " --db " + Path("app.db") + " --tables todos");
+  EXPECT_NE(hubs.exit_code, 0) << hubs.output;
+  EXPECT_NE(hubs.output.find("\"hubs\" is not supported"), std::string::npos)
+      << hubs.output;
+  EXPECT_NE(hubs.output.find("hub://HOST:PORT/SPACE, which uses TLS"),
+            std::string::npos)
+      << hubs.output;
+  EXPECT_NE(hubs.output.find("supported: "), std::string::npos) << hubs.output;
+  EXPECT_EQ(hubs.output.find("coven::"), std::string::npos) << hubs.output;
+  EXPECT_FALSE(fs::exists(Path("lib") + "/library.json"));
+
+  CommandResult https =
+      Todos("init --dir " + Path("t") + " --home https://dav.example.com/t");
+  EXPECT_NE(https.exit_code, 0) << https.output;
+  EXPECT_NE(https.output.find("\"https\" is not supported"), std::string::npos)
+      << https.output;
+  EXPECT_NE(https.output.find("webdavs://"), std::string::npos) << https.output;
+  EXPECT_NE(https.output.find("s3://"), std::string::npos) << https.output;
+  EXPECT_EQ(https.output.find("coven::"), std::string::npos) << https.output;
+}
+
+TEST_F(CliMessagesTest, HelpSaysAHomeIsAUrlOrAFolder) {
+  CommandResult todos = Todos("--help");
+  EXPECT_EQ(todos.exit_code, 0) << todos.output;
+  EXPECT_NE(todos.output.find("through a home URL or folder"),
+            std::string::npos)
+      << todos.output;
+  EXPECT_EQ(todos.output.find("folder home"), std::string::npos)
+      << todos.output;
+  CommandResult init = Todos("init --help");
+  EXPECT_NE(init.output.find("Home URL or folder"), std::string::npos)
+      << init.output;
+  EXPECT_NE(init.output.find("hub://"), std::string::npos) << init.output;
+  CommandResult coven = Coven("init --help");
+  EXPECT_NE(coven.output.find("hub://"), std::string::npos) << coven.output;
+}
+
 }  // namespace
 }  // namespace coven::testing

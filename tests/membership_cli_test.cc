@@ -98,6 +98,13 @@ TEST_F(MembershipCliTest, InviteRefuseRemoveRotate) {
   CommandResult removed =
       Coven("remove " + writer_id + " --dir " + Dir("owner"));
   ASSERT_EQ(removed.exit_code, 0) << removed.output;
+  EXPECT_NE(removed.output.find("warning: writes of " + writer_id +
+                                " that had not reached this device before "
+                                "the removal are dropped"),
+            std::string::npos)
+      << removed.output;
+  EXPECT_NE(removed.output.find("have its devices sync"), std::string::npos)
+      << removed.output;
 
   // The writer's later writes: refused once it has synced the removal,
   // rejected by everyone when forced into the home.

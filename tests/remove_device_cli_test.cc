@@ -66,6 +66,15 @@ TEST_F(RemoveDeviceCliTest, ARemovedDeviceOpensNothingNew) {
       Coven("remove-device " + phone + " --dir " + Dir("laptop"));
   ASSERT_EQ(removed.exit_code, 0) << removed.output;
   EXPECT_NE(removed.output.find("rotated"), std::string::npos);
+  // What the removal costs, and how to keep it small next time.
+  EXPECT_NE(removed.output.find("warning: writes of device " + phone +
+                                " that had not reached this device before "
+                                "the removal are dropped"),
+            std::string::npos)
+      << removed.output;
+  EXPECT_NE(removed.output.find("sync it\nwhile it still can, then sync here"),
+            std::string::npos)
+      << removed.output;
   EXPECT_NE(Coven("members --dir " + Dir("laptop"))
                 .output.find("device " + phone + "  (removed)"),
             std::string::npos);

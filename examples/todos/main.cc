@@ -41,6 +41,9 @@ class Printer : public coven::sync::sync_manager::SyncObserver {
                         : "updated ")
                 << row.table << "/" << row.id << "\n";
     }
+    // `todos watch > file` is block-buffered: flushed here, a watch that
+    // is killed has written every line it printed.
+    std::cout.flush();
   }
 };
 
@@ -140,7 +143,8 @@ int main(int argc, char** argv) {
   coven::hub::RegisterHubHome();  // hub:// homes (coven-hub)
 #endif
   CLI::App app{
-      "todos: a shared todo list synced by coven through a folder home"};
+      "todos: a shared todo list synced by coven through a home URL or "
+      "folder (hub://, s3://, webdav(s)://, rclone:// or a shared folder)"};
   app.require_subcommand(1);
   std::string dir, home, join, title, id;
   bool offline = false;
@@ -148,7 +152,11 @@ int main(int argc, char** argv) {
 
   auto* init = app.add_subcommand("init", "Create this device's todo library");
   init->add_option("--dir", dir, "Library directory")->required();
-  init->add_option("--home", home, "Shared home folder")->required();
+  init->add_option("--home", home,
+                   "Home URL or folder shared by the devices: hub://, s3://, "
+                   "webdav://, webdavs://, rclone:// (see docs/homes.md) or a "
+                   "folder (local path, NAS mount, synced folder)")
+      ->required();
   init->add_option("--join", join,
                    "Join with an invite code (`coven invite`) or restore this "
                    "person's library from `todos secret`");
@@ -316,16 +324,24 @@ int main(int argc, char** argv) {
       code = Fail(InTodosWords(dir, lib.status()));
       return;
     }
+    // SIGINT (Ctrl-C) and SIGTERM (kill, a service manager) end the watch
+    // after the round under way, and the output is flushed on the way out.
     static volatile std::sig_atomic_t stop = 0;
     std::signal(SIGINT, [](int) { stop = 1; });
+    std::signal(SIGTERM, [](int) { stop = 1; });
     auto start = std::chrono::steady_clock::now();
     while (!stop &&
            (seconds <= 0 || std::chrono::steady_clock::now() - start <
                                 std::chrono::duration<double>(seconds))) {
       auto report = lib->manager->sync_now();
-      if (!report.ok())
-        std::cout << "  sync failed: " << report.status().message() << "\n";
-      std::this_thread::sleep_for(std::chrono::seconds(2));
+      if (!report.ok()) {
+        std::cout << "  sync failed: " << report.status().message()
+                  << std::endl;
+      }
+      // 2 s between rounds, in steps short enough to stop at once.
+      for (int i = 0; i < 20 && !stop; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
     }
     lib->manager->stop().IgnoreError();
   });

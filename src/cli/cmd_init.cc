@@ -195,8 +195,8 @@ void RegisterInit(CLI::App& app, int* exit_code) {
   cmd->add_option("--dir", *dir, "Library directory to create")->required();
   cmd->add_option("--home", settings->home_folder,
                   "Home shared by the devices: a folder (local path, NAS "
-                  "mount, synced folder) or a URL (s3://, webdav://, "
-                  "rclone://; see docs/homes.md)")
+                  "mount, synced folder) or a URL (hub://, s3://, "
+                  "webdav://, webdavs://, rclone://; see docs/homes.md)")
       ->required();
   cmd->add_option("--db", settings->database, "The app's SQLite database")
       ->required();
@@ -239,8 +239,8 @@ void RegisterInit(CLI::App& app, int* exit_code) {
                     "This device's copy of the app's SQLite database")
         ->required();
     sub->add_option("--home", join_settings->home_folder,
-                    "The home folder as this device sees it (default: the "
-                    "one in the code)");
+                    "The home (folder or URL) as this device sees it "
+                    "(default: the one in the code)");
     sub->add_option("--tables", *join_tables,
                     "Tables to sync (default: the ones in the code)");
     sub->add_option("--name", join_settings->device_name, "Device label");

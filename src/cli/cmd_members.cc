@@ -117,7 +117,13 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
   remove->callback([=] {
     WithManager(*dir, exit_code, [&](auto& manager) -> Status {
       COVEN_RETURN_IF_ERROR(manager.remove_member(*subject));
-      std::cout << "removed " << *subject << "; the library key was rotated\n";
+      std::cout << "removed " << *subject << "; the library key was rotated\n"
+                << "warning: writes of " << *subject
+                << " that had not reached this device before the removal are "
+                   "dropped on every device\n(docs/format/members.md section "
+                   "5.1). To keep a member's last writes, have its devices "
+                   "sync while\nthey still can, then sync here, before "
+                   "`coven remove`.\n";
       return Status::Ok();
     });
   });
@@ -141,7 +147,13 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
       std::cout << "removed device " << *subject
                 << "; the library key was rotated. If that device still "
                    "kept the member key\n(it never made a restore code), "
-                   "it can read on: then remove the member.\n";
+                   "it can read on: then remove the member.\n"
+                << "warning: writes of device " << *subject
+                << " that had not reached this device before the removal "
+                   "are dropped on\nevery device (docs/format/members.md "
+                   "section 5.1). To keep a device's last writes, sync it\n"
+                   "while it still can, then sync here, before `coven "
+                   "remove-device`.\n";
       return Status::Ok();
     });
   });

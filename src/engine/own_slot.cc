@@ -94,11 +94,23 @@ Result<SyncEngine::Stored> SyncEngine::StoreOwnObject(const std::string& path,
   ++report->requests;
   Status replaced = home_->Replace(path, object);
   if (!replaced.ok()) {
+    // What to do depends on the home: a storage home lets whoever holds it
+    // remove the file; a home that refuses to replace (a hub writes each
+    // log object once, and has no call to remove one) can only be put
+    // right by whoever runs it.
+    const std::string advice =
+        replaced.code() == StatusCode::kPermissionDenied
+            ? "this home does not let a device replace or remove it, so "
+              "whoever runs the home must: on a hub, its operator restores "
+              "hub.db from a backup made before the change (the hub mends by "
+              "itself only a copy whose bytes no longer match what this "
+              "device pushed, not one recorded as other bytes); then sync "
+              "again"
+            : "remove " + path + " from the home, then sync again";
     return FailedPreconditionError(
         "this device's slot " + path + " in " + home_->Describe() +
         " holds something it did not write and cannot replace (" +
-        replaced.message() + "); remove " + path +
-        " from the home, then sync again");
+        replaced.message() + "); " + advice);
   }
   CrashPoint("push.after_replace");
   return Stored::kReplaced;

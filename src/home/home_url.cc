@@ -51,6 +51,40 @@ std::string SchemeList() {
   return list;
 }
 
+// What to say about a scheme no opener is registered for. The schemes this
+// project ships but that live in libraries the program may not link get the
+// link advice (a program that links them never says this); any other scheme
+// is named with the ones that work, and the usual near misses (hubs://,
+// http(s)://) are pointed at the scheme they meant.
+Status UnknownScheme(const std::string& scheme) {
+  std::string message = "home URL scheme \"" + scheme +
+                        "\" is not supported (supported: " + SchemeList() + ")";
+  if (scheme == "s3" || scheme == "webdav" || scheme == "webdavs" ||
+      scheme == "rclone") {
+    message +=
+        "; the s3, webdav, webdavs and rclone homes come with coven::coven: "
+        "link it and call coven::RegisterBuiltins() once at start "
+        "(coven/builtins.h)";
+  } else if (scheme == "hub") {
+    message +=
+        "; hub:// comes with coven::hub: link it and call "
+        "coven::hub::RegisterHubHome() once at start (coven/hub_home.h)";
+  } else if (scheme == "hubs" || scheme == "hub+tls" || scheme == "grpc" ||
+             scheme == "grpcs") {
+    message +=
+        "; for a coven hub use hub://HOST:PORT/SPACE, which uses TLS "
+        "unless the URL adds ?plaintext=1";
+  } else if (scheme == "http" || scheme == "https") {
+    message +=
+        "; for a WebDAV server use webdavs://HOST[:PORT]/PATH (HTTPS) or "
+        "webdav://HOST[:PORT]/PATH (HTTP); for S3 or S3-compatible storage "
+        "use s3://BUCKET[/PREFIX] (see docs/homes.md)";
+  } else {
+    message += "; see docs/homes.md for the URL of each kind of home";
+  }
+  return InvalidArgumentError(std::move(message));
+}
+
 }  // namespace
 
 std::optional<std::string> ProcessEnv(const char* name) {
@@ -80,17 +114,7 @@ Result<HomeRef> OpenHomeUrl(std::string_view url,
                             const HomeUrlContext& context) {
   COVEN_ASSIGN_OR_RETURN(HomeUrl parsed, Parse(url));
   HomeOpener opener = FindHomeOpener(parsed.scheme);
-  if (!opener) {
-    return InvalidArgumentError(
-        "no home is registered for URL scheme \"" + parsed.scheme +
-        "\" (registered: " + SchemeList() +
-        "); the s3, webdav, webdavs and rclone homes come with coven::coven: "
-        "link it and call coven::RegisterBuiltins() once at start "
-        "(coven/builtins.h); hub:// comes with coven::hub: link it and call "
-        "coven::hub::RegisterHubHome() (coven/hub_home.h); other schemes "
-        "register with "
-        "coven::home::RegisterHome (coven/home_registry.h)");
-  }
+  if (!opener) return UnknownScheme(parsed.scheme);
   return opener(std::move(parsed), context);
 }
 

@@ -5,14 +5,19 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <string_view>
+#include <utility>
 
 #include "hub/server/hub_server.h"
+#include "hub/server/listen_address.h"
 
 namespace {
 
@@ -33,6 +38,97 @@ void LogLine(const std::string& line) {
   std::lock_guard<std::mutex> lock(log_mutex);
   std::cerr << "ts=" << stamp << "." << (millis < 100 ? "0" : "")
             << (millis < 10 ? "0" : "") << millis << "Z " << line << std::endl;
+}
+
+// Whether the command line gives `option` (--name VALUE or --name=VALUE).
+bool OnCommandLine(const CLI::Option& option, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    for (const std::string& name : option.get_lnames()) {
+      const std::string flag = "--" + name;
+      if (arg == flag || arg.substr(0, flag.size() + 1) == flag + "=") {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Where `option`'s value came from, for messages: its environment variable
+// when the command line does not give it and the variable is set, else the
+// flag.
+std::string GivenAs(const CLI::Option& option, int argc, char** argv) {
+  const std::string& env = option.get_envname();
+  if (!env.empty() && !OnCommandLine(option, argc, argv)) {
+    const char* value = std::getenv(env.c_str());
+    if (value != nullptr && *value != '\0') return env;
+  }
+  return option.get_name();
+}
+
+// CLI11 names the flag of a bad value even when the value came from the
+// environment, so an operator looks for a --workers nobody typed. Returns
+// the message naming the variable instead, or "" when the flag is right.
+std::string NamedBySource(const CLI::App& app, const std::string& message,
+                          int argc, char** argv) {
+  for (const CLI::Option* option : app.get_options()) {
+    const std::string flag = option->get_name();
+    if (flag.empty() || option->get_envname().empty()) continue;
+    const bool names_it = message.rfind(flag + ":", 0) == 0 ||
+                          message.find(" " + flag + " ") != std::string::npos;
+    if (!names_it) continue;
+    const std::string source = GivenAs(*option, argc, argv);
+    if (source == flag) return "";
+    std::string renamed = message;
+    for (std::size_t at = renamed.find(flag); at != std::string::npos;
+         at = renamed.find(flag, at + source.size())) {
+      renamed.replace(at, flag.size(), source);
+    }
+    return renamed + "\nThe value comes from the environment variable " +
+           source + " (" + flag +
+           " on the command line would override it): correct or unset it.";
+  }
+  return "";
+}
+
+// `url` with the password of a URL's user info replaced by ***, for
+// messages.
+std::string WithoutPassword(const std::string& url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const std::size_t start = scheme_end + 3;
+  const std::size_t end = url.find_first_of("/?#", start);
+  const std::size_t at = url.rfind('@', end);
+  if (at == std::string::npos || at < start) return url;
+  const std::size_t colon = url.find(':', start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+// libpq takes a postgresql:// or postgres:// URI or key=value settings
+// (host=H dbname=D). Anything else (mysql://..., a path) would fail later
+// as a PostgreSQL connection error that does not say why. "" when `url` is
+// one of those (or empty: the SQLite store), else what is wrong.
+std::string CheckDatabaseUrl(const std::string& url) {
+  if (url.empty()) return "";
+  const std::size_t scheme_end = url.find("://");
+  bool has_scheme = scheme_end != std::string::npos && scheme_end > 0;
+  for (std::size_t i = 0; has_scheme && i < scheme_end; ++i) {
+    const char c = url[i];
+    has_scheme = std::isalnum(static_cast<unsigned char>(c)) || c == '+' ||
+                 c == '-' || c == '.';
+  }
+  if (has_scheme) {
+    const std::string scheme = url.substr(0, scheme_end);
+    if (scheme == "postgresql" || scheme == "postgres") return "";
+  } else if (url.find('=') != std::string::npos) {
+    return "";
+  }
+  return WithoutPassword(url) +
+         " is not a PostgreSQL URL; use postgresql://USER@HOST:PORT/DB "
+         "(or key=value settings: host=HOST dbname=DB), or unset it for "
+         "the embedded SQLite store in --data-dir";
 }
 
 }  // namespace
@@ -67,7 +163,10 @@ int main(int argc, char** argv) {
   app.add_option("--database-url", database_url,
                  "postgresql://USER@HOST:PORT/DB: use PostgreSQL instead of "
                  "SQLite")
-      ->envname("COVEN_HUB_DATABASE_URL");
+      ->envname("COVEN_HUB_DATABASE_URL")
+      ->check(
+          CLI::Validator([](std::string& url) { return CheckDatabaseUrl(url); },
+                         "POSTGRESQL URL", "PostgresUrl"));
   app.add_option("--pg-connections", pg_connections,
                  "PostgreSQL connections in the pool")
       ->envname("COVEN_HUB_PG_CONNECTIONS")
@@ -85,10 +184,11 @@ int main(int argc, char** argv) {
       ->envname("COVEN_HUB_PG_STATEMENT_TIMEOUT_MS")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
       ->capture_default_str();
-  app.add_option("--listen", options.listen,
-                 "HOST:PORT for gRPC (port 0: any free port)")
-      ->envname("COVEN_LISTEN_ADDR")
-      ->capture_default_str();
+  CLI::Option* listen =
+      app.add_option("--listen", options.listen,
+                     "HOST:PORT for gRPC (port 0: any free port)")
+          ->envname("COVEN_LISTEN_ADDR")
+          ->capture_default_str();
   app.add_option("--tls-cert", options.tls_cert, "PEM certificate chain")
       ->envname("COVEN_HUB_TLS_CERT")
       ->check(CLI::ExistingFile);
@@ -103,10 +203,11 @@ int main(int argc, char** argv) {
                "Serve without TLS. Only for tests or behind a TLS proxy: "
                "tokens then cross the network in the clear")
       ->envname("COVEN_HUB_PLAINTEXT");
-  app.add_option("--metrics-listen", options.metrics_listen,
-                 "HOST:PORT for Prometheus /metrics and /healthz (off when "
-                 "empty)")
-      ->envname("COVEN_HUB_METRICS_ADDR");
+  CLI::Option* metrics_listen =
+      app.add_option("--metrics-listen", options.metrics_listen,
+                     "HOST:PORT for Prometheus /metrics and /healthz (off when "
+                     "empty)")
+          ->envname("COVEN_HUB_METRICS_ADDR");
   app.add_option("--token-lifetime-secs", token_lifetime_s,
                  "How long a device token lasts")
       ->envname("COVEN_HUB_TOKEN_LIFETIME_SECS")
@@ -126,7 +227,31 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--port-file", port_file,
                  "Write the gRPC port here once serving (for scripts)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const bool bad_value = dynamic_cast<const CLI::ValidationError*>(&e) ||
+                           dynamic_cast<const CLI::ConversionError*>(&e);
+    const std::string renamed =
+        bad_value ? NamedBySource(app, e.what(), argc, argv) : "";
+    if (renamed.empty()) return app.exit(e);
+    std::cerr << renamed << "\nRun with --help for more information.\n";
+    return e.get_exit_code();
+  }
+  // Checked here too (HubServer::Start checks them again) so that a bad
+  // address is reported under the name it was given as.
+  for (auto [option, address] :
+       {std::pair{listen, &options.listen},
+        std::pair{metrics_listen, &options.metrics_listen}}) {
+    if (address->empty() && option == metrics_listen) continue;
+    const coven::Status checked = coven::hub::server::CheckListenAddress(
+        GivenAs(*option, argc, argv), *address);
+    if (!checked.ok()) {
+      LogLine("event=fatal what=\"starting\" error=\"" + checked.ToString() +
+              "\"");
+      return 1;
+    }
+  }
 
   options.core.token_lifetime_ms = token_lifetime_s * 1000;
   options.core.recent_logs.max_bytes = recent_logs_mib << 20;
@@ -147,8 +272,26 @@ int main(int argc, char** argv) {
                            : coven::hub::store::OpenPostgresStore(
                                  database_url, pg_connections, timeouts);
   if (!store.ok()) {
+    std::string hint;
+    if (database_url.empty() &&
+        store.status().code() == coven::StatusCode::kDataLoss) {
+      // The hub cannot rebuild its store: devices keep their own objects,
+      // but refuse a hub whose spaces (home marker, member log) are gone.
+      const std::string file =
+          (std::filesystem::path(data_dir) / "hub.db").string();
+      hint = "the store file " + file +
+             " is damaged; restore it from a "
+             "backup (with its -wal file, if the backup has one): each device "
+             "then puts back what it stored after the backup in its next "
+             "audit (docs/format/home-repair.md). Moving it "
+             "aside starts an empty hub that holds none of the spaces: "
+             "devices refuse it as a home that lost its marker until each "
+             "library is started there again";
+      std::cerr << "coven-hub: " << hint << "\n";
+    }
     LogLine("event=fatal what=\"opening the store\" error=\"" +
-            store.status().ToString() + "\"");
+            store.status().ToString() + "\"" +
+            (hint.empty() ? "" : " hint=\"" + hint + "\""));
     return 1;
   }
   auto server = HubServer::Start(*store, options);
@@ -156,6 +299,22 @@ int main(int argc, char** argv) {
     LogLine("event=fatal what=\"starting\" error=\"" +
             server.status().ToString() + "\"");
     return 1;
+  }
+  if (options.plaintext &&
+      !coven::hub::server::IsLoopbackListenAddress(options.listen)) {
+    std::cerr
+        << "coven-hub: WARNING: serving without TLS on " << options.listen
+        << ", which other machines can reach: all traffic, device "
+           "tokens included, crosses the network unencrypted. Run it "
+           "like this only behind a TLS-terminating proxy or on a trusted "
+           "network; otherwise give --tls-cert and --tls-key, or listen "
+           "on 127.0.0.1.\n";
+    LogLine(
+        "event=warning what=\"plaintext on a non-loopback address\" "
+        "listen=" +
+        options.listen +
+        " advice=\"tokens cross the network unencrypted: only behind a "
+        "TLS-terminating proxy or on a trusted network\"");
   }
   if (!port_file.empty()) {
     std::ofstream out(port_file + ".tmp");

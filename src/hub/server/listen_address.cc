@@ -42,4 +42,27 @@ Status CheckListenAddress(std::string_view flag, std::string_view address) {
   return Status::Ok();
 }
 
+bool IsLoopbackListenAddress(std::string_view address) {
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  const std::string_view host = address.substr(0, colon);
+  if (host == "localhost" || host == "[::1]") return true;
+  // 127.0.0.0/8: "127." and three more numbers of at most three digits.
+  if (host.substr(0, 4) != "127.") return false;
+  int parts = 1;
+  std::size_t digits = 0;
+  for (char c : host.substr(4)) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++parts;
+      digits = 0;
+    } else if (c >= '0' && c <= '9' && ++digits <= 3) {
+      continue;
+    } else {
+      return false;
+    }
+  }
+  return parts == 3 && digits > 0;
+}
+
 }  // namespace coven::hub::server

@@ -16,6 +16,11 @@ namespace coven::hub::server {
 /// is wrong, with an example.
 Status CheckListenAddress(std::string_view flag, std::string_view address);
 
+/// True when `address` (HOST:PORT, as CheckListenAddress accepts) only
+/// listens on this machine: localhost, 127.0.0.0/8 or [::1]. Any other host
+/// (0.0.0.0, [::], a LAN address, a name) is reachable from the network.
+bool IsLoopbackListenAddress(std::string_view address);
+
 }  // namespace coven::hub::server
 
 #endif  // COVEN_HUB_SERVER_LISTEN_ADDRESS_H_
