@@ -180,8 +180,10 @@ class SyncManager {
   /// A snapshot of the current state.
   SyncStatus status();
   /// Clears the alarms a user can acknowledge once understood: tampering
-  /// found in this device's slots, and heads the home rolled back. Alarms
-  /// about the member log stay until the home serves the log again.
+  /// found in this device's slots, heads the home rolled back, and the
+  /// record of member-log entries this device put back after the home lost
+  /// them. Alarms about the member log stay until the home serves the log
+  /// again.
   Status acknowledge_alarms();
   /// Asks the home for one listing entry: OK if it answers; otherwise the
   /// home's error (kUnavailable: unreachable, kNotFound: missing, ...).

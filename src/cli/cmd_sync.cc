@@ -103,8 +103,9 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
   auto acknowledge = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
   cmd->add_flag("--acknowledge", *acknowledge,
-                "Clear the tampering and rolled-back-head alarms after "
-                "reading them (member-log alarms clear themselves)");
+                "Clear the tampering, rolled-back-head and put-back "
+                "member-log alarms after reading them (other member-log "
+                "alarms clear themselves)");
   cmd->callback([=] {
     auto lib = library::OpenLibrary(*dir);
     if (!lib.ok()) {

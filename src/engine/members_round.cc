@@ -11,6 +11,8 @@ Status SyncEngine::RefreshMembers(RoundReport* report) {
   report->requests += refresh.requests;
   report->problems.insert(report->problems.end(), refresh.problems.begin(),
                           refresh.problems.end());
+  report->alarms.insert(report->alarms.end(), refresh.alarms.begin(),
+                        refresh.alarms.end());
   // Only a definite "no" closes the write guard; a device still enrolling
   // keeps its writes (they wait in the capture until it may publish).
   const bool may_write =
@@ -49,6 +51,7 @@ Status SyncEngine::AcknowledgeAlarms() {
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "tamper_alarm", ""));
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "head_alarm", ""));
   COVEN_RETURN_IF_ERROR(db::SetState(conn_, "cut_alarm", ""));
+  COVEN_RETURN_IF_ERROR(db::SetState(conn_, "member_rollback_alarm", ""));
   return txn.Commit();
 }
 
@@ -59,6 +62,9 @@ std::vector<std::string> SyncEngine::Alarms() {
     out.push_back(blocked);
   }
   std::lock_guard<std::recursive_mutex> lock(db_->write_mutex());
+  Result<std::optional<std::string>> healed =
+      db::GetState(conn_, "member_rollback_alarm");
+  if (healed.ok() && *healed && !(*healed)->empty()) out.push_back(**healed);
   Result<std::optional<std::string>> heads = db::GetState(conn_, "head_alarm");
   if (heads.ok() && *heads && !(*heads)->empty()) out.push_back(**heads);
   Result<std::optional<std::string>> cut = db::GetState(conn_, "cut_alarm");

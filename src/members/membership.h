@@ -14,7 +14,10 @@
 // Rollback and fork detection: the device remembers every entry it
 // verified. A home that no longer serves one of them (rolled back) or
 // serves different bytes (forked) raises an alarm that stays until the home
-// serves the remembered entry again; status() reports it.
+// serves the remembered entry again; status() reports it. A rolled-back log
+// is put right by the device itself: it creates the lost slots again with
+// the bytes it verified, and leaves a record (sync_state
+// member_rollback_alarm) until the user acknowledges it.
 //
 // Thread safety: not thread-safe; the sync engine serializes calls.
 #ifndef COVEN_MEMBERS_MEMBERSHIP_H_
@@ -70,6 +73,9 @@ struct MembershipOptions {
 struct RefreshReport {
   std::size_t requests = 0;
   std::vector<std::string> problems;
+  /// Alarms this refresh raised that the round reports as such (a rollback
+  /// of the member log that this device put right).
+  std::vector<std::string> alarms;
 };
 
 class Membership {
@@ -185,6 +191,15 @@ class Membership {
   Status SaveBlocked();
   Status CheckRemembered(const std::vector<home::ObjectInfo>& listed,
                          RefreshReport* report);
+  // The home lost entries this device verified (restored from an older
+  // copy): creates each missing slot again, in order, with the verified
+  // bytes. A slot found taken by the same bytes counts as put back; by
+  // others, it raises the fork alarm. True once the home holds every entry
+  // this device verified; false (with a problem or the fork alarm) if not,
+  // tried again next refresh.
+  Result<bool> PutBackLost(RefreshReport* report);
+  // The verified bytes of slot `seq` from _coven_members.
+  Result<Bytes> CachedSlot(std::uint64_t seq);
   Status FetchKeys(RefreshReport* report);
   Status Found(RefreshReport* report);
   Status Enrol(RefreshReport* report);

@@ -107,8 +107,10 @@ Access AccessOf(const members::MemberLog& log, const Key32& founder,
       "); ask a member to invite you, then join with the invite code. If "
       "this device was admitted already, the hub lost member-log entries "
       "or cannot verify them (its store was restored from an older backup "
-      "or damaged): its operator should see the hub's log and restore the "
-      "latest backup; this device keeps its data meanwhile";
+      "or damaged): a device that verified the lost entries puts them "
+      "back when it next syncs; otherwise the hub's operator should see the "
+      "hub's log and restore the latest backup. This device keeps its data "
+      "meanwhile";
   return Access::kNone;
 }
 
