@@ -120,6 +120,37 @@ TEST_F(RollbackTest, LostMemberEntriesArePutBackByADeviceThatVerifiedThem) {
   EXPECT_TRUE(a_->manager().status().alarms.empty());
 }
 
+// A backup older by several entries: all of them come back, in order.
+TEST_F(RollbackTest, SeveralLostMemberEntriesArePutBackInOrder) {
+  auto c = TestDevice::Create(library_, home_, 3, clock_);
+  auto d = TestDevice::Create(library_, home_, 4, clock_);
+  ASSERT_TRUE(c && d);
+  c->Sync();  // members/3
+  d->Sync();  // members/4
+  a_->Sync();
+  ASSERT_EQ(a_->manager().status().member_log_size, 4u);
+  std::vector<Bytes> verified;
+  for (std::uint64_t seq : {3, 4}) {
+    auto bytes = home_->Get(members::MemberEntryPath(seq), kTestMaxRead);
+    ASSERT_TRUE(bytes.ok());
+    verified.push_back(*bytes);
+  }
+  d->Exec("INSERT INTO todos VALUES('d1', 'from d', 0, coven_hlc())");
+  d->Sync();
+  ASSERT_TRUE(home_->Delete(members::MemberEntryPath(4)).ok());
+  ASSERT_TRUE(home_->Delete(members::MemberEntryPath(3)).ok());
+  const auto healed = a_->Sync();
+  EXPECT_TRUE(HasProblem(healed, "put back member-log entries 3..4"));
+  for (std::uint64_t seq : {3, 4}) {
+    auto back = home_->Get(members::MemberEntryPath(seq), kTestMaxRead);
+    ASSERT_TRUE(back.ok()) << "slot " << seq << " not put back";
+    EXPECT_EQ(*back, verified[seq - 3]);
+  }
+  b_->Sync();
+  EXPECT_EQ(b_->manager().status().member_log_size, 4u);
+  EXPECT_EQ(b_->Dump("todos", false), std::vector<std::string>{"d1|from d|0"});
+}
+
 // Two devices that both verified the lost entry heal it; the second finds
 // the same bytes back and counts the slot as done, without a fork alarm.
 TEST_F(RollbackTest, LostMemberEntryPutBackTwiceIsNoFork) {
