@@ -267,7 +267,11 @@ Result<std::uint32_t> PostgresStore::RepairLogObjects(const LogPush& push,
                                                       std::uint32_t held) {
   COVEN_RETURN_IF_ERROR(ValidatePush(push));
   if (push.objects.empty() || held == 0) return 0;
-  const auto [first, last] = HeldRange(push, held);
+  // (Named, not a structured binding: clang 14 cannot capture one.)
+  const std::pair<std::uint64_t, std::uint64_t> held_range =
+      HeldRange(push, held);
+  const std::uint64_t first = held_range.first;
+  const std::uint64_t last = held_range.second;
   const std::int64_t author = AuthorColumn(push.author);
   // Not retried on a broken connection: the caller logs the failure, and
   // the author's next push of these objects repairs them.
