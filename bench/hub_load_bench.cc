@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   std::uint64_t pushes = 1000;
   std::size_t object_bytes = 1024;
   int subscribers = 10;
+  std::uint32_t max_hint_bytes = 1u << 20;
   int channels = 4;
   std::size_t idle_streams = 1000;
   // More than the hub reads at once (8) plus its waiting line (256), so the
@@ -120,6 +121,10 @@ int main(int argc, char** argv) {
   app.add_option("--object-bytes", object_bytes)->capture_default_str();
   app.add_option("--subscribers", subscribers,
                  "Pushing devices that also Subscribe and Pull")
+      ->capture_default_str();
+  app.add_option("--max-hint-bytes", max_hint_bytes,
+                 "Object bytes a subscriber's hint may carry, as the hub "
+                 "client asks (0: heads only, every object Pulled)")
       ->capture_default_str();
   app.add_option("--channels", channels, "gRPC connections")
       ->capture_default_str();
@@ -186,6 +191,7 @@ int main(int argc, char** argv) {
   report.store = store;
   report.devices = devices;
   report.subscribers = subscribers;
+  report.max_hint_bytes = subscribers > 0 ? max_hint_bytes : 0;
   report.object_bytes = object_bytes;
   report.setup_seconds =
       std::chrono::duration<double>(hb::Clock::now() - setup_start).count();
@@ -206,7 +212,8 @@ int main(int argc, char** argv) {
   }
   std::vector<std::unique_ptr<hb::Subscriber>> subs;
   for (int i = 0; i < subscribers; ++i) {
-    subs.push_back(std::make_unique<hb::Subscriber>(*pushers[i], ledger));
+    subs.push_back(
+        std::make_unique<hb::Subscriber>(*pushers[i], ledger, max_hint_bytes));
     subs.back()->Start();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -13,7 +13,8 @@ PushLedger::PushLedger(std::size_t authors_in, std::uint64_t max_seq_in)
 // The Subscribe stream.
 class Subscriber::Stream final : public grpc::ClientReadReactor<pb::Hint> {
  public:
-  explicit Stream(Subscriber* owner) : owner_(owner) {
+  Stream(Subscriber* owner, std::uint32_t max_hint_bytes) : owner_(owner) {
+    request_.set_max_hint_bytes(max_hint_bytes);
     Authorize(owner->device(), &context_);
     owner->device().stub->async()->Subscribe(&context_, &request_, this);
     StartRead(&hint_);
@@ -68,11 +69,14 @@ class PullCall final : public grpc::ClientReadReactor<pb::PullReply> {
 
 }  // namespace
 
-Subscriber::Subscriber(const Device& device, const PushLedger& ledger)
+Subscriber::Subscriber(const Device& device, const PushLedger& ledger,
+                       std::uint32_t max_hint_bytes)
     : hint_ns(ledger.commit_ns.size(), 0),
       pull_ns(ledger.commit_ns.size(), 0),
       device_(device),
       ledger_(ledger),
+      max_hint_bytes_(max_hint_bytes),
+      carried_(ledger.authors),
       cursors_(ledger.authors),
       device_ids_(ledger.authors, 0) {
   for (const auto& [id, index] : ledger.index_of) device_ids_[index] = id;
@@ -83,7 +87,7 @@ Subscriber::~Subscriber() { Stop(); }
 void Subscriber::Start() {
   std::lock_guard<std::mutex> lock(mutex_);
   ++running_;
-  stream_ = new Stream(this);
+  stream_ = new Stream(this, max_hint_bytes_);
 }
 
 void Subscriber::Stop() {
@@ -117,7 +121,53 @@ void Subscriber::OnHint(const pb::Hint& hint, std::int64_t now) {
     cursor.hinted = std::max(cursor.hinted, seq);
     cursor.target = std::max(cursor.target, head.log_seq());
   }
+  for (const pb::PulledObject& object : hint.objects()) {
+    auto found = ledger_.index_of.find(object.author());
+    if (found == ledger_.index_of.end()) {
+      ++mismatched;
+      continue;
+    }
+    const std::size_t a = found->second;
+    ++carried;
+    if (object.seq() <= cursors_[a].pulled ||
+        !carried_[a].emplace(object.seq(), object.data()).second) {
+      ++duplicates;
+    }
+  }
+  for (std::size_t a = 0; a < cursors_.size(); ++a) {
+    if (!carried_[a].empty()) DrainCarriedLocked(a, now);
+  }
   if (!pulling_) StartPullLocked();
+}
+
+void Subscriber::ReceiveLocked(std::size_t author, std::uint64_t seq,
+                               const std::string& data, std::int64_t now) {
+  Cursor& cursor = cursors_[author];
+  if (seq <= cursor.pulled) {
+    ++duplicates;
+    return;
+  }
+  if (seq != cursor.pulled + 1) ++skipped;
+  cursor.pulled = seq;
+  if (seq > ledger_.max_seq) return;
+  const std::size_t at = ledger_.At(author, seq);
+  if (HashBytes(data) != ledger_.hash[at]) ++mismatched;
+  pull_ns[at] = now;
+}
+
+void Subscriber::DrainCarriedLocked(std::size_t author, std::int64_t now) {
+  // Carried seqs follow every seq a hint named before them, so a Pull in
+  // flight (up to the head last named) never returns one of them: they
+  // wait here until it has delivered the seqs before.
+  std::map<std::uint64_t, std::string>& carried = carried_[author];
+  Cursor& cursor = cursors_[author];
+  while (!carried.empty() && carried.begin()->first <= cursor.pulled + 1) {
+    if (carried.begin()->first == cursor.pulled + 1) {
+      ReceiveLocked(author, carried.begin()->first, carried.begin()->second,
+                    now);
+    }
+    carried.erase(carried.begin());
+  }
 }
 
 void Subscriber::StartPullLocked() {
@@ -147,18 +197,8 @@ void Subscriber::OnPulled(const pb::PullReply& reply, std::int64_t now) {
       continue;
     }
     const std::size_t author = found->second;
-    Cursor& cursor = cursors_[author];
-    const std::uint64_t seq = object.seq();
-    if (seq <= cursor.pulled) {
-      ++duplicates;
-      continue;
-    }
-    if (seq != cursor.pulled + 1) ++skipped;
-    cursor.pulled = seq;
-    if (seq > ledger_.max_seq) continue;
-    const std::size_t at = ledger_.At(author, seq);
-    if (HashBytes(object.data()) != ledger_.hash[at]) ++mismatched;
-    pull_ns[at] = now;
+    ReceiveLocked(author, object.seq(), object.data(), now);
+    DrainCarriedLocked(author, now);
   }
 }
 

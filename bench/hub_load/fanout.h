@@ -1,8 +1,10 @@
 // The subscribing devices of the push phase: each holds a Subscribe stream
-// and, on a hint, Pulls the new objects of every author whose head moved in
-// one call (one Pull in flight per subscriber; what moves meanwhile goes in
-// the next), recording when each seq was hinted and pulled, and checking
-// the pulled bytes and that no seq is skipped.
+// that asks hints to carry the new objects (as the hub client does, up to
+// max_hint_bytes; 0: heads only) and, on a hint, takes the objects it
+// carried and Pulls the rest of every author whose head moved in one call
+// (one Pull in flight per subscriber; what moves meanwhile goes in the
+// next), recording when each seq was hinted and received (carried or
+// pulled), and checking the bytes and that no seq is skipped.
 #ifndef COVEN_BENCH_HUB_LOAD_FANOUT_H_
 #define COVEN_BENCH_HUB_LOAD_FANOUT_H_
 
@@ -36,7 +38,8 @@ struct PushLedger {
 
 class Subscriber {
  public:
-  Subscriber(const Device& device, const PushLedger& ledger);
+  Subscriber(const Device& device, const PushLedger& ledger,
+             std::uint32_t max_hint_bytes);
   ~Subscriber();
   /// Opens the stream; the first hint arrives soon after.
   void Start();
@@ -59,6 +62,7 @@ class Subscriber {
   std::atomic<std::uint64_t> mismatched{0};  // other bytes than pushed, or
                                              // an author not asked for
   std::atomic<std::uint64_t> hints{0};
+  std::atomic<std::uint64_t> carried{0};  // objects that came in hints
   CodeCounts pull_codes;
   grpc::Status stream_status;
   bool stopping = false;  // Stop was called (a CANCELLED end is expected)
@@ -73,9 +77,18 @@ class Subscriber {
   // Starts a Pull of every author behind its hinted head, unless one is in
   // flight.
   void StartPullLocked();
+  // Records object `seq` of `author` as received now (pulled or carried).
+  void ReceiveLocked(std::size_t author, std::uint64_t seq,
+                     const std::string& data, std::int64_t now);
+  // Receives the carried objects that follow what was received.
+  void DrainCarriedLocked(std::size_t author, std::int64_t now);
 
   const Device& device_;
   const PushLedger& ledger_;
+  const std::uint32_t max_hint_bytes_;
+  // Carried objects that came ahead of a Pull still in flight: per author,
+  // seq -> bytes.
+  std::vector<std::map<std::uint64_t, std::string>> carried_;
   std::mutex mutex_;
   std::vector<Cursor> cursors_;
   std::vector<std::uint64_t> device_ids_;  // [author] -> device id

@@ -88,6 +88,7 @@ AuditResult Audit(const PushLedger& ledger,
           std::string(CodeName(sub->stream_status.error_code())) + " " +
           sub->stream_status.error_message();
     }
+    audit.carried += sub->carried.load();
     audit.skipped += sub->skipped.load();
     audit.duplicates += sub->duplicates.load();
     audit.mismatched += sub->mismatched.load();
@@ -98,13 +99,20 @@ AuditResult Audit(const PushLedger& ledger,
 void PrintMarkdown(const BenchReport& r, std::ostream& out) {
   out << "#### Store: " << r.store << "\n\n"
       << r.devices << " pushing devices, " << r.subscribers
-      << " of them subscribed (Subscribe + one Pull of every author that "
-         "moved), "
-      << r.object_bytes << "-byte objects, one object + head per push; "
+      << " of them subscribed ("
+      << (r.max_hint_bytes > 0
+              ? "Subscribe asking hints to carry up to " +
+                    std::to_string(r.max_hint_bytes) +
+                    " bytes of new objects, + one Pull of every author "
+                    "whose objects did not come in a hint"
+              : std::string("Subscribe + one Pull of every author that "
+                            "moved"))
+      << "), " << r.object_bytes
+      << "-byte objects, one object + head per push; "
       << "setup (member log + registrations) " << Num(r.setup_seconds)
       << " s.\n\n"
       << "| Offered rate | Pushes | Acked objects/s | Push p50 / p90 / p99 / "
-         "p99.9 / max (ms) | Fan-out hint p50 / p99 (ms) | Fan-out pulled "
+         "p99.9 / max (ms) | Fan-out hint p50 / p99 (ms) | Fan-out received "
          "p50 / p99 (ms) | Push codes | Hub CPU s | Client CPU s |\n"
       << "|---|---|---|---|---|---|---|---|---|\n";
   for (std::size_t i = 0; i < r.pushes.size(); ++i) {
@@ -129,7 +137,8 @@ void PrintMarkdown(const BenchReport& r, std::ostream& out) {
   const AuditResult& a = r.audit;
   out << "\nNever-skip audit: " << (a.ok() ? "**passed**" : "**FAILED**")
       << " (" << a.subscribers << " subscribers, " << a.expected
-      << " acknowledged objects expected, " << a.pulled << " pulled; missing "
+      << " acknowledged objects expected, " << a.pulled << " received ("
+      << a.carried << " carried in hints, the rest pulled); missing "
       << a.missing << ", skipped " << a.skipped << ", duplicates "
       << a.duplicates << ", other bytes " << a.mismatched
       << ", pulled but not acknowledged " << a.unacknowledged_pulled
@@ -161,6 +170,7 @@ void PrintMarkdown(const BenchReport& r, std::ostream& out) {
 void PrintJson(const BenchReport& r, std::ostream& out) {
   out << "{\"bench\":\"hub_load\",\"store\":\"" << r.store
       << "\",\"devices\":" << r.devices << ",\"subscribers\":" << r.subscribers
+      << ",\"max_hint_bytes\":" << r.max_hint_bytes
       << ",\"object_bytes\":" << r.object_bytes << ",\"push\":[";
   for (std::size_t i = 0; i < r.pushes.size(); ++i) {
     const PushPhaseResult& p = *r.pushes[i];
@@ -180,8 +190,8 @@ void PrintJson(const BenchReport& r, std::ostream& out) {
   const AuditResult& a = r.audit;
   out << "],\"audit\":{\"ok\":" << (a.ok() ? "true" : "false")
       << ",\"expected\":" << a.expected << ",\"pulled\":" << a.pulled
-      << ",\"missing\":" << a.missing << ",\"skipped\":" << a.skipped
-      << ",\"duplicates\":" << a.duplicates
+      << ",\"carried\":" << a.carried << ",\"missing\":" << a.missing
+      << ",\"skipped\":" << a.skipped << ",\"duplicates\":" << a.duplicates
       << ",\"mismatched\":" << a.mismatched << "}";
   if (r.idle != nullptr) {
     const IdleResult& i = *r.idle;

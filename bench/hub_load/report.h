@@ -24,7 +24,8 @@ struct FanoutResult {
 struct AuditResult {
   std::size_t subscribers = 0;
   std::uint64_t expected = 0;  ///< acknowledged objects x subscribers
-  std::uint64_t pulled = 0;
+  std::uint64_t pulled = 0;    ///< received, pulled or carried in a hint
+  std::uint64_t carried = 0;   ///< of which carried in a hint
   std::uint64_t missing = 0, skipped = 0, duplicates = 0, mismatched = 0;
   std::uint64_t unacknowledged_pulled = 0;
   bool caught_up = false;
@@ -50,6 +51,7 @@ struct BenchReport {
   std::string store;
   std::size_t devices = 0;
   std::size_t subscribers = 0;
+  std::uint32_t max_hint_bytes = 0;
   std::size_t object_bytes = 0;
   double setup_seconds = 0;
   std::vector<PushPhaseResult*> pushes;

@@ -112,10 +112,21 @@ void HintWatch::Run() {
             live_ = &context;
           }
           v1::SubscribeRequest request;
+          request.set_max_hint_bytes(kMaxHintBytes);
           auto reader = session_->stub().Subscribe(&context, request);
           v1::Hint hint;
           bool first = true;
           while (reader->Read(&hint)) {
+            // Kept before the change is signalled: the round it wakes
+            // finds them.
+            for (const v1::PulledObject& object : hint.objects()) {
+              if (object.author() == session_->own_device() ||
+                  object.too_large() || object.continued()) {
+                continue;
+              }
+              hinted_.Keep(object.author(), object.seq(),
+                           AsBytes(object.data()));
+            }
             bool news = false;
             {
               std::lock_guard<std::mutex> lock(mutex_);

@@ -7,7 +7,9 @@
 // device has seen (from hints and from ListHeads, see Seen) or a longer
 // member log. A broken stream ends a Wait in progress with its error (the
 // caller polls meanwhile) and is reopened with jittered exponential backoff
-// on the host's clock and entropy (home::NetworkOptions).
+// on the host's clock and entropy (home::NetworkOptions). The stream asks
+// for the new objects themselves (Hint.objects); they are kept in
+// hinted_objects() before the change is signalled, for FetchLog to take.
 //
 // Thread safety: every member may be called from any thread; one Wait at a
 // time.
@@ -22,6 +24,7 @@
 
 #include "coven/clock.h"
 #include "coven/remote.h"
+#include "hub/client/hinted_objects.h"
 #include "hub/client/hub_session.h"
 
 namespace coven::hub::client {
@@ -43,6 +46,11 @@ class HintWatch {
   void Cancel();
   /// Records what a ListHeads saw, so that a hint repeating it is no change.
   void Seen(const v1::ListHeadsReply& reply);
+  /// The objects hints carried, not yet taken.
+  HintedObjects& hinted_objects() { return hinted_; }
+
+  /// Most object bytes the stream asks one hint to carry.
+  static constexpr std::uint32_t kMaxHintBytes = 1u << 20;
 
  private:
   void Run();
@@ -63,6 +71,7 @@ class HintWatch {
   Status broken_;  // Why the stream is down (OK while it is up or opening).
   std::map<std::uint64_t, std::uint64_t> seen_;  // author -> log_seq
   std::uint64_t member_epoch_ = 0;
+  HintedObjects hinted_;
   grpc::ClientContext* live_ = nullptr;  // The open stream's.
   std::thread thread_;
 };

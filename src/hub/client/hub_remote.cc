@@ -73,6 +73,9 @@ class HubRemote final : public remote::Remote {
     }
     std::vector<remote::LogObject> out;
     if (request.after_seq >= request.through_seq) return out;
+    // What a hint carried needs no Pull (the rest comes in the next call).
+    out = watch_.hinted_objects().Take(request, kBatchBytes);
+    if (!out.empty()) return out;
     std::size_t count = kBatchObjects;
     if (request.max_objects > 0) count = std::min(count, request.max_objects);
     count = static_cast<std::size_t>(std::min<std::uint64_t>(

@@ -118,6 +118,8 @@ class HubCore {
   const std::array<std::uint8_t, 16>& hub_id() const { return hub_id_; }
   store::Store& store() { return *store_; }
   MemberViews& member_views() { return views_; }
+  /// The objects this process committed lately (Pull and hints read them).
+  const RecentLogs& recent_logs() const { return recent_; }
 
   // Unauthenticated calls.
   Result<pb::ProbeReply> Probe(const pb::ProbeRequest& request);

@@ -233,7 +233,7 @@ grpc::ServerUnaryReactor* HubService::Reconcile(
 }
 
 grpc::ServerWriteReactor<pb::Hint>* HubService::Subscribe(
-    grpc::CallbackServerContext* context, const pb::SubscribeRequest*) {
+    grpc::CallbackServerContext* context, const pb::SubscribeRequest* request) {
   const std::string token = TokenOf(*context);
   Result<Caller> caller = core_.Authenticate(View(token), context->peer());
   if (!caller.ok()) {
@@ -245,7 +245,8 @@ grpc::ServerWriteReactor<pb::Hint>* HubService::Subscribe(
     Observe("Subscribe", wire::ToGrpc(caller.status()).error_code(), 0);
     return new Refused(wire::ToGrpc(caller.status()));
   }
-  return subscriptions_.Open(std::move(*caller), token);
+  return subscriptions_.Open(std::move(*caller), token,
+                             request->max_hint_bytes());
 }
 
 }  // namespace coven::hub::server

@@ -7,8 +7,12 @@
 namespace coven::hub::server {
 
 SubscribeReactor::SubscribeReactor(Subscriptions* owner, Caller caller,
-                                   std::string token)
-    : owner_(owner), caller_(std::move(caller)), token_(std::move(token)) {}
+                                   std::string token,
+                                   std::uint64_t max_hint_bytes)
+    : owner_(owner),
+      caller_(std::move(caller)),
+      token_(std::move(token)),
+      max_hint_bytes_(std::min(max_hint_bytes, Subscriptions::kMaxHintBytes)) {}
 
 void SubscribeReactor::Notify(std::uint64_t author, std::uint64_t log_seq,
                               std::uint64_t member_epoch) {
@@ -24,24 +28,85 @@ void SubscribeReactor::Notify(std::uint64_t author, std::uint64_t log_seq,
   }
 }
 
+void SubscribeReactor::PauseObjects() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  objects_paused_ = true;
+}
+
+void SubscribeReactor::ResumeObjects() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  objects_paused_ = false;
+}
+
 void SubscribeReactor::WriteLocked(std::unique_lock<std::mutex>& lock) {
   hint_.Clear();
+  const bool carry = max_hint_bytes_ > 0 && first_written_ && !objects_paused_;
+  const std::uint64_t granted =
+      carry ? owner_->ReserveHintBytes(max_hint_bytes_) : 0;
+  std::uint64_t used = 0;
   for (const auto& [author, seq] : pending_) {
     pb::HeadEntry* head = hint_.add_heads();
     head->set_device(author);
     head->set_log_seq(seq);
+    std::uint64_t& named = named_[author];
+    if (granted > used && seq > named) {
+      used += AddObjectsLocked(author, seq, granted - used);
+    }
+    named = std::max(named, seq);
   }
+  if (granted > used) owner_->ReleaseHintBytes(granted - used);
+  hint_bytes_ = used;
   hint_.set_member_epoch(pending_epoch_);
   pending_.clear();
   pending_epoch_ = 0;
   writing_ = true;
+  first_written_ = true;
   lock.unlock();
   StartWrite(&hint_);
+}
+
+std::uint64_t SubscribeReactor::AddObjectsLocked(std::uint64_t author,
+                                                 std::uint64_t log_seq,
+                                                 std::uint64_t room) {
+  const std::uint64_t after = named_[author];
+  const std::uint64_t count = log_seq - after;
+  if (count > 1024) return 0;
+  store::LogRange range;
+  range.space = caller_.space;
+  range.author = author;
+  range.after_seq = after;
+  range.through_seq = log_seq;
+  range.max_objects = static_cast<std::uint32_t>(count);
+  range.max_bytes = room;
+  range.max_object_bytes = room;
+  store::LogPage page;
+  if (!owner_->core_.recent_logs().Read(range, &page) ||
+      page.objects.size() != count) {
+    return 0;  // Not all held (or over room): the client Pulls them.
+  }
+  std::uint64_t bytes = 0;
+  for (const store::StoredObject& object : page.objects) {
+    if (object.too_large) return 0;
+    bytes += object.data.size();
+  }
+  if (bytes > room) return 0;
+  for (const store::StoredObject& object : page.objects) {
+    pb::PulledObject* out = hint_.add_objects();
+    out->set_author(author);
+    out->set_seq(object.seq);
+    out->set_size(object.size);
+    out->set_data(reinterpret_cast<const char*>(object.data.data()),
+                  object.data.size());
+  }
+  owner_->hinted_objects_ += count;
+  return bytes;
 }
 
 void SubscribeReactor::OnWriteDone(bool ok) {
   std::unique_lock<std::mutex> lock(mutex_);
   writing_ = false;
+  owner_->ReleaseHintBytes(hint_bytes_);
+  hint_bytes_ = 0;
   if (!ok) {
     if (!finished_) {
       finished_ = true;
@@ -84,9 +149,10 @@ Subscriptions::~Subscriptions() {
   loop_.join();
 }
 
-grpc::ServerWriteReactor<pb::Hint>* Subscriptions::Open(Caller caller,
-                                                        std::string token) {
-  auto* reactor = new SubscribeReactor(this, caller, std::move(token));
+grpc::ServerWriteReactor<pb::Hint>* Subscriptions::Open(
+    Caller caller, std::string token, std::uint64_t max_hint_bytes) {
+  auto* reactor =
+      new SubscribeReactor(this, caller, std::move(token), max_hint_bytes);
   std::size_t mine = 0;
   {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
@@ -152,6 +218,19 @@ void Subscriptions::OnChange(const store::Change& change) {
   }
   if (change.members) {
     core_.member_views().Invalidate(change.space);
+    {
+      // No objects to these streams until each device is checked against
+      // the new member log (a removed device gets none meanwhile). Under
+      // mutex_, as Recheck runs: a check that began before the change
+      // cannot resume a stream after this.
+      std::lock_guard<std::recursive_mutex> lock(mutex_);
+      auto found = streams_.find(change.space);
+      if (found != streams_.end()) {
+        for (SubscribeReactor* reactor : found->second) {
+          reactor->PauseObjects();
+        }
+      }
+    }
     std::lock_guard<std::mutex> lock(loop_mutex_);
     recheck_.insert(change.space);
     loop_wake_.notify_all();
@@ -187,7 +266,11 @@ void Subscriptions::Recheck(const std::string& space) {
         ByteView(reinterpret_cast<const std::uint8_t*>(token.data()),
                  token.size()),
         "subscription");
-    if (!caller.ok()) reactor->Close(wire::ToGrpc(caller.status()));
+    if (!caller.ok()) {
+      reactor->Close(wire::ToGrpc(caller.status()));
+    } else {
+      reactor->ResumeObjects();
+    }
   }
 }
 
@@ -247,6 +330,20 @@ void Subscriptions::CloseAll() {
     reactor->Close(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                 "the hub is shutting down; reconnect"));
   }
+}
+
+std::uint64_t Subscriptions::ReserveHintBytes(std::uint64_t want) {
+  std::uint64_t held = hint_bytes_in_flight_.load();
+  while (held + want <= kHintBudgetBytes) {
+    if (hint_bytes_in_flight_.compare_exchange_weak(held, held + want)) {
+      return want;
+    }
+  }
+  return 0;
+}
+
+void Subscriptions::ReleaseHintBytes(std::uint64_t bytes) {
+  if (bytes > 0) hint_bytes_in_flight_ -= bytes;
 }
 
 std::size_t Subscriptions::size() const {
