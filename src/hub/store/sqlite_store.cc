@@ -221,7 +221,7 @@ Status SqliteStore::PutObject(std::string_view space, std::string_view path,
   return tx.Commit();
 }
 
-void SqliteStore::Announce(const Change& change) { watcher_.Call(change); }
+void SqliteStore::Announce(const Change& change) { announcer_.Add(change); }
 
 void SqliteStore::Watch(std::function<void(const Change&)> on_change) {
   watcher_.Set(std::move(on_change));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "db/stmt_cache.h"
+#include "hub/store/change_announcer.h"
 #include "hub/store/push_groups.h"
 #include "hub/store/store.h"
 #include "hub/store/watcher_slot.h"
@@ -123,6 +124,14 @@ class SqliteStore final : public Store {
   std::vector<Connection*> readers_;  // Free read connections.
   std::vector<std::unique_ptr<Connection>> all_readers_;
   WatcherSlot watcher_;
+  // Delivers Announce's changes to the watcher from a thread of its own,
+  // merged, so the thread that led a group commit answers its pushes
+  // without first writing every subscriber's hint. Stopped after the group
+  // commit (whose last pushes announce) and before the watcher.
+  ChangeAnnouncer announcer_{[this](const std::vector<Change>& batch) {
+    for (const Change& change : batch) watcher_.Call(change);
+    return true;
+  }};
   // PushLog's group commit: one writer, so one group at a time.
   PushGroups groups_{PushGroupLimits{},
                      [this](std::span<const LogPush* const> pushes) {
