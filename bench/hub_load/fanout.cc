@@ -128,7 +128,6 @@ void Subscriber::OnHint(const pb::Hint& hint, std::int64_t now) {
       continue;
     }
     const std::size_t a = found->second;
-    ++carried;
     if (object.seq() <= cursors_[a].pulled ||
         !carried_[a].emplace(object.seq(), object.data()).second) {
       ++duplicates;
@@ -162,9 +161,14 @@ void Subscriber::DrainCarriedLocked(std::size_t author, std::int64_t now) {
   std::map<std::uint64_t, std::string>& carried = carried_[author];
   Cursor& cursor = cursors_[author];
   while (!carried.empty() && carried.begin()->first <= cursor.pulled + 1) {
-    if (carried.begin()->first == cursor.pulled + 1) {
-      ReceiveLocked(author, carried.begin()->first, carried.begin()->second,
-                    now);
+    const std::uint64_t seq = carried.begin()->first;
+    const std::string& data = carried.begin()->second;
+    if (seq == cursor.pulled + 1) {
+      ++this->carried;
+      ReceiveLocked(author, seq, data, now);
+    } else if (seq <= ledger_.max_seq &&
+               HashBytes(data) != ledger_.hash[ledger_.At(author, seq)]) {
+      ++mismatched;  // A copy a Pull overtook: still checked.
     }
     carried.erase(carried.begin());
   }

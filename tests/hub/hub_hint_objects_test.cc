@@ -131,7 +131,8 @@ TEST(HintedObjectsTest, TakesConsecutiveSeqsAfterTheCursor) {
   // Taken objects are gone; the other author's stay.
   request.after_seq = 0;
   EXPECT_TRUE(held.Take(request, 1 << 20).empty());
-  EXPECT_EQ(held.bytes(), std::string("other author").size());
+  EXPECT_EQ(held.bytes(), std::string("other author").size() +
+                              client::HintedObjects::kEntryOverhead);
 }
 
 TEST(HintedObjectsTest, KeepsToTheRequestsLimitsAndItsOwnBound) {
@@ -153,16 +154,22 @@ TEST(HintedObjectsTest, KeepsToTheRequestsLimitsAndItsOwnBound) {
   request.through_seq = 2;  // Not past through_seq.
   EXPECT_TRUE(held.Take(request, 1 << 20).empty());
 
-  // Past its bound everything goes (those objects are pulled instead).
+  // Past its bound everything held goes (those objects are pulled
+  // instead), and the object that did not fit is kept.
   const std::string big(client::HintedObjects::kMaxBytes / 2 + 1, 'b');
   held.Keep(9, 1, AsBytes(big));
   held.Keep(9, 2, AsBytes(big));
-  EXPECT_LE(held.bytes(), client::HintedObjects::kMaxBytes);
+  EXPECT_EQ(held.bytes(), big.size() + client::HintedObjects::kEntryOverhead);
   request.author = 9;
   request.after_seq = 0;
   request.through_seq = 2;
+  request.max_object_bytes = 1ull << 30;
+  EXPECT_TRUE(held.Take(request, 1ull << 30).empty()) << "seq 1 was dropped";
+  request.after_seq = 1;
   got = held.Take(request, 1ull << 30);
-  EXPECT_TRUE(got.empty() || got[0].seq == 2u);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].seq, 2u);
+  EXPECT_EQ(held.bytes(), 0u);
 }
 
 // A device told of a change by a hint that carried the objects reads them

@@ -59,8 +59,13 @@ class HubServerTest : public ::testing::Test {
                     const std::string& head = "") {
     return client_->Push(token, o, head_path, head);
   }
+  // Founds `space` with `chain`, and waits until the hub's streams have
+  // heard of it (hints leave from a thread of their own): a stream opened
+  // afterwards starts from it.
   std::string Found(const std::string& space, const Chain& chain) {
-    return client_->Found(space, chain);
+    std::string token = client_->Found(space, chain);
+    store_->FlushAnnounced();
+    return token;
   }
   static std::string LogPathOf(const std::string& device, std::uint64_t seq) {
     return WireClient::LogPath(device, seq);

@@ -119,8 +119,17 @@ void HintWatch::Run() {
           while (reader->Read(&hint)) {
             // Kept before the change is signalled: the round it wakes
             // finds them.
+            // Only objects of authors the hint names, up to the head it
+            // names (what a Pull of that head could return).
+            std::map<std::uint64_t, std::uint64_t> named;
+            for (const v1::HeadEntry& entry : hint.heads()) {
+              named[entry.device()] = entry.log_seq();
+            }
             for (const v1::PulledObject& object : hint.objects()) {
-              if (object.author() == session_->own_device() ||
+              auto head = named.find(object.author());
+              if (head == named.end() || object.seq() == 0 ||
+                  object.seq() > head->second ||
+                  object.author() == session_->own_device() ||
                   object.too_large() || object.continued()) {
                 continue;
               }

@@ -7,13 +7,14 @@ namespace coven::hub::client {
 void HintedObjects::Keep(std::uint64_t author, std::uint64_t seq,
                          ByteView bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (bytes_ + bytes.size() > kMaxBytes) {
+  const std::uint64_t cost = bytes.size() + kEntryOverhead;
+  if (bytes_ + cost > kMaxBytes) {
     held_.clear();
     bytes_ = 0;
-    if (bytes.size() > kMaxBytes) return;
+    if (cost > kMaxBytes) return;
   }
   auto [at, added] = held_[author].try_emplace(seq, bytes.begin(), bytes.end());
-  if (added) bytes_ += at->second.size();
+  if (added) bytes_ += cost;
 }
 
 std::vector<remote::LogObject> HintedObjects::Take(
@@ -26,7 +27,7 @@ std::vector<remote::LogObject> HintedObjects::Take(
   // What the device holds already is not asked for again.
   for (auto it = objects.begin();
        it != objects.end() && it->first <= request.after_seq;) {
-    bytes_ -= it->second.size();
+    bytes_ -= it->second.size() + kEntryOverhead;
     it = objects.erase(it);
   }
   std::uint64_t bytes = 0;
@@ -42,7 +43,7 @@ std::vector<remote::LogObject> HintedObjects::Take(
     object.seq = seq;
     object.path = home::layout::LogPath(request.author, seq);
     bytes += it->second.size();
-    bytes_ -= it->second.size();
+    bytes_ -= it->second.size() + kEntryOverhead;
     object.bytes = std::move(it->second);
     out.push_back(std::move(object));
     it = objects.erase(it);

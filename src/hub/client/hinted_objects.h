@@ -23,8 +23,10 @@ namespace coven::hub::client {
 
 class HintedObjects {
  public:
-  /// Most bytes held in all.
+  /// Most bytes held in all, kEntryOverhead per object included.
   static constexpr std::uint64_t kMaxBytes = 8ull << 20;
+  /// What one held object costs besides its bytes (map node, vector).
+  static constexpr std::uint64_t kEntryOverhead = 96;
 
   /// Keeps object `seq` of `author`. A seq held already keeps its first
   /// bytes (the hub sends a seq once per stream; a second stream's copy of
@@ -39,7 +41,7 @@ class HintedObjects {
   std::vector<remote::LogObject> Take(const remote::FetchRequest& request,
                                       std::uint64_t max_bytes);
 
-  /// Bytes held (tests).
+  /// Bytes held, overheads included (tests).
   std::uint64_t bytes() const;
 
  private:

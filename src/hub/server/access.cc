@@ -70,6 +70,12 @@ void MemberViews::Invalidate(std::string_view space) {
   }
 }
 
+std::uint64_t MemberViews::generation(std::string_view space) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = entries_.find(space);
+  return found == entries_.end() ? 0 : found->second.generation;
+}
+
 Access AccessOf(const members::MemberLog& log, const Key32& founder,
                 const Key32& device, const std::optional<Key32>& member,
                 std::string* why) {

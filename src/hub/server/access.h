@@ -52,6 +52,10 @@ class MemberViews {
   Result<std::shared_ptr<const members::MemberLog>> Get(std::string_view space);
   /// The next Get of `space` re-reads the store ("" for every space).
   void Invalidate(std::string_view space);
+  /// How many times `space` was invalidated so far: a caller that checked a
+  /// device against the log after reading this value knows, while it is
+  /// unchanged, that no member-log change was announced since.
+  std::uint64_t generation(std::string_view space);
   /// Called (on the thread of the Get that read it) when a space's log
   /// becomes blocked: a stored slot does not verify, so the log changes no
   /// more until a skip. Set before the first Get; not thread-safe itself.

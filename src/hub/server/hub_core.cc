@@ -90,7 +90,8 @@ Status HubCore::Refuse(const Caller& caller, const std::string& what,
 
 void HubCore::Changed(const store::Change& change) {
   // The store delivers it to every process watching, this one included
-  // (SQLite at once, PostgreSQL through NOTIFY), exactly once each.
+  // (SQLite from its announcer thread, PostgreSQL through NOTIFY), exactly
+  // once each, soon after.
   store_->Announce(change);
 }
 

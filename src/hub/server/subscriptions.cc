@@ -1,5 +1,7 @@
 #include "hub/server/subscriptions.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "hub/wire/registration.h"
@@ -28,19 +30,18 @@ void SubscribeReactor::Notify(std::uint64_t author, std::uint64_t log_seq,
   }
 }
 
-void SubscribeReactor::PauseObjects() {
+void SubscribeReactor::Admit(std::uint64_t generation) {
   std::lock_guard<std::mutex> lock(mutex_);
-  objects_paused_ = true;
-}
-
-void SubscribeReactor::ResumeObjects() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  objects_paused_ = false;
+  admitted_generation_ = generation;
 }
 
 void SubscribeReactor::WriteLocked(std::unique_lock<std::mutex>& lock) {
   hint_.Clear();
-  const bool carry = max_hint_bytes_ > 0 && first_written_ && !objects_paused_;
+  const bool carry =
+      max_hint_bytes_ > 0 && first_written_ &&
+      admitted_generation_ ==
+          owner_->core_.member_views().generation(caller_.space) &&
+      owner_->core_.clock().NowMillis() < caller_.token_expires_ms;
   const std::uint64_t granted =
       carry ? owner_->ReserveHintBytes(max_hint_bytes_) : 0;
   std::uint64_t used = 0;
@@ -166,6 +167,17 @@ grpc::ServerWriteReactor<pb::Hint>* Subscriptions::Open(
     }
     if (mine < max_per_device_) streams_[caller.space].insert(reactor);
   }
+  if (mine < max_per_device_ && max_hint_bytes > 0) {
+    // Checked again, after reading the generation, so that a member-log
+    // change announced since the caller's check holds back its objects.
+    const std::uint64_t generation =
+        core_.member_views().generation(caller.space);
+    Result<Caller> again = core_.Authenticate(
+        ByteView(reinterpret_cast<const std::uint8_t*>(reactor->token().data()),
+                 reactor->token().size()),
+        "subscription");
+    if (again.ok()) reactor->Admit(generation);
+  }
   if (mine >= max_per_device_) {
     reactor->Close(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -218,19 +230,6 @@ void Subscriptions::OnChange(const store::Change& change) {
   }
   if (change.members) {
     core_.member_views().Invalidate(change.space);
-    {
-      // No objects to these streams until each device is checked against
-      // the new member log (a removed device gets none meanwhile). Under
-      // mutex_, as Recheck runs: a check that began before the change
-      // cannot resume a stream after this.
-      std::lock_guard<std::recursive_mutex> lock(mutex_);
-      auto found = streams_.find(change.space);
-      if (found != streams_.end()) {
-        for (SubscribeReactor* reactor : found->second) {
-          reactor->PauseObjects();
-        }
-      }
-    }
     std::lock_guard<std::mutex> lock(loop_mutex_);
     recheck_.insert(change.space);
     loop_wake_.notify_all();
@@ -262,6 +261,8 @@ void Subscriptions::Recheck(const std::string& space) {
                                                 found->second.end());
   for (SubscribeReactor* reactor : reactors) {
     const std::string& token = reactor->token();
+    // Read before the check: a change announced meanwhile bumps it again.
+    const std::uint64_t generation = core_.member_views().generation(space);
     Result<Caller> caller = core_.Authenticate(
         ByteView(reinterpret_cast<const std::uint8_t*>(token.data()),
                  token.size()),
@@ -269,7 +270,7 @@ void Subscriptions::Recheck(const std::string& space) {
     if (!caller.ok()) {
       reactor->Close(wire::ToGrpc(caller.status()));
     } else {
-      reactor->ResumeObjects();
+      reactor->Admit(generation);
     }
   }
 }

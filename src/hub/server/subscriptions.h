@@ -44,11 +44,12 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<pb::Hint> {
   /// in flight. Own changes are not hinted.
   void Notify(std::uint64_t author, std::uint64_t log_seq,
               std::uint64_t member_epoch);
-  /// Hints carry no objects until ResumeObjects: the member log changed and
-  /// this stream's device was not checked against it yet.
-  void PauseObjects();
-  /// The device was checked against the current member log.
-  void ResumeObjects();
+  /// The device was checked against the member log as it was at
+  /// member-view generation `generation` (MemberViews::generation, read
+  /// before the check). Hints carry objects only while the space's
+  /// generation is still that one: after a member-log change, none until
+  /// the device was checked again.
+  void Admit(std::uint64_t generation);
   /// Ends the stream with `status` (once).
   void Close(const grpc::Status& status);
 
@@ -76,7 +77,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<pb::Hint> {
   bool writing_ = false;
   bool finished_ = false;
   bool first_written_ = false;  // The first hint (the state) carries none.
-  bool objects_paused_ = false;
+  std::uint64_t admitted_generation_ = UINT64_MAX;  // None yet.
   std::uint64_t hint_bytes_ = 0;  // Object bytes of the hint in flight.
   pb::Hint hint_;
 };

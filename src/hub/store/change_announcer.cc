@@ -18,6 +18,7 @@ ChangeAnnouncer::~ChangeAnnouncer() {
   }
   wake_.notify_one();
   thread_.join();
+  idle_.notify_all();
 }
 
 bool ChangeAnnouncer::MergeLocked(const Change& change) {
@@ -48,13 +49,21 @@ std::uint64_t ChangeAnnouncer::dropped() const {
   return dropped_;
 }
 
+void ChangeAnnouncer::Flush() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock,
+             [this] { return stopping_ || (pending_.empty() && !sending_); });
+}
+
 void ChangeAnnouncer::Run() {
   std::unique_lock lock(mutex_);
   while (true) {
+    idle_.notify_all();
     wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;  // Stopping, and nothing left to send.
     std::map<Key, std::uint64_t> taken;
     taken.swap(pending_);
+    sending_ = true;
     lock.unlock();
     std::vector<Change> batch;
     batch.reserve(taken.size());
@@ -68,6 +77,7 @@ void ChangeAnnouncer::Run() {
     }
     const bool sent = send_(batch);
     lock.lock();
+    sending_ = false;
     if (sent || stopping_) continue;
     // Not sent (the database unreachable): merged back, and tried again
     // after a pause rather than in a busy loop.

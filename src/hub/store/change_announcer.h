@@ -49,6 +49,10 @@ class ChangeAnnouncer {
   /// Changes dropped because too many were pending.
   std::uint64_t dropped() const;
 
+  /// Returns once every change added before the call has gone out (or
+  /// failed to and waits for its retry). Tests; orderly stops.
+  void Flush();
+
  private:
   // (space, author, members): one pending change each.
   using Key = std::tuple<std::string, std::uint64_t, bool>;
@@ -63,9 +67,11 @@ class ChangeAnnouncer {
   const std::size_t max_pending_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable idle_;  // pending_ empty and no batch going out.
   std::map<Key, std::uint64_t> pending_;  // -> log seq; guarded by mutex_.
   std::uint64_t dropped_ = 0;             // Guarded by mutex_.
   bool stopping_ = false;                 // Guarded by mutex_.
+  bool sending_ = false;                  // Guarded by mutex_.
   std::thread thread_;
 };
 

@@ -212,6 +212,8 @@ Status PostgresStore::PutObject(std::string_view space, std::string_view path,
 
 void PostgresStore::Announce(const Change& change) { announcer_->Add(change); }
 
+void PostgresStore::FlushAnnounced() { announcer_->Flush(); }
+
 bool PostgresStore::Notify(const std::vector<Change>& batch) {
   // Its own short statement on a pool connection, never inside a push
   // transaction: a NOTIFY serializes commits (research/hub.md section 2).

@@ -67,6 +67,7 @@ class PostgresStore final : public Store {
       const std::function<std::array<std::uint8_t, 32>()>& make_key) override;
   void Announce(const Change& change) override;
   void Watch(std::function<void(const Change&)> on_change) override;
+  void FlushAnnounced() override;
   std::string Describe() const override;
 
  private:

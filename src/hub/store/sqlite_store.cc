@@ -223,6 +223,8 @@ Status SqliteStore::PutObject(std::string_view space, std::string_view path,
 
 void SqliteStore::Announce(const Change& change) { announcer_.Add(change); }
 
+void SqliteStore::FlushAnnounced() { announcer_.Flush(); }
+
 void SqliteStore::Watch(std::function<void(const Change&)> on_change) {
   watcher_.Set(std::move(on_change));
 }

@@ -299,6 +299,11 @@ class Store {
   /// notifications may have been lost (a reconnect): the caller then
   /// re-reads the heads. Replaces an earlier watcher; null stops watching.
   virtual void Watch(std::function<void(const Change&)> on_change) = 0;
+  /// Returns once every change Announce was given before the call has gone
+  /// out: handed to this process's watcher (SQLite) or sent as a NOTIFY
+  /// (PostgreSQL; watchers hear it soon after). For tests that need a
+  /// change delivered before they go on.
+  virtual void FlushAnnounced() = 0;
 
   /// A short description for logs ("sqlite:/path", "postgresql://host/db").
   virtual std::string Describe() const = 0;

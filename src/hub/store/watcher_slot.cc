@@ -19,7 +19,7 @@ void WatcherSlot::Call(const Change& change) {
   {
     std::unique_lock lock(mutex_);
     if (calls_ > 0 && calling_ == std::this_thread::get_id()) {
-      // Called from inside the watcher (an Announce from it): no waiting.
+      // Called from inside the watcher: no waiting.
       watcher = watcher_;
       lock.unlock();
       if (watcher) (*watcher)(change);
