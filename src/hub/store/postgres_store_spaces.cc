@@ -1,8 +1,8 @@
 // The PostgreSQL store's spaces: claims, reclaims and the home marker.
 #include <algorithm>
 
-#include "coven/clock.h"
 #include "hub/store/postgres_store.h"
+#include "hub/store/space_errors.h"
 
 namespace coven::hub::store {
 namespace {
@@ -38,19 +38,6 @@ constexpr PgStatement kLockFounder{
 constexpr PgStatement kSetFounder{
     "set_founder",
     "UPDATE spaces SET founder=$2::bytea, created_ms=$3::int8 WHERE name=$1"};
-
-std::int64_t NowMs() { return clock::SystemClock().NowMillis(); }
-
-Status NoSpace(std::string_view name) {
-  return NotFoundError("no space \"" + std::string(name) + "\"");
-}
-
-Status ClaimedByAnother(std::string_view space) {
-  return PermissionDeniedError(
-      "space \"" + std::string(space) +
-      "\" has no member log yet and was claimed by another device: choose "
-      "another space name");
-}
 
 bool SameBytes(const Bytes& stored, ByteView bytes) {
   return stored.size() == bytes.size() &&

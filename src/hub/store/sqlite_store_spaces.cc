@@ -1,25 +1,12 @@
 // The SQLite store's spaces: claims, reclaims and the home marker.
 #include <algorithm>
 
-#include "coven/clock.h"
 #include "db/sql.h"
 #include "hub/store/sqlite_store.h"
+#include "hub/store/space_errors.h"
 
 namespace coven::hub::store {
 namespace {
-
-std::int64_t NowMs() { return clock::SystemClock().NowMillis(); }
-
-Status NoSpace(std::string_view name) {
-  return NotFoundError("no space \"" + std::string(name) + "\"");
-}
-
-Status ClaimedByAnother(std::string_view space) {
-  return PermissionDeniedError(
-      "space \"" + std::string(space) +
-      "\" has no member log yet and was claimed by another device: choose "
-      "another space name");
-}
 
 bool SameKey(const Bytes& stored, const std::array<std::uint8_t, 32>& key) {
   return stored.size() == key.size() &&
