@@ -69,7 +69,14 @@ HubCore::HubCore(store::StoreRef store, clock::ClockRef clock,
             " slot=" + std::to_string(*log.blocked_at()) + " reason=\"" +
             log.blocked_reason() + "\"");
       });
+  // A damaged store fails every call the same way (devices are told the
+  // hub's operator must restore it): the operator learns why, once.
+  store_->OnDamaged([this](const std::string& detail) {
+    Log("event=store_damaged store=" + store_->Describe() + " " + detail);
+  });
 }
+
+HubCore::~HubCore() { store_->OnDamaged(nullptr); }
 
 void HubCore::Log(const std::string& line) const {
   if (options_.log) {

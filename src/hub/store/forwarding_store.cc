@@ -121,6 +121,11 @@ void ForwardingStore::Watch(std::function<void(const Change&)> on_change) {
   inner_->Watch(std::move(on_change));
 }
 
+void ForwardingStore::OnDamaged(
+    std::function<void(const std::string&)> report) {
+  inner_->OnDamaged(std::move(report));
+}
+
 std::string ForwardingStore::Describe() const { return inner_->Describe(); }
 
 }  // namespace coven::hub::store

@@ -1,6 +1,6 @@
 // A store that passes every call to another one (ForwardingStore), for
-// stores that add one thing to another, such as tests that watch the
-// calls a hub makes.
+// stores that add one thing to another: the damage guard of the SQLite
+// store (sqlite_damage_guard.h), and tests that watch the calls a hub makes.
 #ifndef COVEN_HUB_STORE_FORWARDING_STORE_H_
 #define COVEN_HUB_STORE_FORWARDING_STORE_H_
 
@@ -61,6 +61,7 @@ class ForwardingStore : public Store {
       const std::function<std::array<std::uint8_t, 32>()>& make_key) override;
   void Announce(const Change& change) override;
   void Watch(std::function<void(const Change&)> on_change) override;
+  void OnDamaged(std::function<void(const std::string&)> report) override;
   std::string Describe() const override;
 
  protected:

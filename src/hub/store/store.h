@@ -300,6 +300,15 @@ class Store {
   /// re-reads the heads. Replaces an earlier watcher; null stops watching.
   virtual void Watch(std::function<void(const Change&)> on_change) = 0;
 
+  /// Calls `report` (from any thread), once, with what the operator needs
+  /// to know when the store finds its own storage damaged (a corrupt or
+  /// unreadable SQLite file); calls then fail with kUnavailable. Replaces
+  /// an earlier `report`; null stops reporting. The default reports
+  /// nothing.
+  virtual void OnDamaged(std::function<void(const std::string&)> report) {
+    (void)report;
+  }
+
   /// A short description for logs ("sqlite:/path", "postgresql://host/db").
   virtual std::string Describe() const = 0;
 };
