@@ -2,8 +2,8 @@
 #include <algorithm>
 
 #include "db/sql.h"
-#include "hub/store/sqlite_store.h"
 #include "hub/store/space_errors.h"
+#include "hub/store/sqlite_store.h"
 
 namespace coven::hub::store {
 namespace {
@@ -133,7 +133,8 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker,
                          db::Transaction::Begin(writer_->db()));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt stmt,
-      writer_->stmts.Get("SELECT marker FROM spaces WHERE name=?"));
+      writer_->stmts.Get("SELECT marker, founder, EXISTS(SELECT 1 FROM "
+                         "members WHERE space=?1) FROM spaces WHERE name=?1"));
   stmt->Bind(1, space);
   COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return NoSpace(space);
@@ -143,8 +144,12 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker,
         std::equal(stored.begin(), stored.end(), marker.begin())) {
       return Status::Ok();
     }
-    return AlreadyExistsError("space \"" + std::string(space) +
-                              "\" already has another marker");
+    // An init cut short after its marker: its founder, retrying, replaces
+    // it while the space has no member log (nobody else can use it yet).
+    if (stmt->ColumnInt(2) != 0 || !SameKey(stmt->ColumnBlob(1), writer)) {
+      return AlreadyExistsError("space \"" + std::string(space) +
+                                "\" already has another marker");
+    }
   }
   stmt->Reset();
   COVEN_RETURN_IF_ERROR(CheckFounderWrite(*writer_, space, writer));

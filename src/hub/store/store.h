@@ -166,9 +166,11 @@ class Store {
                               const std::array<std::uint8_t, 32>& previous,
                               const std::array<std::uint8_t, 32>& founder) = 0;
   /// Writes the space's marker once, for the device key `writer`: while
-  /// the space has no member log, only its founder may. kAlreadyExists
-  /// when it holds other bytes (the same bytes: OK); kPermissionDenied when
-  /// `writer` is not the founder of a space without a member log (another
+  /// the space has no member log, only its founder may, and it may also
+  /// replace the marker (an init cut short before its genesis, tried
+  /// again). kAlreadyExists when it holds other bytes and `writer` may not
+  /// replace them (the same bytes: OK); kPermissionDenied when `writer` is
+  /// not the founder of a space without a member log or marker (another
   /// device reclaimed it); kNotFound when the space does not exist.
   virtual Status PutMarker(std::string_view space, ByteView marker,
                            const std::array<std::uint8_t, 32>& writer) = 0;
