@@ -25,6 +25,8 @@ void PrintReport(const sync::sync_manager::SyncReport& report);
 int UnknownCommand(const CLI::App& app, const std::string& name);
 
 void RegisterInit(CLI::App& app, int* exit_code);
+/// `coven join` and `coven restore`.
+void RegisterJoin(CLI::App& app, int* exit_code);
 void RegisterStatus(CLI::App& app, int* exit_code);
 void RegisterSync(CLI::App& app, int* exit_code);
 void RegisterWatch(CLI::App& app, int* exit_code);

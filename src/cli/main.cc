@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   int exit_code = 0;
   coven::cli::RegisterInit(app, &exit_code);
+  coven::cli::RegisterJoin(app, &exit_code);
   coven::cli::RegisterExportSecret(app, &exit_code);
   coven::cli::RegisterMembers(app, &exit_code);
   coven::cli::RegisterStatus(app, &exit_code);

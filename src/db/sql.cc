@@ -43,6 +43,19 @@ Status SqliteError(sqlite3* db, int rc, std::string_view context) {
   }
 }
 
+std::optional<int> SqliteCodeOf(const Status& status) {
+  constexpr std::string_view kTag = "(sqlite code ";
+  const std::string& message = status.message();
+  const std::size_t at = message.rfind(kTag);
+  if (status.ok() || at == std::string::npos) return std::nullopt;
+  const char* first = message.data() + at + kTag.size();
+  const char* last = message.data() + message.size();
+  int rc = 0;
+  const auto [end, error] = std::from_chars(first, last, rc);
+  if (error != std::errc() || end == last || *end != ')') return std::nullopt;
+  return rc;
+}
+
 Status Exec(sqlite3* db, std::string_view sql) {
   std::string text(sql);
   char* err = nullptr;

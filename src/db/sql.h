@@ -18,6 +18,10 @@ namespace coven::db {
 /// Maps a SQLite result code and the connection's message to a Status.
 Status SqliteError(sqlite3* db, int rc, std::string_view context);
 
+/// The SQLite result code SqliteError wrote into `status`'s message, or
+/// nullopt for a status it did not make.
+std::optional<int> SqliteCodeOf(const Status& status);
+
 /// Runs one or more statements with no results.
 Status Exec(sqlite3* db, std::string_view sql);
 

@@ -200,6 +200,8 @@ class Membership {
   Result<bool> PutBackLost(RefreshReport* report);
   // The verified bytes of slot `seq` from _coven_members.
   Result<Bytes> CachedSlot(std::uint64_t seq);
+  // The slot number of "members/<16 hex>", or nullopt for another path.
+  static std::optional<std::uint64_t> SlotOf(const std::string& path);
   Status FetchKeys(RefreshReport* report);
   Status Found(RefreshReport* report);
   Status Enrol(RefreshReport* report);

@@ -90,5 +90,29 @@ TEST_P(HubStoreTest, AClaimHoldingAnythingIsNeverTakenOver) {
       StatusCode::kPermissionDenied);
 }
 
+// An init cut short after its marker, before its genesis: the founder,
+// trying again (with a new library's marker), replaces its own marker; no
+// other device can, and once the member log exists nobody can.
+TEST_P(HubStoreTest, ItsFounderReplacesTheMarkerOfASpaceWithoutAMemberLog) {
+  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("library-a"), Key32(1)));
+  EXPECT_EQ(store_->PutMarker(kSpace, AsBytes("library-x"), Key32(2)).code(),
+            StatusCode::kAlreadyExists);
+  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("library-b"), Key32(1)));
+  Result<Bytes> marker = store_->GetObject(kSpace, kMarkerPath, 0);
+  ASSERT_STORE_OK(marker);
+  EXPECT_EQ(*marker, ToBytes("library-b"));
+  // Still never reclaimed: it holds a marker.
+  EXPECT_EQ(store_->ReclaimSpace(kSpace, Key32(1), Key32(2)).code(),
+            StatusCode::kFailedPrecondition);
+
+  ASSERT_STORE_OK(store_->AppendMember(kSpace, 1, AsBytes("m1"), Key32(1)));
+  EXPECT_EQ(store_->PutMarker(kSpace, AsBytes("library-c"), Key32(1)).code(),
+            StatusCode::kAlreadyExists);
+  ASSERT_STORE_OK(store_->PutMarker(kSpace, AsBytes("library-b"), Key32(1)));
+  Result<Space> space = store_->GetSpace(kSpace);
+  ASSERT_STORE_OK(space);
+  EXPECT_EQ(space->marker, ToBytes("library-b"));
+}
+
 }  // namespace
 }  // namespace coven::hub::store::testing

@@ -69,7 +69,14 @@ HubCore::HubCore(store::StoreRef store, clock::ClockRef clock,
             " slot=" + std::to_string(*log.blocked_at()) + " reason=\"" +
             log.blocked_reason() + "\"");
       });
+  // A damaged store fails every call the same way (devices are told the
+  // hub's operator must restore it): the operator learns why, once.
+  store_->OnDamaged([this](const std::string& detail) {
+    Log("event=store_damaged store=" + store_->Describe() + " " + detail);
+  });
 }
+
+HubCore::~HubCore() { store_->OnDamaged(nullptr); }
 
 void HubCore::Log(const std::string& line) const {
   if (options_.log) {
@@ -217,9 +224,14 @@ Result<pb::RegisterReply> HubCore::RegisterDevice(
   COVEN_ASSIGN_OR_RETURN(auto log, views_.Get(request.space()));
   if (log->size() == 0 && space->founder != *device && !space->marker) {
     // Another device's claim: taken over when nobody used it (a misspelt
-    // name, an init cut short before its marker).
-    Status taken =
-        store_->ReclaimSpace(request.space(), space->founder, *device);
+    // name, an init cut short before its marker). Asked with a read first,
+    // so that a stranger registering into a used space takes no write lock;
+    // ReclaimSpace asks again inside its transaction.
+    COVEN_ASSIGN_OR_RETURN(bool empty, store_->SpaceIsEmpty(request.space()));
+    Status taken = FailedPreconditionError("the space holds data");
+    if (empty) {
+      taken = store_->ReclaimSpace(request.space(), space->founder, *device);
+    }
     if (taken.ok()) {
       Log("event=space_reclaimed space=" + request.space() +
           " founder=" + DeviceHex(*device) +

@@ -114,6 +114,10 @@ class HubCore {
                                                  clock::ClockRef clock,
                                                  EntropyRef entropy,
                                                  HubCoreOptions options);
+  /// Stops the store's damage reports to this hub's log.
+  ~HubCore();
+  HubCore(const HubCore&) = delete;
+  HubCore& operator=(const HubCore&) = delete;
 
   const std::array<std::uint8_t, 16>& hub_id() const { return hub_id_; }
   store::Store& store() { return *store_; }

@@ -1,8 +1,8 @@
 // The PostgreSQL store's spaces: claims, reclaims and the home marker.
 #include <algorithm>
 
-#include "coven/clock.h"
 #include "hub/store/postgres_store.h"
+#include "hub/store/space_errors.h"
 
 namespace coven::hub::store {
 namespace {
@@ -13,13 +13,15 @@ constexpr PgStatement kCreateSpace{
     "create_space",
     "INSERT INTO spaces(name, founder, created_ms) VALUES($1, $2::bytea, "
     "$3::int8) ON CONFLICT DO NOTHING"};
-// Only a space's founder writes its marker while it has no member log; the
+// Only a space's founder writes its marker while it has no member log, and
+// may then replace it (an init cut short after its marker, retried); once
+// the log exists, anyone may write a missing marker, nobody replace it. The
 // condition is evaluated again on the row a concurrent reclaim left.
 constexpr PgStatement kSetMarker{
     "set_marker",
-    "UPDATE spaces SET marker=$2::bytea WHERE name=$1 AND marker IS NULL "
-    "AND (founder=$3::bytea OR EXISTS(SELECT 1 FROM members WHERE "
-    "space=$1))"};
+    "UPDATE spaces SET marker=$2::bytea WHERE name=$1 AND CASE WHEN "
+    "EXISTS(SELECT 1 FROM members WHERE space=$1) THEN marker IS NULL ELSE "
+    "founder=$3::bytea END"};
 constexpr PgStatement kHoldsAnything{
     "holds_anything",
     "SELECT ((SELECT marker IS NOT NULL FROM spaces WHERE name=$1) "
@@ -38,19 +40,6 @@ constexpr PgStatement kLockFounder{
 constexpr PgStatement kSetFounder{
     "set_founder",
     "UPDATE spaces SET founder=$2::bytea, created_ms=$3::int8 WHERE name=$1"};
-
-std::int64_t NowMs() { return clock::SystemClock().NowMillis(); }
-
-Status NoSpace(std::string_view name) {
-  return NotFoundError("no space \"" + std::string(name) + "\"");
-}
-
-Status ClaimedByAnother(std::string_view space) {
-  return PermissionDeniedError(
-      "space \"" + std::string(space) +
-      "\" has no member log yet and was claimed by another device: choose "
-      "another space name");
-}
 
 bool SameBytes(const Bytes& stored, ByteView bytes) {
   return stored.size() == bytes.size() &&

@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "db/sql.h"
 #include "hub/store/paths.h"
+#include "hub/store/sqlite_damage_guard.h"
 #include "hub/store/sqlite_schema.h"
 
 namespace coven::hub::store {
@@ -48,7 +49,8 @@ void BindBytes(sqlite3_stmt* stmt, int index, ByteView bytes) {
 }
 
 Result<StoreRef> OpenSqliteStore(const std::string& data_dir) {
-  return SqliteStore::Open(data_dir);
+  COVEN_ASSIGN_OR_RETURN(StoreRef store, SqliteStore::Open(data_dir));
+  return StoreRef(std::make_shared<SqliteDamageGuard>(std::move(store)));
 }
 
 Result<StoreRef> SqliteStore::Open(const std::string& data_dir) {

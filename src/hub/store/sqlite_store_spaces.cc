@@ -1,25 +1,12 @@
 // The SQLite store's spaces: claims, reclaims and the home marker.
 #include <algorithm>
 
-#include "coven/clock.h"
 #include "db/sql.h"
+#include "hub/store/space_errors.h"
 #include "hub/store/sqlite_store.h"
 
 namespace coven::hub::store {
 namespace {
-
-std::int64_t NowMs() { return clock::SystemClock().NowMillis(); }
-
-Status NoSpace(std::string_view name) {
-  return NotFoundError("no space \"" + std::string(name) + "\"");
-}
-
-Status ClaimedByAnother(std::string_view space) {
-  return PermissionDeniedError(
-      "space \"" + std::string(space) +
-      "\" has no member log yet and was claimed by another device: choose "
-      "another space name");
-}
 
 bool SameKey(const Bytes& stored, const std::array<std::uint8_t, 32>& key) {
   return stored.size() == key.size() &&
@@ -146,7 +133,8 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker,
                          db::Transaction::Begin(writer_->db()));
   COVEN_ASSIGN_OR_RETURN(
       db::CachedStmt stmt,
-      writer_->stmts.Get("SELECT marker FROM spaces WHERE name=?"));
+      writer_->stmts.Get("SELECT marker, founder, EXISTS(SELECT 1 FROM "
+                         "members WHERE space=?1) FROM spaces WHERE name=?1"));
   stmt->Bind(1, space);
   COVEN_ASSIGN_OR_RETURN(bool row, stmt->Step());
   if (!row) return NoSpace(space);
@@ -156,8 +144,12 @@ Status SqliteStore::PutMarker(std::string_view space, ByteView marker,
         std::equal(stored.begin(), stored.end(), marker.begin())) {
       return Status::Ok();
     }
-    return AlreadyExistsError("space \"" + std::string(space) +
-                              "\" already has another marker");
+    // An init cut short after its marker: its founder, retrying, replaces
+    // it while the space has no member log (nobody else can use it yet).
+    if (stmt->ColumnInt(2) != 0 || !SameKey(stmt->ColumnBlob(1), writer)) {
+      return AlreadyExistsError("space \"" + std::string(space) +
+                                "\" already has another marker");
+    }
   }
   stmt->Reset();
   COVEN_RETURN_IF_ERROR(CheckFounderWrite(*writer_, space, writer));

@@ -166,9 +166,11 @@ class Store {
                               const std::array<std::uint8_t, 32>& previous,
                               const std::array<std::uint8_t, 32>& founder) = 0;
   /// Writes the space's marker once, for the device key `writer`: while
-  /// the space has no member log, only its founder may. kAlreadyExists
-  /// when it holds other bytes (the same bytes: OK); kPermissionDenied when
-  /// `writer` is not the founder of a space without a member log (another
+  /// the space has no member log, only its founder may, and it may also
+  /// replace the marker (an init cut short before its genesis, tried
+  /// again). kAlreadyExists when it holds other bytes and `writer` may not
+  /// replace them (the same bytes: OK); kPermissionDenied when `writer` is
+  /// not the founder of a space without a member log or marker (another
   /// device reclaimed it); kNotFound when the space does not exist.
   virtual Status PutMarker(std::string_view space, ByteView marker,
                            const std::array<std::uint8_t, 32>& writer) = 0;
@@ -304,6 +306,15 @@ class Store {
   /// (PostgreSQL; watchers hear it soon after). For tests that need a
   /// change delivered before they go on.
   virtual void FlushAnnounced() = 0;
+
+  /// Calls `report` (from any thread), once, with what the operator needs
+  /// to know when the store finds its own storage damaged (a corrupt or
+  /// unreadable SQLite file); calls then fail with kUnavailable. Replaces
+  /// an earlier `report`; null stops reporting. The default reports
+  /// nothing.
+  virtual void OnDamaged(std::function<void(const std::string&)> report) {
+    (void)report;
+  }
 
   /// A short description for logs ("sqlite:/path", "postgresql://host/db").
   virtual std::string Describe() const = 0;
