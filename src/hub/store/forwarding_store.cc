@@ -121,6 +121,8 @@ void ForwardingStore::Watch(std::function<void(const Change&)> on_change) {
   inner_->Watch(std::move(on_change));
 }
 
+void ForwardingStore::FlushAnnounced() { inner_->FlushAnnounced(); }
+
 void ForwardingStore::OnDamaged(
     std::function<void(const std::string&)> report) {
   inner_->OnDamaged(std::move(report));

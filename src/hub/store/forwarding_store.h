@@ -61,6 +61,7 @@ class ForwardingStore : public Store {
       const std::function<std::array<std::uint8_t, 32>()>& make_key) override;
   void Announce(const Change& change) override;
   void Watch(std::function<void(const Change&)> on_change) override;
+  void FlushAnnounced() override;
   void OnDamaged(std::function<void(const std::string&)> report) override;
   std::string Describe() const override;
 
