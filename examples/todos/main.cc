@@ -144,6 +144,13 @@ int WithLibrary(
   return code;
 }
 
+// What `todos watch` says when a round cannot reach `home`.
+std::string AwayNote(const std::string& home) {
+  const std::string where =
+      home.rfind("hub://", 0) == 0 ? "the hub at " + home : "the home " + home;
+  return where + " is not reachable; retrying every 2 s";
+}
+
 std::string NewId() {
   coven::SystemEntropy entropy;
   std::array<std::uint8_t, 4> raw{};
@@ -346,13 +353,24 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, [](int) { stop = 1; });
     std::signal(SIGTERM, [](int) { stop = 1; });
     auto start = std::chrono::steady_clock::now();
+    bool away = false;  // The last round could not reach the home.
     while (!stop &&
            (seconds <= 0 || std::chrono::steady_clock::now() - start <
                                 std::chrono::duration<double>(seconds))) {
       auto report = lib->manager->sync_now();
-      if (!report.ok()) {
+      if (!report.ok() && Unreachable(report.status())) {
+        // Said once per outage, not every round: the watch keeps trying.
+        if (!away) {
+          std::cout << "  " << AwayNote(lib->settings.home_folder)
+                    << "\n    why: " << report.status().message() << std::endl;
+        }
+        away = true;
+      } else if (!report.ok()) {
         std::cout << "  sync failed: " << report.status().message()
                   << std::endl;
+      } else if (away) {
+        std::cout << "  the home is reachable again" << std::endl;
+        away = false;
       }
       // 2 s between rounds, in steps short enough to stop at once.
       for (int i = 0; i < 20 && !stop; ++i) {

@@ -1,5 +1,6 @@
 // `todos` while its hub is down: a write is saved on the device and exits
-// 0 with a note that it syncs later (it does, once the hub is back).
+// 0 with a note that it syncs later (it does, once the hub is back), and
+// `todos watch` says once, in words, that the hub is not reachable.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -13,6 +14,16 @@
 
 namespace coven::testing {
 namespace {
+
+// How often `needle` occurs in `text`.
+int Occurrences(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++count;
+  }
+  return count;
+}
 
 class TodosHubDownCliTest : public CliTest {
  protected:
@@ -66,6 +77,47 @@ TEST_F(TodosHubDownCliTest, AWriteWhileTheHubIsDownIsSavedAndExitsZero) {
   const std::string list = Todos("list --dir " + Dir("b")).output;
   EXPECT_NE(list.find("[x] t2  oat milk"), std::string::npos) << list;
   EXPECT_EQ(list.find("t1"), std::string::npos) << list;
+}
+
+TEST_F(TodosHubDownCliTest, WatchSaysOncePerOutageThatTheHubIsDown) {
+  ASSERT_EQ(InitOwner("a").exit_code, 0);
+  const std::string out = tmp_ / "watch.txt";
+  CommandResult started =
+      RunCommand(TodosBin() + " watch --for 40 --dir " + Dir("a") + " > " +
+                 out + " 2>&1 < /dev/null & echo $!");
+  const pid_t pid = std::atoi(FirstLine(started.output).c_str());
+  ASSERT_GT(pid, 0) << started.output;
+  auto printed = [&] {
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  auto await = [&](const std::string& line) {
+    for (int i = 0; i < 300; ++i) {
+      if (printed().find(line) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  StopHub();
+  EXPECT_TRUE(await("is not reachable; retrying")) << printed();
+  // Several rounds fail while the hub is down.
+  std::this_thread::sleep_for(std::chrono::seconds(7));
+  RestartHub();
+  EXPECT_TRUE(await("the home is reachable again")) << printed();
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string said = printed();
+  EXPECT_EQ(Occurrences(said, "is not reachable"), 1) << said;
+  EXPECT_NE(said.find("the hub at " + Home() + " is not reachable"),
+            std::string::npos)
+      << said;
+  EXPECT_EQ(said.find("CANCELLED"), std::string::npos) << said;
+  EXPECT_EQ(said.find("sync failed"), std::string::npos) << said;
 }
 
 }  // namespace
