@@ -60,11 +60,20 @@ coven::Status InTodosWords(const std::string& dir, coven::Status status) {
   return status;
 }
 
+// Whether a round failed because the home could not be reached (down,
+// unmounted, timing out): what it did not send waits in the outbox for the
+// next round.
+bool Unreachable(const coven::Status& status) {
+  return status.code() == coven::StatusCode::kUnavailable ||
+         status.code() == coven::StatusCode::kDeadlineExceeded;
+}
+
 // Opens the library, runs `write`, captures it and syncs unless offline.
 // `sync_command`: the round is the command's whole work, so a failed round
 // or a device whose objects wait is its exit code (3, 4 or 5). Another
-// command whose round fails keeps its write and exits 3 (home unreachable),
-// 4 (the home refuses access) or 1.
+// command whose round fails keeps its write: it exits 0 when the home was
+// unreachable (the write syncs in a later round; a note on stderr says
+// so), 4 when the home refuses access, else 1.
 int WithLibrary(
     const std::string& dir, bool offline,
     const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write,
@@ -94,12 +103,19 @@ int WithLibrary(
                     << "\nFix that first (a removed device syncs again only "
                        "once a member of the library admits it again).\n";
           code = 4;
+        } else if (!sync_command && Unreachable(report.status())) {
+          // Saved, and sent by the next round that reaches the home: not a
+          // failure of this command.
+          std::cerr << "todos: " << (write ? "saved on this device" : "set up")
+                    << "; not synced yet: " << report.status().message()
+                    << ".\nIt will sync when the home is reachable (`todos "
+                       "sync --dir "
+                    << dir << "`, or any later command).\n";
         } else if (!sync_command) {
           std::cerr << "todos: saved here, but not synced: "
                     << report.status().message() << "\nRun `todos sync --dir "
                     << dir << "` once that is fixed.\n";
-          code =
-              report.status().code() == coven::StatusCode::kUnavailable ? 3 : 1;
+          code = 1;
         } else {
           code = Fail(report.status());
         }
@@ -126,6 +142,13 @@ int WithLibrary(
   coven::Status stopped = lib->manager->stop();
   if (!stopped.ok() && code == 0) code = Fail(stopped);
   return code;
+}
+
+// What `todos watch` says when a round cannot reach `home`.
+std::string AwayNote(const std::string& home) {
+  const std::string where =
+      home.rfind("hub://", 0) == 0 ? "the hub at " + home : "the home " + home;
+  return where + " is not reachable; retrying every 2 s";
 }
 
 std::string NewId() {
@@ -330,13 +353,24 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, [](int) { stop = 1; });
     std::signal(SIGTERM, [](int) { stop = 1; });
     auto start = std::chrono::steady_clock::now();
+    bool away = false;  // The last round could not reach the home.
     while (!stop &&
            (seconds <= 0 || std::chrono::steady_clock::now() - start <
                                 std::chrono::duration<double>(seconds))) {
       auto report = lib->manager->sync_now();
-      if (!report.ok()) {
+      if (!report.ok() && Unreachable(report.status())) {
+        // Said once per outage, not every round: the watch keeps trying.
+        if (!away) {
+          std::cout << "  " << AwayNote(lib->settings.home_folder)
+                    << "\n    why: " << report.status().message() << std::endl;
+        }
+        away = true;
+      } else if (!report.ok()) {
         std::cout << "  sync failed: " << report.status().message()
                   << std::endl;
+      } else if (away) {
+        std::cout << "  the home is reachable again" << std::endl;
+        away = false;
       }
       // 2 s between rounds, in steps short enough to stop at once.
       for (int i = 0; i < 20 && !stop; ++i) {

@@ -35,7 +35,7 @@ namespace coven::home {
 
 /// A home URL split into its parts: SCHEME://REST?NAME=VALUE&...
 struct HomeUrl {
-  std::string scheme;  ///< Before "://", e.g. "s3".
+  std::string scheme;  ///< Before "://", in lower case, e.g. "s3".
   std::string rest;    ///< After "://", before the last '?'; still encoded.
   /// The query, percent-decoded. An opener takes out what it understands.
   std::map<std::string, std::string, std::less<>> params;

@@ -100,8 +100,17 @@ Result<HomeRef> OpenHomeUrl(std::string_view url,
                             const HomeUrlContext& context);
 
 /// True if `text` looks like a home URL (has a "scheme://"), as opposed to a
-/// plain folder path.
+/// plain folder path. The scheme may be in either case (HUB:// is hub://).
 bool IsHomeUrl(std::string_view text);
+
+/// Checks a home given where a URL or a folder path may go (library
+/// settings, CloudHomeConfig kLocal). A URL passes (see IsHomeUrl), and so
+/// does a folder path, unless its first component is "SCHEME:..." for a
+/// shipped or registered scheme in either case (hub:host:1234, s3:bucket,
+/// HUB:/x): that is a URL missing its "//", not a folder. An absolute path
+/// and ./hub:x pass. Errors: kInvalidArgument, showing the URL's right form
+/// and how to name such a folder.
+Status CheckHomeFolderPath(std::string_view path);
 
 }  // namespace coven::home
 

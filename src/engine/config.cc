@@ -72,6 +72,7 @@ Result<std::string> HomeUrlFor(const CloudHomeConfig& home) {
             "(or a home URL)");
       }
       if (home::IsHomeUrl(container)) return container;
+      COVEN_RETURN_IF_ERROR(home::CheckHomeFolderPath(container));
       return "file://" + container;
     case CloudProvider::kS3:
       if (container.empty()) {
@@ -79,7 +80,7 @@ Result<std::string> HomeUrlFor(const CloudHomeConfig& home) {
             "S3 home: set CloudHomeConfig::container to "
             "\"BUCKET[/PREFIX][?region=...&endpoint=...]\"");
       }
-      return container.starts_with("s3://") ? container : "s3://" + container;
+      return home::IsHomeUrl(container) ? container : "s3://" + container;
     case CloudProvider::kGoogleDrive:
       rclone = {"gdrive", "drive"};
       break;

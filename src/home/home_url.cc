@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "coven/home_registry.h"
 #include "home/home_registry_internal.h"
@@ -12,6 +13,21 @@
 namespace coven::home {
 namespace {
 
+// A URL scheme's characters, either case (RFC 3986: a scheme is
+// case-insensitive).
+bool IsSchemeChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '+';
+}
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
 Result<HomeUrl> Parse(std::string_view url) {
   const std::size_t sep = url.find("://");
   if (sep == std::string_view::npos || sep == 0) {
@@ -19,7 +35,7 @@ Result<HomeUrl> Parse(std::string_view url) {
         "home URL must look like SCHEME://... (see docs/homes.md)");
   }
   HomeUrl parsed;
-  parsed.scheme = std::string(url.substr(0, sep));
+  parsed.scheme = Lower(url.substr(0, sep));
   std::string_view rest = url.substr(sep + 3);
   const std::size_t query = rest.rfind('?');
   if (query != std::string_view::npos) {
@@ -40,6 +56,34 @@ Result<HomeUrl> Parse(std::string_view url) {
   }
   parsed.rest = std::string(rest);
   return parsed;
+}
+
+// The schemes of the homes this project ships, registered or not, and
+// their URLs' form, for telling a mistyped URL from a folder path.
+constexpr std::pair<std::string_view, std::string_view> kShippedSchemes[] = {
+    {"file", "file:///PATH"},
+    {"memory", "memory://"},
+    {"hub", "hub://HOST:PORT/SPACE"},
+    {"s3", "s3://BUCKET[/PREFIX]"},
+    {"webdav", "webdav://HOST[:PORT]/PATH"},
+    {"webdavs", "webdavs://HOST[:PORT]/PATH"},
+    {"rclone", "rclone://REMOTE:PATH"},
+};
+
+// `scheme` (lower case) names a home this project ships or one the program
+// registered.
+bool IsKnownScheme(const std::string& scheme) {
+  for (const auto& [known, form] : kShippedSchemes) {
+    if (scheme == known) return true;
+  }
+  return static_cast<bool>(FindHomeOpener(scheme));
+}
+
+std::string UrlForm(const std::string& scheme) {
+  for (const auto& [known, form] : kShippedSchemes) {
+    if (scheme == known) return std::string(form);
+  }
+  return scheme + "://...";
 }
 
 std::string SchemeList() {
@@ -97,11 +141,33 @@ bool IsHomeUrl(std::string_view text) {
   const std::size_t sep = text.find("://");
   if (sep == std::string_view::npos || sep == 0) return false;
   for (char c : text.substr(0, sep)) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+')) {
-      return false;
-    }
+    if (!IsSchemeChar(c)) return false;
   }
   return true;
+}
+
+Status CheckHomeFolderPath(std::string_view path) {
+  if (IsHomeUrl(path)) return Status::Ok();
+  const std::string_view first = path.substr(0, path.find('/'));
+  const std::size_t colon = first.find(':');
+  if (colon == std::string_view::npos || colon == 0) return Status::Ok();
+  const std::string scheme = Lower(first.substr(0, colon));
+  if (!IsKnownScheme(scheme)) return Status::Ok();
+  std::string_view rest = path.substr(colon + 1);
+  while (rest.starts_with('/')) rest.remove_prefix(1);
+  std::string meant = std::string(UrlForm(scheme));
+  if (!rest.empty()) {
+    meant = scheme + (scheme == "file" ? ":///" : "://") + std::string(rest);
+    if (scheme == "hub" && rest.find('/') == std::string_view::npos) {
+      meant += "/SPACE";
+    }
+    meant += " (" + std::string(UrlForm(scheme)) + ")";
+  }
+  return InvalidArgumentError(
+      "home \"" + std::string(path) + "\" looks like a " + scheme +
+      " home URL without \"//\": write " + meant +
+      "; to use a folder named \"" + std::string(first) + "\", write ./" +
+      std::string(path));
 }
 
 Result<HomeRef> OpenHomeUrl(std::string_view url, const EnvLookup& env) {

@@ -216,7 +216,8 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     settings.library_id = HexEncode(id);
   }
   // A folder path is made absolute; a home URL (s3://, webdav://, ...) is
-  // kept as written.
+  // kept as written. A URL missing its "//" (hub:host:1234) is neither.
+  COVEN_RETURN_IF_ERROR(home::CheckHomeFolderPath(settings.home_folder));
   if (!home::IsHomeUrl(settings.home_folder)) {
     settings.home_folder = Absolute(settings.home_folder);
   }

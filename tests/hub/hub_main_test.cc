@@ -99,6 +99,43 @@ TEST_F(HubMainTest, ADatabaseUrlThatIsNotPostgresIsRefusedAtStart) {
   }
 }
 
+TEST_F(HubMainTest, AnUnparsablePostgresUrlNeverShowsItsPassword) {
+  const CommandResult other_bad_setting =
+      Hub("COVEN_HUB_WORKERS=0", "--plaintext --listen 127.0.0.1:0");
+  // libpq's own parse errors quote the URL (the bracket, the escape); the
+  // password is masked in every form it was written in.
+  for (const char* url :
+       {"postgresql://u:secretpw@[bad/db", "postgresql://u:sec%zzret@host/db",
+        "postgresql://u:sec%25ret%zz@host/db",
+        "host=127.0.0.1 password=secretpw dbname"}) {
+    CommandResult env = Hub("COVEN_HUB_DATABASE_URL='" + std::string(url) + "'",
+                            "--plaintext --listen 127.0.0.1:0 "
+                            "--pg-connections 1");
+    EXPECT_NE(env.exit_code, 0) << url << env.output;
+    EXPECT_EQ(env.exit_code, other_bad_setting.exit_code) << url << env.output;
+    EXPECT_TRUE(HubSaid(env, "COVEN_HUB_DATABASE_URL")) << url << env.output;
+    EXPECT_TRUE(HubSaid(env, "is not a valid PostgreSQL URL"))
+        << url << env.output;
+    for (const char* secret : {"secretpw", "sec%zzret", "secret", "sec%25ret",
+                               "sec%ret", "ret%zz", "sec%zz"}) {
+      EXPECT_FALSE(HubSaid(env, secret)) << url << env.output;
+    }
+  }
+  // One libpq parses but cannot connect with: its message is masked too.
+  CommandResult port =
+      Hub("",
+          "--plaintext --listen 127.0.0.1:0 --pg-connections 1 "
+          "--database-url 'postgresql://u:secretpw@127.0.0.1:1/db'");
+  EXPECT_NE(port.exit_code, 0) << port.output;
+  EXPECT_FALSE(HubSaid(port, "secretpw")) << port.output;
+  CommandResult flag = Hub("",
+                           "--plaintext --listen 127.0.0.1:0 --database-url "
+                           "'postgresql://u:secretpw@[bad/db'");
+  EXPECT_TRUE(HubSaid(flag, "--database-url")) << flag.output;
+  EXPECT_TRUE(HubSaid(flag, "postgresql://u:***@[bad/db")) << flag.output;
+  EXPECT_FALSE(HubSaid(flag, "secretpw")) << flag.output;
+}
+
 TEST_F(HubMainTest, ADamagedStoreFileSaysRestoreItFromABackup) {
   std::filesystem::create_directories(tmp_ / "data");
   {

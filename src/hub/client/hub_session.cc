@@ -179,6 +179,15 @@ Status HubSession::Call(std::string_view what, bool authenticated,
       Prepare(context, deadline, token);
       last = wire::FromGrpc(attempt(context));
       reached = true;
+      if (last.code() == StatusCode::kCancelled) {
+        // No attempt reports a call that this end cancelled (a pull that
+        // has enough ends OK; a hint stream is cancelled only to stop), so
+        // the hub or the connection ended it: a hub shutting down cancels
+        // its calls. That is the hub going away, retried like any outage,
+        // not gRPC's bare "CANCELLED".
+        last = UnavailableError(
+            "the hub ended the call (is it shutting down or restarting?)");
+      }
       if (last.ok()) return last;
       if (authenticated && !renewed &&
           last.code() == StatusCode::kUnauthenticated) {

@@ -18,8 +18,11 @@
 
 #include "hub/server/hub_server.h"
 #include "hub/server/listen_address.h"
+#include "hub/store/pg_url.h"
 
 namespace {
+
+using coven::hub::store::MaskPostgresSecrets;
 
 std::mutex log_mutex;
 
@@ -92,24 +95,12 @@ std::string NamedBySource(const CLI::App& app, const std::string& message,
   return "";
 }
 
-// `url` with the password of a URL's user info replaced by ***, for
-// messages.
-std::string WithoutPassword(const std::string& url) {
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  const std::size_t start = scheme_end + 3;
-  const std::size_t end = url.find_first_of("/?#", start);
-  const std::size_t at = url.rfind('@', end);
-  if (at == std::string::npos || at < start) return url;
-  const std::size_t colon = url.find(':', start);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
 // libpq takes a postgresql:// or postgres:// URI or key=value settings
 // (host=H dbname=D). Anything else (mysql://..., a path) would fail later
-// as a PostgreSQL connection error that does not say why. "" when `url` is
-// one of those (or empty: the SQLite store), else what is wrong.
+// as a PostgreSQL connection error that does not say why, and one libpq
+// cannot parse would fail with libpq's message quoting the password. ""
+// when `url` is one libpq parses (or empty: the SQLite store), else what
+// is wrong, without the password.
 std::string CheckDatabaseUrl(const std::string& url) {
   if (url.empty()) return "";
   const std::size_t scheme_end = url.find("://");
@@ -119,13 +110,23 @@ std::string CheckDatabaseUrl(const std::string& url) {
     has_scheme = std::isalnum(static_cast<unsigned char>(c)) || c == '+' ||
                  c == '-' || c == '.';
   }
+  bool postgres = false;
   if (has_scheme) {
     const std::string scheme = url.substr(0, scheme_end);
-    if (scheme == "postgresql" || scheme == "postgres") return "";
-  } else if (url.find('=') != std::string::npos) {
-    return "";
+    postgres = scheme == "postgresql" || scheme == "postgres";
+  } else {
+    postgres = url.find('=') != std::string::npos;
   }
-  return WithoutPassword(url) +
+  const std::string masked = MaskPostgresSecrets(url, url);
+  if (postgres) {
+    const std::string problem = coven::hub::store::PostgresUrlProblem(url);
+    if (problem.empty()) return "";
+    return masked + " is not a valid PostgreSQL URL: " + problem +
+           "; correct it (postgresql://USER@HOST:PORT/DB, with any '%' in "
+           "the password written as %25), or unset it for the embedded "
+           "SQLite store in --data-dir";
+  }
+  return masked +
          " is not a PostgreSQL URL; use postgresql://USER@HOST:PORT/DB "
          "(or key=value settings: host=HOST dbname=DB), or unset it for "
          "the embedded SQLite store in --data-dir";
@@ -290,8 +291,8 @@ int main(int argc, char** argv) {
       std::cerr << "coven-hub: " << hint << "\n";
     }
     LogLine("event=fatal what=\"opening the store\" error=\"" +
-            store.status().ToString() + "\"" +
-            (hint.empty() ? "" : " hint=\"" + hint + "\""));
+            MaskPostgresSecrets(store.status().ToString(), database_url) +
+            "\"" + (hint.empty() ? "" : " hint=\"" + hint + "\""));
     return 1;
   }
   auto server = HubServer::Start(*store, options);

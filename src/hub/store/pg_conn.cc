@@ -5,6 +5,8 @@
 #include <cstring>
 #include <utility>
 
+#include "hub/store/pg_url.h"
+
 namespace coven::hub::store {
 
 PgParams& PgParams::Text(std::string_view text) {
@@ -114,9 +116,11 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
                           "3",         "10000", "coven-hub", nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    // libpq's words may quote the URL, password and all.
     Status status = UnavailableError(
         "cannot connect to PostgreSQL: " +
-        std::string(conn ? PQerrorMessage(conn) : "out of memory"));
+        MaskPostgresSecrets(conn ? PQerrorMessage(conn) : "out of memory",
+                            url));
     PQfinish(conn);
     return status;
   }
