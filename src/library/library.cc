@@ -19,9 +19,11 @@
 #include "library/durable_file.h"
 #include "library/key_custody_config.h"
 #include "library/library_codes.h"
+#include "library/pending_start.h"
 #include "members/member_identity.h"
 #include "sync/home_credentials.h"
 #include "sync/home_marker.h"
+#include "util/crash_point.h"
 
 namespace coven::library {
 
@@ -211,9 +213,18 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     if (settings.tables.empty()) settings.tables = location->tables;
     settings.history_before_join = location->history_before_join;
   } else {
-    std::array<std::uint8_t, 16> id{};
-    entropy.Fill(id);
-    settings.library_id = HexEncode(id);
+    // A start killed after it made the home but before library.json was
+    // written recorded its id here: the retry reuses it, and finds the home
+    // it made (whose marker names that id) as its own.
+    COVEN_ASSIGN_OR_RETURN(std::optional<std::string> pending,
+                           ReadPendingStart(dir));
+    if (pending) {
+      settings.library_id = *pending;
+    } else {
+      std::array<std::uint8_t, 16> id{};
+      entropy.Fill(id);
+      settings.library_id = HexEncode(id);
+    }
   }
   // A folder path is made absolute; a home URL (s3://, webdav://, ...) is
   // kept as written. A URL missing its "//" (hub:host:1234) is neither.
@@ -278,9 +289,12 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
                          sync::CredentialsFromKeyService(key_service));
   if (!location) {
     // Starting a library: the one moment its home is made.
+    COVEN_RETURN_IF_ERROR(WritePendingStart(dir, settings.library_id));
     COVEN_RETURN_IF_ERROR(config::CreateHome(config, settings.library_id));
+    CrashPoint("start.after_home");
   }
   Status written = WriteSettings(dir, settings);
+  if (written.ok() && !location) ClearPendingStart(dir);
   if (!written.ok() && !location) {
     // Without library.json the marker would name a library nobody has.
     if (auto home = config::OpenHome(config); home.ok()) {
