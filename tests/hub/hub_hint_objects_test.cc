@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 
 #include "coven/home_url.h"
 #include "coven/remote.h"
 #include "home/home_layout.h"
 #include "hub/client/hinted_objects.h"
 #include "hub/hub_server.h"
+#include "hub/store/forwarding_store.h"
 #include "hub_server_fixture.h"
 #include "member_log_builder.h"
 #include "sync/home_credentials.h"
@@ -76,30 +79,114 @@ TEST_F(HubServerTest, AHintCarriesTheNewObjectsWhenAskedAndTheyFit) {
   plain->TryCancel();
 }
 
-TEST_F(HubServerTest, ARemovedDevicesStreamCarriesNoObjectsBeforeItCloses) {
+// A store whose ListHeads of one space waits while a gate is closed: the
+// hub's recheck loop, polling that space's heads, then holds back the
+// recheck that would close a removed device's streams in other spaces.
+class GatedHeadsStore final : public store::ForwardingStore {
+ public:
+  GatedHeadsStore(store::StoreRef inner, std::string gated)
+      : ForwardingStore(std::move(inner)), gated_(std::move(gated)) {}
+  Result<std::vector<store::HeadRow>> ListHeads(
+      std::string_view space) override {
+    if (space == gated_) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (closed_) {
+        entered_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return !closed_; });
+      }
+    }
+    return ForwardingStore::ListHeads(space);
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+  }
+  bool WaitEntered() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(20),
+                             [this] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = false;
+    changed_.notify_all();
+  }
+
+ private:
+  const std::string gated_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool closed_ = false;
+  bool entered_ = false;
+};
+
+class HubRemovedStreamTest : public HubServerTest {
+ protected:
+  store::StoreRef WrapStore(store::StoreRef store) override {
+    gated_ = std::make_shared<GatedHeadsStore>(std::move(store), "aaa");
+    return gated_;
+  }
+  void TearDown() override {
+    if (gated_) gated_->Open();
+    HubServerTest::TearDown();
+  }
+  std::shared_ptr<GatedHeadsStore> gated_;
+};
+
+TEST_F(HubRemovedStreamTest,
+       ARemovedDevicesStreamCarriesNoObjectsBeforeItCloses) {
+  // Another space with a stream, ahead of "todos" in the recheck loop.
+  Chain other(8);
+  other.Genesis();
+  const std::string founder = Found("aaa", other);
+  auto other_context = Context(founder);
+  auto other_reader = SubscribeWithObjects(stub(), other_context.get(), 0);
+  pb::Hint hint;
+  ASSERT_TRUE(other_reader->Read(&hint));
+
   Chain chain;
   chain.Genesis().AddDevice("alice", "alice", "alice.d2");
   const std::string alice = Found("todos", chain);
   const std::string d2 = Register("todos", "alice.d2");
   auto context = Context(d2);
   auto reader = SubscribeWithObjects(stub(), context.get(), 1 << 20);
-  pb::Hint hint;
   ASSERT_TRUE(reader->Read(&hint));
   ASSERT_TRUE(Push(alice, {{LogPathOf("alice.d1", 1), "admitted"}}).ok());
   ASSERT_TRUE(reader->Read(&hint));
   ASSERT_EQ(hint.objects_size(), 1) << "carried while d2 is a member";
 
+  // The recheck loop stops in "aaa" (a member-log change there makes it
+  // poll that space's heads), so nothing closes d2's stream meanwhile.
+  gated_->Close();
+  other.AddDevice("alice", "alice", "alice.d3");
+  ASSERT_TRUE(
+      Push(founder, {{members::MemberEntryPath(2), Str(other.slot(2))}}).ok());
+  ASSERT_TRUE(gated_->WaitEntered()) << "the recheck loop never polled aaa";
+
   chain.RemoveDevice("alice.d1", "alice", "alice.d2", 2);
   ASSERT_TRUE(
       Push(alice, {{members::MemberEntryPath(3), Str(chain.slot(3))}}).ok());
-  // Written after the removal committed, before the hub closes the stream.
   for (std::uint64_t seq = 2; seq <= 30; ++seq) {
     ASSERT_TRUE(Push(alice, {{LogPathOf("alice.d1", seq), "after"}}).ok());
   }
+  // Every hint up to the last push, while the stream is still open.
   int carried = 0;
+  bool last = false;
+  while (!last && reader->Read(&hint)) {
+    carried += hint.objects_size();
+    for (const pb::HeadEntry& head : hint.heads()) {
+      if (head.log_seq() == 30) last = true;
+    }
+  }
+  EXPECT_TRUE(last) << "the stream closed before the last push was hinted";
+  EXPECT_EQ(carried, 0) << "a removed device was sent objects";
+
+  gated_->Open();
   while (reader->Read(&hint)) carried += hint.objects_size();
   EXPECT_EQ(carried, 0) << "a removed device was sent objects";
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  other_context->TryCancel();
 }
 
 TEST(HintedObjectsTest, TakesConsecutiveSeqsAfterTheCursor) {

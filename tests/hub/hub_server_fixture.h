@@ -24,7 +24,7 @@ class HubServerTest : public ::testing::Test {
     ASSERT_TRUE(crypto::EnsureSodium().ok());
     auto store = store::OpenSqliteStore(dir_.path());
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = *store;
+    store_ = WrapStore(*store);
     server::HubServerOptions options;
     options.listen = "127.0.0.1:0";
     options.plaintext = true;
@@ -42,6 +42,8 @@ class HubServerTest : public ::testing::Test {
 
   // A test fixture's changes to the options above.
   virtual void Configure(server::HubServerOptions&) {}
+  // A test fixture's wrapper around the store the hub serves.
+  virtual store::StoreRef WrapStore(store::StoreRef store) { return store; }
 
   void TearDown() override {
     if (server_) server_->Shutdown();
