@@ -141,6 +141,15 @@ int main(int argc, char** argv) {
   // VmHWM 324 -> 206 MiB, the same bytes stored; docs/benchmarks.md). An
   // operator's MALLOC_ARENA_MAX wins.
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+  // Buffers of 1 MiB and more (large pushes, their copies for the store)
+  // from mmap, returned when freed. glibc otherwise raises this threshold
+  // after each such free, up to 32 MiB, and serves the next large buffers
+  // from the heap, where they stay resident (PostgreSQL flood: VmHWM
+  // 251-271 -> 235-243 MiB, peak sampled 180-223 -> 147-150 MiB;
+  // docs/benchmarks.md). An operator's MALLOC_MMAP_THRESHOLD_ wins.
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) {
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  }
   using coven::hub::server::HubServer;
   using coven::hub::server::HubServerOptions;
   CLI::App app{
