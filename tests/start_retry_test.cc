@@ -50,7 +50,7 @@ class StartRetryTest : public ::testing::Test {
   Result<LibrarySettings> Start() {
     LibrarySettings settings;
     settings.device_name = "laptop";
-    settings.home_folder = Home();
+    settings.home_folder = home_.empty() ? Home() : home_;
     settings.database = scratch_.path() + "/app.db";
     settings.tables = {"notes"};
     return CreateLibrary(Dir(), settings);
@@ -70,11 +70,13 @@ class StartRetryTest : public ::testing::Test {
   }
 
   ScratchDir scratch_;
+  std::string home_;  // Home() when empty.
 };
 
 TEST_F(StartRetryTest, AStartKilledAfterMakingItsHomeSucceedsWhenRetried) {
   ASSERT_TRUE(StartKilledAfterTheHome());
   ASSERT_FALSE(std::filesystem::exists(Dir() + "/library.json"));
+  ASSERT_TRUE(std::filesystem::exists(Dir() + "/starting.json"));
   const std::string marker = ReadAll(Home() + "/coven-library.json");
   ASSERT_FALSE(marker.empty()) << "the killed start made no home";
 
@@ -90,6 +92,20 @@ TEST_F(StartRetryTest, AStartKilledAfterMakingItsHomeSucceedsWhenRetried) {
   Result<sync::sync_manager::SyncReport> report = library->manager->sync_now();
   EXPECT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_TRUE(library->manager->stop().ok());
+}
+
+TEST_F(StartRetryTest, ARetryAtAnotherHomeStartsANewLibrary) {
+  ASSERT_TRUE(StartKilledAfterTheHome());
+  const std::string first = ReadAll(Home() + "/coven-library.json");
+  ASSERT_FALSE(first.empty());
+  home_ = scratch_.path() + "/other-home";
+  Result<LibrarySettings> retried = Start();
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_EQ(first.find(retried->library_id), std::string::npos)
+      << "the id of the start at " << Home() << " was reused at " << home_;
+  EXPECT_NE(ReadAll(home_ + "/coven-library.json").find(retried->library_id),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(Dir() + "/starting.json"));
 }
 
 TEST_F(StartRetryTest, ADamagedRecordOfAnUnfinishedStartSaysWhatToRemove) {

@@ -212,25 +212,27 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
       settings.home_folder = location->container;
     if (settings.tables.empty()) settings.tables = location->tables;
     settings.history_before_join = location->history_before_join;
-  } else {
-    // A start killed after it made the home but before library.json was
-    // written recorded its id here: the retry reuses it, and finds the home
-    // it made (whose marker names that id) as its own.
-    COVEN_ASSIGN_OR_RETURN(std::optional<std::string> pending,
-                           ReadPendingStart(dir));
-    if (pending) {
-      settings.library_id = *pending;
-    } else {
-      std::array<std::uint8_t, 16> id{};
-      entropy.Fill(id);
-      settings.library_id = HexEncode(id);
-    }
   }
   // A folder path is made absolute; a home URL (s3://, webdav://, ...) is
   // kept as written. A URL missing its "//" (hub:host:1234) is neither.
   COVEN_RETURN_IF_ERROR(home::CheckHomeFolderPath(settings.home_folder));
   if (!home::IsHomeUrl(settings.home_folder)) {
     settings.home_folder = Absolute(settings.home_folder);
+  }
+  if (!location) {
+    // A start killed after it made its home but before library.json was
+    // written recorded the id and home here: a retry at the same home
+    // reuses the id, and finds the home it made (whose marker names that
+    // id) as its own. At another home it is a new library.
+    COVEN_ASSIGN_OR_RETURN(std::optional<PendingStart> pending,
+                           ReadPendingStart(dir));
+    if (pending && pending->home == settings.home_folder) {
+      settings.library_id = pending->library_id;
+    } else {
+      std::array<std::uint8_t, 16> id{};
+      entropy.Fill(id);
+      settings.library_id = HexEncode(id);
+    }
   }
   settings.database = Absolute(settings.database);
   // Check everything that can be checked before anything is written, so
@@ -289,12 +291,13 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
                          sync::CredentialsFromKeyService(key_service));
   if (!location) {
     // Starting a library: the one moment its home is made.
-    COVEN_RETURN_IF_ERROR(WritePendingStart(dir, settings.library_id));
+    COVEN_RETURN_IF_ERROR(WritePendingStart(
+        dir, PendingStart{settings.library_id, settings.home_folder}));
     COVEN_RETURN_IF_ERROR(config::CreateHome(config, settings.library_id));
     CrashPoint("start.after_home");
   }
   Status written = WriteSettings(dir, settings);
-  if (written.ok() && !location) ClearPendingStart(dir);
+  if (written.ok()) ClearPendingStart(dir);
   if (!written.ok() && !location) {
     // Without library.json the marker would name a library nobody has.
     if (auto home = config::OpenHome(config); home.ok()) {

@@ -1,7 +1,7 @@
-// The library id of a start (`coven init`, `todos init`) that has not
-// finished: written to the library directory before the home is made, so
-// that a start killed between making the home and writing library.json is
-// retried with the same id, and finds the home it made as its own.
+// A start (`coven init`, `todos init`) that has not finished: its library
+// id and home, written to the library directory before the home is made,
+// so that a start killed between making the home and writing library.json
+// is retried with the same id, and finds the home it made as its own.
 #ifndef COVEN_LIBRARY_PENDING_START_H_
 #define COVEN_LIBRARY_PENDING_START_H_
 
@@ -12,16 +12,23 @@
 
 namespace coven::library {
 
-/// The id `dir` records for an unfinished start; nullopt when there is none.
-/// kFailedPrecondition naming the file when it is unreadable or damaged.
-Result<std::optional<std::string>> ReadPendingStart(const std::string& dir);
+struct PendingStart {
+  std::string library_id;  ///< 32 hex digits.
+  std::string home;        ///< As library.json will hold it.
+};
 
-/// Records `library_id` (32 hex digits) durably in `dir`, which must exist.
-/// kPermissionDenied naming the file when it cannot be written.
-Status WritePendingStart(const std::string& dir, const std::string& library_id);
+/// The unfinished start `dir` records; nullopt when there is none.
+/// kFailedPrecondition naming the file and what to do when it is
+/// unreadable or damaged.
+Result<std::optional<PendingStart>> ReadPendingStart(const std::string& dir);
 
-/// Removes the record once library.json is written. Never fails: a record
-/// left behind beside library.json is ignored.
+/// Records `start` durably in `dir`, which must exist. kPermissionDenied
+/// naming the file when it cannot be written.
+Status WritePendingStart(const std::string& dir, const PendingStart& start);
+
+/// Removes the record once library.json is written (by a start, a join or
+/// a restore): with library.json in place no start reads it again. Never
+/// fails: a record left beside library.json is ignored.
 void ClearPendingStart(const std::string& dir);
 
 }  // namespace coven::library
