@@ -220,19 +220,9 @@ Result<LibrarySettings> CreateLibrary(const std::string& dir,
     settings.home_folder = Absolute(settings.home_folder);
   }
   if (!location) {
-    // A start killed after it made its home but before library.json was
-    // written recorded the id and home here: a retry at the same home
-    // reuses the id, and finds the home it made (whose marker names that
-    // id) as its own. At another home it is a new library.
-    COVEN_ASSIGN_OR_RETURN(std::optional<PendingStart> pending,
-                           ReadPendingStart(dir));
-    if (pending && pending->home == settings.home_folder) {
-      settings.library_id = pending->library_id;
-    } else {
-      std::array<std::uint8_t, 16> id{};
-      entropy.Fill(id);
-      settings.library_id = HexEncode(id);
-    }
+    COVEN_ASSIGN_OR_RETURN(
+        settings.library_id,
+        LibraryIdForStart(dir, settings.home_folder, entropy));
   }
   settings.database = Absolute(settings.database);
   // Check everything that can be checked before anything is written, so

@@ -1,5 +1,6 @@
 #include "library/pending_start.h"
 
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +61,17 @@ Result<std::optional<PendingStart>> ReadPendingStart(const std::string& dir) {
   if (home == j.end() || !home->is_string()) return damaged("no \"home\"");
   return std::optional<PendingStart>(
       PendingStart{id->get<std::string>(), home->get<std::string>()});
+}
+
+Result<std::string> LibraryIdForStart(const std::string& dir,
+                                      const std::string& home,
+                                      Entropy& entropy) {
+  COVEN_ASSIGN_OR_RETURN(std::optional<PendingStart> pending,
+                         ReadPendingStart(dir));
+  if (pending && pending->home == home) return pending->library_id;
+  std::array<std::uint8_t, 16> id{};
+  entropy.Fill(id);
+  return HexEncode(id);
 }
 
 Status WritePendingStart(const std::string& dir, const PendingStart& start) {

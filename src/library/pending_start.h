@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "coven/entropy.h"
 #include "coven/status.h"
 
 namespace coven::library {
@@ -21,6 +22,14 @@ struct PendingStart {
 /// kFailedPrecondition naming the file and what to do when it is
 /// unreadable or damaged.
 Result<std::optional<PendingStart>> ReadPendingStart(const std::string& dir);
+
+/// The id of a new library started in `dir` at `home` (as library.json
+/// will hold it): the recorded id when an unfinished start there was at the
+/// same home, so the retry finds the home it made (whose marker names that
+/// id) as its own; otherwise a new random id. Errors: ReadPendingStart's.
+Result<std::string> LibraryIdForStart(const std::string& dir,
+                                      const std::string& home,
+                                      Entropy& entropy);
 
 /// Records `start` durably in `dir`, which must exist. kPermissionDenied
 /// naming the file when it cannot be written.

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
   // from mmap, returned when freed. glibc otherwise raises this threshold
   // after each such free, up to 32 MiB, and serves the next large buffers
   // from the heap, where they stay resident (PostgreSQL flood: VmHWM
-  // 251-271 -> 235-243 MiB, peak sampled 180-223 -> 147-150 MiB;
+  // 251-271 -> 229-244 MiB, peak sampled 180-223 -> 147-160 MiB;
   // docs/benchmarks.md). An operator's MALLOC_MMAP_THRESHOLD_ wins.
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) {
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
