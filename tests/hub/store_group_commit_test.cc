@@ -330,6 +330,45 @@ TEST(PushGroupsTest, ANewPushCommitsWhileTheLastGroupIsStillAnswered) {
             (std::vector<std::vector<std::uint64_t>>{{30}, {31}}));
 }
 
+// With room for two leaders (PostgreSQL), a second group commits alongside
+// the first only while a full group waits: pushes that arrive during a
+// commit otherwise wait and commit together, in the fewest groups.
+TEST(PushGroupsTest, ASecondGroupCommitsAlongsideOnlyWhileAFullGroupWaits) {
+  BlockingCommit commit;
+  PushGroupLimits limits;
+  limits.leaders = 2;
+  limits.max_pushes = 3;
+  PushGroups groups(limits, [&](std::span<const LogPush* const> pushes) {
+    return commit(pushes);
+  });
+  std::vector<LogPush> pushes(4);
+  for (std::size_t i = 0; i < pushes.size(); ++i) pushes[i].author = 10 + i;
+  std::vector<std::uint64_t> answered(pushes.size(), 0);
+  std::vector<std::thread> threads;
+  auto push = [&](std::size_t i) {
+    threads.emplace_back([&, i] {
+      Result<LogPushResult> result = groups.Push(pushes[i]);
+      if (result.ok()) answered[i] = result->log_seq;
+    });
+  };
+  push(0);
+  commit.WaitForGroups(1);
+  push(1);
+  push(2);
+  // Either both wait, or (wrongly) one of them led a second group.
+  while (groups.waiting() < 2 && commit.groups().size() < 2) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(commit.groups().size(), 1u) << "a short line started a group";
+  push(3);  // The line holds a full group now: it commits at once.
+  commit.WaitForGroups(2);
+  EXPECT_EQ(commit.groups(),
+            (std::vector<std::vector<std::uint64_t>>{{10}, {11, 12, 13}}));
+  for (int i = 0; i < 4; ++i) commit.Release();  // Enough for any grouping.
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(answered, (std::vector<std::uint64_t>{10, 11, 12, 13}));
+}
+
 // Several leaders at once (as on PostgreSQL), many pushers: every push is
 // answered with its own result, by the group that held it. (A waiter whose
 // push another leader took once read the front of an empty line, led an

@@ -79,11 +79,15 @@ PostgresStore::PostgresStore(const std::string& url, std::size_t connections,
     : pool_(url, connections, timeouts),
       description_(Redact(url)),
       // Pushes commit in at most two of the pool's connections at once (one
-      // when the pool has fewer than four), so reads always find one; the
-      // pushes beyond wait and commit together. A group costs seven
-      // statements whatever its size, so fewer, larger groups do more: on
-      // the load bench, 8 groups at once (16 connections) stored 1,600
-      // objects/s, 4 groups ~3,700/s, 1 or 2 groups 3,200-4,400/s.
+      // when the pool has fewer than four), so reads always find one, and
+      // in a second only while a full group waits (PushGroups). A group
+      // costs seven statements whatever its size, so fewer, larger groups
+      // do more: on the load bench, 8 groups at once (16 connections)
+      // stored 1,600 objects/s, 4 groups ~3,700/s, 1 or 2 groups
+      // 3,200-4,400/s. With 10 subscribers at 5,000/s offered, a second
+      // group whenever a leader was free made push p99 309-9,021 ms, and
+      // one only for a full group 16-1,220 ms (three alternating pairs,
+      // docs/benchmarks.md).
       // A group's bytes are copied once into the array parameters and
       // once into libpq's output buffer: 8 MiB a group bounds that.
       groups_(PushGroupLimits{.leaders = connections >= 4 ? 2u : 1u,

@@ -27,18 +27,26 @@ std::vector<PushGroups::Waiter> PushGroups::TakeGroup() {
     const std::uint64_t next = PushBytes(*line_.front().push);
     if (!group.empty() && bytes + next > limits_.max_bytes) break;
     bytes += next;
+    line_bytes_ -= next;
     group.push_back(std::move(line_.front()));
     line_.pop_front();
   }
   return group;
 }
 
+bool PushGroups::MayLeadLocked() const {
+  if (line_.empty() || leading_ >= limits_.leaders) return false;
+  return leading_ == 0 || line_.size() >= limits_.max_pushes ||
+         line_bytes_ >= limits_.max_bytes;
+}
+
 void PushGroups::Submit(const LogPush& push, Done done) {
   std::unique_lock lock(mutex_);
+  line_bytes_ += PushBytes(push);
   line_.push_back(Waiter{&push, std::move(done)});
   // While a leader is committing, it (or another) answers this push: every
   // leader looks at the line again when it has answered its group.
-  while (leading_ < limits_.leaders && !line_.empty()) {
+  while (MayLeadLocked()) {
     ++leading_;
     std::vector<Waiter> group = TakeGroup();
     lock.unlock();
@@ -46,17 +54,11 @@ void PushGroups::Submit(const LogPush& push, Done done) {
     pushes.reserve(group.size());
     for (const Waiter& waiter : group) pushes.push_back(waiter.push);
     std::vector<Result<LogPushResult>> results = commit_(pushes);
-    // The only leader steps down before answering, so the next group
-    // commits (led by a push that arrives now) meanwhile. With several
-    // leaders the others commit meanwhile already, and a leader that keeps
-    // its place lets the line grow into larger groups, which a store with
-    // costly transactions (PostgreSQL) needs.
-    const bool step_down = limits_.leaders == 1;
-    if (step_down) {
-      lock.lock();
-      --leading_;
-      lock.unlock();
-    }
+    // Step down before answering, so the next group commits (led by a push
+    // that arrives now) meanwhile.
+    lock.lock();
+    --leading_;
+    lock.unlock();
     for (std::size_t i = 0; i < group.size(); ++i) {
       group[i].done(i < results.size()
                         ? std::move(results[i])
@@ -64,7 +66,6 @@ void PushGroups::Submit(const LogPush& push, Done done) {
                               "the group commit returned too few results")));
     }
     lock.lock();
-    if (!step_down) --leading_;
   }
 }
 

@@ -5,16 +5,17 @@
 // that holds it, so nothing is acknowledged before it is durable.
 //
 // No thread of its own, and no thread held per waiting push: a push is
-// queued with the call that takes its result (Submit), and the caller that
-// finds fewer groups being committed than `leaders` leads: it commits a
-// group off the front of the line, answers that group's pushes, and leads
-// again while the line is not empty and fewer than `leaders` lead. With one
-// leader (SQLite; PostgreSQL with a pool under 4) it steps down before
-// answering, so a push that arrives meanwhile leads the next group and
-// answering does not hold up committing; with several, the other leaders
-// commit meanwhile. An idle
-// store costs nothing, a lone push commits at once, and under load the
-// leaders are committers while the other threads keep reading requests.
+// queued with the call that takes its result (Submit), and a caller that
+// finds no group being committed leads: it commits a group off the front
+// of the line, steps down, answers that group's pushes, and leads again
+// while the line is not empty and nobody leads. Stepping down before
+// answering lets a push that arrives meanwhile lead the next group, so
+// answering does not hold up committing. A second group (up to `leaders`)
+// commits alongside only while a full group waits: one group at a time
+// makes the fewest, largest groups (a transaction costs the same whatever
+// its size), and a backlog is drained by several. An idle store costs
+// nothing, a lone push commits at once, and under load the leaders are
+// committers while the other threads keep reading requests.
 //
 // Thread safety: Submit and Push may be called from any thread,
 // concurrently.
@@ -36,7 +37,9 @@ namespace coven::hub::store {
 
 /// How large one group may grow.
 struct PushGroupLimits {
-  /// Groups committing at the same time (1: one writer, as SQLite has).
+  /// Groups committing at the same time at most (1: one writer, as SQLite
+  /// has). Beyond the first, a group starts only while a full group
+  /// (`max_pushes` pushes or `max_bytes`) waits.
   std::size_t leaders = 1;
   /// Pushes in one group.
   std::size_t max_pushes = 64;
@@ -80,12 +83,15 @@ class PushGroups {
 
   // Takes the next group off the front of the line (at least one push).
   std::vector<Waiter> TakeGroup();
+  // Whether the caller may lead a group now. Holds mutex_.
+  bool MayLeadLocked() const;
 
   const PushGroupLimits limits_;
   const Commit commit_;
   mutable std::mutex mutex_;
-  std::deque<Waiter> line_;  // Guarded by mutex_.
-  std::size_t leading_ = 0;  // Groups being committed; guarded by mutex_.
+  std::deque<Waiter> line_;       // Guarded by mutex_.
+  std::uint64_t line_bytes_ = 0;  // PushBytes of line_; guarded by mutex_.
+  std::size_t leading_ = 0;       // Groups being committed; guarded by mutex_.
 };
 
 /// The bytes a push carries (objects and head).
