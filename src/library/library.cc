@@ -382,12 +382,13 @@ Result<Library> OpenLibrary(
   }
   COVEN_ASSIGN_OR_RETURN(config::Config config,
                          ConfigFor(dir, library.settings));
-  COVEN_ASSIGN_OR_RETURN(library.manager,
-                         sync::sync_manager::SyncManager::Create(
-                             [config] { return config; }, key_service,
-                             encryption::EncryptionService(*key), library.db,
-                             std::make_shared<clock::SystemClock>(),
-                             {.observer = std::move(observer)}));
+  COVEN_ASSIGN_OR_RETURN(
+      library.manager,
+      sync::sync_manager::SyncManager::Create(
+          [config] { return config; }, key_service,
+          encryption::EncryptionService(*key), library.db,
+          std::make_shared<clock::SystemClock>(),
+          {.blob_plan = nullptr, .observer = std::move(observer)}));
   return library;
 }
 
