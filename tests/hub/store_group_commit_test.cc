@@ -191,36 +191,53 @@ class BlockingCommit {
   std::vector<std::vector<std::uint64_t>> groups_;
 };
 
+// Pushers of authors 10, 11, ..., each on a thread of its own (Push waits
+// for the answer), and the log_seq each was answered with (0: an error).
+class PushThreads {
+ public:
+  PushThreads(PushGroups* groups, std::size_t count)
+      : groups_(groups), pushes_(count), answered_(count, 0) {
+    for (std::size_t i = 0; i < count; ++i) pushes_[i].author = 10 + i;
+  }
+  ~PushThreads() { Join(); }
+  void Push(std::size_t i) {
+    threads_.emplace_back([this, i] {
+      Result<LogPushResult> result = groups_->Push(pushes_[i]);
+      if (result.ok()) answered_[i] = result->log_seq;
+    });
+  }
+  // Joins every thread, then returns the answers.
+  const std::vector<std::uint64_t>& Join() {
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
+    return answered_;
+  }
+
+ private:
+  PushGroups* groups_;
+  std::vector<LogPush> pushes_;
+  std::vector<std::uint64_t> answered_;
+  std::vector<std::thread> threads_;
+};
+
 TEST(PushGroupsTest, PushesThatArriveDuringACommitFormTheNextGroup) {
   BlockingCommit commit;
   PushGroups groups(
       PushGroupLimits{},
       [&](std::span<const LogPush* const> pushes) { return commit(pushes); });
-  std::vector<LogPush> pushes(5);
-  for (std::size_t i = 0; i < pushes.size(); ++i) {
-    pushes[i].author = 10 + i;
-  }
-  std::vector<std::uint64_t> answered(pushes.size(), 0);
-  std::vector<std::thread> threads;
-  auto push = [&](std::size_t i) {
-    threads.emplace_back([&, i] {
-      Result<LogPushResult> result = groups.Push(pushes[i]);
-      if (result.ok()) answered[i] = result->log_seq;
-    });
-  };
-  push(0);
+  PushThreads pushers(&groups, 5);
+  pushers.Push(0);
   commit.WaitForGroups(1);  // The first push leads a group of its own.
-  for (std::size_t i = 1; i < pushes.size(); ++i) {
-    push(i);
+  for (std::size_t i = 1; i < 5; ++i) {
+    pushers.Push(i);
     while (groups.waiting() < i) std::this_thread::yield();
   }
   commit.Release();
   commit.WaitForGroups(2);
   commit.Release();
-  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(pushers.Join(), (std::vector<std::uint64_t>{10, 11, 12, 13, 14}));
   EXPECT_EQ(commit.groups(),
             (std::vector<std::vector<std::uint64_t>>{{10}, {11, 12, 13, 14}}));
-  EXPECT_EQ(answered, (std::vector<std::uint64_t>{10, 11, 12, 13, 14}));
 }
 
 TEST(PushGroupsTest, AGroupStopsAtItsLimits) {
@@ -341,32 +358,23 @@ TEST(PushGroupsTest, ASecondGroupCommitsAlongsideOnlyWhileAFullGroupWaits) {
   PushGroups groups(limits, [&](std::span<const LogPush* const> pushes) {
     return commit(pushes);
   });
-  std::vector<LogPush> pushes(4);
-  for (std::size_t i = 0; i < pushes.size(); ++i) pushes[i].author = 10 + i;
-  std::vector<std::uint64_t> answered(pushes.size(), 0);
-  std::vector<std::thread> threads;
-  auto push = [&](std::size_t i) {
-    threads.emplace_back([&, i] {
-      Result<LogPushResult> result = groups.Push(pushes[i]);
-      if (result.ok()) answered[i] = result->log_seq;
-    });
-  };
-  push(0);
+  PushThreads pushers(&groups, 4);
+  pushers.Push(0);
   commit.WaitForGroups(1);
-  push(1);
-  push(2);
-  // Either both wait, or (wrongly) one of them led a second group.
-  while (groups.waiting() < 2 && commit.groups().size() < 2) {
-    std::this_thread::yield();
+  // Each waits in the line (in order), or (wrongly) leads a second group.
+  for (std::size_t i = 1; i <= 2; ++i) {
+    pushers.Push(i);
+    while (groups.waiting() < i && commit.groups().size() < 2) {
+      std::this_thread::yield();
+    }
   }
   EXPECT_EQ(commit.groups().size(), 1u) << "a short line started a group";
-  push(3);  // The line holds a full group now: it commits at once.
+  pushers.Push(3);  // The line holds a full group now: it commits at once.
   commit.WaitForGroups(2);
   EXPECT_EQ(commit.groups(),
             (std::vector<std::vector<std::uint64_t>>{{10}, {11, 12, 13}}));
   for (int i = 0; i < 4; ++i) commit.Release();  // Enough for any grouping.
-  for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(answered, (std::vector<std::uint64_t>{10, 11, 12, 13}));
+  EXPECT_EQ(pushers.Join(), (std::vector<std::uint64_t>{10, 11, 12, 13}));
 }
 
 // Several leaders at once (as on PostgreSQL), many pushers: every push is
