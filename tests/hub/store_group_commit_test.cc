@@ -312,13 +312,18 @@ TEST(PushGroupsTest, AQueuedPushHoldsNoThread) {
 // A leader steps down before it answers its group: while it is still
 // answering (here, a slow answer), a push that arrives commits at once,
 // led by its own caller, instead of waiting for every answer.
-TEST(PushGroupsTest, ANewPushCommitsWhileTheLastGroupIsStillAnswered) {
+// With one leader (SQLite) and with room for two (PostgreSQL).
+class PushGroupsLeadersTest : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(PushGroupsLeadersTest, ANewPushCommitsWhileTheLastGroupIsStillAnswered) {
   BlockingCommit commit;
   commit.Release();  // Neither commit blocks.
   commit.Release();
-  PushGroups groups(
-      PushGroupLimits{},
-      [&](std::span<const LogPush* const> pushes) { return commit(pushes); });
+  PushGroupLimits limits;
+  limits.leaders = GetParam();
+  PushGroups groups(limits, [&](std::span<const LogPush* const> pushes) {
+    return commit(pushes);
+  });
   LogPush first;
   first.author = 30;
   LogPush second;
@@ -346,6 +351,9 @@ TEST(PushGroupsTest, ANewPushCommitsWhileTheLastGroupIsStillAnswered) {
   EXPECT_EQ(commit.groups(),
             (std::vector<std::vector<std::uint64_t>>{{30}, {31}}));
 }
+
+INSTANTIATE_TEST_SUITE_P(OneAndTwo, PushGroupsLeadersTest,
+                         ::testing::Values(std::size_t{1}, std::size_t{2}));
 
 // With room for two leaders (PostgreSQL), a second group commits alongside
 // the first only while a full group waits: pushes that arrive during a
@@ -385,8 +393,13 @@ TEST(PushGroupsTest, EveryPushGetsItsOwnAnswerWithSeveralLeaders) {
   std::atomic<int> in_commit{0};
   PushGroupLimits limits;
   limits.leaders = 3;
+  limits.max_pushes = 2;  // 8 pushers fill the line: extra leaders start.
+  std::atomic<int> most_in_commit{0};
   PushGroups groups(limits, [&](std::span<const LogPush* const> pushes) {
-    ++in_commit;
+    const int now = ++in_commit;
+    int most = most_in_commit.load();
+    while (now > most && !most_in_commit.compare_exchange_weak(most, now)) {
+    }
     std::vector<Result<LogPushResult>> results;
     for (const LogPush* push : pushes) {
       LogPushResult result;
@@ -417,6 +430,7 @@ TEST(PushGroupsTest, EveryPushGetsItsOwnAnswerWithSeveralLeaders) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_EQ(groups.waiting(), 0u);
+  EXPECT_LE(most_in_commit.load(), 3) << "more groups at once than leaders";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "hub/store/push_groups.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <optional>
 #include <utility>
@@ -12,8 +13,19 @@ std::uint64_t PushBytes(const LogPush& push) {
   return bytes;
 }
 
+namespace {
+
+PushGroupLimits AtLeastOne(PushGroupLimits limits) {
+  limits.leaders = std::max<std::size_t>(limits.leaders, 1);
+  limits.max_pushes = std::max<std::size_t>(limits.max_pushes, 1);
+  limits.max_bytes = std::max<std::uint64_t>(limits.max_bytes, 1);
+  return limits;
+}
+
+}  // namespace
+
 PushGroups::PushGroups(PushGroupLimits limits, Commit commit)
-    : limits_(limits), commit_(std::move(commit)) {}
+    : limits_(AtLeastOne(limits)), commit_(std::move(commit)) {}
 
 std::size_t PushGroups::waiting() const {
   std::lock_guard lock(mutex_);
@@ -24,7 +36,7 @@ std::vector<PushGroups::Waiter> PushGroups::TakeGroup() {
   std::vector<Waiter> group;
   std::uint64_t bytes = 0;
   while (!line_.empty() && group.size() < limits_.max_pushes) {
-    const std::uint64_t next = PushBytes(*line_.front().push);
+    const std::uint64_t next = line_.front().bytes;
     if (!group.empty() && bytes + next > limits_.max_bytes) break;
     bytes += next;
     line_bytes_ -= next;
@@ -42,8 +54,9 @@ bool PushGroups::MayLeadLocked() const {
 
 void PushGroups::Submit(const LogPush& push, Done done) {
   std::unique_lock lock(mutex_);
-  line_bytes_ += PushBytes(push);
-  line_.push_back(Waiter{&push, std::move(done)});
+  const std::uint64_t bytes = PushBytes(push);
+  line_bytes_ += bytes;
+  line_.push_back(Waiter{&push, std::move(done), bytes});
   // While a leader is committing, it (or another) answers this push: every
   // leader looks at the line again when it has answered its group.
   while (MayLeadLocked()) {
@@ -54,8 +67,8 @@ void PushGroups::Submit(const LogPush& push, Done done) {
     pushes.reserve(group.size());
     for (const Waiter& waiter : group) pushes.push_back(waiter.push);
     std::vector<Result<LogPushResult>> results = commit_(pushes);
-    // Step down before answering, so the next group commits (led by a push
-    // that arrives now) meanwhile.
+    // Step down before answering, so a push that arrives now leads the next
+    // group at once.
     lock.lock();
     --leading_;
     lock.unlock();

@@ -7,10 +7,11 @@
 // No thread of its own, and no thread held per waiting push: a push is
 // queued with the call that takes its result (Submit), and a caller that
 // finds no group being committed leads: it commits a group off the front
-// of the line, steps down, answers that group's pushes, and leads again
-// while the line is not empty and nobody leads. Stepping down before
-// answering lets a push that arrives meanwhile lead the next group, so
-// answering does not hold up committing. A second group (up to `leaders`)
+// of the line, steps down, answers that group's pushes, and then leads
+// again if the line is not empty and nobody leads (or a full group waits).
+// Stepping down before answering lets a push that arrives meanwhile lead
+// the next group at once; pushes that queued during the commit wait for
+// that arrival or for the answers to end. A second group (up to `leaders`)
 // commits alongside only while a full group waits: one group at a time
 // makes the fewest, largest groups (a transaction costs the same whatever
 // its size), and a backlog is drained by several. An idle store costs
@@ -58,6 +59,7 @@ class PushGroups {
   /// Takes one push's result.
   using Done = std::function<void(Result<LogPushResult>)>;
 
+  /// A limit of 0 counts as 1.
   PushGroups(PushGroupLimits limits, Commit commit);
   PushGroups(const PushGroups&) = delete;
   PushGroups& operator=(const PushGroups&) = delete;
@@ -79,6 +81,7 @@ class PushGroups {
   struct Waiter {
     const LogPush* push;
     Done done;
+    std::uint64_t bytes;  // PushBytes(*push) when queued.
   };
 
   // Takes the next group off the front of the line (at least one push).
@@ -90,7 +93,7 @@ class PushGroups {
   const Commit commit_;
   mutable std::mutex mutex_;
   std::deque<Waiter> line_;       // Guarded by mutex_.
-  std::uint64_t line_bytes_ = 0;  // PushBytes of line_; guarded by mutex_.
+  std::uint64_t line_bytes_ = 0;  // Waiter::bytes of line_; guarded by mutex_.
   std::size_t leading_ = 0;       // Groups being committed; guarded by mutex_.
 };
 
