@@ -272,6 +272,16 @@ Result<RoundReport> SyncEngine::SyncOnce() {
       next_audit_ms_ = clock_->NowMillis() +
                        std::min(kAuditRetryMs, options_.audit_interval_ms);
     }
+    Result<std::size_t> wraps = membership_->RepairCurrentKeyWraps();
+    if (!wraps.ok()) {
+      report.problems.push_back(
+          "checking the current library key's wraps in the home failed (" +
+          wraps.status().ToString() + "); tried again in the next check");
+    } else if (*wraps > 0) {
+      report.problems.push_back(
+          "put back " + std::to_string(*wraps) +
+          " wrap(s) of the current library key the home had lost");
+    }
   }
   // A device not enrolled yet (or without the current key) pulls nothing:
   // rows applied before its first flush would be taken for its own.

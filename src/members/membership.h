@@ -109,6 +109,13 @@ class Membership {
   /// The key new objects are sealed with. kFailedPrecondition while this
   /// device does not hold it yet.
   Result<crypto::LibraryKey> CurrentKey() const;
+  /// Puts back the wraps of the current library key that the home lost
+  /// (docs/format/home-repair.md §5): every active member and each of its
+  /// active devices is entitled to the current key, so a wrap of it not
+  /// listed under keys/<key id>/ is sealed again (create-once). Does
+  /// nothing unless this device is active and holds the current key.
+  /// Returns how many wraps it sealed; errors are the home's.
+  Result<std::size_t> RepairCurrentKeyWraps();
   std::optional<crypto::LibraryKey> KeyFor(const crypto::KeyId& id) const;
   /// Whether key `id` is one this device does not hold that was retired
   /// before its member joined (the current key at its add-member entry is

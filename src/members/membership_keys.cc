@@ -1,12 +1,19 @@
 // Membership: the library keys sealed to this member (key wraps in the home)
 // and the ones it holds.
 #include <algorithm>
+#include <set>
 
 #include "home/read_limits.h"
 #include "members/key_wrap.h"
 #include "members/membership.h"
 
 namespace coven::members {
+namespace {
+
+// More wraps of one key than this are not a library's: a listing stops.
+constexpr std::size_t kMaxWrapsPerKey = 1 << 16;
+
+}  // namespace
 
 Status Membership::FetchKeys(RefreshReport* report) {
   const MemberState& state = current();
@@ -34,11 +41,46 @@ Status Membership::FetchKeys(RefreshReport* report) {
     if (!got && id == state.current_key_id()) {
       report->problems.push_back(
           "the current library key " + HexEncode(id) +
-          " is not sealed to this device; an Admin or Owner can seal a new "
-          "one to every device with `coven rotate-key`");
+          " is not sealed to this device (the home lost its wrap?): a device "
+          "that holds it seals it again in its next check of the home (its "
+          "first sync, then hourly); `coven rotate-key` would not bring back "
+          "what was sealed with it");
     }
   }
   return Status::Ok();
+}
+
+Result<std::size_t> Membership::RepairCurrentKeyWraps() {
+  const MemberState& state = current();
+  if (!state.has_genesis()) return std::size_t{0};
+  const crypto::KeyId id = state.current_key_id();
+  auto held = keys_.find(id);
+  const DeviceRecord* device = state.FindDevice(options_.device.public_key());
+  if (held == keys_.end() || device == nullptr || !device->active) {
+    return std::size_t{0};
+  }
+  const std::string prefix = "keys/" + HexEncode(id) + "/";
+  COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> listed,
+                         home::ListAll(*home_, prefix, kMaxWrapsPerKey));
+  std::set<std::string> present;
+  for (const home::ObjectInfo& info : listed) present.insert(info.path);
+  std::size_t sealed = 0;
+  auto seal = [&](const PublicIdentity& recipient) -> Status {
+    if (present.count(KeyWrapPath(id, recipient.sign))) return Status::Ok();
+    COVEN_RETURN_IF_ERROR(WrapTo(held->second, recipient));
+    ++sealed;
+    return Status::Ok();
+  };
+  for (const MemberInfo& info : state.Members()) {
+    Result<PublicIdentity> member = ParseIdentityHex(info.public_key);
+    if (!member.ok()) continue;
+    COVEN_RETURN_IF_ERROR(seal(*member));
+    for (const crypto::PublicKey& key : state.ActiveDevicesOf(member->sign)) {
+      COVEN_ASSIGN_OR_RETURN(PublicIdentity recipient, DeviceRecipient(key));
+      COVEN_RETURN_IF_ERROR(seal(recipient));
+    }
+  }
+  return sealed;
 }
 
 Result<bool> Membership::TryUnwrap(const crypto::KeyId& id,

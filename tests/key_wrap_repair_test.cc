@@ -1,0 +1,108 @@
+// A home that lost key wraps (a cleanup, or a restore from a backup older
+// than a rotation): a device that holds the current library key seals it
+// again to every active member and device in its next check of the home,
+// so a device that never fetched it reads on (docs/format/home-repair.md
+// §5). Wraps of older keys are not re-sealed (a future-only member must
+// not get them).
+#include <gtest/gtest.h>
+
+#include "coven/memory_home.h"
+#include "home_test_limits.h"
+#include "members/key_wrap.h"
+#include "test_device.h"
+
+namespace coven::testing {
+namespace {
+
+constexpr std::int64_t kWrapRepairStartMs = 1'700'000'000'000;
+constexpr std::int64_t kPastWrapAuditMs = 3'600'000 + 1;
+
+std::size_t DeleteAllUnder(home::Home& home, const std::string& prefix) {
+  auto listed = home::ListAll(home, prefix, 100000);
+  EXPECT_TRUE(listed.ok());
+  if (!listed.ok()) return 0;
+  for (const home::ObjectInfo& info : *listed) {
+    EXPECT_TRUE(home.Delete(info.path).ok());
+  }
+  return listed->size();
+}
+
+bool ReportMentions(const sync::sync_manager::SyncReport& report,
+                    const std::string& part) {
+  for (const std::string& problem : report.problems) {
+    if (problem.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+class KeyWrapRepairTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = home::MemoryHome::Create();
+    clock_ = std::make_shared<ManualClock>(kWrapRepairStartMs);
+    library_ = MakeLibrary(21);
+    a_ = TestDevice::Create(library_, home_, 1, clock_);
+    b_ = TestDevice::Create(library_, home_, 2, clock_);
+    ASSERT_TRUE(a_ && b_);
+    a_->Sync();
+    b_->Sync();
+    a_->Sync();
+  }
+
+  std::shared_ptr<home::MemoryHome> home_;
+  std::shared_ptr<ManualClock> clock_;
+  TestLibrary library_;
+  std::unique_ptr<TestDevice> a_, b_;
+};
+
+// A rotates, the home loses every wrap before B fetched the new key, A
+// writes. B cannot read until A's next check seals the key again; then B
+// gets the row.
+TEST_F(KeyWrapRepairTest, TheCurrentKeyIsSealedAgainWhenTheHomeLostItsWraps) {
+  ASSERT_TRUE(a_->manager().rotate_key().ok());
+  a_->Sync();
+  ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
+  a_->Exec("INSERT INTO todos VALUES('after', 'x', 0, coven_hlc())");
+  a_->Sync();
+  auto stuck = b_->Sync();
+  EXPECT_TRUE(ReportMentions(stuck, "is not sealed to this device"));
+  EXPECT_TRUE(b_->Dump("todos", false).empty());
+
+  clock_->Advance(kPastWrapAuditMs);  // A's next check of the home.
+  auto repaired = a_->Sync();
+  EXPECT_TRUE(ReportMentions(repaired, "wrap(s) of the current library key"))
+      << "no note of the wraps put back";
+  auto listed = home::ListAll(*home_, "keys/", 100000);
+  ASSERT_TRUE(listed.ok());
+  // The member (for restores) and both of its devices.
+  EXPECT_EQ(listed->size(), 3u);
+
+  b_->Sync();
+  EXPECT_EQ(b_->Dump("todos", false), (std::vector<std::string>{"after|x|0"}));
+  // Nothing left to put back: the next check seals nothing.
+  clock_->Advance(kPastWrapAuditMs);
+  auto again = a_->Sync();
+  EXPECT_FALSE(ReportMentions(again, "wrap(s) of the current library key"));
+}
+
+// Only the current key: a wrap of a key retired by a rotation is not
+// sealed again (the device cannot tell whether a member was meant to
+// read what was written before it joined).
+TEST_F(KeyWrapRepairTest, WrapsOfOlderKeysAreNotSealedAgain) {
+  ASSERT_TRUE(a_->manager().rotate_key().ok());
+  a_->Sync();
+  ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
+  clock_->Advance(kPastWrapAuditMs);
+  a_->Sync();
+  auto listed = home::ListAll(*home_, "keys/", 100000);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_FALSE(listed->empty());
+  const std::string current_dir = listed->front().path.substr(0, 38);
+  for (const home::ObjectInfo& info : *listed) {
+    EXPECT_EQ(info.path.substr(0, 38), current_dir)
+        << info.path << " seals a retired key";
+  }
+}
+
+}  // namespace
+}  // namespace coven::testing
