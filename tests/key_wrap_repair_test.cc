@@ -70,7 +70,7 @@ TEST_F(KeyWrapRepairTest, TheCurrentKeyIsSealedAgainWhenTheHomeLostItsWraps) {
 
   clock_->Advance(kPastWrapAuditMs);  // A's next check of the home.
   auto repaired = a_->Sync();
-  EXPECT_TRUE(ReportMentions(repaired, "wrap(s) of the current library key"))
+  EXPECT_TRUE(ReportMentions(repaired, "had no wrap(s) of it in the home"))
       << "no note of the wraps put back";
   auto listed = home::ListAll(*home_, "keys/", 100000);
   ASSERT_TRUE(listed.ok());
@@ -82,13 +82,17 @@ TEST_F(KeyWrapRepairTest, TheCurrentKeyIsSealedAgainWhenTheHomeLostItsWraps) {
   // Nothing left to put back: the next check seals nothing.
   clock_->Advance(kPastWrapAuditMs);
   auto again = a_->Sync();
-  EXPECT_FALSE(ReportMentions(again, "wrap(s) of the current library key"));
+  EXPECT_FALSE(ReportMentions(again, "had no wrap(s) of it in the home"));
 }
 
 // Only the current key: a wrap of a key retired by a rotation is not
 // sealed again (the device cannot tell whether a member was meant to
 // read what was written before it joined).
 TEST_F(KeyWrapRepairTest, WrapsOfOlderKeysAreNotSealedAgain) {
+  auto founding = home::ListAll(*home_, "keys/", 100000);
+  ASSERT_TRUE(founding.ok());
+  ASSERT_FALSE(founding->empty());
+  const std::string retired_dir = founding->front().path.substr(0, 38);
   ASSERT_TRUE(a_->manager().rotate_key().ok());
   a_->Sync();
   ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
@@ -96,11 +100,32 @@ TEST_F(KeyWrapRepairTest, WrapsOfOlderKeysAreNotSealedAgain) {
   a_->Sync();
   auto listed = home::ListAll(*home_, "keys/", 100000);
   ASSERT_TRUE(listed.ok());
-  ASSERT_FALSE(listed->empty());
-  const std::string current_dir = listed->front().path.substr(0, 38);
+  EXPECT_EQ(listed->size(), 3u);
   for (const home::ObjectInfo& info : *listed) {
-    EXPECT_EQ(info.path.substr(0, 38), current_dir)
-        << info.path << " seals a retired key";
+    EXPECT_NE(info.path.substr(0, 38), retired_dir)
+        << info.path << " seals the retired key";
+  }
+}
+
+// A removed device is not sealed the current key again: the wraps put
+// back are the member's and its two remaining devices'.
+TEST_F(KeyWrapRepairTest, ARemovedDeviceIsSealedNothing) {
+  auto c = TestDevice::Create(library_, home_, 3, clock_);
+  ASSERT_NE(c, nullptr);
+  c->Sync();
+  a_->Sync();
+  const std::string removed = c->manager().status().device_id;
+  ASSERT_TRUE(a_->manager().remove_device(removed).ok());  // Rotates.
+  a_->Sync();
+  ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
+  clock_->Advance(kPastWrapAuditMs);
+  a_->Sync();
+  auto listed = home::ListAll(*home_, "keys/", 100000);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 3u);
+  for (const home::ObjectInfo& info : *listed) {
+    EXPECT_FALSE(info.path.ends_with("/" + removed))
+        << info.path << " seals the current key to the removed device";
   }
 }
 

@@ -279,8 +279,9 @@ Result<RoundReport> SyncEngine::SyncOnce() {
           wraps.status().ToString() + "); tried again in the next check");
     } else if (*wraps > 0) {
       report.problems.push_back(
-          "put back " + std::to_string(*wraps) +
-          " wrap(s) of the current library key the home had lost");
+          "sealed the current library key to " + std::to_string(*wraps) +
+          " member(s) or device(s) that had no wrap(s) of it in the home (a "
+          "device enrolled by restore, or a wrap the home lost)");
     }
   }
   // A device not enrolled yet (or without the current key) pulls nothing:

@@ -141,9 +141,9 @@ Result<crypto::LibraryKey> Membership::CurrentKey() const {
   if (it == keys_.end()) {
     return FailedPreconditionError(
         "this device does not hold the current library key " + HexEncode(id) +
-        " yet; sync again. If it never arrives (its seal was lost), an Admin "
-        "or Owner runs `coven rotate-key`, which seals a new key to every "
-        "device");
+        " yet; sync again. If the home lost its seal, a device that holds "
+        "the key seals it again in its next check of the home (its first "
+        "sync, then hourly)");
   }
   return it->second;
 }
