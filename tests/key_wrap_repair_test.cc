@@ -49,6 +49,17 @@ class KeyWrapRepairTest : public ::testing::Test {
     a_->Sync();
   }
 
+  // Deletes every wrap in the home, lets A audit, and returns the wraps
+  // then listed.
+  std::vector<home::ObjectInfo> WrapsAfterLossAndAudit() {
+    EXPECT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
+    clock_->Advance(kPastWrapAuditMs);
+    a_->Sync();
+    auto listed = home::ListAll(*home_, "keys/", 100000);
+    EXPECT_TRUE(listed.ok());
+    return listed.ok() ? *listed : std::vector<home::ObjectInfo>();
+  }
+
   std::shared_ptr<home::MemoryHome> home_;
   std::shared_ptr<ManualClock> clock_;
   TestLibrary library_;
@@ -95,13 +106,9 @@ TEST_F(KeyWrapRepairTest, WrapsOfOlderKeysAreNotSealedAgain) {
   const std::string retired_dir = founding->front().path.substr(0, 38);
   ASSERT_TRUE(a_->manager().rotate_key().ok());
   a_->Sync();
-  ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
-  clock_->Advance(kPastWrapAuditMs);
-  a_->Sync();
-  auto listed = home::ListAll(*home_, "keys/", 100000);
-  ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->size(), 3u);
-  for (const home::ObjectInfo& info : *listed) {
+  const std::vector<home::ObjectInfo> listed = WrapsAfterLossAndAudit();
+  EXPECT_EQ(listed.size(), 3u);
+  for (const home::ObjectInfo& info : listed) {
     EXPECT_NE(info.path.substr(0, 38), retired_dir)
         << info.path << " seals the retired key";
   }
@@ -117,13 +124,9 @@ TEST_F(KeyWrapRepairTest, ARemovedDeviceIsSealedNothing) {
   const std::string removed = c->manager().status().device_id;
   ASSERT_TRUE(a_->manager().remove_device(removed).ok());  // Rotates.
   a_->Sync();
-  ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
-  clock_->Advance(kPastWrapAuditMs);
-  a_->Sync();
-  auto listed = home::ListAll(*home_, "keys/", 100000);
-  ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->size(), 3u);
-  for (const home::ObjectInfo& info : *listed) {
+  const std::vector<home::ObjectInfo> listed = WrapsAfterLossAndAudit();
+  EXPECT_EQ(listed.size(), 3u);
+  for (const home::ObjectInfo& info : listed) {
     EXPECT_FALSE(info.path.ends_with("/" + removed))
         << info.path << " seals the current key to the removed device";
   }
