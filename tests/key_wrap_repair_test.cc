@@ -6,6 +6,8 @@
 // not get them).
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "coven/memory_home.h"
 #include "home_test_limits.h"
 #include "members/key_wrap.h"
@@ -27,6 +29,46 @@ std::size_t DeleteAllUnder(home::Home& home, const std::string& prefix) {
   return listed->size();
 }
 
+// Forwards to a memory home; while armed, refuses the next create of a
+// key wrap (a home that fails one request of several).
+class RefuseOneWrapHome : public home::Home {
+ public:
+  explicit RefuseOneWrapHome(home::HomeRef inner) : inner_(std::move(inner)) {}
+  void ArmRefusal() { armed_ = true; }
+
+  Status Create(std::string_view path, ByteView data) override {
+    if (armed_ && path.starts_with("keys/")) {
+      armed_ = false;
+      return UnavailableError("refused for the test: " + std::string(path));
+    }
+    return inner_->Create(path, data);
+  }
+  Status Replace(std::string_view path, ByteView data) override {
+    return inner_->Replace(path, data);
+  }
+  Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override {
+    return inner_->Get(path, max_bytes);
+  }
+  Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
+                         std::uint64_t length) override {
+    return inner_->GetRange(path, offset, length);
+  }
+  Result<home::ListPage> List(std::string_view prefix,
+                              std::string_view start_after,
+                              std::size_t max_keys) override {
+    return inner_->List(prefix, start_after, max_keys);
+  }
+  Status Delete(std::string_view path) override { return inner_->Delete(path); }
+  home::Capabilities capabilities() const override {
+    return inner_->capabilities();
+  }
+  std::string Describe() const override { return inner_->Describe(); }
+
+ private:
+  home::HomeRef inner_;
+  std::atomic<bool> armed_{false};
+};
+
 bool ReportMentions(const sync::sync_manager::SyncReport& report,
                     const std::string& part) {
   for (const std::string& problem : report.problems) {
@@ -39,9 +81,10 @@ class KeyWrapRepairTest : public ::testing::Test {
  protected:
   void SetUp() override {
     home_ = home::MemoryHome::Create();
+    a_home_ = std::make_shared<RefuseOneWrapHome>(home_);
     clock_ = std::make_shared<ManualClock>(kWrapRepairStartMs);
     library_ = MakeLibrary(21);
-    a_ = TestDevice::Create(library_, home_, 1, clock_);
+    a_ = TestDevice::Create(library_, a_home_, 1, clock_);
     b_ = TestDevice::Create(library_, home_, 2, clock_);
     ASSERT_TRUE(a_ && b_);
     a_->Sync();
@@ -61,6 +104,7 @@ class KeyWrapRepairTest : public ::testing::Test {
   }
 
   std::shared_ptr<home::MemoryHome> home_;
+  std::shared_ptr<RefuseOneWrapHome> a_home_;  // A's way to home_.
   std::shared_ptr<ManualClock> clock_;
   TestLibrary library_;
   std::unique_ptr<TestDevice> a_, b_;
@@ -75,8 +119,14 @@ TEST_F(KeyWrapRepairTest, TheCurrentKeyIsSealedAgainWhenTheHomeLostItsWraps) {
   ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
   a_->Exec("INSERT INTO todos VALUES('after', 'x', 0, coven_hlc())");
   a_->Sync();
+  // B says it waits (a data problem, exit 5 from the CLI), not a note.
   auto stuck = b_->Sync();
-  EXPECT_TRUE(ReportMentions(stuck, "is not sealed to this device"));
+  ASSERT_EQ(stuck.waiting.size(), 1u);
+  EXPECT_NE(stuck.waiting[0].find("does not hold the current library key"),
+            std::string::npos)
+      << stuck.waiting[0];
+  EXPECT_NE(stuck.waiting[0].find("run `coven sync` there"), std::string::npos);
+  EXPECT_NE(b_->manager().status().missing_key, "");
   EXPECT_TRUE(b_->Dump("todos", false).empty());
 
   clock_->Advance(kPastWrapAuditMs);  // A's next check of the home.
@@ -88,7 +138,9 @@ TEST_F(KeyWrapRepairTest, TheCurrentKeyIsSealedAgainWhenTheHomeLostItsWraps) {
   // The member (for restores) and both of its devices.
   EXPECT_EQ(listed->size(), 3u);
 
-  b_->Sync();
+  auto reading = b_->Sync();
+  EXPECT_TRUE(reading.waiting.empty());
+  EXPECT_EQ(b_->manager().status().missing_key, "");
   EXPECT_EQ(b_->Dump("todos", false), (std::vector<std::string>{"after|x|0"}));
   // Nothing left to put back: the next check seals nothing.
   clock_->Advance(kPastWrapAuditMs);
@@ -130,6 +182,26 @@ TEST_F(KeyWrapRepairTest, ARemovedDeviceIsSealedNothing) {
     EXPECT_FALSE(info.path.ends_with("/" + removed))
         << info.path << " seals the current key to the removed device";
   }
+}
+
+// A wrap the home refuses does not keep the others from being sealed: the
+// round names the failure, and the check a minute later seals the one left.
+TEST_F(KeyWrapRepairTest, OneRefusedWrapDoesNotStopTheOthers) {
+  ASSERT_GT(DeleteAllUnder(*home_, "keys/"), 0u);
+  a_home_->ArmRefusal();
+  clock_->Advance(kPastWrapAuditMs);
+  auto partial = a_->Sync();
+  EXPECT_TRUE(ReportMentions(partial, "1 of 3 missing wrap(s)"));
+  auto listed = home::ListAll(*home_, "keys/", 100000);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 2u);
+
+  clock_->Advance(60'001);
+  auto rest = a_->Sync();
+  EXPECT_TRUE(ReportMentions(rest, "sealed the current library key to 1 "));
+  listed = home::ListAll(*home_, "keys/", 100000);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 3u);
 }
 
 }  // namespace

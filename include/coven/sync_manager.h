@@ -93,6 +93,11 @@ struct SyncStatus {
   std::string pending_error;
   /// Devices whose objects wait (gaps, missing keys, other schemas).
   std::vector<WaitingDevice> waiting;
+  /// Non-empty while this device, an active member's enrolled device, does
+  /// not hold the current library key (the home lost its wrap): what is
+  /// wrong and what to do. Until a device that holds the key seals it
+  /// again, this device applies and publishes nothing.
+  std::string missing_key;
   std::int64_t last_success_ms = 0;   ///< 0 if never.
   std::string last_error;             ///< Empty after a clean round.
   std::vector<std::string> problems;  ///< From the last round.

@@ -97,8 +97,8 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
       "0 all well; 3 the home cannot be reached or uploads fail; 4 the home\n"
       "refuses access (this device removed or not admitted, a folder or\n"
       "bucket it may not read); 5 a data problem: an ALARM (tampering, a\n"
-      "rolled-back or forked home), devices whose objects wait, or\n"
-      "quarantined objects.");
+      "rolled-back or forked home), devices whose objects wait, a current\n"
+      "library key this device does not hold, or quarantined objects.");
   auto dir = std::make_shared<std::string>();
   auto acknowledge = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Library directory")->required();
@@ -158,6 +158,9 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
       std::cout << "WAITING   device " << w.device_id << " at seq " << w.seq
                 << " since " << UtcTime(w.since_ms) << ": " << w.reason << "\n";
     }
+    if (!status.missing_key.empty()) {
+      std::cout << "WAITING   " << status.missing_key << "\n";
+    }
     std::cout << "quarantined " << status.quarantined.size() << " object(s)\n";
     for (const auto& q : status.quarantined)
       std::cout << "  " << q.reason << "\n";
@@ -167,7 +170,7 @@ void RegisterStatus(CLI::App& app, int* exit_code) {
     } else if (!home.ok() || !status.pending_error.empty()) {
       *exit_code = 3;
     } else if (!status.alarms.empty() || !status.waiting.empty() ||
-               !status.quarantined.empty()) {
+               !status.missing_key.empty() || !status.quarantined.empty()) {
       *exit_code = 5;
     }
   });

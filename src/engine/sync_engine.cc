@@ -251,7 +251,11 @@ Result<RoundReport> SyncEngine::SyncOnce() {
   RoundReport report;
   COVEN_RETURN_IF_ERROR(RefreshMembers(&report));
   COVEN_ASSIGN_OR_RETURN(report.flushed_rows, Flush());
-  if (!write_refusal_.ok()) {
+  // Without the current key the device waits: nothing applies or goes out.
+  const std::string missing_key = membership_->MissingCurrentKey();
+  if (!missing_key.empty()) {
+    report.waiting.push_back(missing_key);
+  } else if (!write_refusal_.ok()) {
     report.problems.push_back("local changes are kept but not published: " +
                               write_refusal_.message());
   }
@@ -272,11 +276,14 @@ Result<RoundReport> SyncEngine::SyncOnce() {
       next_audit_ms_ = clock_->NowMillis() +
                        std::min(kAuditRetryMs, options_.audit_interval_ms);
     }
-    Result<std::size_t> wraps = membership_->RepairCurrentKeyWraps();
+    Result<std::size_t> wraps =
+        membership_->RepairCurrentKeyWraps(&report.requests);
     if (!wraps.ok()) {
       report.problems.push_back(
           "checking the current library key's wraps in the home failed (" +
-          wraps.status().ToString() + "); tried again in the next check");
+          wraps.status().ToString() + "); tried again within a minute");
+      next_audit_ms_ = clock_->NowMillis() +
+                       std::min(kAuditRetryMs, options_.audit_interval_ms);
     } else if (*wraps > 0) {
       report.problems.push_back(
           "sealed the current library key to " + std::to_string(*wraps) +

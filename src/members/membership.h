@@ -109,13 +109,21 @@ class Membership {
   /// The key new objects are sealed with. kFailedPrecondition while this
   /// device does not hold it yet.
   Result<crypto::LibraryKey> CurrentKey() const;
+  /// Empty while this device holds the current library key, or is not an
+  /// active enrolled device of an active member (CanWrite says why then).
+  /// Otherwise what is wrong and what to do: such a device applies and
+  /// publishes nothing until a device that holds the key seals it again.
+  std::string MissingCurrentKey() const;
   /// Puts back the wraps of the current library key that the home lost
   /// (docs/format/home-repair.md §5): every active member and each of its
   /// active devices is entitled to the current key, so a wrap of it not
   /// listed under keys/<key id>/ is sealed again (create-once). Does
   /// nothing unless this device is active and holds the current key.
-  /// Returns how many wraps it sealed; errors are the home's.
-  Result<std::size_t> RepairCurrentKeyWraps();
+  /// Returns how many wraps it sealed, and adds the home requests it made
+  /// to `*requests`. A wrap that fails does not stop the others: the error
+  /// then names how many failed, and the first failure; kResourceExhausted
+  /// if the key's folder lists far more files than it has recipients.
+  Result<std::size_t> RepairCurrentKeyWraps(std::size_t* requests);
   std::optional<crypto::LibraryKey> KeyFor(const crypto::KeyId& id) const;
   /// Whether key `id` is one this device does not hold that was retired
   /// before its member joined (the current key at its add-member entry is
@@ -228,9 +236,14 @@ class Membership {
   Status AppendRotation(MemberEntry entry, const crypto::PublicKey& skip_member,
                         const crypto::PublicKey& skip_device);
   Status WrapTo(const crypto::LibraryKey& key, const PublicIdentity& recipient);
-  // Seals `key` to every active member of the current state (for restore)
-  // and to each of its active devices (daily use), except `skip_member`
-  // and `skip_device`.
+  // Every active member of the current state (for restore) and each of
+  // its active devices (daily use), except `skip_member` (with its devices)
+  // and `skip_device`: who is entitled to the current key.
+  Result<std::vector<PublicIdentity>> KeyRecipients(
+      const crypto::PublicKey& skip_member,
+      const crypto::PublicKey& skip_device) const;
+  // Seals `key` to every KeyRecipients(skip_member, skip_device); stops at
+  // the first failure (a rotation must reach everyone before its entry).
   Status WrapToAll(const crypto::LibraryKey& key,
                    const crypto::PublicKey& skip_member,
                    const crypto::PublicKey& skip_device);

@@ -64,20 +64,32 @@ Status Membership::WrapTo(const crypto::LibraryKey& key,
                           MemberIdHex(recipient.sign));
 }
 
-Status Membership::WrapToAll(const crypto::LibraryKey& key,
-                             const crypto::PublicKey& skip_member,
-                             const crypto::PublicKey& skip_device) {
+Result<std::vector<PublicIdentity>> Membership::KeyRecipients(
+    const crypto::PublicKey& skip_member,
+    const crypto::PublicKey& skip_device) const {
+  std::vector<PublicIdentity> recipients;
   const MemberState& state = current();
   for (const MemberInfo& info : state.Members()) {
     Result<PublicIdentity> identity = ParseIdentityHex(info.public_key);
     if (!identity.ok() || identity->sign == skip_member) continue;
-    COVEN_RETURN_IF_ERROR(WrapTo(key, *identity));
+    recipients.push_back(*identity);
     for (const crypto::PublicKey& device :
          state.ActiveDevicesOf(identity->sign)) {
       if (device == skip_device) continue;
       COVEN_ASSIGN_OR_RETURN(PublicIdentity recipient, DeviceRecipient(device));
-      COVEN_RETURN_IF_ERROR(WrapTo(key, recipient));
+      recipients.push_back(recipient);
     }
+  }
+  return recipients;
+}
+
+Status Membership::WrapToAll(const crypto::LibraryKey& key,
+                             const crypto::PublicKey& skip_member,
+                             const crypto::PublicKey& skip_device) {
+  COVEN_ASSIGN_OR_RETURN(std::vector<PublicIdentity> recipients,
+                         KeyRecipients(skip_member, skip_device));
+  for (const PublicIdentity& recipient : recipients) {
+    COVEN_RETURN_IF_ERROR(WrapTo(key, recipient));
   }
   return Status::Ok();
 }

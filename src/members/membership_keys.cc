@@ -10,8 +10,9 @@
 namespace coven::members {
 namespace {
 
-// More wraps of one key than this are not a library's: a listing stops.
-constexpr std::size_t kMaxWrapsPerKey = 1 << 16;
+// A listing of the current key's wraps stops past four per recipient,
+// and never below this.
+constexpr std::size_t kMinWrapListing = 1024;
 
 }  // namespace
 
@@ -38,19 +39,13 @@ Status Membership::FetchKeys(RefreshReport* report) {
       COVEN_ASSIGN_OR_RETURN(
           got, TryUnwrap(id, me->identity.sign, options_.member.box(), report));
     }
-    if (!got && id == state.current_key_id()) {
-      report->problems.push_back(
-          "the current library key " + HexEncode(id) +
-          " is not sealed to this device (the home lost its wrap?): a device "
-          "that holds it seals it again in its next check of the home (its "
-          "first sync, then hourly); `coven rotate-key` would not bring back "
-          "what was sealed with it");
-    }
+    // A current key not found here is the round's waiting line
+    // (MissingCurrentKey), not a note.
   }
   return Status::Ok();
 }
 
-Result<std::size_t> Membership::RepairCurrentKeyWraps() {
+Result<std::size_t> Membership::RepairCurrentKeyWraps(std::size_t* requests) {
   const MemberState& state = current();
   if (!state.has_genesis()) return std::size_t{0};
   const crypto::KeyId id = state.current_key_id();
@@ -59,26 +54,38 @@ Result<std::size_t> Membership::RepairCurrentKeyWraps() {
   if (held == keys_.end() || device == nullptr || !device->active) {
     return std::size_t{0};
   }
+  COVEN_ASSIGN_OR_RETURN(
+      std::vector<PublicIdentity> recipients,
+      KeyRecipients(crypto::PublicKey{}, crypto::PublicKey{}));
+  // The current key's wraps are its recipients' (a few more while a
+  // rotation races an enrollment): far more are not coven's files.
+  const std::size_t most =
+      std::max<std::size_t>(kMinWrapListing, 4 * recipients.size());
   const std::string prefix = "keys/" + HexEncode(id) + "/";
+  ++*requests;
   COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> listed,
-                         home::ListAll(*home_, prefix, kMaxWrapsPerKey));
+                         home::ListAll(*home_, prefix, most));
   std::set<std::string> present;
   for (const home::ObjectInfo& info : listed) present.insert(info.path);
   std::size_t sealed = 0;
-  auto seal = [&](const PublicIdentity& recipient) -> Status {
-    if (present.count(KeyWrapPath(id, recipient.sign))) return Status::Ok();
-    COVEN_RETURN_IF_ERROR(WrapTo(held->second, recipient));
-    ++sealed;
-    return Status::Ok();
-  };
-  for (const MemberInfo& info : state.Members()) {
-    Result<PublicIdentity> member = ParseIdentityHex(info.public_key);
-    if (!member.ok()) continue;
-    COVEN_RETURN_IF_ERROR(seal(*member));
-    for (const crypto::PublicKey& key : state.ActiveDevicesOf(member->sign)) {
-      COVEN_ASSIGN_OR_RETURN(PublicIdentity recipient, DeviceRecipient(key));
-      COVEN_RETURN_IF_ERROR(seal(recipient));
+  std::size_t failed = 0;
+  Status first_failure;
+  for (const PublicIdentity& recipient : recipients) {
+    if (present.count(KeyWrapPath(id, recipient.sign))) continue;
+    // One failure does not keep the others from their key.
+    ++*requests;
+    Status wrapped = WrapTo(held->second, recipient);
+    if (wrapped.ok()) {
+      ++sealed;
+    } else if (failed++ == 0) {
+      first_failure = wrapped;
     }
+  }
+  if (failed > 0) {
+    return first_failure.Annotate(
+        std::to_string(failed) + " of " + std::to_string(failed + sealed) +
+        " missing wrap(s) of the current key could not be sealed (" +
+        std::to_string(sealed) + " were); the first failure");
   }
   return sealed;
 }
@@ -146,6 +153,25 @@ Result<crypto::LibraryKey> Membership::CurrentKey() const {
         "sync, then hourly)");
   }
   return it->second;
+}
+
+std::string Membership::MissingCurrentKey() const {
+  const MemberState& state = current();
+  if (!state.has_genesis()) return "";
+  const crypto::KeyId& id = state.current_key_id();
+  if (keys_.count(id)) return "";
+  const MemberRecord* me = state.FindMember(MemberSign());
+  const DeviceRecord* device = state.FindDevice(options_.device.public_key());
+  if (me == nullptr || !me->active || device == nullptr || !device->active) {
+    return "";
+  }
+  return "this device does not hold the current library key " + HexEncode(id) +
+         " (the home has no wrap of it for this device: a restore from an "
+         "old backup, or a cleanup): it applies no other device's changes "
+         "and publishes none of its own until a device that holds the key "
+         "seals it again, which that device does in its next check of the "
+         "home (its first sync, then hourly: run `coven sync` there). Rows "
+         "written here meanwhile are kept and go out then";
 }
 
 std::optional<crypto::LibraryKey> Membership::KeyFor(

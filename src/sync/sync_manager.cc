@@ -350,6 +350,7 @@ SyncStatus SyncManager::status() {
     }
     out.member_log_size = m.position();
     out.fingerprint = m.Fingerprint();
+    out.missing_key = m.MissingCurrentKey();
   }
   return out;
 }
