@@ -57,5 +57,32 @@ TEST_F(KeyWrapRepairCliTest, ADeviceWithoutTheCurrentKeyWaitsUntilItIsSealed) {
   EXPECT_EQ(Coven("status --dir " + Dir("phone")).exit_code, 0);
 }
 
+// A restore onto a new device while the home has no wrap of the current
+// key: the restore says that it waits and exits 5 instead of leaving an
+// empty database with exit 0; the holder's next sync lets it read.
+TEST_F(KeyWrapRepairCliTest, ARestoreWithoutAReadableKeySaysSoAndExits5) {
+  CommandResult init = Todos("init --dir " + Dir("laptop") + " --home " +
+                             Home() + " --name laptop");
+  ASSERT_EQ(init.exit_code, 0) << init.output;
+  ASSERT_EQ(Todos("add --dir " + Dir("laptop") + " --id r1 before-the-loss")
+                .exit_code,
+            0);
+  ASSERT_GT(fs::remove_all(fs::path(Home()) / "keys"), 0u);
+
+  CommandResult restored =
+      JoinWithRestoreCode("laptop", "tablet", " --name tablet");
+  EXPECT_EQ(restored.exit_code, 5) << restored.output;
+  EXPECT_NE(restored.output.find("does not hold the current library key"),
+            std::string::npos)
+      << restored.output;
+
+  CommandResult sealed = Coven("sync --dir " + Dir("laptop"));
+  EXPECT_EQ(sealed.exit_code, 0) << sealed.output;
+  CommandResult reads = Coven("sync --dir " + Dir("tablet"));
+  EXPECT_EQ(reads.exit_code, 0) << reads.output;
+  EXPECT_NE(Todos("list --dir " + Dir("tablet")).output.find("before-the-loss"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace coven::testing

@@ -66,8 +66,14 @@ TEST_F(SelfRepairCliTest,
   ASSERT_GE(objects.size(), 5u);
   for (std::size_t i = 1; i + 1 < objects.size(); ++i) fs::remove(objects[i]);
 
-  // A device that joins now stops at the gap, and says so.
-  Join("phone");
+  // A device that joins now stops at the gap, and says so (the join too).
+  CommandResult joined =
+      JoinWithRestoreCode("laptop", "phone", " --name phone");
+  EXPECT_EQ(joined.exit_code, 5) << joined.output;
+  EXPECT_NE(joined.output.find("joined, but the first sync found a data "
+                               "problem"),
+            std::string::npos)
+      << joined.output;
   CommandResult stuck = Todos("sync --dir " + Dir("phone"));
   EXPECT_EQ(stuck.exit_code, 5) << stuck.output;
   EXPECT_NE(stuck.output.find("is missing from"), std::string::npos)

@@ -73,11 +73,13 @@ bool Unreachable(const coven::Status& status) {
 // or a device whose objects wait is its exit code (3, 4 or 5). Another
 // command whose round fails keeps its write: it exits 0 when the home was
 // unreachable (the write syncs in a later round; a note on stderr says
-// so), 4 when the home refuses access, else 1.
+// so), 4 when the home refuses access, else 1. `joining`: the first round
+// of a device that just joined; objects that wait are its exit code (5),
+// an unreachable home is not.
 int WithLibrary(
     const std::string& dir, bool offline,
     const std::function<coven::Status(coven::db::SqliteSyncDb&)>& write,
-    bool sync_command = false) {
+    bool sync_command = false, bool joining = false) {
   auto lib = coven::library::OpenLibrary(dir, todos::kAppSchema,
                                          std::make_shared<Printer>());
   if (!lib.ok()) return Fail(InTodosWords(dir, lib.status()));
@@ -131,9 +133,15 @@ int WithLibrary(
           std::cout << "  waiting: " << w << "\n";
         }
         // The round could not apply everything: say so in the exit code.
-        if (sync_command &&
+        if ((sync_command || joining) &&
             (!report->waiting.empty() || !report->alarms.empty() ||
              report->quarantined > 0)) {
+          if (joining) {
+            std::cerr << "todos: joined, but the first sync found a data "
+                         "problem (the lines above say what and what to do); "
+                         "`coven status --dir "
+                      << dir << "` shows it again\n";
+          }
           code = 5;
         }
       }
@@ -247,7 +255,8 @@ int main(int argc, char** argv) {
     }
     std::cout << (join.empty() ? "created" : "joined") << " todo library "
               << created->library_id << "\n";
-    code = WithLibrary(dir, join.empty(), nullptr);
+    code = WithLibrary(dir, join.empty(), nullptr, /*sync_command=*/false,
+                       /*joining=*/!join.empty());
   });
 
   auto* secret = app.add_subcommand(

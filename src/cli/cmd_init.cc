@@ -69,6 +69,14 @@ void CreateAndSync(const std::string& dir, library::LibrarySettings settings,
         "`coven sync` later"));
   } else if (!stopped.ok()) {
     *exit_code = Fail(stopped);
+  } else if (!report->waiting.empty() || !report->alarms.empty() ||
+             report->quarantined > 0) {
+    // Ready, but not everything could be applied: as `coven sync` says.
+    std::cerr << "coven: the library directory is ready, but the first sync "
+                 "found a data problem (the lines above say what and what to "
+                 "do); see `coven status --dir "
+              << dir << "`\n";
+    *exit_code = 5;
   }
 }
 
