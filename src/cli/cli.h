@@ -32,6 +32,7 @@ void RegisterSync(CLI::App& app, int* exit_code);
 void RegisterWatch(CLI::App& app, int* exit_code);
 void RegisterExportSecret(CLI::App& app, int* exit_code);
 void RegisterMembers(CLI::App& app, int* exit_code);
+void RegisterRebuildHome(CLI::App& app, int* exit_code);
 
 }  // namespace coven::cli
 

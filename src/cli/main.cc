@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
   coven::cli::RegisterStatus(app, &exit_code);
   coven::cli::RegisterSync(app, &exit_code);
   coven::cli::RegisterWatch(app, &exit_code);
+  coven::cli::RegisterRebuildHome(app, &exit_code);
   // A first argument that is not an option must name a subcommand; CLI11
   // would only say that one is required.
   if (argc == 1) {

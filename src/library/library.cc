@@ -23,6 +23,7 @@
 #include "members/member_identity.h"
 #include "sync/home_credentials.h"
 #include "sync/home_marker.h"
+#include "sync/home_rebuild.h"
 #include "util/crash_point.h"
 
 namespace coven::library {
@@ -390,6 +391,13 @@ Result<Library> OpenLibrary(
           std::make_shared<clock::SystemClock>(),
           {.blob_plan = nullptr, .observer = std::move(observer)}));
   return library;
+}
+
+Result<bool> MarkLostHome(const std::string& dir, bool write) {
+  COVEN_ASSIGN_OR_RETURN(LibrarySettings settings, ReadSettings(dir));
+  COVEN_ASSIGN_OR_RETURN(config::Config config, ConfigFor(dir, settings));
+  COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(config));
+  return sync::MarkLostHome(*home, settings.library_id, write);
 }
 
 }  // namespace coven::library

@@ -96,7 +96,10 @@ Status Refusal(home::Home& home, const HomeInspection& found,
     case Kind::kEmpty:
       message = where + " is empty: it has no " + marker +
                 " (the marker of this library's home) and no library data. " +
-                mount;
+                mount +
+                " If the home was really lost (deleted, or a new empty folder "
+                "or bucket), rebuild it from a device that synced before: "
+                "`coven rebuild-home`.";
       break;
     case Kind::kForeign:
       message = where + " is not this library's home: it has no " + marker +
