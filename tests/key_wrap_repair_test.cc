@@ -191,7 +191,10 @@ TEST_F(KeyWrapRepairTest, OneRefusedWrapDoesNotStopTheOthers) {
   a_home_->ArmRefusal();
   clock_->Advance(kPastWrapAuditMs);
   auto partial = a_->Sync();
-  EXPECT_TRUE(ReportMentions(partial, "1 of 3 missing wrap(s)"));
+  EXPECT_TRUE(ReportMentions(
+      partial,
+      "1 missing wrap(s) of the current key could not be sealed (2 "
+      "were)"));
   auto listed = home::ListAll(*home_, "keys/", 100000);
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->size(), 2u);
@@ -202,6 +205,26 @@ TEST_F(KeyWrapRepairTest, OneRefusedWrapDoesNotStopTheOthers) {
   listed = home::ListAll(*home_, "keys/", 100000);
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(listed->size(), 3u);
+}
+
+// A wrap that is there but does not open (planted or damaged) is named in
+// the waiting line, with what to do: the repair never overwrites a wrap.
+TEST_F(KeyWrapRepairTest, ARejectedWrapIsNamedInTheWaitingLine) {
+  ASSERT_TRUE(a_->manager().rotate_key().ok());
+  a_->Sync();
+  auto listed = home::ListAll(*home_, "keys/", 100000);
+  ASSERT_TRUE(listed.ok());
+  for (const home::ObjectInfo& info : *listed) {
+    ASSERT_TRUE(home_->Delete(info.path).ok());
+    ASSERT_TRUE(home_->Create(info.path, Bytes(200, 7)).ok());
+  }
+  auto stuck = b_->Sync();
+  ASSERT_EQ(stuck.waiting.size(), 1u);
+  EXPECT_NE(stuck.waiting[0].find("was rejected"), std::string::npos)
+      << stuck.waiting[0];
+  EXPECT_NE(stuck.waiting[0].find("delete that file from the home"),
+            std::string::npos)
+      << stuck.waiting[0];
 }
 
 }  // namespace

@@ -114,5 +114,38 @@ TEST_F(RebuildHomeCliTest, OnlyAnEmptyHomeThatExistsIsRebuilt) {
   EXPECT_EQ(FilesInHome(), 1u);
 }
 
+// A home that holds this library's data but lost its marker may be a stale
+// copy at an unmounted drive's mount point: not marked by a rebuild.
+TEST_F(RebuildHomeCliTest, AHomeWithDataButNoMarkerIsNotRebuilt) {
+  fs::remove(fs::path(Home()) / "coven-library.json");
+  const std::size_t before = FilesInHome();
+  CommandResult refused =
+      Coven("rebuild-home --confirm --dir " + Dir("laptop"));
+  EXPECT_EQ(refused.exit_code, 4) << refused.output;
+  EXPECT_NE(refused.output.find("holds this library's data but no marker"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_EQ(FilesInHome(), before);
+}
+
+// A hub's space is not touched at all (the first call to an empty space
+// would make this device its founder): restore the hub's store instead.
+TEST_F(RebuildHomeCliTest, AHubHomeIsRefusedWithoutContactingIt) {
+  const std::string settings = Dir("laptop") + "/library.json";
+  std::ifstream in(settings);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  in.close();
+  const std::size_t at = text.find(Home());
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, Home().size(), "hub://127.0.0.1:9/space");
+  std::ofstream(settings) << text;
+  CommandResult refused =
+      Coven("rebuild-home --confirm --dir " + Dir("laptop"));
+  EXPECT_EQ(refused.exit_code, 4) << refused.output;
+  EXPECT_NE(refused.output.find("is a hub"), std::string::npos)
+      << refused.output;
+}
+
 }  // namespace
 }  // namespace coven::testing

@@ -119,12 +119,12 @@ Status DropMemberKey(const std::string& dir);
 /// lost and may be rebuilt from this device, and, with `write`, writes its
 /// marker (the device's next round then puts back the member log, its own
 /// objects and the current key's wraps). Returns true when the home is
-/// empty (or holds this library's data but no marker) and the marker was
-/// written (without `write`: would be); false when it is already marked.
-/// kFailedPrecondition, saying what and what to do, for a folder that does
-/// not exist (never created here: it may be an unmounted drive's mount
-/// point) or a home that holds anything else; kNotFound when `dir` holds no
-/// library; the home's errors.
+/// empty and the marker was written (without `write`: would be); false
+/// when it is already marked. kFailedPrecondition, saying what and what to
+/// do, for a hub:// home (restored from the hub's backup instead; it is not
+/// contacted), a folder that does not exist (never created here: it may be
+/// an unmounted drive's mount point) or a home that holds anything;
+/// kNotFound when `dir` holds no library; the home's errors.
 Result<bool> MarkLostHome(const std::string& dir, bool write);
 
 /// An opened library: the database, and a SyncManager over it.

@@ -251,7 +251,8 @@ Result<RoundReport> SyncEngine::SyncOnce() {
   RoundReport report;
   COVEN_RETURN_IF_ERROR(RefreshMembers(&report));
   COVEN_ASSIGN_OR_RETURN(report.flushed_rows, Flush());
-  // Without the current key the device waits: nothing applies or goes out.
+  // Without the current key the device waits: nothing sealed with it
+  // opens here, and nothing new is sealed (what was queued still goes).
   const std::string missing_key = membership_->MissingCurrentKey();
   if (!missing_key.empty()) {
     report.waiting.push_back(missing_key);
@@ -279,11 +280,17 @@ Result<RoundReport> SyncEngine::SyncOnce() {
     Result<std::size_t> wraps =
         membership_->RepairCurrentKeyWraps(&report.requests);
     if (!wraps.ok()) {
+      // A passing failure is tried again within a minute, others in the
+      // next hourly check (not the whole audit every minute).
+      const bool soon = wraps.status().IsRetryable();
       report.problems.push_back(
           "checking the current library key's wraps in the home failed (" +
-          wraps.status().ToString() + "); tried again within a minute");
-      next_audit_ms_ = clock_->NowMillis() +
-                       std::min(kAuditRetryMs, options_.audit_interval_ms);
+          wraps.status().ToString() + "); tried again " +
+          (soon ? "within a minute" : "in the next check"));
+      if (soon) {
+        next_audit_ms_ = clock_->NowMillis() +
+                         std::min(kAuditRetryMs, options_.audit_interval_ms);
+      }
     } else if (*wraps > 0) {
       report.problems.push_back(
           "sealed the current library key to " + std::to_string(*wraps) +

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -395,6 +396,19 @@ Result<Library> OpenLibrary(
 
 Result<bool> MarkLostHome(const std::string& dir, bool write) {
   COVEN_ASSIGN_OR_RETURN(LibrarySettings settings, ReadSettings(dir));
+  // Not even looked at: the first signed-in call to an empty hub space
+  // would make this device its founder, and only the device that wrote the
+  // genesis entry may put the member log back there.
+  std::string scheme = settings.home_folder.substr(0, 6);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(c));
+  if (home::IsHomeUrl(settings.home_folder) && scheme == "hub://") {
+    return FailedPreconditionError(
+        "the home " + settings.home_folder +
+        " is a hub: a hub's lost space is brought back by restoring the "
+        "hub's store (its SQLite file or PostgreSQL database) from a backup, "
+        "then `coven sync` on each device puts back what the backup lacks; "
+        "`coven rebuild-home` is for folders and buckets");
+  }
   COVEN_ASSIGN_OR_RETURN(config::Config config, ConfigFor(dir, settings));
   COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(config));
   return sync::MarkLostHome(*home, settings.library_id, write);

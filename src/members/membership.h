@@ -238,10 +238,13 @@ class Membership {
   Status WrapTo(const crypto::LibraryKey& key, const PublicIdentity& recipient);
   // Every active member of the current state (for restore) and each of
   // its active devices (daily use), except `skip_member` (with its devices)
-  // and `skip_device`: who is entitled to the current key.
+  // and `skip_device`: who is entitled to the current key. A device key
+  // that cannot take a sealed box fails the call, or, with `unusable`, is
+  // left out and its error added there.
   Result<std::vector<PublicIdentity>> KeyRecipients(
       const crypto::PublicKey& skip_member,
-      const crypto::PublicKey& skip_device) const;
+      const crypto::PublicKey& skip_device,
+      std::vector<Status>* unusable = nullptr) const;
   // Seals `key` to every KeyRecipients(skip_member, skip_device); stops at
   // the first failure (a rotation must reach everyone before its entry).
   Status WrapToAll(const crypto::LibraryKey& key,
@@ -265,6 +268,11 @@ class Membership {
   crypto::BoxKeyPair device_box_;     // the device key in X25519 form
   std::uint64_t last_slot_size_ = 0;  // bytes in the last slot
   std::map<crypto::KeyId, crypto::LibraryKey> keys_;
+  // Why the last FetchKeys did not get the current key, when it was not
+  // simply absent: a read that failed (then it is not reported as missing),
+  // or a wrap that was there but rejected (path and reason).
+  bool current_key_unread_ = false;
+  std::string current_key_rejected_;
   std::string alarm_;
   struct Blocked {
     std::uint64_t seq = 0;

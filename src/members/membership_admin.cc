@@ -65,8 +65,8 @@ Status Membership::WrapTo(const crypto::LibraryKey& key,
 }
 
 Result<std::vector<PublicIdentity>> Membership::KeyRecipients(
-    const crypto::PublicKey& skip_member,
-    const crypto::PublicKey& skip_device) const {
+    const crypto::PublicKey& skip_member, const crypto::PublicKey& skip_device,
+    std::vector<Status>* unusable) const {
   std::vector<PublicIdentity> recipients;
   const MemberState& state = current();
   for (const MemberInfo& info : state.Members()) {
@@ -76,8 +76,13 @@ Result<std::vector<PublicIdentity>> Membership::KeyRecipients(
     for (const crypto::PublicKey& device :
          state.ActiveDevicesOf(identity->sign)) {
       if (device == skip_device) continue;
-      COVEN_ASSIGN_OR_RETURN(PublicIdentity recipient, DeviceRecipient(device));
-      recipients.push_back(recipient);
+      Result<PublicIdentity> recipient = DeviceRecipient(device);
+      if (!recipient.ok() && unusable != nullptr) {
+        unusable->push_back(recipient.status());
+        continue;
+      }
+      COVEN_RETURN_IF_ERROR(recipient.status());
+      recipients.push_back(*recipient);
     }
   }
   return recipients;

@@ -24,6 +24,8 @@ Status Membership::FetchKeys(RefreshReport* report) {
   // A removed device is sealed nothing new: asking every round is waste.
   if (device != nullptr && !device->active) return Status::Ok();
   const bool enrolled = device != nullptr;
+  current_key_unread_ = false;
+  current_key_rejected_.clear();
   for (const crypto::KeyId& id : state.key_ids()) {
     if (keys_.count(id)) continue;
     // A future-only member is never sealed older keys: not asked for.
@@ -54,38 +56,50 @@ Result<std::size_t> Membership::RepairCurrentKeyWraps(std::size_t* requests) {
   if (held == keys_.end() || device == nullptr || !device->active) {
     return std::size_t{0};
   }
+  std::vector<Status> failures;
   COVEN_ASSIGN_OR_RETURN(
       std::vector<PublicIdentity> recipients,
-      KeyRecipients(crypto::PublicKey{}, crypto::PublicKey{}));
+      KeyRecipients(crypto::PublicKey{}, crypto::PublicKey{}, &failures));
   // The current key's wraps are its recipients' (a few more while a
-  // rotation races an enrollment): far more are not coven's files.
+  // rotation races an enrollment). Past that the folder holds files that
+  // are not coven's: then every wrap is written create-once instead, which
+  // finds the ones that are there.
   const std::size_t most =
       std::max<std::size_t>(kMinWrapListing, 4 * recipients.size());
   const std::string prefix = "keys/" + HexEncode(id) + "/";
   ++*requests;
-  COVEN_ASSIGN_OR_RETURN(std::vector<home::ObjectInfo> listed,
-                         home::ListAll(*home_, prefix, most));
+  Result<std::vector<home::ObjectInfo>> listed =
+      home::ListAll(*home_, prefix, most);
+  if (!listed.ok() &&
+      listed.status().code() != StatusCode::kResourceExhausted) {
+    return listed.status();
+  }
   std::set<std::string> present;
-  for (const home::ObjectInfo& info : listed) present.insert(info.path);
+  if (listed.ok()) {
+    for (const home::ObjectInfo& info : *listed) present.insert(info.path);
+  }
   std::size_t sealed = 0;
-  std::size_t failed = 0;
-  Status first_failure;
   for (const PublicIdentity& recipient : recipients) {
-    if (present.count(KeyWrapPath(id, recipient.sign))) continue;
+    const std::string path = KeyWrapPath(id, recipient.sign);
+    if (present.count(path)) continue;
     // One failure does not keep the others from their key.
     ++*requests;
-    Status wrapped = WrapTo(held->second, recipient);
-    if (wrapped.ok()) {
+    Status created = home_->Create(
+        path,
+        WrapKey(options_.library_id, held->second, recipient, options_.device));
+    if (created.ok()) {
       ++sealed;
-    } else if (failed++ == 0) {
-      first_failure = wrapped;
+    } else if (created.code() != StatusCode::kAlreadyExists) {
+      failures.push_back(
+          created.Annotate("sealing it to " + MemberIdHex(recipient.sign)));
     }
   }
-  if (failed > 0) {
-    return first_failure.Annotate(
-        std::to_string(failed) + " of " + std::to_string(failed + sealed) +
-        " missing wrap(s) of the current key could not be sealed (" +
-        std::to_string(sealed) + " were); the first failure");
+  if (!failures.empty()) {
+    return failures.front().Annotate(std::to_string(failures.size()) +
+                                     " missing wrap(s) of the current "
+                                     "key could not be sealed (" +
+                                     std::to_string(sealed) +
+                                     " were); the first failure");
   }
   return sealed;
 }
@@ -95,21 +109,32 @@ Result<bool> Membership::TryUnwrap(const crypto::KeyId& id,
                                    const crypto::BoxKeyPair& box,
                                    RefreshReport* report) {
   const MemberState& state = current();
+  const bool current_key = id == state.current_key_id();
   const std::string path = KeyWrapPath(id, recipient);
   ++report->requests;
   Result<Bytes> bytes = home_->Get(path, home::kMaxKeyWrapBytes);
-  if (!bytes.ok()) return false;
+  if (!bytes.ok()) {
+    if (bytes.status().code() != StatusCode::kNotFound && current_key) {
+      // Not known to be missing: the next round reads it again.
+      current_key_unread_ = true;
+      report->problems.push_back("reading " + path + " failed (" +
+                                 bytes.status().message() +
+                                 "); tried again in the next round");
+    }
+    return false;
+  }
+  std::string rejected;
   Result<UnwrappedKey> unwrapped =
       UnwrapKey(*bytes, options_.library_id, id, recipient, box);
   if (!unwrapped.ok()) {
-    report->problems.push_back(path +
-                               " rejected: " + unwrapped.status().message());
-    return false;
+    rejected = unwrapped.status().message();
+  } else if (state.FindDevice(unwrapped->signer) == nullptr &&
+             state.FindMember(unwrapped->signer) == nullptr) {
+    rejected = "signed by a key the member log does not know";
   }
-  if (state.FindDevice(unwrapped->signer) == nullptr &&
-      state.FindMember(unwrapped->signer) == nullptr) {
-    report->problems.push_back(
-        path + " rejected: signed by a key the member log does not know");
+  if (!rejected.empty()) {
+    report->problems.push_back(path + " rejected: " + rejected);
+    if (current_key) current_key_rejected_ = path + " (" + rejected + ")";
     return false;
   }
   COVEN_RETURN_IF_ERROR(AddKey(unwrapped->key));
@@ -157,7 +182,7 @@ Result<crypto::LibraryKey> Membership::CurrentKey() const {
 
 std::string Membership::MissingCurrentKey() const {
   const MemberState& state = current();
-  if (!state.has_genesis()) return "";
+  if (!state.has_genesis() || current_key_unread_) return "";
   const crypto::KeyId& id = state.current_key_id();
   if (keys_.count(id)) return "";
   const MemberRecord* me = state.FindMember(MemberSign());
@@ -165,13 +190,24 @@ std::string Membership::MissingCurrentKey() const {
   if (me == nullptr || !me->active || device == nullptr || !device->active) {
     return "";
   }
-  return "this device does not hold the current library key " + HexEncode(id) +
-         " (the home has no wrap of it for this device: a restore from an "
-         "old backup, or a cleanup): it applies no other device's changes "
-         "and publishes none of its own until a device that holds the key "
-         "seals it again, which that device does in its next check of the "
-         "home (its first sync, then hourly: run `coven sync` there). Rows "
-         "written here meanwhile are kept and go out then";
+  const std::string missing =
+      "this device does not hold the current library key " + HexEncode(id);
+  const std::string effect =
+      ": it cannot open other devices' changes sealed with it and publishes "
+      "none of its own (rows written here are kept and go out once it has "
+      "the key)";
+  if (!current_key_rejected_.empty()) {
+    return missing + effect +
+           ". Its wrap in the home was rejected: " + current_key_rejected_ +
+           ". A device that holds the key seals it again only where no wrap "
+           "is: delete that file from the home, then run `coven sync` on a "
+           "device that holds the key";
+  }
+  return missing + effect +
+         ". The home has no wrap of it for this device (a restore from an "
+         "old backup, or a cleanup): a device that holds the key seals it "
+         "again in its next check of the home (its first sync, then hourly: "
+         "run `coven sync` there)";
 }
 
 std::optional<crypto::LibraryKey> Membership::KeyFor(

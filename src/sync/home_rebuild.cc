@@ -17,8 +17,19 @@ Result<bool> MarkLostHome(home::Home& home, std::string_view library_id,
     case Kind::kOurs:
       return false;
     case Kind::kEmpty:
-    case Kind::kUnmarkedOurs:
       break;
+    case Kind::kUnmarkedOurs: {
+      const Bytes marker = HomeMarkerBytes(library_id);
+      std::string text(AsString(marker));
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      return FailedPreconditionError(
+          where +
+          " holds this library's data but no marker: it is not empty, so it "
+          "is not rebuilt. If it is a copy left at the mount point of a "
+          "drive or share that is not mounted, mount it. If it is the real "
+          "home, put its marker back: a file " +
+          std::string(kHomeMarkerPath) + " at its root holding " + text);
+    }
     case Kind::kMissing:
       return FailedPreconditionError(
           where +
