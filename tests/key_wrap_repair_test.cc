@@ -30,11 +30,13 @@ std::size_t DeleteAllUnder(home::Home& home, const std::string& prefix) {
 }
 
 // Forwards to a memory home; while armed, refuses the next create of a
-// key wrap (a home that fails one request of several).
-class RefuseOneWrapHome : public home::Home {
+// key wrap (a home that fails one request of several); while wrap reads
+// fail, every read of a key wrap is refused as a passing failure.
+class WrapFaultHome : public home::Home {
  public:
-  explicit RefuseOneWrapHome(home::HomeRef inner) : inner_(std::move(inner)) {}
+  explicit WrapFaultHome(home::HomeRef inner) : inner_(std::move(inner)) {}
   void ArmRefusal() { armed_ = true; }
+  void FailWrapReads(bool fail) { fail_reads_ = fail; }
 
   Status Create(std::string_view path, ByteView data) override {
     if (armed_ && path.starts_with("keys/")) {
@@ -47,6 +49,10 @@ class RefuseOneWrapHome : public home::Home {
     return inner_->Replace(path, data);
   }
   Result<Bytes> Get(std::string_view path, std::uint64_t max_bytes) override {
+    if (fail_reads_ && path.starts_with("keys/")) {
+      return UnavailableError("read refused for the test: " +
+                              std::string(path));
+    }
     return inner_->Get(path, max_bytes);
   }
   Result<Bytes> GetRange(std::string_view path, std::uint64_t offset,
@@ -67,6 +73,7 @@ class RefuseOneWrapHome : public home::Home {
  private:
   home::HomeRef inner_;
   std::atomic<bool> armed_{false};
+  std::atomic<bool> fail_reads_{false};
 };
 
 bool ReportMentions(const sync::sync_manager::SyncReport& report,
@@ -81,11 +88,12 @@ class KeyWrapRepairTest : public ::testing::Test {
  protected:
   void SetUp() override {
     home_ = home::MemoryHome::Create();
-    a_home_ = std::make_shared<RefuseOneWrapHome>(home_);
+    a_home_ = std::make_shared<WrapFaultHome>(home_);
+    b_home_ = std::make_shared<WrapFaultHome>(home_);
     clock_ = std::make_shared<ManualClock>(kWrapRepairStartMs);
     library_ = MakeLibrary(21);
     a_ = TestDevice::Create(library_, a_home_, 1, clock_);
-    b_ = TestDevice::Create(library_, home_, 2, clock_);
+    b_ = TestDevice::Create(library_, b_home_, 2, clock_);
     ASSERT_TRUE(a_ && b_);
     a_->Sync();
     b_->Sync();
@@ -104,7 +112,8 @@ class KeyWrapRepairTest : public ::testing::Test {
   }
 
   std::shared_ptr<home::MemoryHome> home_;
-  std::shared_ptr<RefuseOneWrapHome> a_home_;  // A's way to home_.
+  std::shared_ptr<WrapFaultHome> a_home_;  // A's way to home_.
+  std::shared_ptr<WrapFaultHome> b_home_;  // B's way to home_.
   std::shared_ptr<ManualClock> clock_;
   TestLibrary library_;
   std::unique_ptr<TestDevice> a_, b_;
@@ -225,6 +234,28 @@ TEST_F(KeyWrapRepairTest, ARejectedWrapIsNamedInTheWaitingLine) {
   EXPECT_NE(stuck.waiting[0].find("delete that file from the home"),
             std::string::npos)
       << stuck.waiting[0];
+}
+
+// A wrap that cannot be read for now (the home fails the request) is not
+// a missing key: the round notes the failure and reads it again next time,
+// with no waiting line; once the home answers, B reads on.
+TEST_F(KeyWrapRepairTest, AFailedWrapReadIsANoteNotAMissingKey) {
+  ASSERT_TRUE(a_->manager().rotate_key().ok());
+  a_->Exec("INSERT INTO todos VALUES('rotated', 'x', 0, coven_hlc())");
+  a_->Sync();
+  b_home_->FailWrapReads(true);
+  auto failing = b_->Sync();
+  EXPECT_TRUE(failing.waiting.empty())
+      << "a failed read is not a missing key: " << failing.waiting[0];
+  EXPECT_EQ(b_->manager().status().missing_key, "");
+  EXPECT_TRUE(ReportMentions(failing, "tried again in the next round"));
+  EXPECT_TRUE(b_->Dump("todos", false).empty());
+
+  b_home_->FailWrapReads(false);
+  auto reading = b_->Sync();
+  EXPECT_TRUE(reading.waiting.empty());
+  EXPECT_EQ(b_->Dump("todos", false),
+            (std::vector<std::string>{"rotated|x|0"}));
 }
 
 }  // namespace
