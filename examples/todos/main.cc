@@ -133,9 +133,7 @@ int WithLibrary(
           std::cout << "  waiting: " << w << "\n";
         }
         // The round could not apply everything: say so in the exit code.
-        if ((sync_command || joining) &&
-            (!report->waiting.empty() || !report->alarms.empty() ||
-             report->quarantined > 0)) {
+        if ((sync_command || joining) && report->found_data_problem()) {
           if (joining) {
             std::cerr << "todos: joined, but the first sync found a data "
                          "problem (the lines above say what and what to do); "

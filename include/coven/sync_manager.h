@@ -58,6 +58,12 @@ struct SyncReport {
   /// Alarms this round raised (bytes this device did not write found in its
   /// own slots of the home, and replaced). Also in SyncStatus::alarms.
   std::vector<std::string> alarms;
+
+  /// True when the round left something a person must look at: a waiting
+  /// line, an alarm or a rejected object (the `coven` tool's exit code 5).
+  bool found_data_problem() const {
+    return !waiting.empty() || !alarms.empty() || quarantined > 0;
+  }
 };
 
 /// A device whose objects wait, as the last rounds recorded it.

@@ -69,8 +69,7 @@ void CreateAndSync(const std::string& dir, library::LibrarySettings settings,
         "`coven sync` later"));
   } else if (!stopped.ok()) {
     *exit_code = Fail(stopped);
-  } else if (!report->waiting.empty() || !report->alarms.empty() ||
-             report->quarantined > 0) {
+  } else if (report->found_data_problem()) {
     // Ready, but not everything could be applied: as `coven sync` says.
     std::cerr << "coven: the library directory is ready, but the first sync "
                  "found a data problem (the lines above say what and what to "

@@ -87,6 +87,8 @@ void RegisterRebuildHome(CLI::App& app, int* exit_code) {
                  "each puts back its own objects. A rolled-back member log "
                  "ALARM from this round is expected (the home lost it); "
                  "`coven status --acknowledge` clears it.\n";
+    // Not found_data_problem(): the rolled-back member log alarm of this
+    // round is expected (said above).
     if (!report->waiting.empty() || report->quarantined > 0) *exit_code = 5;
   });
 }

@@ -51,8 +51,7 @@ void RegisterSync(CLI::App& app, int* exit_code) {
     PrintReport(*report);
     if (!stopped.ok()) {
       *exit_code = Fail(stopped);
-    } else if (!report->waiting.empty() || !report->alarms.empty() ||
-               report->quarantined > 0) {
+    } else if (report->found_data_problem()) {
       // A data problem: some device's objects could not be applied, were
       // rejected, or the home held bytes this device did not write (the
       // lines above say what and what to do).
