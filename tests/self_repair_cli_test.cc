@@ -2,6 +2,7 @@
 // home that lost objects, or had bytes planted in them, is repaired by the
 // author; readers report what they wait for and converge once it is back.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,23 @@ class SelfRepairCliTest : public CliTest {
     std::sort(objects.begin(), objects.end());
     return objects;
   }
+  /// A database with the todos app's tables, for `coven restore`.
+  static void MakeTodosDatabase(const std::string& path) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE todos (id TEXT PRIMARY KEY, title "
+                           "TEXT NOT NULL, completed INTEGER NOT NULL DEFAULT "
+                           "0, _updated_at TEXT NOT NULL);"
+                           "CREATE TABLE todo_attachments (id TEXT PRIMARY "
+                           "KEY, todo_id TEXT NOT NULL, file_name TEXT NOT "
+                           "NULL, local_path TEXT NOT NULL, _updated_at TEXT "
+                           "NOT NULL);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
   static std::string SeqName(int seq) {
     char name[17];
     std::snprintf(name, sizeof(name), "%016x", seq);
@@ -67,13 +85,24 @@ TEST_F(SelfRepairCliTest,
   for (std::size_t i = 1; i + 1 < objects.size(); ++i) fs::remove(objects[i]);
 
   // A device that joins now stops at the gap, and says so (the join too).
-  CommandResult joined =
-      JoinWithRestoreCode("laptop", "phone", " --name phone");
+  const auto code = TodosRestoreCode("laptop");
+  CommandResult joined = TodosJoin("phone", code, " --name phone");
   EXPECT_EQ(joined.exit_code, 5) << joined.output;
   EXPECT_NE(joined.output.find("joined, but the first sync found a data "
                                "problem"),
             std::string::npos)
       << joined.output;
+  // `coven restore` into a database of the app's says it the same way.
+  const std::string tablet_db = tmp_ / "tablet.db";
+  MakeTodosDatabase(tablet_db);
+  CommandResult restored = RunCommand(
+      "COVEN_RECOVERY_SECRET=" + code.second + " " + CovenBin() + " restore " +
+      code.first + " --dir " + Dir("tablet") + " --db " + tablet_db);
+  EXPECT_EQ(restored.exit_code, 5) << restored.output;
+  EXPECT_NE(restored.output.find("the library directory is ready, but the "
+                                 "first sync found a data problem"),
+            std::string::npos)
+      << restored.output;
   CommandResult stuck = Todos("sync --dir " + Dir("phone"));
   EXPECT_EQ(stuck.exit_code, 5) << stuck.output;
   EXPECT_NE(stuck.output.find("is missing from"), std::string::npos)
