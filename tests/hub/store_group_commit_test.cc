@@ -3,7 +3,11 @@
 // pushes that wait while a commit runs into the next group, is tested in
 // push_groups_test.cc.
 #include <atomic>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "hub/store_test_util.h"
 
