@@ -128,10 +128,12 @@ TEST_F(RebuildHomeCliTest, AHomeWithDataButNoMarkerIsNotRebuilt) {
   EXPECT_EQ(FilesInHome(), before);
 }
 
-// A hub's space is not touched at all (the first call to an empty space
-// would make this device its founder): restore the hub's store instead.
+// A hub's space is not touched at all from a device that did not found the
+// library (the first call to an empty space would make it the founder, and
+// a hub lets only the founding device write the member log's first entry):
+// it names the device that can (tests/hub/hub_rebuild_home_cli_test.cc).
 TEST_F(RebuildHomeCliTest, AHubHomeIsRefusedWithoutContactingIt) {
-  const std::string settings = Dir("laptop") + "/library.json";
+  const std::string settings = Dir("phone") + "/library.json";
   std::ifstream in(settings);
   std::string text((std::istreambuf_iterator<char>(in)),
                    std::istreambuf_iterator<char>());
@@ -140,10 +142,12 @@ TEST_F(RebuildHomeCliTest, AHubHomeIsRefusedWithoutContactingIt) {
   ASSERT_NE(at, std::string::npos) << text;
   text.replace(at, Home().size(), "hub://127.0.0.1:9/space");
   std::ofstream(settings) << text;
-  CommandResult refused =
-      Coven("rebuild-home --confirm --dir " + Dir("laptop"));
+  CommandResult refused = Coven("rebuild-home --confirm --dir " + Dir("phone"));
   EXPECT_EQ(refused.exit_code, 4) << refused.output;
   EXPECT_NE(refused.output.find("is a hub"), std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("only the device that founded"),
+            std::string::npos)
       << refused.output;
 }
 

@@ -115,18 +115,6 @@ Result<sync::sync_manager::RestoreCode> ExportJoinSecret(
 /// before the device is enrolled and holds the current key.
 Status DropMemberKey(const std::string& dir);
 
-/// For `coven rebuild-home`: whether the home of the library in `dir` was
-/// lost and may be rebuilt from this device, and, with `write`, writes its
-/// marker (the device's next round then puts back the member log, its own
-/// objects and the current key's wraps). Returns true when the home is
-/// empty and the marker was written (without `write`: would be); false
-/// when it is already marked. kFailedPrecondition, saying what and what to
-/// do, for a hub:// home (restored from the hub's backup instead; it is not
-/// contacted), a folder that does not exist (never created here: it may be
-/// an unmounted drive's mount point) or a home that holds anything;
-/// kNotFound when `dir` holds no library; the home's errors.
-Result<bool> MarkLostHome(const std::string& dir, bool write);
-
 /// An opened library: the database, and a SyncManager over it.
 struct Library {
   LibrarySettings settings;
@@ -143,6 +131,21 @@ struct Library {
 Result<Library> OpenLibrary(
     const std::string& dir, const std::string& app_schema = "",
     std::shared_ptr<sync::sync_manager::SyncObserver> observer = nullptr);
+
+/// For `coven rebuild-home`: whether the home of `library` (opened from
+/// `dir`) was lost and may be rebuilt from this device, and, with `write`,
+/// writes its marker (the device's next round then puts back the member
+/// log, its own objects and the current key's wraps). Returns true when the
+/// home is empty and the marker was written (without `write`: would be);
+/// false when it is already marked. A hub:// home is rebuilt only from the
+/// device that founded the library (it wrote the member log's first entry)
+/// while it is active, because a hub lets only the device that writes a
+/// space's first entry start it; from any other device, kFailedPrecondition
+/// naming the founding device, without contacting the hub.
+/// kFailedPrecondition, saying what and what to do, for a folder that does
+/// not exist (never created here: it may be an unmounted drive's mount
+/// point) or a home that holds anything; the home's errors.
+Result<bool> MarkLostHome(Library& library, const std::string& dir, bool write);
 
 }  // namespace coven::library
 

@@ -34,6 +34,9 @@ struct DeviceInfo {
   std::string device_id;   ///< 16 hex digits (as in object paths).
   std::string public_key;  ///< Ed25519, 64 hex digits.
   bool active = true;      ///< False once removed.
+  /// Member-log position of the addition: 1 for the device that founded
+  /// the library (it wrote the genesis entry).
+  std::uint64_t added_at = 0;
 };
 
 /// One member, as the member log says now.

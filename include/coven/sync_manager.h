@@ -121,7 +121,11 @@ struct SyncStatus {
   bool member_key_here = false;
   std::string role;                   ///< "owner" ... "reader", or "".
   std::uint64_t member_log_size = 0;  ///< Verified member-log entries.
-  std::string fingerprint;            ///< Compare with other members.
+  /// The device that founded the library (it wrote the member log's first
+  /// entry), 16 hex digits; "" before the log is verified.
+  std::string founding_device;
+  bool founding_device_active = false;  ///< It and its member are active.
+  std::string fingerprint;              ///< Compare with other members.
 };
 
 /// Receives events. Default implementations do nothing.

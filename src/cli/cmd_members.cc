@@ -97,6 +97,7 @@ void RegisterMembers(CLI::App& app, int* exit_code) {
                   << (m.active ? "" : "  (removed)") << "\n";
         for (const members::DeviceInfo& d : m.devices) {
           std::cout << "    device " << d.device_id
+                    << (d.added_at == 1 ? "  (founded the library)" : "")
                     << (d.active ? "" : "  (removed)") << "\n";
         }
       }

@@ -38,7 +38,7 @@ void RegisterRebuildHome(CLI::App& app, int* exit_code) {
           "that synced before"));
       return;
     }
-    Result<bool> marked = library::MarkLostHome(*dir, *confirm);
+    Result<bool> marked = library::MarkLostHome(*lib, *dir, *confirm);
     if (!marked.ok()) {
       lib->manager->stop().IgnoreError();
       *exit_code = Fail(marked.status());

@@ -394,22 +394,43 @@ Result<Library> OpenLibrary(
   return library;
 }
 
-Result<bool> MarkLostHome(const std::string& dir, bool write) {
-  COVEN_ASSIGN_OR_RETURN(LibrarySettings settings, ReadSettings(dir));
-  // Not even looked at: the first signed-in call to an empty hub space
-  // would make this device its founder, and only the device that wrote the
-  // genesis entry may put the member log back there.
+Result<bool> MarkLostHome(Library& library, const std::string& dir,
+                          bool write) {
+  const LibrarySettings& settings = library.settings;
   std::string scheme = settings.home_folder.substr(0, 6);
   for (char& c : scheme) c = static_cast<char>(std::tolower(c));
   if (home::IsHomeUrl(settings.home_folder) && scheme == "hub://") {
-    return FailedPreconditionError(
-        "the home " + settings.home_folder +
-        " is a hub: a hub's lost space is brought back by restoring the "
-        "hub's store (its SQLite file or PostgreSQL database) from a backup, "
-        "then `coven sync` on each device puts back what the backup lacks; "
-        "`coven rebuild-home` is for folders and buckets");
+    // Not even looked at from another device: the first signed-in call to
+    // an empty hub space makes the caller its founder, and a hub lets only
+    // the device that wrote the genesis entry put the member log back.
+    // This device's verified view (status() does not contact the home).
+    const sync::sync_manager::SyncStatus status = library.manager->status();
+    const std::string& founder = status.founding_device;
+    const bool active = status.founding_device_active;
+    const std::string& self = status.device_id;
+    if (founder != self || !active) {
+      return FailedPreconditionError(
+          "the home " + settings.home_folder +
+          " is a hub, and a hub lets only the device that founded the "
+          "library (it wrote the member log's first entry: device " +
+          (founder.empty() ? std::string("unknown") : founder) +
+          (active ? "" : ", removed") + "; this device is " + self +
+          ") start a lost space again. Run `coven rebuild-home` on that "
+          "device; if it is gone or was removed, restore the hub's store "
+          "(its SQLite file or PostgreSQL database) from a backup instead, "
+          "then `coven sync` on each device puts back what the backup lacks");
+    }
   }
   COVEN_ASSIGN_OR_RETURN(config::Config config, ConfigFor(dir, settings));
+  // With the device's key, as its rounds open the home: a hub answers a
+  // write of the marker only to a registered device.
+  COVEN_ASSIGN_OR_RETURN(
+      CustodyChoice custody,
+      CustodyFromSettings(settings.key_custody, settings.keyring_scope));
+  COVEN_ASSIGN_OR_RETURN(keys::KeyService key_service,
+                         OpenKeyService(dir, custody, settings.library_id));
+  COVEN_ASSIGN_OR_RETURN(config.home_credentials,
+                         sync::CredentialsFromKeyService(key_service));
   COVEN_ASSIGN_OR_RETURN(home::HomeRef home, config::OpenHome(config));
   return sync::MarkLostHome(*home, settings.library_id, write);
 }

@@ -359,7 +359,7 @@ std::vector<MemberInfo> MemberState::Members(bool include_removed) const {
     for (const auto& [dkey, d] : devices_) {
       if (d.member != key) continue;
       info.devices.push_back({DeviceIdToHex(crypto::DeviceIdFor(dkey)),
-                              HexEncode(dkey), d.active});
+                              HexEncode(dkey), d.active, d.added_at});
     }
     out.push_back(std::move(info));
   }

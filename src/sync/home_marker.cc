@@ -99,8 +99,8 @@ Status Refusal(home::Home& home, const HomeInspection& found,
                 mount +
                 " If the home was really lost (deleted, or a new empty folder "
                 "or bucket), rebuild it from a device that synced before: "
-                "`coven rebuild-home` (a hub: restore its store from a "
-                "backup).";
+                "`coven rebuild-home` (for a hub, on the device that founded "
+                "the library, or restore the hub's store from a backup).";
       break;
     case Kind::kForeign:
       message = where + " is not this library's home: it has no " + marker +

@@ -349,6 +349,14 @@ SyncStatus SyncManager::status() {
       out.role = std::string(members::RoleName(r->role));
     }
     out.member_log_size = m.position();
+    for (const members::MemberInfo& member :
+         m.current().Members(/*include_removed=*/true)) {
+      for (const members::DeviceInfo& device : member.devices) {
+        if (device.added_at != 1) continue;
+        out.founding_device = device.device_id;
+        out.founding_device_active = device.active && member.active;
+      }
+    }
     out.fingerprint = m.Fingerprint();
     out.missing_key = m.MissingCurrentKey();
   }
