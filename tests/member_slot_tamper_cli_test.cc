@@ -130,9 +130,12 @@ TEST_F(MemberSlotTamperCliTest, JunkInANewSlotBlocksUntilAnOwnerSkipsIt) {
   }();
   WriteAll(next, Random(300));
   for (const char* who : {"owner", "b"}) {
+    // Its writes wait: the round says so with an alarm and exit code 5.
+    CommandResult synced = Todos(std::string("sync --dir ") + Dir(who));
+    EXPECT_EQ(synced.exit_code, 5) << who << ": " << synced.output;
+    EXPECT_NE(synced.output.find("is blocked at members/"), std::string::npos)
+        << who << ": " << synced.output;
     CommandResult status = Coven(std::string("status --dir ") + Dir(who));
-    Todos(std::string("sync --dir ") + Dir(who));
-    status = Coven(std::string("status --dir ") + Dir(who));
     EXPECT_NE(status.output.find("is blocked at members/"), std::string::npos)
         << who << ": " << status.output;
   }

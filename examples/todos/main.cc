@@ -126,6 +126,9 @@ int WithLibrary(
                   << ", applied " << report->pulled_objects << " object(s)\n";
       }
       if (report.ok()) {
+        for (const auto& a : report->alarms) {
+          std::cout << "  ALARM: " << a << "\n";
+        }
         for (const auto& p : report->problems) {
           std::cout << "  note: " << p << "\n";
         }

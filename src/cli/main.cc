@@ -45,6 +45,7 @@ void PrintReport(const sync::sync_manager::SyncReport& r) {
             << " object(s) changing " << r.applied_rows << " row(s)";
   if (r.quarantined) std::cout << ", quarantined " << r.quarantined;
   std::cout << " [" << r.requests << " home request(s)]\n";
+  for (const std::string& a : r.alarms) std::cout << "  ALARM: " << a << "\n";
   for (const std::string& p : r.problems) std::cout << "  note: " << p << "\n";
   for (const std::string& w : r.waiting)
     std::cout << "  waiting: " << w << "\n";

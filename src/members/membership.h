@@ -74,7 +74,8 @@ struct RefreshReport {
   std::size_t requests = 0;
   std::vector<std::string> problems;
   /// Alarms this refresh raised that the round reports as such (a rollback
-  /// of the member log that this device put right).
+  /// of the member log that this device put right, a slot that blocks the
+  /// log).
   std::vector<std::string> alarms;
 };
 

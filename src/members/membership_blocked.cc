@@ -103,7 +103,9 @@ Result<bool> Membership::TakeSlot(std::uint64_t seq, const Bytes& bytes,
     }
   }
   blocked_ = Blocked{seq, judged.status.message(), EntryHash(bytes)};
-  report->problems.push_back(BlockedAlarm());
+  // An alarm, not a note: this device's writes wait until the slot is
+  // restored or skipped (`coven sync` exits 5 on it).
+  report->alarms.push_back(BlockedAlarm());
   return false;
 }
 
