@@ -61,6 +61,14 @@ inline crypto::KeyId Key(std::uint8_t n) {
   return id;
 }
 
+/// 01 00 .. 00: the Ed25519 identity point and X25519 u = 1, both of low
+/// order. No sealed box can be made to it in either reading.
+inline crypto::PublicKey LowOrderKey() {
+  crypto::PublicKey key{};
+  key[0] = 1;
+  return key;
+}
+
 inline std::array<std::uint8_t, 16> LibraryId(std::uint8_t n) {
   std::array<std::uint8_t, 16> id{};
   id.fill(n);

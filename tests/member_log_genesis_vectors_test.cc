@@ -65,6 +65,28 @@ const Vector kGenesisVectors[] = {
      .key = 0,
      .key_count = 0,
      .owners = 0},
+    {.name = "genesis_device_cannot_take_a_sealed_box",
+     .build =
+         [](Chain& c) {
+           c.Genesis("alice", "alice", "alice.d1", 1)
+               .Resign([](MemberEntry& e) { e.device = LowOrderKey(); });
+         },
+     .verdicts = {Invalid("no library key can be sealed to it")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
+    {.name = "genesis_member_box_is_low_order",
+     .build =
+         [](Chain& c) {
+           c.Genesis().Resign(
+               [](MemberEntry& e) { e.member_box = LowOrderKey(); });
+         },
+     .verdicts = {Invalid("member sealing key is a low-order X25519 point")},
+     .members = kNoMembers,
+     .key = 0,
+     .key_count = 0,
+     .owners = 0},
     {.name = "genesis_zero_key_id",
      .build = [](Chain& c) { c.Genesis("alice.d1", "alice", "alice.d1", 0); },
      .verdicts = {Invalid("a zero key id")},

@@ -307,6 +307,37 @@ const Vector kLinkVectors[] = {
                          }),
      .key = 2,
      .key_count = 2},
+    // Library keys are sealed to every device and member (members.md §6):
+    // a key that cannot take a sealed box would make every rotation fail.
+    {.name = "added_device_cannot_take_a_sealed_box",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.AddDevice("bob", "bob", "bob.d2").Resign([](MemberEntry& e) {
+             e.device = LowOrderKey();
+           });
+         },
+     .verdicts = Then(Oks(4), {Invalid("no library key can be sealed to it")}),
+     .members = TeamMembers()},
+    {.name = "new_member_device_cannot_take_a_sealed_box",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.AddMember("alice.d1", "eve", kReader, "eve.d1")
+               .Resign([](MemberEntry& e) { e.device = LowOrderKey(); });
+         },
+     .verdicts = Then(Oks(4), {Invalid("no library key can be sealed to it")}),
+     .members = TeamMembers()},
+    {.name = "new_member_box_is_low_order",
+     .build =
+         [](Chain& c) {
+           Team(c);
+           c.AddMember("alice.d1", "eve", kReader, "eve.d1")
+               .Resign([](MemberEntry& e) { e.member_box = LowOrderKey(); });
+         },
+     .verdicts =
+         Then(Oks(4), {Invalid("member sealing key is a low-order X25519")}),
+     .members = TeamMembers()},
 };
 #pragma GCC diagnostic pop
 

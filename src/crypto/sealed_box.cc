@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <array>
+#include <cstdint>
+
 namespace coven::crypto {
 
 BoxKeyPair::~BoxKeyPair() = default;  // SecretArray zeroes the key.
@@ -48,10 +51,26 @@ Result<Bytes> BoxKeyPair::Open(ByteView sealed) const {
   return message;
 }
 
-Bytes SealTo(const PublicKey& recipient, ByteView message) {
+Status CheckBoxPublicKey(const PublicKey& box) {
+  // Any scalar will do: X25519 clamps it to a multiple of the cofactor, so
+  // the product is the all-zero point exactly for the low-order keys.
+  std::array<std::uint8_t, crypto_scalarmult_SCALARBYTES> scalar{};
+  scalar.fill(0x5a);
+  std::array<std::uint8_t, crypto_scalarmult_BYTES> product{};
+  if (crypto_scalarmult(product.data(), scalar.data(), box.data()) != 0) {
+    return InvalidArgumentError(
+        "not a usable X25519 public key (a low-order point)");
+  }
+  return Status::Ok();
+}
+
+Result<Bytes> SealTo(const PublicKey& recipient, ByteView message) {
+  COVEN_RETURN_IF_ERROR(CheckBoxPublicKey(recipient));
   Bytes sealed(message.size() + kSealedBoxOverhead);
-  crypto_box_seal(sealed.data(), message.data(), message.size(),
-                  recipient.data());
+  if (crypto_box_seal(sealed.data(), message.data(), message.size(),
+                      recipient.data()) != 0) {
+    return InvalidArgumentError("sealing to this X25519 key failed");
+  }
   return sealed;
 }
 

@@ -48,8 +48,14 @@ class BoxKeyPair {
 /// Ed25519 point.
 Result<PublicKey> BoxPublicKeyOf(const PublicKey& sign);
 
+/// Ok if X25519 key `box` can receive a sealed box; kInvalidArgument for
+/// the low-order points, whose shared secret is all zero for every sender
+/// (libsodium refuses to seal to them).
+Status CheckBoxPublicKey(const PublicKey& box);
+
 /// Seals `message` to `recipient` (randomized by libsodium).
-Bytes SealTo(const PublicKey& recipient, ByteView message);
+/// kInvalidArgument if `recipient` fails CheckBoxPublicKey.
+Result<Bytes> SealTo(const PublicKey& recipient, ByteView message);
 
 }  // namespace coven::crypto
 

@@ -38,9 +38,12 @@ Result<PublicIdentity> DeviceRecipient(const crypto::PublicKey& device) {
   return PublicIdentity{device, box};
 }
 
-Bytes WrapKey(const std::array<std::uint8_t, 16>& library_id,
-              const crypto::LibraryKey& key, const PublicIdentity& recipient,
-              const crypto::SigningKeyPair& signer) {
+Result<Bytes> WrapKey(const std::array<std::uint8_t, 16>& library_id,
+                      const crypto::LibraryKey& key,
+                      const PublicIdentity& recipient,
+                      const crypto::SigningKeyPair& signer) {
+  COVEN_ASSIGN_OR_RETURN(Bytes sealed,
+                         crypto::SealTo(recipient.box, key.bytes()));
   Bytes out;
   out.reserve(kWrapBytes);
   wire::PutBytes(out, kMagic);
@@ -49,7 +52,7 @@ Bytes WrapKey(const std::array<std::uint8_t, 16>& library_id,
   wire::PutBytes(out, key.id());
   wire::PutBytes(out, recipient.sign);
   wire::PutBytes(out, signer.public_key());
-  wire::PutBytes(out, crypto::SealTo(recipient.box, key.bytes()));
+  wire::PutBytes(out, sealed);
   wire::PutBytes(out, signer.Sign(crypto::Hash(kLabel, out)));
   return out;
 }

@@ -33,10 +33,12 @@ std::string KeyWrapPath(const crypto::KeyId& key_id,
 /// kInvalidArgument if `device` is not a valid Ed25519 key.
 Result<PublicIdentity> DeviceRecipient(const crypto::PublicKey& device);
 
-/// Seals `key` to `recipient`, signed by `signer`.
-Bytes WrapKey(const std::array<std::uint8_t, 16>& library_id,
-              const crypto::LibraryKey& key, const PublicIdentity& recipient,
-              const crypto::SigningKeyPair& signer);
+/// Seals `key` to `recipient`, signed by `signer`. kInvalidArgument if
+/// `recipient.box` cannot receive a sealed box (crypto::CheckBoxPublicKey).
+Result<Bytes> WrapKey(const std::array<std::uint8_t, 16>& library_id,
+                      const crypto::LibraryKey& key,
+                      const PublicIdentity& recipient,
+                      const crypto::SigningKeyPair& signer);
 
 struct UnwrappedKey {
   crypto::LibraryKey key;

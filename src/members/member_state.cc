@@ -3,12 +3,23 @@
 #include <algorithm>
 
 #include "coven/hlc.h"
+#include "crypto/sealed_box.h"
 
 namespace coven::members {
 
 namespace {
 
 Status Deny(const std::string& why) { return PermissionDeniedError(why); }
+
+// Library keys are sealed to a member's sealing key (members.md §6).
+Status CheckMemberBox(const crypto::PublicKey& box) {
+  if (!crypto::CheckBoxPublicKey(box).ok()) {
+    return InvalidArgumentError(
+        "the member sealing key is a low-order X25519 point, so no library "
+        "key can be sealed to it");
+  }
+  return Status::Ok();
+}
 
 std::string Who(const crypto::PublicKey& sign) {
   return "member " + MemberIdHex(sign);
@@ -80,6 +91,8 @@ Status MemberState::ApplyGenesis(const MemberEntry& e) {
     return InvalidArgumentError("a device key equal to the member key");
   }
   if (IsZero(e.key_id)) return InvalidArgumentError("a zero key id");
+  COVEN_RETURN_IF_ERROR(CheckMemberBox(e.member_box));
+  COVEN_RETURN_IF_ERROR(CheckNewDevice(e.device));
   has_genesis_ = true;
   library_id_ = e.library_id;
   MemberRecord owner{
@@ -153,6 +166,13 @@ Status MemberState::CheckNewDevice(const crypto::PublicKey& device) const {
   if (device == crypto::PublicKey{}) {
     return InvalidArgumentError("an all-zero device key");
   }
+  // Library keys are sealed to the device key's X25519 form (members.md
+  // §6): a key without one would make every later rotation fail.
+  if (!crypto::BoxPublicKeyOf(device).ok()) {
+    return InvalidArgumentError(
+        "the device key is not a valid Ed25519 public key, so no library "
+        "key can be sealed to it");
+  }
   if (FindMember(device) != nullptr) {
     return Deny("a member's signing key cannot also be a device key");
   }
@@ -178,6 +198,7 @@ Status MemberState::ApplyAddMember(const MemberRecord& author,
   if (FindDevice(e.member_sign) != nullptr) {
     return Deny("the new member's signing key is already a device key");
   }
+  COVEN_RETURN_IF_ERROR(CheckMemberBox(e.member_box));
   // An all-zero device: the member enrols its own devices later.
   const bool with_device = e.device != crypto::PublicKey{};
   if (with_device) COVEN_RETURN_IF_ERROR(CheckNewDevice(e.device));
@@ -368,30 +389,6 @@ std::vector<MemberInfo> MemberState::Members(bool include_removed) const {
                                     : a.member_id < b.member_id;
   });
   return out;
-}
-
-std::string_view RoleName(MemberRole role) {
-  switch (role) {
-    case MemberRole::Reader:
-      return "reader";
-    case MemberRole::Writer:
-      return "writer";
-    case MemberRole::Admin:
-      return "admin";
-    case MemberRole::Owner:
-      return "owner";
-  }
-  return "unknown";
-}
-
-std::optional<MemberRole> ParseRole(std::string_view name) {
-  std::string lower;
-  for (char c : name) lower.push_back(static_cast<char>(std::tolower(c)));
-  for (MemberRole r : {MemberRole::Reader, MemberRole::Writer,
-                       MemberRole::Admin, MemberRole::Owner}) {
-    if (lower == RoleName(r)) return r;
-  }
-  return std::nullopt;
 }
 
 }  // namespace coven::members

@@ -55,8 +55,13 @@ Status Membership::Enrol(RefreshReport* report) {
 Status Membership::WrapTo(const crypto::LibraryKey& key,
                           const PublicIdentity& recipient) {
   const std::string path = KeyWrapPath(key.id(), recipient.sign);
-  Bytes wrap = WrapKey(options_.library_id, key, recipient, options_.device);
-  Status created = home_->Create(path, wrap);
+  Result<Bytes> wrap =
+      WrapKey(options_.library_id, key, recipient, options_.device);
+  if (!wrap.ok()) {
+    return wrap.status().Annotate("sealing key " + HexEncode(key.id()) +
+                                  " to " + MemberIdHex(recipient.sign));
+  }
+  Status created = home_->Create(path, *wrap);
   // A wrap already there is an earlier attempt's (sealed boxes differ each
   // time); its recipient checks it when opening.
   if (created.code() == StatusCode::kAlreadyExists) return Status::Ok();

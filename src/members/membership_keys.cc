@@ -83,10 +83,15 @@ Result<std::size_t> Membership::RepairCurrentKeyWraps(std::size_t* requests) {
     const std::string path = KeyWrapPath(id, recipient.sign);
     if (present.count(path)) continue;
     // One failure does not keep the others from their key.
+    Result<Bytes> wrap =
+        WrapKey(options_.library_id, held->second, recipient, options_.device);
+    if (!wrap.ok()) {
+      failures.push_back(wrap.status().Annotate("sealing it to " +
+                                                MemberIdHex(recipient.sign)));
+      continue;
+    }
     ++*requests;
-    Status created = home_->Create(
-        path,
-        WrapKey(options_.library_id, held->second, recipient, options_.device));
+    Status created = home_->Create(path, *wrap);
     if (created.ok()) {
       ++sealed;
     } else if (created.code() != StatusCode::kAlreadyExists) {
