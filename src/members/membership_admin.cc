@@ -1,6 +1,8 @@
 // Membership: founding, enrolment and the changes Admins and Owners make.
 #include <algorithm>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "members/key_wrap.h"
 #include "members/membership.h"
@@ -8,7 +10,17 @@
 namespace coven::members {
 
 namespace {
+
 constexpr int kAppendAttempts = 8;
+
+// Why a refresh could not move the log on: the slot that blocks it (an
+// alarm), else its last note; empty if it said nothing.
+std::string LastReason(const RefreshReport& fetched) {
+  const std::vector<std::string>& said =
+      fetched.alarms.empty() ? fetched.problems : fetched.alarms;
+  return said.empty() ? std::string() : ": " + said.back();
+}
+
 }  // namespace
 
 Status Membership::Found(RefreshReport* report) {
@@ -178,9 +190,7 @@ Status Membership::AppendEntry(
           // this change.
           return UnavailableError(
               "member-log slot " + path + " is taken but the log cannot " +
-              "move past it" +
-              (fetched.problems.empty() ? std::string()
-                                        : ": " + fetched.problems.back()) +
+              "move past it" + LastReason(fetched) +
               " (nothing changed; try again once it is fixed)");
         }
         continue;  // another device took the slot: check again, next slot

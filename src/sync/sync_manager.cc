@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "coven/memory_home.h"
 #include "coven/session.h"
@@ -27,6 +29,15 @@ Status SetSyncState(db::SyncDb& db, std::string_view key,
                     std::string_view value) {
   std::lock_guard<std::recursive_mutex> lock(db.write_mutex());
   return db::SetState(db.raw_write_handle(), key, value);
+}
+
+// Moves the lines of `from` that `to` does not hold yet to its end.
+void AppendNew(std::vector<std::string>& from, std::vector<std::string>& to) {
+  for (std::string& line : from) {
+    if (std::find(to.begin(), to.end(), line) == to.end()) {
+      to.push_back(std::move(line));
+    }
+  }
 }
 
 }  // namespace
@@ -216,14 +227,9 @@ Result<SyncReport> SyncManager::Impl::RoundsUntilSent() {
     total.applied_rows += next.applied_rows;
     total.quarantined += next.quarantined;
     total.requests += next.requests;
-    for (std::string& problem : next.problems) {
-      if (std::find(total.problems.begin(), total.problems.end(), problem) ==
-          total.problems.end()) {
-        total.problems.push_back(std::move(problem));
-      }
-    }
-    total.alarms.insert(total.alarms.end(), next.alarms.begin(),
-                        next.alarms.end());
+    // The same note or alarm in every round is said once.
+    AppendNew(next.problems, total.problems);
+    AppendNew(next.alarms, total.alarms);
     total.waiting = std::move(next.waiting);  // A state: the latest holds.
     // On only while the queue shrinks: an app that writes as fast as the
     // rounds send leaves the rest to the loop instead of keeping this call.
