@@ -8,6 +8,7 @@
 
 #include "coven/bytes.h"
 #include "coven/memory_home.h"
+#include "home_member_log.h"
 #include "members/key_wrap.h"
 #include "members/member_log.h"
 #include "test_device.h"
@@ -54,16 +55,6 @@ class HookHome final : public home::Home {
   home::HomeRef inner_;
 };
 
-members::MemberLog ReadLog(home::Home& home) {
-  members::MemberLog log;
-  auto listed = home::ListAll(home, "members/", 100000);
-  for (const auto& info : *listed) {
-    auto bytes = home.Get(info.path, 1 << 20);
-    if (bytes.ok()) log.Append(*bytes);
-  }
-  return log;
-}
-
 crypto::PublicKey DevicePub(TestDevice& who, TestDevice& any) {
   const std::string id = who.manager().status().device_id;
   auto members = any.manager().get_members();
@@ -104,7 +95,7 @@ TEST(KeyRotationRaceTest,
   Status rotated = x->manager().rotate_key();
   ASSERT_TRUE(removed.ok()) << removed.ToString();
   ASSERT_TRUE(rotated.ok()) << rotated.ToString();
-  members::MemberLog log = ReadLog(*mem);
+  members::MemberLog log = ReadHomeMemberLog(*mem);
   const auto& st = log.current();
   ASSERT_FALSE(st.FindDevice(dpub)->active);
   const crypto::KeyId cur = st.current_key_id();

@@ -133,6 +133,8 @@ TEST_F(MemberSlotTamperCliTest, JunkInANewSlotBlocksUntilAnOwnerSkipsIt) {
     // Its writes wait: the round says so with an alarm and exit code 5.
     CommandResult synced = Todos(std::string("sync --dir ") + Dir(who));
     EXPECT_EQ(synced.exit_code, 5) << who << ": " << synced.output;
+    EXPECT_NE(synced.output.find("ALARM: the member log in"), std::string::npos)
+        << who << ": " << synced.output;
     EXPECT_NE(synced.output.find("is blocked at members/"), std::string::npos)
         << who << ": " << synced.output;
     CommandResult status = Coven(std::string("status --dir ") + Dir(who));

@@ -11,6 +11,8 @@
 
 #include "coven/bytes.h"
 #include "coven/memory_home.h"
+#include "home_member_log.h"
+#include "member_log_builder.h"
 #include "members/key_wrap.h"
 #include "members/member_entry.h"
 #include "members/member_identity.h"
@@ -22,23 +24,11 @@ namespace {
 
 constexpr std::int64_t kStartMs = 1'700'000'000'000;
 
-members::MemberLog ReadLog(home::Home& home) {
-  members::MemberLog log;
-  auto listed = home::ListAll(home, "members/", 100000);
-  EXPECT_TRUE(listed.ok()) << listed.status().ToString();
-  if (!listed.ok()) return log;
-  for (const auto& info : *listed) {
-    auto bytes = home.Get(info.path, 1 << 20);
-    if (bytes.ok()) log.Append(*bytes);
-  }
-  return log;
-}
-
 // Writes the next slot as the member itself would (a restore code carries
 // the member seed): an add-device entry for `device`.
 void PlantAddDevice(home::Home& home, const TestLibrary& library,
                     const crypto::PublicKey& device) {
-  const members::MemberLog log = ReadLog(home);
+  const members::MemberLog log = ReadHomeMemberLog(home);
   const members::MemberIdentity member =
       members::MemberIdentity::FromSeed(library.member_seed);
   members::MemberEntry e;
@@ -57,11 +47,7 @@ void PlantAddDevice(home::Home& home, const TestLibrary& library,
   ASSERT_TRUE(home.Create(members::MemberEntryPath(e.seq), *bytes).ok());
 }
 
-crypto::PublicKey LowOrderKey() {
-  crypto::PublicKey key{};
-  key[0] = 1;  // The Ed25519 identity point: it has no X25519 form.
-  return key;
-}
+using members::testing::LowOrderKey;
 
 TEST(UnusableDeviceKeyTest, AnEnrolledKeyThatCannotTakeASealedBoxIsRefused) {
   auto home = home::MemoryHome::Create();
@@ -74,8 +60,8 @@ TEST(UnusableDeviceKeyTest, AnEnrolledKeyThatCannotTakeASealedBoxIsRefused) {
   x->Sync();
 
   PlantAddDevice(*home, lib, LowOrderKey());
-  const std::uint64_t planted = ReadLog(*home).size();
-  const members::MemberLog log = ReadLog(*home);
+  const std::uint64_t planted = ReadHomeMemberLog(*home).size();
+  const members::MemberLog log = ReadHomeMemberLog(*home);
   ASSERT_EQ(log.verdicts().size(), planted);
   EXPECT_EQ(log.verdicts().back().status.code(), StatusCode::kInvalidArgument)
       << log.verdicts().back().status.ToString();
@@ -100,7 +86,7 @@ TEST(UnusableDeviceKeyTest, AnEnrolledKeyThatCannotTakeASealedBoxIsRefused) {
   // The rotation a removal needs still goes through, sealed to both devices.
   Status rotated = x->manager().rotate_key();
   ASSERT_TRUE(rotated.ok()) << rotated.ToString();
-  const members::MemberLog after = ReadLog(*home);
+  const members::MemberLog after = ReadHomeMemberLog(*home);
   ASSERT_EQ(after.size(), planted + 2) << "the skip, then the rotation";
   EXPECT_TRUE(after.verdicts().back().status.ok());
   std::size_t wraps = 0;
